@@ -1,0 +1,24 @@
+"""A customer: attributes, own random streams, hazard clocks, and the spell they are in."""
+
+from __future__ import annotations
+
+from .random_streams import Streams
+
+
+class Customer:
+    __slots__ = ("pid", "origin", "rng", "attrs", "episode_start", "lam", "thr",
+                 "state", "detail", "since", "waiting_start")
+
+    def __init__(self, pid: int, origin: int, rng: Streams, attrs: list[int], episode_start: float) -> None:
+        self.pid = pid
+        self.origin = origin              # index into the run's list of origins (initial, inflow, waves)
+        self.rng = rng
+        self.attrs = attrs                # one level code per declared attribute
+        self.episode_start = episode_start  # start of the current benefit (or out-of-benefit) episode
+        self.lam: dict[int, float] = {}   # integrated rate per hazard since its last firing
+        self.thr: dict[int, float] = {}   # Exp(1) threshold per hazard
+        # the open spell
+        self.state = ""
+        self.detail = ""                  # programme name, or exit kind
+        self.since = 0.0                  # start of the spell (programme: admission)
+        self.waiting_start = float("nan")

@@ -1,0 +1,169 @@
+"""Where indicators are computed: monthly figures from the spells table, never during the run.
+
+Conventions (docs/outputs.md): the stock of a month is counted at its end (the first instant
+of the next month, spells being [enter, end)); a benefit inflow, outflow or integration at
+time t belongs to the month m with edge[m-1] < t <= edge[m], so that
+stock(m) = stock(m-1) + inflows(m) - outflows(m) holds exactly. Programme entries at time t
+belong to the month with edge[m-1] <= t < edge[m], so day-one entries count in month one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .clock import DAYS_PER_MONTH, Clock
+from .scenario.schema import EXIT_KINDS, INTEGRATION_KINDS, Scenario
+
+LZB_WINDOW_DAYS = 730   # § 48a SGB II, K3: eLb on at least 638 of the last 730 days
+LZB_MIN_DAYS = 638
+
+
+def _overlap(a: np.ndarray, b: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Days each interval [a, b) overlaps each month: an (n, months) array."""
+    lo = np.maximum(a[:, None], edges[None, :-1])
+    hi = np.minimum(b[:, None], edges[None, 1:])
+    return np.clip(hi - lo, 0.0, None)
+
+
+def _month_of(t: np.ndarray, edges: np.ndarray, right: bool) -> np.ndarray:
+    """Month index (0-based) of event times; -1 / len outside. right: (a, b] else [a, b)."""
+    return np.searchsorted(edges, t, side="left" if right else "right") - 1
+
+
+def benefit_spells(spells: pd.DataFrame) -> pd.DataFrame:
+    """The spells lived in benefit receipt, with `enter` = the time the spell began."""
+    s = spells[spells["state"] != "exit"]
+    enter = s["waiting_start"].fillna(s["start"])
+    return s.assign(enter=enter.to_numpy(float))
+
+
+def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFrame:
+    """One row per month: eLb stock, flows, integrations, Integrationsquote and LZB stock."""
+    edges = np.asarray(clock.month_edges(), float)
+    n_months = len(edges) - 1
+    sexes = scenario.attributes["sex"]
+    out = pd.DataFrame({"month": clock.month_labels(), "month_end_day": edges[1:]})
+
+    ben = benefit_spells(spells)
+    enter, end = ben["enter"].to_numpy(float), ben["end"].to_numpy(float)
+    censored = (ben["end_reason"] == "censored").to_numpy(bool)
+    end_open = np.where(censored, np.inf, end)
+    ref = edges[1:]
+    inside = (enter[:, None] <= ref[None, :]) & (ref[None, :] < end_open[:, None])   # (n, months)
+    sex = ben["sex"].astype(str).to_numpy()
+    out["elb_stock"] = inside.sum(0)
+    for sx in sexes:
+        out[f"elb_stock_{sx}"] = inside[sex == sx].sum(0)
+
+    # inflows: a benefit spell that follows an exit, or a newcomer's first spell
+    person = spells["person_id"].to_numpy()
+    first = np.r_[True, person[1:] != person[:-1]]
+    prev_exit = np.r_[False, (spells["state"].to_numpy()[:-1] == "exit")] & ~first
+    newcomer = first & ~spells["origin"].astype(str).str.startswith("initial").to_numpy()
+    starts_episode = pd.Series(prev_exit | newcomer, index=spells.index)[ben.index].to_numpy()
+    m_in = _month_of(enter[starts_episode], edges, right=True)
+    out["inflows"] = np.bincount(m_in[(m_in >= 0) & (m_in < n_months)], minlength=n_months)
+
+    # outflows: a benefit spell that ends in an exit
+    nxt = ben["next_state"].fillna("").astype(str)
+    exit_kind = nxt.str.removeprefix("exit:").where(nxt.str.startswith("exit:"), "").to_numpy()
+    is_exit = exit_kind != ""
+    m_out = _month_of(end[is_exit], edges, right=True)
+    ok = (m_out >= 0) & (m_out < n_months)
+    out["outflows"] = np.bincount(m_out[ok], minlength=n_months)
+    for kind in EXIT_KINDS:
+        sel = exit_kind[is_exit][ok] == kind
+        out[f"outflows_{kind}"] = np.bincount(m_out[ok][sel], minlength=n_months)
+
+    # integrations: exits into work/training/self-employment, and entries into programmes
+    # that count as integration (e.g. wage subsidy); at most one per person and month
+    ev_person = [ben["person_id"].to_numpy()[is_exit]]
+    ev_time, ev_kind, ev_sex = [end[is_exit]], [exit_kind[is_exit]], [sex[is_exit]]
+    on_entry = {n: p.integration_on_entry for n, p in scenario.programmes.items() if p.integration_on_entry}
+    if on_entry:
+        pe = spells[(spells["state"] == "programme") & spells["programme"].isin(list(on_entry)) & spells["start"].notna()]
+        ev_person.append(pe["person_id"].to_numpy())
+        ev_time.append(pe["start"].to_numpy(float))
+        ev_kind.append(pe["programme"].map(on_entry).astype(str).to_numpy())
+        ev_sex.append(pe["sex"].astype(str).to_numpy())
+    ev = pd.DataFrame({"person": np.concatenate(ev_person), "time": np.concatenate(ev_time),
+                       "kind": np.concatenate(ev_kind), "sex": np.concatenate(ev_sex)})
+    ev = ev[ev["kind"].isin(INTEGRATION_KINDS)]
+    ev["m"] = _month_of(ev["time"].to_numpy(float), edges, right=True)
+    ev = ev[(ev["m"] >= 0) & (ev["m"] < n_months)].sort_values("time", kind="stable")
+    ev = ev.drop_duplicates(["person", "m"])
+    out["integrations"] = np.bincount(ev["m"], minlength=n_months)
+    for kind in INTEGRATION_KINDS:
+        out[f"integrations_{kind}"] = np.bincount(ev["m"][ev["kind"] == kind], minlength=n_months)
+    for sx in sexes:
+        out[f"integrations_{sx}"] = np.bincount(ev["m"][ev["sex"] == sx], minlength=n_months)
+
+    # Integrationsquote: integrations over 12 months / mean eLb stock over those months
+    for suffix in [""] + [f"_{sx}" for sx in sexes]:
+        num = out[f"integrations{suffix}"].rolling(12).sum()
+        den = out[f"elb_stock{suffix}"].rolling(12).mean()
+        out[f"iq{suffix}"] = num / den.where(den > 0)
+
+    # LZB: in benefit at the reference date and on >= 638 of the last 730 days
+    lzb = np.zeros((len(sexes) + 1, n_months), dtype=np.int64)
+    pid = ben["person_id"].to_numpy()
+    for m, t in enumerate(ref):
+        days = np.clip(np.minimum(end, t) - np.maximum(enter, t - LZB_WINDOW_DAYS), 0.0, None)
+        total = np.bincount(pid, weights=days, minlength=pid.max() + 1 if len(pid) else 0)
+        now = inside[:, m]
+        long_term = total[pid[now]] >= LZB_MIN_DAYS - 1e-9
+        lzb[0, m] = long_term.sum()
+        for j, sx in enumerate(sexes):
+            lzb[j + 1, m] = (long_term & (sex[now] == sx)).sum()
+    out["lzb_stock"] = lzb[0]
+    for j, sx in enumerate(sexes):
+        out[f"lzb_stock_{sx}"] = lzb[j + 1]
+    out["lzb_share"] = out["lzb_stock"] / out["elb_stock"].where(out["elb_stock"] > 0)
+    return out
+
+
+def programme_monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFrame:
+    """One row per programme and month: participants, waiting list, entries, waits and cost."""
+    edges = np.asarray(clock.month_edges(), float)
+    n_months = len(edges) - 1
+    labels = clock.month_labels()
+    prog = spells[spells["state"] == "programme"]
+    frames = []
+    for name, spec in scenario.programmes.items():
+        p = prog[prog["programme"] == name]
+        w0 = p["waiting_start"].to_numpy(float)
+        st = p["start"].to_numpy(float)
+        en = p["end"].to_numpy(float)
+        started = ~np.isnan(st)
+        w1 = np.where(started, st, en)
+        s0 = st[started]
+        s1 = en[started]
+        part_days = _overlap(s0, s1, edges).sum(0)
+        wait_days = _overlap(w0, w1, edges).sum(0)
+        month_len = np.diff(edges)
+        ref = edges[1:]
+        cens = (p["end_reason"] == "censored").to_numpy(bool)
+        s1_open = np.where(cens[started], np.inf, s1)
+        w1_open = np.where(cens & ~started, np.inf, w1)
+        m_entry = _month_of(s0, edges, right=False)
+        ok = (m_entry >= 0) & (m_entry < n_months)
+        entries = np.bincount(m_entry[ok], minlength=n_months)
+        wait_sum = np.bincount(m_entry[ok], weights=(s0 - w0[started])[ok], minlength=n_months)
+        frames.append(pd.DataFrame({
+            "month": labels,
+            "programme": name,
+            "participants": part_days / month_len,
+            "participants_end": ((s0[:, None] <= ref) & (ref < s1_open[:, None])).sum(0),
+            "waiting": wait_days / month_len,
+            "waiting_end": ((w0[:, None] <= ref) & (ref < w1_open[:, None])).sum(0),
+            "entries": entries,
+            "mean_wait_days": np.where(entries > 0, wait_sum / np.maximum(entries, 1), np.nan),
+            "cost": part_days / DAYS_PER_MONTH * spec.cost_per_month,
+        }))
+    if not frames:
+        return pd.DataFrame(columns=["month", "programme", "participants", "participants_end", "waiting",
+                                     "waiting_end", "entries", "mean_wait_days", "cost"])
+    out = pd.concat(frames, ignore_index=True)
+    out["programme"] = pd.Categorical(out["programme"], categories=list(scenario.programmes))
+    return out

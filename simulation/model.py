@@ -1,0 +1,159 @@
+"""One replication: build the model from a scenario, run it in SimPy, return the event log."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+import simpy
+
+from .clock import UNIT_DAYS, Clock
+from .conditions import Attributes
+from .customer import Customer
+from .distributions import build
+from .eventlog import EventLog
+from .hazards import hazards_by_state
+from .pathway import Initial, Move, Pathway
+from .population import ELAPSED_KEY, Draw, Population
+from .programme import Programme
+from .random_streams import name_key, root_key
+from .routing import build_routes
+from .scenario.schema import Scenario
+from .targets import CASE_MANAGEMENT, Target
+
+WAITED_KEY = name_key("waited")
+ENTRY = Target("entry")
+
+
+class CountingEnvironment(simpy.Environment):
+    """A SimPy environment that counts the events it schedules (for the manifest)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.event_count = 0
+
+    def schedule(self, event, priority=1, delay=0):
+        self.event_count += 1
+        super().schedule(event, priority, delay)
+
+
+@dataclass
+class RunOutput:
+    spells: pd.DataFrame
+    horizon: float
+    event_count: int
+    wall_seconds: float
+    customers: int
+
+
+class Model:
+    def __init__(self, scenario: Scenario, seed: int, years: float | None = None) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.clock = Clock(scenario.time.start, years if years is not None else scenario.time.years)
+        self.env = CountingEnvironment()
+        self.attributes = Attributes(scenario.attributes)
+        self.root = root_key(seed)
+        self.population = Population(scenario.population, self.attributes, self.clock, self.root)
+        self.origins = ["initial"] + [f"initial:{p}" for p in scenario.population.initial.programmes] \
+            + [name for name, _, _ in self.population.inflow_sources()]
+        self.log = EventLog(self.attributes.names, self.attributes.levels, self.origins)
+        self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes)
+        self.programmes = {n: Programme(self.env, n, p, self.attributes) for n, p in scenario.programmes.items()}
+        self.routes = build_routes(scenario.routes, self.attributes)
+        self.pathway = Pathway(self)
+        self.customers: list[Customer] = []
+
+    # --- building the population -------------------------------------------------------
+
+    def _customer(self, origin: str, rng, attrs: list[int], episode_start: float, now: float) -> Customer:
+        c = Customer(len(self.customers), self.origins.index(origin), rng, attrs, episode_start)
+        self.customers.append(c)
+        if episode_start < now:          # benefit receipt before the simulation starts (for LZB)
+            self.log.rows.append((c.pid, c.origin, tuple(attrs), "prior_benefit", "", float("nan"),
+                                  episode_start, now, "simulation_start", ""))
+        return c
+
+    def _initial_stock(self) -> None:
+        init = self.scenario.population.initial
+        pop = self.population
+        placed = 0
+        for name, ip in init.programmes.items():
+            origin, shares = f"initial:{name}", Draw({ip.segment: 1.0})
+            elapsed_d = build(ip.elapsed) if ip.elapsed else None
+            waited_d = build(ip.waited) if ip.waited else None
+            people = []
+            for j in range(ip.participants + ip.waiting):
+                participant = j < ip.participants
+                rng, attrs, days = pop.newcomer(origin, j, shares)
+                if participant:
+                    start = -(elapsed_d.sample(rng.uniform(ELAPSED_KEY)) if elapsed_d else 0.0)
+                    wstart = start
+                else:
+                    start = float("nan")
+                    wstart = -(waited_d.sample(rng.uniform(WAITED_KEY)) if waited_d else 0.0)
+                c = self._customer(origin, rng, attrs, min(-days, wstart), 0.0)
+                people.append((c, Initial(name, participant, wstart, start)))
+            # participants first, then the waiting list in the order people joined it
+            people.sort(key=lambda x: (not x[1].participant, x[1].waiting_start, x[0].pid))
+            for c, initial in people:
+                self.env.process(self.pathway.run(c, initial=initial))
+            placed += ip.participants + ip.waiting
+        shares = Draw(init.segments)
+        for i in range(init.size - placed):
+            rng, attrs, days = pop.newcomer("initial", i, shares)
+            c = self._customer("initial", rng, attrs, -days, 0.0)
+            self.env.process(self.pathway.run(c, first=Move("", CASE_MANAGEMENT)))
+
+    def _arrivals(self, origin: str, shares: Draw, pieces):
+        env = self.env
+        for k, t in enumerate(self.population.arrival_times(origin, pieces)):
+            yield env.timeout(t - env.now)
+            rng, attrs, _ = self.population.newcomer(origin, k, shares)
+            c = self._customer(origin, rng, attrs, env.now, env.now)
+            env.process(self.pathway.run(c, first=Move("arrival", ENTRY)))
+
+    def _schedules(self) -> None:
+        env = self.env
+        years = self.clock.year_starts()
+        for prog in self.programmes.values():
+            if prog.quota != float("inf"):
+                for t in years:
+                    env.timeout(t).callbacks.append(prog.new_year)
+            if prog.scheduled:
+                starts = set(self.clock.day(d) for d in prog.cohorts.dates)
+                if prog.cohorts.start_every is not None:
+                    step = prog.cohorts.start_every.value * UNIT_DAYS[prog.cohorts.start_every.unit]
+                    t = 0.0
+                    while step > 0 and t < self.clock.horizon:
+                        starts.add(round(t, 9))
+                        t += step
+                for t in sorted(x for x in starts if 0 <= x < self.clock.horizon):
+                    env.timeout(t).callbacks.append(prog.fill)
+
+    # --- running -----------------------------------------------------------------------
+
+    def run(self, progress: Callable[[float], None] | None = None) -> RunOutput:
+        t0 = time.perf_counter()
+        self._initial_stock()
+        for origin, shares, pieces in self.population.inflow_sources():
+            self.env.process(self._arrivals(origin, shares, pieces))
+        self._schedules()
+        edges = self.clock.month_edges()
+        for t in edges[1:]:
+            self.env.run(until=t)
+            if progress is not None:
+                progress(t)
+        horizon = self.clock.horizon
+        for c in self.customers:         # spells still open at the horizon are censored
+            if c.state:
+                self.log.spell(c, tuple(c.attrs), horizon, "censored", "")
+        spells = self.log.frame()
+        return RunOutput(spells, horizon, self.env.event_count, time.perf_counter() - t0, len(self.customers))
+
+
+def simulate(scenario: Scenario, seed: int, years: float | None = None, progress=None) -> RunOutput:
+    """Run one replication of a scenario."""
+    return Model(scenario, seed, years).run(progress)

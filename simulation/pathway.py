@@ -1,0 +1,203 @@
+"""Where a customer's pathway is decided: the SimPy process each customer runs.
+
+A customer is always in one state: case management, no contact, a hand-over gap, waiting
+for or taking part in a programme, or out of benefit receipt after an exit. In each state
+the competing hazards acting there race against the state's own end (programme completion,
+leaving the waiting list, end of a hand-over gap); the winner decides the next state, and
+every change closes a spell in the event log.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, NamedTuple
+
+from .hazards import EPS, INF, CompiledHazard, holds
+from .programme import Ticket
+from .targets import CASE_MANAGEMENT, Target
+
+if TYPE_CHECKING:
+    from .customer import Customer
+    from .model import Model
+
+NAN = math.nan
+DEADLINE = "deadline"   # the state's own end came first
+WOKEN = "woken"         # admitted from the waiting list
+
+
+class Move(NamedTuple):
+    reason: str                     # why the spell ends: a hazard's name, completed, reneged, ...
+    target: Target
+    set: tuple = ()                 # attribute changes: (attribute index, level code)
+    gap: float = 0.0                # days of hand-over before a programme starts
+
+
+class Initial(NamedTuple):
+    """A customer in a programme or on its waiting list on day one."""
+    programme: str
+    participant: bool
+    waiting_start: float
+    start: float
+
+
+class Pathway:
+    """The rules every customer follows, bound to one model run."""
+
+    def __init__(self, model: "Model") -> None:
+        self.env = model.env
+        self.log = model.log
+        self.by_state = model.hazards_by_state
+        self.programmes = model.programmes
+        self.routes = model.routes
+
+    def run(self, c: "Customer", first: Move | None = None, initial: Initial | None = None):
+        """The customer's life: a SimPy process generator."""
+        move = (yield from self.programme(c, initial.programme, initial)) if initial else first
+        while move is not None:
+            target, gap = self.settle(c, move)
+            if gap > 0:
+                move = yield from self.handover(c, target, gap)
+            elif target.kind == "programme":
+                move = yield from self.programme(c, target.name)
+            elif target.kind == "exit":
+                move = yield from self.state(c, "exit", target.name, "exit:" + target.name)
+            else:
+                move = yield from self.state(c, target.kind)
+
+    def settle(self, c: "Customer", move: Move) -> tuple[Target, float]:
+        """Close the open spell, apply attribute changes, and resolve where the customer goes."""
+        now = self.env.now
+        attrs = tuple(c.attrs)            # the closed spell keeps the attributes it was lived with
+        for i, code in move.set:
+            c.attrs[i] = code
+        target, gap = move.target, move.gap
+        if target.kind == "entry":       # (re-)entry into benefit receipt follows the entry route
+            route = self.routes.get("entry")
+            if route is None:
+                target, gap = CASE_MANAGEMENT, 0.0
+            else:
+                o = route.choose(c.attrs, c.rng)
+                for i, code in o.set:
+                    c.attrs[i] = code
+                target = o.target
+                gap = o.gap.sample(c.rng.uniform(route.gap_key)) if o.gap else 0.0
+        if target.kind == "programme" and not self.programmes[target.name].is_eligible(c.attrs):
+            target = CASE_MANAGEMENT
+        if target.kind != "programme":
+            gap = 0.0
+        if (c.state == "exit") != (target.kind == "exit"):
+            c.episode_start = now         # a benefit episode (or a time out of benefit) begins
+        if c.state:
+            self.log.spell(c, attrs, now, move.reason, "handover" if gap > 0 else target.label)
+        return target, gap
+
+    def open(self, c: "Customer", state: str, detail: str = "", since: float | None = None,
+             waiting_start: float = NAN) -> None:
+        c.state, c.detail, c.waiting_start = state, detail, waiting_start
+        c.since = self.env.now if since is None else since
+
+    # --- states ------------------------------------------------------------------------
+
+    def state(self, c, state: str, detail: str = "", key: str | None = None):
+        """Case management, no contact, or out of benefit: only hazards end it."""
+        self.open(c, state, detail)
+        fired = yield from self.stay(c, key or state)
+        return None if fired is None else Move(fired.name, fired.target, fired.set)
+
+    def handover(self, c, target: Target, days: float):
+        self.open(c, "handover", target.name)
+        fired = yield from self.stay(c, "handover", until=self.env.now + days)
+        if fired is DEADLINE:
+            return Move("handover_done", target)
+        return Move(fired.name, fired.target, fired.set)
+
+    def programme(self, c, name: str, initial: Initial | None = None):
+        prog = self.programmes[name]
+        env = self.env
+        if initial is not None and initial.participant:
+            prog.occupy()
+            self.open(c, "programme", name, since=initial.start, waiting_start=initial.waiting_start)
+            remaining = prog.duration.residual(c.rng.uniform(prog.duration_key), env.now - initial.start)
+        else:
+            waiting_start = env.now if initial is None else initial.waiting_start
+            self.open(c, "programme", name, since=NAN, waiting_start=waiting_start)
+            ticket = prog.join(c)
+            if not ticket.admitted:
+                deadline = INF
+                if prog.patience is not None:
+                    deadline = max(waiting_start + prog.patience.sample(c.rng.uniform(prog.patience_key)), env.now)
+                fired = yield from self.stay(c, "waiting:" + name, until=deadline, wake=ticket)
+                if fired is not WOKEN:
+                    prog.cancel(ticket)
+                    if fired is DEADLINE:
+                        return Move("reneged", prog.renege_to)
+                    return Move(fired.name, fired.target, fired.set)
+            c.since = env.now
+            remaining = prog.duration.sample(c.rng.uniform(prog.duration_key))
+        fired = yield from self.stay(c, "programme:" + name, until=env.now + remaining)
+        prog.release()
+        if fired is not DEADLINE:
+            return Move(fired.name, fired.target, fired.set)
+        route = self.routes.get(name)
+        if route is None:
+            return Move("completed", CASE_MANAGEMENT)
+        o = route.choose(c.attrs, c.rng)
+        gap = o.gap.sample(c.rng.uniform(route.gap_key)) if o.gap else 0.0
+        return Move("completed", o.target, o.set, gap)
+
+    # --- competing hazards -------------------------------------------------------------
+
+    def stay(self, c: "Customer", state: str, until: float = INF, wake: Ticket | None = None):
+        """Stay in `state` until its own end (`until`, or admission via `wake`) or a hazard fires.
+
+        Returns DEADLINE, WOKEN, the CompiledHazard that fired, or None when nothing can ever
+        happen (the customer stays until the horizon).
+        """
+        env = self.env
+        entered = env.now
+        hz: list[CompiledHazard] = [h for h in self.by_state[state] if holds(h.when, c.attrs) and (
+            h.target.kind != "programme" or self.programmes[h.target.name].is_eligible(c.attrs))]
+        lam, thr = c.lam, c.thr
+        for h in hz:
+            if h.idx not in thr:
+                thr[h.idx] = -math.log1p(-c.rng.uniform(h.key))
+                lam[h.idx] = 0.0
+        while True:
+            now = env.now
+            in_episode = now - c.episode_start
+            t_end, fired, change = until, None, INF
+            rates = []
+            for h in hz:
+                if h.delay and now < entered + h.delay - EPS:
+                    change = min(change, entered + h.delay)
+                    rates.append(0.0)
+                    continue
+                r, nxt = h.rate_at(in_episode)
+                if nxt < INF:
+                    change = min(change, c.episode_start + nxt)
+                rates.append(r)
+                if r > 0:
+                    t = now + (thr[h.idx] - lam[h.idx]) / r
+                    if t < t_end:
+                        t_end, fired = t, h
+            t_next = min(t_end, change)
+            if t_next == INF:
+                if wake is None:
+                    return None
+                yield wake.event
+            elif wake is None:
+                yield env.timeout(t_next - now)
+            else:
+                yield wake.event | env.timeout(t_next - now)
+            elapsed = env.now - now
+            for h, r in zip(hz, rates):
+                if r:
+                    lam[h.idx] += r * elapsed
+            if wake is not None and wake.admitted:
+                return WOKEN
+            if t_end <= change:
+                if fired is None:
+                    return DEADLINE
+                lam[fired.idx] = 0.0
+                thr[fired.idx] = -math.log1p(-c.rng.uniform(fired.key))
+                return fired

@@ -1,0 +1,110 @@
+"""The synthetic population: who is there on day one, and who arrives when.
+
+Customers are named by their origin and their number within it ("initial", 17; "inflow",
+230; "wave:ukraine", 5), and that name alone fixes their random streams, so a customer
+keeps their attributes and draws in every scenario run with the same seed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+
+from .clock import Clock, add_months
+from .conditions import Attributes
+from .distributions import build
+from .random_streams import Streams, entity_key, name_key
+
+SEGMENT_KEY = name_key("segment")
+MONTHS_KEY = name_key("months_in_benefit")
+ARRIVAL_KEY = name_key("arrival")
+ELAPSED_KEY = name_key("elapsed")
+
+
+class Draw:
+    """A categorical draw by inversion: names with cumulative shares."""
+
+    def __init__(self, shares: dict[str, float]) -> None:
+        items = [(k, v) for k, v in shares.items() if v > 0]
+        self.names = [k for k, _ in items]
+        self.cum, acc = [], 0.0
+        for _, v in items:
+            acc += v
+            self.cum.append(acc)
+        self.cum[-1] = 1.0
+
+    def pick(self, u: float) -> int:
+        return min(bisect.bisect_right(self.cum, u), len(self.names) - 1)
+
+    def __call__(self, u: float) -> str:
+        return self.names[self.pick(u)]
+
+
+class SegmentSampler:
+    def __init__(self, segment, common: dict, attributes: Attributes) -> None:
+        self.attr_draws = []
+        for i, attr in enumerate(attributes.names):
+            mix = segment.attributes.get(attr, common.get(attr))
+            draw = Draw({mix: 1.0} if isinstance(mix, str) else mix)
+            codes = [attributes.code(attr, n) for n in draw.names]
+            self.attr_draws.append((name_key("attribute:" + attr), draw, codes))
+        self.months = build(segment.months_in_benefit) if segment.months_in_benefit else None
+
+    def attributes(self, rng: Streams) -> list[int]:
+        out = []
+        for key, draw, codes in self.attr_draws:
+            out.append(codes[draw.pick(rng.uniform(key))] if len(codes) > 1 else codes[0])
+        return out
+
+    def days_in_benefit(self, rng: Streams) -> float:
+        return self.months.sample(rng.uniform(MONTHS_KEY)) if self.months else 0.0
+
+
+class Population:
+    def __init__(self, pop, attributes: Attributes, clock: Clock, root: int) -> None:
+        self.spec, self.clock, self.root = pop, clock, root
+        self.segments = {n: SegmentSampler(seg, pop.common, attributes) for n, seg in pop.segments.items()}
+
+    def newcomer(self, origin: str, index: int, shares: Draw) -> tuple[Streams, list[int], float]:
+        """Streams, attributes and days already in benefit of the index-th customer of an origin."""
+        rng = Streams(entity_key(self.root, origin, index))
+        seg = self.segments[shares(rng.uniform(SEGMENT_KEY))]
+        return rng, seg.attributes(rng), seg.days_in_benefit(rng)
+
+    def inflow_sources(self) -> list[tuple[str, Draw, list[tuple[float, float, float]]]]:
+        """Each inflow source with its segment draw and (from day, to day, rate per day) pieces."""
+        out = []
+        edges = self.clock.month_edges()
+        first = self.clock.first_month
+        inflow = self.spec.inflow
+        if inflow is not None and inflow.per_month > 0:
+            pieces = []
+            for m in range(len(edges) - 1):
+                month = add_months(first, m).month
+                factor = inflow.monthly_factors[month - 1] if inflow.monthly_factors else 1.0
+                pieces.append((edges[m], edges[m + 1], inflow.per_month * factor / (edges[m + 1] - edges[m])))
+            out.append(("inflow", Draw(inflow.segments), pieces))
+        for name, wave in self.spec.waves.items():
+            pieces = []
+            for m in range(len(edges) - 1):
+                a, b = max(edges[m], self.clock.day(wave.start)), min(edges[m + 1], self.clock.day(wave.end))
+                if b > a:
+                    pieces.append((a, b, wave.per_month / (edges[m + 1] - edges[m])))
+            out.append((f"wave:{name}", Draw(wave.segments), pieces))
+        return out
+
+    def arrival_times(self, origin: str, pieces):
+        """Arrival days of a Poisson process with piecewise-constant rate, from the origin's stream."""
+        rng = Streams(entity_key(self.root, origin, -1))
+        need = -math.log1p(-rng.uniform(ARRIVAL_KEY))
+        for a, b, rate in pieces:
+            t = a
+            if rate <= 0:
+                continue
+            while t + need / rate < b:
+                t += need / rate
+                yield t
+                need = -math.log1p(-rng.uniform(ARRIVAL_KEY))
+            need -= rate * (b - t)
+
+

@@ -1,0 +1,121 @@
+"""Where a programme's capacity lives: its places, yearly entry quota, cohorts and waiting list."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import simpy
+
+from .conditions import Attributes, holds
+from .distributions import build
+from .random_streams import name_key
+from .targets import parse_target
+
+INF = math.inf
+
+
+class Ticket:
+    """A customer's place on a waiting list; `event` succeeds when they are admitted."""
+
+    __slots__ = ("customer", "event", "admitted", "cancelled")
+
+    def __init__(self, customer, event: simpy.Event) -> None:
+        self.customer = customer
+        self.event = event
+        self.admitted = False
+        self.cancelled = False
+
+
+class Programme:
+    def __init__(self, env: simpy.Environment, name: str, spec, attributes: Attributes) -> None:
+        self.env, self.name, self.spec = env, name, spec
+        self.places = INF if spec.places is None else spec.places
+        self.quota = INF if spec.entries_per_year is None else spec.entries_per_year
+        self.duration = build(spec.duration)
+        self.duration_key = name_key("duration:" + name)
+        self.patience = build(spec.waiting_list.patience) if spec.waiting_list.patience else None
+        self.patience_key = name_key("patience:" + name)
+        self.renege_to = parse_target(spec.waiting_list.renege_to)
+        self.eligible = attributes.compile(spec.eligible)
+        self.priority = [attributes.compile(g.when) for g in spec.waiting_list.priority]
+        self.queues: list[deque[Ticket]] = [deque() for _ in range(len(self.priority) + 1)]
+        self.cohorts = spec.cohorts
+        self.scheduled = spec.cohorts is not None and (spec.cohorts.start_every is not None or bool(spec.cohorts.dates))
+        self.in_use = 0
+        self.n_waiting = 0
+        self.entries_this_year = 0
+        self.max_in_use = 0
+
+    # --- customers' side ---------------------------------------------------------------
+
+    def is_eligible(self, attrs: list[int]) -> bool:
+        return holds(self.eligible, attrs)
+
+    def join(self, customer) -> Ticket:
+        ticket = Ticket(customer, self.env.event())
+        level = len(self.priority)
+        for i, cond in enumerate(self.priority):
+            if holds(cond, customer.attrs):
+                level = i
+                break
+        self.queues[level].append(ticket)
+        self.n_waiting += 1
+        if not self.scheduled:
+            self.fill()
+        return ticket
+
+    def cancel(self, ticket: Ticket) -> None:
+        """The customer leaves the waiting list (lazy removal: skipped when reached)."""
+        if not ticket.cancelled and not ticket.admitted:
+            ticket.cancelled = True
+            self.n_waiting -= 1
+
+    def occupy(self) -> None:
+        """A participant already in the programme on day one."""
+        self.in_use += 1
+        self.max_in_use = max(self.max_in_use, self.in_use)
+
+    def release(self) -> None:
+        self.in_use -= 1
+        if not self.scheduled:
+            self.fill()
+
+    # --- the programme's side ----------------------------------------------------------
+
+    def new_year(self, _event=None) -> None:
+        self.entries_this_year = 0
+        if not self.scheduled:
+            self.fill()
+
+    def fill(self, _event=None) -> None:
+        """Admit waiting customers while places and quota allow (a whole class for cohorts)."""
+        while self.n_waiting:
+            free = min(self.places - self.in_use, self.quota - self.entries_this_year)
+            if free < 1:
+                return
+            if self.cohorts is None:
+                self._admit(self._pop())
+                continue
+            k = int(min(self.cohorts.class_size, self.n_waiting, free))
+            if k < self.cohorts.min_size:
+                return
+            for _ in range(k):
+                self._admit(self._pop())
+
+    def _pop(self) -> Ticket:
+        for q in self.queues:
+            while q:
+                t = q.popleft()
+                if not t.cancelled:
+                    return t
+        raise AssertionError("n_waiting out of step with the queues")
+
+    def _admit(self, ticket: Ticket) -> None:
+        self.n_waiting -= 1
+        self.in_use += 1
+        self.entries_this_year += 1
+        if self.in_use > self.max_in_use:
+            self.max_in_use = self.in_use
+        ticket.admitted = True
+        ticket.event.succeed()

@@ -1,0 +1,65 @@
+"""Writing one replication's results: Parquet tables and a JSON manifest, all or nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+
+TABLES = ("spells", "monthly", "programme_monthly")
+
+
+def manifest(loaded, seed: int, years: float, run) -> dict:
+    import numpy
+    import simpy
+    raw = Path(loaded.path).read_bytes()
+    return {
+        "jobpath_version": __version__,
+        "scenario_path": str(loaded.path),
+        "scenario_file_sha256": hashlib.sha256(raw).hexdigest(),
+        "scenario_resolved_sha256": loaded.sha256,
+        "scenario": json.loads(loaded.resolved_json),
+        "seed": seed,
+        "years": years,
+        "horizon_days": run.horizon,
+        "customers": run.customers,
+        "spells": len(run.spells),
+        "event_count": run.event_count,
+        "wall_seconds": round(run.wall_seconds, 3),
+        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "simpy": simpy.__version__,
+        "numpy": numpy.__version__,
+        "pandas": pd.__version__,
+    }
+
+
+def write_atomic(out_dir: str | Path, tables: dict[str, pd.DataFrame], meta: dict) -> Path:
+    """Write every table to a temporary directory, then move it into place in one step."""
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for name, df in tables.items():
+            df.to_parquet(tmp / f"{name}.parquet", index=False)
+        (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
+        old = None
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            out.rename(old)
+        tmp.rename(out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out

@@ -1,0 +1,57 @@
+"""Routes: what happens after a programme ends (or when a customer enters benefit receipt).
+
+A route is a list of rules; the first rule whose condition the customer meets applies, and
+one of its options is drawn with its probability from the customer's stream for that route.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import NamedTuple
+
+from .conditions import Attributes, Compiled, holds
+from .distributions import Distribution, build
+from .random_streams import Streams, name_key
+from .targets import CASE_MANAGEMENT, Target, parse_target
+
+
+class Outcome(NamedTuple):
+    target: Target
+    gap: Distribution | None
+    set: tuple[tuple[int, int], ...]
+
+
+class Route:
+    def __init__(self, name: str, rules, attributes: Attributes) -> None:
+        self.key = name_key("route:" + name)
+        self.gap_key = name_key("gap:" + name)
+        self.rules: list[tuple[Compiled, list[float], list[Outcome]]] = []
+        for rule in rules:
+            cum, acc, outcomes = [], 0.0, []
+            for o in rule.options:
+                acc += o.probability
+                cum.append(acc)
+                outcomes.append(Outcome(parse_target(o.to), build(o.gap) if o.gap else None,
+                                        attributes.assignments(o.set)))
+            cum[-1] = 1.0
+            self.rules.append((attributes.compile(rule.when), cum, outcomes))
+
+    def choose(self, attrs: list[int], rng: Streams) -> Outcome:
+        u = rng.uniform(self.key)
+        for cond, cum, outcomes in self.rules:
+            if holds(cond, attrs):
+                return outcomes[min(bisect.bisect_right(cum, u), len(cum) - 1)]
+        raise AssertionError("the last rule of a route has no condition")  # ensured by checks
+
+
+class Stay:
+    """The route of a programme that has none: back to case management."""
+
+    key = gap_key = 0
+
+    def choose(self, attrs, rng) -> Outcome:
+        return Outcome(CASE_MANAGEMENT, None, ())
+
+
+def build_routes(routes: dict, attributes: Attributes) -> dict[str, Route]:
+    return {name: Route(name, rules, attributes) for name, rules in routes.items()}

@@ -1,0 +1,265 @@
+"""Checks across fields that the schema alone cannot express.
+
+Names must refer to things that exist, shares and probabilities must sum to 1, and from
+every state a customer can reach some exit from benefit receipt.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .schema import EXIT_KINDS, Condition, Scenario, Test
+
+TOL = 1e-6
+FIXED_STATES = ("case_management", "no_contact", "handover")
+
+
+class _Problems(list):
+    def add(self, path: str, msg: str) -> None:
+        self.append((path, msg))
+
+
+def check(s: Scenario) -> list[tuple[str, str]]:
+    p = _Problems()
+    _attributes(s, p)
+    _population(s, p)
+    _programmes(s, p)
+    _routes(s, p)
+    _hazards(s, p)
+    if not p:
+        _exits_reachable(s, p)
+    return list(p)
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def _levels(s: Scenario, attr: str, path: str, p: _Problems) -> list[str] | None:
+    if attr not in s.attributes:
+        p.add(path, f"expected one of the declared attributes {sorted(s.attributes)}, found '{attr}'")
+        return None
+    return s.attributes[attr]
+
+
+def _level(s, attr, value, path, p) -> None:
+    levels = _levels(s, attr, path, p)
+    if levels is not None and value not in levels:
+        p.add(path, f"expected a level of '{attr}' {levels}, found '{value}'")
+
+
+def _condition(s: Scenario, cond: Condition | None, path: str, p: _Problems) -> None:
+    for attr, test in (cond or {}).items():
+        where = f"{path}.{attr}"
+        if isinstance(test, str):
+            _level(s, attr, test, where, p)
+        elif isinstance(test, list):
+            for v in test:
+                _level(s, attr, v, where, p)
+        elif isinstance(test, Test):
+            for v in (test.in_ or []) + (test.not_in or []) + [x for x in (test.min, test.max) if x is not None]:
+                _level(s, attr, v, where, p)
+
+
+def _shares(shares: dict[str, float], known, what: str, path: str, p: _Problems) -> None:
+    for name in shares:
+        if name not in known:
+            p.add(f"{path}.{name}", f"expected one of the {what} {sorted(known)}, found '{name}'")
+    total = sum(shares.values())
+    if abs(total - 1) > TOL:
+        p.add(path, f"shares must sum to 1, found {total:g}")
+
+
+def _mix(s, attr, mix, path, p) -> None:
+    if isinstance(mix, str):
+        _level(s, attr, mix, path, p)
+    else:
+        _shares(mix, s.attributes.get(attr, []), f"levels of '{attr}'", path, p)
+
+
+def target_ok(s: Scenario, to: str) -> bool:
+    if to in ("case_management", "no_contact"):
+        return True
+    kind, _, name = to.partition(":")
+    return (kind == "programme" and name in s.programmes) or (kind == "exit" and name in EXIT_KINDS)
+
+
+def _target(s, to, path, p, allow_entry=False) -> None:
+    if allow_entry and to == "entry":
+        return
+    if not target_ok(s, to):
+        p.add(path, "expected 'case_management', 'no_contact', 'programme:<name>' with a defined programme "
+                    f"{sorted(s.programmes)} or 'exit:<kind>' with a kind in {list(EXIT_KINDS)}, found '{to}'")
+
+
+def state_pattern_ok(s: Scenario, pat: str) -> bool:
+    if pat in FIXED_STATES:
+        return True
+    kind, _, name = pat.partition(":")
+    if kind in ("waiting", "programme"):
+        return name == "*" or name in s.programmes
+    return kind == "exit" and (name == "*" or name in EXIT_KINDS)
+
+
+def _set(s, assign, path, p) -> None:
+    for attr, value in assign.items():
+        _level(s, attr, value, f"{path}.{attr}", p)
+
+
+# --- sections --------------------------------------------------------------------------
+
+def _attributes(s: Scenario, p: _Problems) -> None:
+    if "sex" not in s.attributes:
+        p.add("attributes.sex", "required: indicators are reported by sex (e.g. sex = [\"female\", \"male\"])")
+    for attr, levels in s.attributes.items():
+        if len(set(levels)) != len(levels):
+            p.add(f"attributes.{attr}", f"levels must be distinct, found {levels}")
+
+
+def _population(s: Scenario, p: _Problems) -> None:
+    pop = s.population
+    for attr, mix in pop.common.items():
+        if _levels(s, attr, f"population.common.{attr}", p) is not None:
+            _mix(s, attr, mix, f"population.common.{attr}", p)
+    for name, seg in pop.segments.items():
+        base = f"population.segments.{name}.attributes"
+        for attr, mix in seg.attributes.items():
+            if _levels(s, attr, f"{base}.{attr}", p) is not None:
+                _mix(s, attr, mix, f"{base}.{attr}", p)
+        for attr in s.attributes:
+            if attr not in seg.attributes and attr not in pop.common:
+                p.add(base, f"attribute '{attr}' has no mix here nor in population.common")
+    _shares(pop.initial.segments, pop.segments, "segments", "population.initial.segments", p)
+    if pop.inflow is not None:
+        _shares(pop.inflow.segments, pop.segments, "segments", "population.inflow.segments", p)
+    for name, wave in pop.waves.items():
+        _shares(wave.segments, pop.segments, "segments", f"population.waves.{name}.segments", p)
+    in_programmes = 0
+    for prog, ip in pop.initial.programmes.items():
+        path = f"population.initial.programmes.{prog}"
+        if prog not in s.programmes:
+            p.add(path, f"expected a defined programme {sorted(s.programmes)}, found '{prog}'")
+            continue
+        if ip.segment not in pop.segments:
+            p.add(f"{path}.segment", f"expected one of the segments {sorted(pop.segments)}, found '{ip.segment}'")
+        places = s.programmes[prog].places
+        if places is not None and ip.participants > places:
+            p.add(f"{path}.participants", f"expected at most the programme's {places} places, found {ip.participants}")
+        in_programmes += ip.participants + ip.waiting
+    if in_programmes > pop.initial.size:
+        p.add("population.initial.size",
+              f"expected at least the {in_programmes} people placed in programmes and waiting lists, found {pop.initial.size}")
+
+
+def _programmes(s: Scenario, p: _Problems) -> None:
+    for name, prog in s.programmes.items():
+        path = f"programmes.{name}"
+        if name == "entry":
+            p.add(path, "'entry' is reserved for the route of new customers")
+        _condition(s, prog.eligible, f"{path}.eligible", p)
+        for i, group in enumerate(prog.waiting_list.priority):
+            _condition(s, group.when, f"{path}.waiting_list.priority[{i}].when", p)
+        _target(s, prog.waiting_list.renege_to, f"{path}.waiting_list.renege_to", p)
+        if prog.cohorts is not None and prog.places is not None and prog.cohorts.min_size > prog.places:
+            p.add(f"{path}.cohorts.min_size", f"expected at most the programme's {prog.places} places, found {prog.cohorts.min_size}")
+        if prog.places == 0 and prog.entries_per_year != 0:
+            pass  # a programme switched off: everyone referred waits (or leaves the list)
+
+
+def _routes(s: Scenario, p: _Problems) -> None:
+    for name, rules in s.routes.items():
+        path = f"routes.{name}"
+        if name != "entry" and name not in s.programmes:
+            p.add(path, f"expected 'entry' or a defined programme {sorted(s.programmes)}, found '{name}'")
+            continue
+        if rules[-1].when is not None:
+            p.add(f"{path}[{len(rules) - 1}].when", "the last rule must have no 'when': it applies to everyone else")
+        for i, rule in enumerate(rules):
+            _condition(s, rule.when, f"{path}[{i}].when", p)
+            total = sum(o.probability for o in rule.options)
+            if abs(total - 1) > TOL:
+                p.add(f"{path}[{i}].options", f"probabilities must sum to 1, found {total:g}")
+            for j, o in enumerate(rule.options):
+                _target(s, o.to, f"{path}[{i}].options[{j}].to", p)
+                _set(s, o.set, f"{path}[{i}].options[{j}].set", p)
+
+
+def _hazards(s: Scenario, p: _Problems) -> None:
+    for name, h in s.hazards.items():
+        path = f"hazards.{name}"
+        for i, pat in enumerate(h.in_):
+            if not state_pattern_ok(s, pat):
+                p.add(f"{path}.in[{i}]", "expected 'case_management', 'no_contact', 'handover', 'waiting:<programme>', "
+                                        f"'programme:<programme>' or 'exit:<kind>' (or '*' for any), found '{pat}'")
+        in_exit = any(pat.startswith("exit:") for pat in h.in_)
+        _target(s, h.to, f"{path}.to", p, allow_entry=in_exit)
+        if h.to == "entry" and not all(pat.startswith("exit:") for pat in h.in_):
+            p.add(f"{path}.to", "'entry' (re-entry into benefit receipt) applies only to 'exit:' states")
+        _condition(s, h.when, f"{path}.when", p)
+        _set(s, h.set, f"{path}.set", p)
+
+
+# --- every state must lead to an exit --------------------------------------------------
+
+def states(s: Scenario) -> list[str]:
+    out = ["case_management", "no_contact"]
+    for name in s.programmes:
+        out += [f"waiting:{name}", f"programme:{name}"]
+    return out
+
+
+def matches(pattern: str, state: str) -> bool:
+    if pattern.endswith(":*"):
+        return state.startswith(pattern[:-1])
+    return pattern == state
+
+
+def _node(to: str) -> str:
+    return "waiting:" + to.split(":", 1)[1] if to.startswith("programme:") else to
+
+
+def _exits_reachable(s: Scenario, p: _Problems) -> None:
+    edges: dict[str, set[str]] = defaultdict(set)
+    all_states = states(s)
+    for h in s.hazards.values():
+        if h.rate_per_month == 0 or h.to == "entry":
+            continue
+        for st in all_states:
+            if any(matches(pat, st) for pat in h.in_):
+                edges[st].add(_node(h.to))
+    for name, prog in s.programmes.items():
+        edges[f"waiting:{name}"].add(f"programme:{name}")
+        if prog.waiting_list.patience is not None:
+            edges[f"waiting:{name}"].add(_node(prog.waiting_list.renege_to))
+        rules = s.routes.get(name)
+        if rules is None:
+            edges[f"programme:{name}"].add("case_management")
+        for rule in rules or []:
+            for o in rule.options:
+                if o.probability > 0:
+                    edges[f"programme:{name}"].add(_node(o.to))
+    # states from which an exit is reachable: backwards search from the exits
+    reverse: dict[str, set[str]] = defaultdict(set)
+    for a, bs in edges.items():
+        for b in bs:
+            reverse[b].add(a)
+    good = {n for bs in edges.values() for n in bs if n.startswith("exit:")}
+    todo = list(good)
+    while todo:
+        for a in reverse[todo.pop()]:
+            if a not in good:
+                good.add(a)
+                todo.append(a)
+    # states customers can be in: from the entry route, case management and the starting state
+    starts = {"case_management"} | {f"waiting:{n}" for n in s.population.initial.programmes}
+    starts |= {f"programme:{n}" for n, ip in s.population.initial.programmes.items() if ip.participants}
+    for rule in s.routes.get("entry", []):
+        starts |= {_node(o.to) for o in rule.options if o.probability > 0}
+    seen, todo = set(starts), list(starts)
+    while todo:
+        for b in edges[todo.pop()]:
+            if b not in seen and not b.startswith("exit:"):
+                seen.add(b)
+                todo.append(b)
+    stuck = sorted(st for st in seen if st not in good)
+    if stuck:
+        p.add("routes/hazards", "no exit from benefit receipt can be reached from: " + ", ".join(stuck)
+              + " (customers there would stay for ever; add a route option or hazard leading to 'exit:<kind>')")

@@ -1,0 +1,270 @@
+"""The scenario file's schema: plain, frozen data, validated field by field on load.
+
+Every table refuses unknown keys. Cross-references (a route naming an unknown programme,
+probabilities that do not sum to 1, chains without an exit) are checked in `checks.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+NonNeg = Annotated[float, Field(ge=0)]
+Pos = Annotated[float, Field(gt=0)]
+Prob = Annotated[float, Field(ge=0, le=1)]
+Unit = Literal["days", "weeks", "months", "years"]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$")]
+
+# Exit kinds are the legal categories of § 48a SGB II, the same for every job centre.
+INTEGRATION_KINDS = ("employment", "training", "self_employment")
+OTHER_EXIT_KINDS = ("pension", "moved_away", "other_income", "other")
+EXIT_KINDS = INTEGRATION_KINDS + OTHER_EXIT_KINDS
+ExitKind = Literal["employment", "training", "self_employment", "pension", "moved_away", "other_income", "other"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- durations -------------------------------------------------------------------------
+
+class Fixed(Strict):
+    dist: Literal["fixed"]
+    value: NonNeg
+    unit: Unit = "months"
+
+
+class Exponential(Strict):
+    dist: Literal["exponential"]
+    mean: Pos
+    unit: Unit = "months"
+
+
+class Uniform(Strict):
+    dist: Literal["uniform"]
+    low: NonNeg
+    high: NonNeg
+    unit: Unit = "months"
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high}) must not be below low ({self.low})")
+        return self
+
+
+class Lognormal(Strict):
+    """Parametrised by mean and standard deviation of the duration itself."""
+    dist: Literal["lognormal"]
+    mean: Pos
+    sd: Pos
+    unit: Unit = "months"
+
+
+class Gamma(Strict):
+    """Parametrised by mean and standard deviation of the duration itself."""
+    dist: Literal["gamma"]
+    mean: Pos
+    sd: Pos
+    unit: Unit = "months"
+
+
+class Weibull(Strict):
+    dist: Literal["weibull"]
+    shape: Pos
+    scale: Pos
+    unit: Unit = "months"
+
+
+class Empirical(Strict):
+    """Observed durations, drawn with the given weights (equal weights if omitted)."""
+    dist: Literal["empirical"]
+    values: Annotated[list[NonNeg], Field(min_length=1)]
+    weights: list[NonNeg] | None = None
+    unit: Unit = "months"
+
+    @model_validator(mode="after")
+    def _weights(self):
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                raise ValueError(f"weights has {len(self.weights)} entries, values has {len(self.values)}")
+            if sum(self.weights) <= 0:
+                raise ValueError("weights must not all be zero")
+        return self
+
+
+Duration = Annotated[
+    Union[Fixed, Exponential, Uniform, Lognormal, Gamma, Weibull, Empirical],
+    Field(discriminator="dist"),
+]
+
+
+class Span(Strict):
+    value: NonNeg
+    unit: Unit = "months"
+
+
+# --- conditions ------------------------------------------------------------------------
+
+class Test(Strict):
+    """A test on one attribute: membership, or a range on its ordered levels (inclusive)."""
+    in_: list[str] | None = Field(default=None, alias="in")
+    not_in: list[str] | None = None
+    min: str | None = None
+    max: str | None = None
+
+    @model_validator(mode="after")
+    def _some(self):
+        if self.in_ is None and self.not_in is None and self.min is None and self.max is None:
+            raise ValueError("a test needs at least one of: in, not_in, min, max")
+        return self
+
+
+# attribute -> level, list of levels, or a Test; all entries must hold (AND)
+Condition = dict[str, Union[str, list[str], Test]]
+
+
+# --- population ------------------------------------------------------------------------
+
+Mix = Union[str, dict[str, Prob]]   # one level, or level -> share
+
+
+class Segment(Strict):
+    """A group of customers with its attribute mix (attributes independent within a group)."""
+    attributes: dict[str, Mix] = {}
+    months_in_benefit: Duration | None = None   # initial stock only: time already on benefit
+
+
+class InitialProgramme(Strict):
+    """People already in a programme, or on its waiting list, on day one."""
+    participants: Annotated[int, Field(ge=0)] = 0
+    waiting: Annotated[int, Field(ge=0)] = 0
+    segment: str
+    elapsed: Duration | None = None   # time already spent in the programme
+    waited: Duration | None = None    # time already spent on the waiting list
+
+
+class Initial(Strict):
+    size: Annotated[int, Field(ge=0)]
+    segments: dict[str, Prob]
+    programmes: dict[str, InitialProgramme] = {}
+
+
+class Inflow(Strict):
+    per_month: NonNeg
+    segments: dict[str, Prob]
+    monthly_factors: Annotated[list[NonNeg], Field(min_length=12, max_length=12)] | None = None
+
+
+class Wave(Strict):
+    """An extra inflow over a period, e.g. a refugee arrival."""
+    start: dt.date
+    end: dt.date
+    per_month: NonNeg
+    segments: dict[str, Prob]
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+
+class Population(Strict):
+    common: dict[str, Mix] = {}   # attribute mixes used by every segment that does not give its own
+    segments: dict[Name, Segment]
+    initial: Initial
+    inflow: Inflow | None = None
+    waves: dict[Name, Wave] = {}
+
+
+# --- programmes ------------------------------------------------------------------------
+
+class PriorityGroup(Strict):
+    when: Condition
+
+
+class WaitingList(Strict):
+    """FIFO within priority groups; groups are served in the order given, everyone else last."""
+    priority: list[PriorityGroup] = []
+    patience: Duration | None = None          # leave the list after this time
+    renege_to: str = "case_management"
+
+
+class Cohorts(Strict):
+    """Courses start as classes: on a schedule, or as soon as the minimum class size is reached."""
+    class_size: Annotated[int, Field(ge=1)]
+    min_size: Annotated[int, Field(ge=1)] = 1
+    start_every: Span | None = None
+    dates: list[dt.date] = []
+
+    @model_validator(mode="after")
+    def _sizes(self):
+        if self.min_size > self.class_size:
+            raise ValueError(f"min_size ({self.min_size}) exceeds class_size ({self.class_size})")
+        return self
+
+
+class Programme(Strict):
+    label: str = ""
+    places: Annotated[int, Field(ge=0)] | None = None            # seats at once; none = unlimited
+    entries_per_year: Annotated[int, Field(ge=0)] | None = None  # yearly entry quota
+    duration: Duration
+    cost_per_month: NonNeg = 0.0
+    eligible: Condition = {}
+    waiting_list: WaitingList = WaitingList()
+    cohorts: Cohorts | None = None
+    integration_on_entry: Literal["employment", "training", "self_employment"] | None = None
+
+
+# --- movement --------------------------------------------------------------------------
+
+class Option(Strict):
+    to: str
+    probability: Prob
+    gap: Duration | None = None          # hand-over time before the next step
+    set: dict[str, str] = {}             # attributes changed by this outcome (e.g. german_level = "B1")
+
+
+class RouteRule(Strict):
+    when: Condition | None = None
+    options: Annotated[list[Option], Field(min_length=1)]
+
+
+class Hazard(Strict):
+    """A competing hazard: while in one of the `in` states, move `to` at this rate."""
+    in_: Annotated[list[str], Field(alias="in", min_length=1)]
+    to: str
+    rate_per_month: NonNeg
+    when: Condition = {}
+    by_months_in_benefit: list[tuple[NonNeg, NonNeg]] = []   # [from_month, multiplier] bands
+    after_in_state: Span | None = None                       # active only after this time in the state
+    set: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _bands(self):
+        b = self.by_months_in_benefit
+        if b:
+            if b[0][0] != 0:
+                raise ValueError("by_months_in_benefit must start at month 0")
+            if any(b[i + 1][0] <= b[i][0] for i in range(len(b) - 1)):
+                raise ValueError("by_months_in_benefit months must increase")
+        return self
+
+
+class Time(Strict):
+    start: dt.date
+    years: Annotated[float, Field(gt=0, le=50)] = 1
+
+
+class Scenario(Strict):
+    name: str = ""
+    description: str = ""
+    time: Time
+    attributes: dict[Name, Annotated[list[str], Field(min_length=1)]]
+    population: Population
+    programmes: dict[Name, Programme] = {}
+    routes: dict[str, Annotated[list[RouteRule], Field(min_length=1)]] = {}
+    hazards: dict[Name, Hazard] = {}

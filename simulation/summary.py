@@ -1,0 +1,40 @@
+"""The short summary `jobpath run` prints: the headline indicators at the end of the horizon."""
+
+from __future__ import annotations
+
+
+def _pct(x) -> str:
+    return "n/a (needs 12 months)" if x != x else f"{100 * x:.1f} %"
+
+
+def summary(loaded, seed: int, rep, top: int = 5) -> str:
+    mo, pm = rep.monthly, rep.programme_monthly
+    sexes = loaded.scenario.attributes["sex"]
+    last = mo.iloc[-1]
+    last12 = mo.tail(12)
+    name = loaded.scenario.name or loaded.path
+    lines = [
+        f"{name}: seed {seed}, {mo['month'].iloc[0]} to {mo['month'].iloc[-1]}, "
+        f"{rep.run.customers:,} customers, {rep.run.event_count:,} events, {rep.run.wall_seconds:.1f} s",
+        f"  eLb stock (end of {last['month']}):  {int(last['elb_stock']):,} ("
+        + ", ".join(f"{sx} {int(last[f'elb_stock_{sx}']):,}" for sx in sexes) + ")",
+        f"  integrations, last {len(last12)} months: {int(last12['integrations'].sum()):,} ("
+        + ", ".join(f"{k.replace('_', '-')} {int(last12[f'integrations_{k}'].sum()):,}"
+                    for k in ("employment", "training", "self_employment")) + ")",
+        f"  Integrationsquote (12 months):  {_pct(last['iq'])} ("
+        + ", ".join(f"{sx} {_pct(last[f'iq_{sx}'])}" for sx in sexes) + ")",
+        f"  LZB stock:  {int(last['lzb_stock']):,} ({_pct(last['lzb_share'])} of eLb; "
+        + ", ".join(f"{sx} {int(last[f'lzb_stock_{sx}']):,}" for sx in sexes) + ")",
+    ]
+    if len(pm):
+        end = pm[pm["month"] == last["month"]].sort_values("waiting_end", ascending=False).head(top)
+        end = end[end["waiting_end"] > 0]
+        if len(end):
+            lines.append("  busiest waiting lists (end of horizon):")
+            for _, r in end.iterrows():
+                wait = pm[pm["programme"] == r["programme"]].tail(12)
+                entries = wait["entries"].sum()
+                mean_wait = (wait["mean_wait_days"] * wait["entries"]).sum() / entries if entries else float("nan")
+                lines.append(f"    {r['programme']:<28} {int(r['waiting_end']):>6,} waiting; "
+                             f"mean wait of last year's entrants {mean_wait:,.0f} days")
+    return "\n".join(lines)

@@ -1,0 +1,22 @@
+"""Where a route option or a hazard sends a customer: a parsed `to` string."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Target(NamedTuple):
+    kind: str        # case_management | no_contact | programme | exit | entry
+    name: str = ""   # programme name or exit kind
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.name}" if self.name else self.kind
+
+
+def parse_target(to: str) -> Target:
+    kind, _, name = to.partition(":")
+    return Target(kind, name)
+
+
+CASE_MANAGEMENT = Target("case_management")
