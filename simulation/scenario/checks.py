@@ -249,7 +249,11 @@ def _exits_reachable(s: Scenario, p: _Problems) -> None:
                 good.add(a)
                 todo.append(a)
     # states customers can be in: from the entry route, case management and the starting state
-    starts = {"case_management"} | {f"waiting:{n}" for n in s.population.initial.programmes}
+    init = s.population.initial
+    placed = sum(ip.participants + ip.waiting for ip in init.programmes.values())
+    idle_start = init.size > placed or "entry" not in s.routes or any(p.eligible for p in s.programmes.values())
+    starts = {"case_management"} if idle_start else set()   # (the ineligible are sent to case management)
+    starts |= {f"waiting:{n}" for n in init.programmes}
     starts |= {f"programme:{n}" for n, ip in s.population.initial.programmes.items() if ip.participants}
     for rule in s.routes.get("entry", []):
         starts |= {_node(o.to) for o in rule.options if o.probability > 0}

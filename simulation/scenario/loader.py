@@ -78,14 +78,19 @@ def load_scenario(path: str | Path) -> "LoadedScenario":
     """Load, resolve and validate a scenario file; raise ScenarioError on any problem."""
     path = Path(path)
     data = read_toml(path.resolve() if path.exists() else path)
+    return LoadedScenario(path=str(path), scenario=validate(data, str(path)), resolved=data)
+
+
+def validate(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    """A validated Scenario from already-parsed content (a TOML file's, or built in code)."""
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as e:
-        raise ScenarioError(str(path), _problems(e)) from None
+        raise ScenarioError(source, _problems(e)) from None
     problems = check(scenario)
     if problems:
-        raise ScenarioError(str(path), problems)
-    return LoadedScenario(path=str(path), scenario=scenario, resolved=data)
+        raise ScenarioError(source, problems)
+    return scenario
 
 
 class LoadedScenario:
