@@ -58,7 +58,8 @@ class Model:
         self.attributes = Attributes(scenario.attributes)
         self.root = root_key(seed)
         self.population = Population(scenario.population, self.attributes, self.clock, self.root)
-        self.origins = ["initial"] + [f"initial:{p}" for p in scenario.population.initial.programmes] \
+        self.origins = ["initial", "initial:no_contact"] \
+            + [f"initial:{p}" for p in scenario.population.initial.programmes] \
             + [name for name, _, _ in self.population.inflow_sources()]
         self.log = EventLog(self.attributes.names, self.attributes.levels, self.origins)
         self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes)
@@ -69,12 +70,13 @@ class Model:
 
     # --- building the population -------------------------------------------------------
 
-    def _customer(self, origin: str, rng, attrs: list[int], episode_start: float, now: float) -> Customer:
+    def _customer(self, origin: str, rng, attrs: list[int], episode_start: float, first_entry: float) -> Customer:
+        """Register a customer; benefit receipt before their first simulated spell becomes a prior_benefit spell."""
         c = Customer(len(self.customers), self.origins.index(origin), rng, attrs, episode_start)
         self.customers.append(c)
-        if episode_start < now:          # benefit receipt before the simulation starts (for LZB)
+        if episode_start < first_entry:
             self.log.rows.append((c.pid, c.origin, tuple(attrs), "prior_benefit", "", float("nan"),
-                                  episode_start, now, "simulation_start", ""))
+                                  episode_start, first_entry, "simulation_start", ""))
         return c
 
     def _initial_stock(self) -> None:
@@ -95,13 +97,22 @@ class Model:
                 else:
                     start = float("nan")
                     wstart = -(waited_d.sample(rng.uniform(WAITED_KEY)) if waited_d else 0.0)
-                c = self._customer(origin, rng, attrs, min(-days, wstart), 0.0)
+                c = self._customer(origin, rng, attrs, min(-days, wstart), wstart)
                 people.append((c, Initial(name, participant, wstart, start)))
             # participants first, then the waiting list in the order people joined it
             people.sort(key=lambda x: (not x[1].participant, x[1].waiting_start, x[0].pid))
             for c, initial in people:
                 self.env.process(self.pathway.run(c, initial=initial))
             placed += ip.participants + ip.waiting
+        if init.no_contact is not None:
+            nc = init.no_contact
+            elapsed_d = build(nc.elapsed) if nc.elapsed else None
+            for j in range(nc.count):
+                rng, attrs, days = pop.newcomer("initial:no_contact", j, Draw({nc.segment: 1.0}))
+                since = -(elapsed_d.sample(rng.uniform(ELAPSED_KEY)) if elapsed_d else 0.0)
+                c = self._customer("initial:no_contact", rng, attrs, min(-days, since), since)
+                self.env.process(self.pathway.run(c, first=Move("", Target("no_contact"), since=since)))
+            placed += nc.count
         shares = Draw(init.segments)
         for i in range(init.size - placed):
             rng, attrs, days = pop.newcomer("initial", i, shares)

@@ -30,6 +30,7 @@ class Move(NamedTuple):
     target: Target
     set: tuple = ()                 # attribute changes: (attribute index, level code)
     gap: float = 0.0                # days of hand-over before a programme starts
+    since: float | None = None      # start of the next state, if earlier than now (day-one stock)
 
 
 class Initial(NamedTuple):
@@ -62,7 +63,7 @@ class Pathway:
             elif target.kind == "exit":
                 move = yield from self.state(c, "exit", target.name, "exit:" + target.name)
             else:
-                move = yield from self.state(c, target.kind)
+                move = yield from self.state(c, target.kind, since=move.since)
 
     def settle(self, c: "Customer", move: Move) -> tuple[Target, float]:
         """Close the open spell, apply attribute changes, and resolve where the customer goes."""
@@ -98,9 +99,9 @@ class Pathway:
 
     # --- states ------------------------------------------------------------------------
 
-    def state(self, c, state: str, detail: str = "", key: str | None = None):
+    def state(self, c, state: str, detail: str = "", key: str | None = None, since: float | None = None):
         """Case management, no contact, or out of benefit: only hazards end it."""
-        self.open(c, state, detail)
+        self.open(c, state, detail, since=since)
         fired = yield from self.stay(c, key or state)
         return None if fired is None else Move(fired.name, fired.target, fired.set)
 
@@ -154,7 +155,7 @@ class Pathway:
         happen (the customer stays until the horizon).
         """
         env = self.env
-        entered = env.now
+        entered = c.waiting_start if wake is not None else c.since   # earlier than now for day-one stock
         hz: list[CompiledHazard] = [h for h in self.by_state[state] if holds(h.when, c.attrs) and (
             h.target.kind != "programme" or self.programmes[h.target.name].is_eligible(c.attrs))]
         lam, thr = c.lam, c.thr

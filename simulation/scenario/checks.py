@@ -144,9 +144,16 @@ def _population(s: Scenario, p: _Problems) -> None:
         if places is not None and ip.participants > places:
             p.add(f"{path}.participants", f"expected at most the programme's {places} places, found {ip.participants}")
         in_programmes += ip.participants + ip.waiting
+    nc = pop.initial.no_contact
+    if nc is not None:
+        in_programmes += nc.count
+        if nc.segment not in pop.segments:
+            p.add("population.initial.no_contact.segment",
+                  f"expected one of the segments {sorted(pop.segments)}, found '{nc.segment}'")
     if in_programmes > pop.initial.size:
         p.add("population.initial.size",
-              f"expected at least the {in_programmes} people placed in programmes and waiting lists, found {pop.initial.size}")
+              f"expected at least the {in_programmes} people placed in programmes, waiting lists and no contact, "
+              f"found {pop.initial.size}")
 
 
 def _programmes(s: Scenario, p: _Problems) -> None:
@@ -251,9 +258,12 @@ def _exits_reachable(s: Scenario, p: _Problems) -> None:
     # states customers can be in: from the entry route, case management and the starting state
     init = s.population.initial
     placed = sum(ip.participants + ip.waiting for ip in init.programmes.values())
+    placed += init.no_contact.count if init.no_contact else 0
     idle_start = init.size > placed or "entry" not in s.routes or any(p.eligible for p in s.programmes.values())
     starts = {"case_management"} if idle_start else set()   # (the ineligible are sent to case management)
     starts |= {f"waiting:{n}" for n in init.programmes}
+    if init.no_contact is not None and init.no_contact.count:
+        starts.add("no_contact")
     starts |= {f"programme:{n}" for n, ip in s.population.initial.programmes.items() if ip.participants}
     for rule in s.routes.get("entry", []):
         starts |= {_node(o.to) for o in rule.options if o.probability > 0}

@@ -146,10 +146,18 @@ class InitialProgramme(Strict):
     waited: Duration | None = None    # time already spent on the waiting list
 
 
+class InitialNoContact(Strict):
+    """People out of contact with the job centre on day one, and for how long already."""
+    count: Annotated[int, Field(ge=0)]
+    segment: str
+    elapsed: Duration | None = None
+
+
 class Initial(Strict):
     size: Annotated[int, Field(ge=0)]
     segments: dict[str, Prob]
     programmes: dict[str, InitialProgramme] = {}
+    no_contact: InitialNoContact | None = None
 
 
 class Inflow(Strict):
