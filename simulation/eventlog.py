@@ -14,6 +14,8 @@ NAN = math.nan
 
 # state of a spell; a person's spells tile their time line without overlap
 STATES = ("prior_benefit", "case_management", "no_contact", "handover", "programme", "exit")
+# a programme taken in parallel to the state above (e.g. Deutsch+ during a language course)
+ALONGSIDE = "alongside"
 
 
 class EventLog:
@@ -28,6 +30,9 @@ class EventLog:
         self.rows.append((c.pid, c.origin, attrs, c.state, c.detail, c.waiting_start,
                           c.since, end, end_reason, next_state))
 
+    def alongside(self, c, attrs: tuple, programme: str, start: float, end: float, reason: str) -> None:
+        self.rows.append((c.pid, c.origin, attrs, ALONGSIDE, programme, start, start, end, reason, ""))
+
     def frame(self) -> pd.DataFrame:
         """The spells table (schema documented in docs/outputs.md)."""
         n = len(self.rows)
@@ -41,8 +46,8 @@ class EventLog:
         codes = np.asarray(attrs, dtype=np.int16).reshape(n, len(self.attribute_names))
         for j, (name, levels) in enumerate(zip(self.attribute_names, self.attribute_levels)):
             df[name] = pd.Categorical.from_codes(codes[:, j], levels, ordered=True)
-        df["state"] = pd.Categorical(state, categories=STATES)
-        df["programme"] = pd.array([d if s in ("programme", "handover") else None for s, d in zip(state, detail)],
+        df["state"] = pd.Categorical(state, categories=STATES + (ALONGSIDE,))
+        df["programme"] = pd.array([d if s in ("programme", "handover", ALONGSIDE) else None for s, d in zip(state, detail)],
                                    dtype="string")
         df["exit_kind"] = pd.array([d if s == "exit" else None for s, d in zip(state, detail)], dtype="string")
         df["waiting_start"] = np.asarray(wstart, dtype=float)

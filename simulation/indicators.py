@@ -33,7 +33,7 @@ def _month_of(t: np.ndarray, edges: np.ndarray, right: bool) -> np.ndarray:
 
 def benefit_spells(spells: pd.DataFrame) -> pd.DataFrame:
     """The spells lived in benefit receipt, with `enter` = the time the spell began."""
-    s = spells[spells["state"] != "exit"]
+    s = spells[~spells["state"].isin(["exit", "alongside"])]
     enter = s["waiting_start"].fillna(s["start"])
     return s.assign(enter=enter.to_numpy(float))
 
@@ -57,11 +57,12 @@ def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFr
         out[f"elb_stock_{sx}"] = inside[sex == sx].sum(0)
 
     # inflows: a benefit spell that follows an exit, or a newcomer's first spell
-    person = spells["person_id"].to_numpy()
+    main = spells[spells["state"] != "alongside"]
+    person = main["person_id"].to_numpy()
     first = np.r_[True, person[1:] != person[:-1]]
-    prev_exit = np.r_[False, (spells["state"].to_numpy()[:-1] == "exit")] & ~first
-    newcomer = first & ~spells["origin"].astype(str).str.startswith("initial").to_numpy()
-    starts_episode = pd.Series(prev_exit | newcomer, index=spells.index)[ben.index].to_numpy()
+    prev_exit = np.r_[False, (main["state"].to_numpy()[:-1] == "exit")] & ~first
+    newcomer = first & ~main["origin"].astype(str).str.startswith("initial").to_numpy()
+    starts_episode = pd.Series(prev_exit | newcomer, index=main.index)[ben.index].to_numpy()
     m_in = _month_of(enter[starts_episode], edges, right=True)
     out["inflows"] = np.bincount(m_in[(m_in >= 0) & (m_in < n_months)], minlength=n_months)
 
@@ -128,7 +129,7 @@ def programme_monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) ->
     edges = np.asarray(clock.month_edges(), float)
     n_months = len(edges) - 1
     labels = clock.month_labels()
-    prog = spells[spells["state"] == "programme"]
+    prog = spells[spells["state"].isin(["programme", "alongside"])]
     frames = []
     for name, spec in scenario.programmes.items():
         p = prog[prog["programme"] == name]

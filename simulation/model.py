@@ -171,6 +171,8 @@ class Model:
         for c in self.customers:         # spells still open at the horizon are censored
             if c.state:
                 self.log.spell(c, tuple(c.attrs), horizon, "censored", "")
+        for comp in sorted(self.pathway.companions, key=lambda x: (x.c.pid, x.prog.name)):
+            self.log.alongside(comp.c, comp.attrs, comp.prog.name, comp.start, horizon, "censored")
         spells = self.log.frame()
         return RunOutput(spells, horizon, self.env.event_count, time.perf_counter() - t0, len(self.customers))
 

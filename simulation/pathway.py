@@ -41,6 +41,24 @@ class Initial(NamedTuple):
     start: float
 
 
+class Companion:
+    """A place held in a programme taken alongside another; ends with its duration or the main phase."""
+
+    __slots__ = ("pathway", "c", "prog", "attrs", "start", "done")
+
+    def __init__(self, pathway: "Pathway", c, prog, start: float) -> None:
+        self.pathway, self.c, self.prog, self.start, self.done = pathway, c, prog, start, False
+        self.attrs = tuple(c.attrs)
+
+    def finish(self, _event=None, reason: str = "completed") -> None:
+        if self.done:
+            return
+        self.done = True
+        self.prog.release()
+        self.pathway.companions.discard(self)
+        self.pathway.log.alongside(self.c, self.attrs, self.prog.name, self.start, self.pathway.env.now, reason)
+
+
 class Pathway:
     """The rules every customer follows, bound to one model run."""
 
@@ -50,6 +68,7 @@ class Pathway:
         self.by_state = model.hazards_by_state
         self.programmes = model.programmes
         self.routes = model.routes
+        self.companions: set[Companion] = set()   # places held alongside, still open
 
     def run(self, c: "Customer", first: Move | None = None, initial: Initial | None = None):
         """The customer's life: a SimPy process generator."""
@@ -127,7 +146,10 @@ class Pathway:
                 deadline = INF
                 if prog.patience is not None:
                     deadline = max(waiting_start + prog.patience.sample(c.rng.uniform(prog.patience_key)), env.now)
+                companions = self.join_alongside(c, prog, "waiting")
                 fired = yield from self.stay(c, "waiting:" + name, until=deadline, wake=ticket)
+                for comp in companions:
+                    comp.finish(reason="main_phase_ended")
                 if fired is not WOKEN:
                     prog.cancel(ticket)
                     if fired is DEADLINE:
@@ -135,7 +157,10 @@ class Pathway:
                     return Move(fired.name, fired.target, fired.set)
             c.since = env.now
             remaining = prog.duration.sample(c.rng.uniform(prog.duration_key))
+        companions = self.join_alongside(c, prog, "programme")
         fired = yield from self.stay(c, "programme:" + name, until=env.now + remaining)
+        for comp in companions:
+            comp.finish(reason="main_phase_ended")
         prog.release()
         if fired is not DEADLINE:
             return Move(fired.name, fired.target, fired.set)
@@ -145,6 +170,23 @@ class Pathway:
         o = route.choose(c.attrs, c.rng)
         gap = o.gap.sample(c.rng.uniform(route.gap_key)) if o.gap else 0.0
         return Move("completed", o.target, o.set, gap)
+
+    def join_alongside(self, c, prog, during: str) -> list[Companion]:
+        """Places taken in parallel programmes at the start of a waiting or participation phase."""
+        out = []
+        for other, p, cond, phase, key in prog.alongside:
+            if phase != during:
+                continue
+            u = c.rng.uniform(key)          # drawn whatever the outcome, to keep streams in step
+            comp = self.programmes[other]
+            if u >= p or not holds(cond, c.attrs) or not comp.is_eligible(c.attrs) or not comp.take_free_place():
+                continue
+            companion = Companion(self, c, comp, self.env.now)
+            self.companions.add(companion)
+            days = comp.duration.sample(c.rng.uniform(comp.duration_key))
+            self.env.timeout(days).callbacks.append(companion.finish)
+            out.append(companion)
+        return out
 
     # --- competing hazards -------------------------------------------------------------
 

@@ -42,6 +42,8 @@ class Programme:
         self.queues: list[deque[Ticket]] = [deque() for _ in range(len(self.priority) + 1)]
         self.cohorts = spec.cohorts
         self.scheduled = spec.cohorts is not None and (spec.cohorts.start_every is not None or bool(spec.cohorts.dates))
+        self.alongside = [(other, a.probability, attributes.compile(a.when), a.during,
+                           name_key(f"alongside:{name}:{other}")) for other, a in spec.alongside.items()]
         self.in_use = 0
         self.n_waiting = 0
         self.entries_this_year = 0
@@ -75,6 +77,15 @@ class Programme:
         """A participant already in the programme on day one."""
         self.in_use += 1
         self.max_in_use = max(self.max_in_use, self.in_use)
+
+    def take_free_place(self) -> bool:
+        """A place for someone joining alongside another programme: only a free one, never ahead of the list."""
+        if self.n_waiting or self.in_use >= self.places or self.entries_this_year >= self.quota:
+            return False
+        self.in_use += 1
+        self.entries_this_year += 1
+        self.max_in_use = max(self.max_in_use, self.in_use)
+        return True
 
     def release(self) -> None:
         self.in_use -= 1

@@ -167,8 +167,11 @@ def _programmes(s: Scenario, p: _Problems) -> None:
         _target(s, prog.waiting_list.renege_to, f"{path}.waiting_list.renege_to", p)
         if prog.cohorts is not None and prog.places is not None and prog.cohorts.min_size > prog.places:
             p.add(f"{path}.cohorts.min_size", f"expected at most the programme's {prog.places} places, found {prog.cohorts.min_size}")
-        if prog.places == 0 and prog.entries_per_year != 0:
-            pass  # a programme switched off: everyone referred waits (or leaves the list)
+        for other, a in prog.alongside.items():
+            where = f"{path}.alongside.{other}"
+            if other not in s.programmes or other == name:
+                p.add(where, f"expected another defined programme {sorted(set(s.programmes) - {name})}, found '{other}'")
+            _condition(s, a.when, f"{where}.when", p)
 
 
 def _routes(s: Scenario, p: _Problems) -> None:

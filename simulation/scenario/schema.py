@@ -215,6 +215,13 @@ class Cohorts(Strict):
         return self
 
 
+class Alongside(Strict):
+    """Another programme taken in parallel: while waiting for this one, or while taking part in it."""
+    probability: Prob
+    when: Condition | None = None
+    during: Literal["programme", "waiting"] = "programme"
+
+
 class Programme(Strict):
     label: str = ""
     places: Annotated[int, Field(ge=0)] | None = None            # seats at once; none = unlimited
@@ -225,6 +232,7 @@ class Programme(Strict):
     waiting_list: WaitingList = WaitingList()
     cohorts: Cohorts | None = None
     integration_on_entry: Literal["employment", "training", "self_employment"] | None = None
+    alongside: dict[str, Alongside] = {}
 
 
 # --- movement --------------------------------------------------------------------------
