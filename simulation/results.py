@@ -49,6 +49,9 @@ def write_atomic(out_dir: str | Path, tables: dict[str, pd.DataFrame], meta: dic
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)   # mkdtemp makes it private; results follow the user's umask
         for name, df in tables.items():
             df.to_parquet(tmp / f"{name}.parquet", index=False)
         (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")

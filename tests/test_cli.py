@@ -110,9 +110,6 @@ def test_run_writes_tables_and_manifest(tmp_path):
     assert set(prog["programme"]) == set(loaded.scenario.programmes)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "results.write_atomic renames a tempfile.mkdtemp directory into place, so the results directory keeps "
-    "mkdtemp's mode 0700 whatever the umask (0755 expected under umask 022): other users cannot read results"))
 def test_results_directory_follows_umask(tmp_path):
     out = tmp_path / "out"
     res = jobpath("run", TINY, "--years", "0.25", "--out", str(out), "--quiet", umask=0o022)

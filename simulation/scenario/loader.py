@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from ..errors import ScenarioError
 from .checks import check
-from .schema import Scenario
+from .schema import DIST_TAGS, Scenario
 
 
 def read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
@@ -36,38 +36,62 @@ def read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Tables merge key by key; other values, and a duration given anew (with `dist`), replace."""
     out = dict(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and "dist" not in value:
             out[key] = merge(out[key], value)
         else:
             out[key] = value
     return out
 
 
-def _path(loc: tuple) -> str:
-    parts = []
-    for p in loc:
-        if isinstance(p, int):
-            parts.append(f"[{p}]")
-        elif p in {"function-after", "tagged-union"} or str(p).startswith(("function-", "union[")):
+DURATION_FIELDS = {"duration", "gap", "patience", "elapsed", "waited", "months_in_benefit"}
+UNION_MEMBERS = {"str", "list[str]", "Test", "float", "int", "constrained-str", "date"}
+
+
+def _clean_loc(loc: tuple) -> list:
+    """Drop pydantic's internal steps from a location: union members and the `dist` tag of a duration."""
+    out: list = []
+    for i, x in enumerate(loc):
+        if isinstance(x, str) and (x in UNION_MEMBERS or x.startswith(("function-", "union[", "tagged-union"))):
             continue
-        else:
-            parts.append(("." if parts else "") + str(p))
+        if i and loc[i - 1] in DURATION_FIELDS and isinstance(x, str) and x in DIST_TAGS:
+            continue
+        out.append(x)
+    return out
+
+
+def _path(loc) -> str:
+    parts: list[str] = []
+    for p in loc:
+        parts.append(f"[{p}]" if isinstance(p, int) else ("." if parts else "") + str(p))
     return "".join(parts)
 
 
 def _problems(err: ValidationError) -> list[tuple[str, str]]:
     out, seen = [], set()
     for e in err.errors():
-        loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x in {"str", "list[str]", "Test", "float", "int"}))
-        path = _path(loc)
-        if e["type"] == "extra_forbidden":
+        loc = _clean_loc(e["loc"])
+        kind = e["type"]
+        if kind == "extra_forbidden":
             msg = "unknown key (check the spelling; unknown keys are not ignored)"
-        elif e["type"] == "missing":
+        elif kind == "missing":
             msg = "required field is missing"
+        elif kind == "union_tag_invalid":
+            ctx = e.get("ctx", {})
+            loc.append(ctx.get("discriminator", "dist").strip("'"))
+            msg = f"expected one of {ctx.get('expected_tags')}, found {ctx.get('tag')!r}"
+        elif kind == "union_tag_not_found":
+            loc.append("dist")
+            msg = f"required: the kind of distribution, one of {', '.join(repr(t) for t in DIST_TAGS)}"
+        elif kind == "value_error":
+            msg = str(e["msg"]).removeprefix("Value error, ")   # our own validators say expected and found
         else:
-            msg = f"{e['msg']}, found {e.get('input')!r}"
+            found = e.get("input")
+            found = found.isoformat() if hasattr(found, "isoformat") else found
+            msg = f"{e['msg'][0].lower()}{e['msg'][1:]}, found {found!r}"
+        path = _path(loc)
         if (path, msg) not in seen:
             seen.add((path, msg))
             out.append((path, msg))

@@ -51,7 +51,7 @@ class Uniform(Strict):
     @model_validator(mode="after")
     def _order(self):
         if self.high < self.low:
-            raise ValueError(f"high ({self.high}) must not be below low ({self.low})")
+            raise ValueError(f"expected high >= low ({self.low}), found high = {self.high}")
         return self
 
 
@@ -89,12 +89,13 @@ class Empirical(Strict):
     def _weights(self):
         if self.weights is not None:
             if len(self.weights) != len(self.values):
-                raise ValueError(f"weights has {len(self.weights)} entries, values has {len(self.values)}")
+                raise ValueError(f"expected as many weights as values ({len(self.values)}), found {len(self.weights)}")
             if sum(self.weights) <= 0:
-                raise ValueError("weights must not all be zero")
+                raise ValueError("expected some positive weight, found all weights zero")
         return self
 
 
+DIST_TAGS = ("fixed", "exponential", "uniform", "lognormal", "gamma", "weibull", "empirical")
 Duration = Annotated[
     Union[Fixed, Exponential, Uniform, Lognormal, Gamma, Weibull, Empirical],
     Field(discriminator="dist"),
@@ -118,7 +119,7 @@ class Test(Strict):
     @model_validator(mode="after")
     def _some(self):
         if self.in_ is None and self.not_in is None and self.min is None and self.max is None:
-            raise ValueError("a test needs at least one of: in, not_in, min, max")
+            raise ValueError("expected at least one of: in, not_in, min, max; found none")
         return self
 
 
@@ -176,7 +177,7 @@ class Wave(Strict):
     @model_validator(mode="after")
     def _order(self):
         if self.end <= self.start:
-            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+            raise ValueError(f"expected end after start ({self.start}), found end = {self.end}")
         return self
 
 
@@ -211,7 +212,7 @@ class Cohorts(Strict):
     @model_validator(mode="after")
     def _sizes(self):
         if self.min_size > self.class_size:
-            raise ValueError(f"min_size ({self.min_size}) exceeds class_size ({self.class_size})")
+            raise ValueError(f"expected min_size <= class_size ({self.class_size}), found min_size = {self.min_size}")
         return self
 
 
@@ -264,9 +265,9 @@ class Hazard(Strict):
         b = self.by_months_in_benefit
         if b:
             if b[0][0] != 0:
-                raise ValueError("by_months_in_benefit must start at month 0")
+                raise ValueError(f"expected by_months_in_benefit to start at month 0, found {b[0][0]:g}")
             if any(b[i + 1][0] <= b[i][0] for i in range(len(b) - 1)):
-                raise ValueError("by_months_in_benefit months must increase")
+                raise ValueError(f"expected increasing months in by_months_in_benefit, found {[m for m, _ in b]}")
         return self
 
 
