@@ -19,6 +19,33 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--years", type=float, default=None, help="horizon in years (default: the scenario's)")
     run.add_argument("--out", default=None, help="output directory (default results/<scenario>-seed<N>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    for name, helptext in (("batch", "run many replications of one or more scenarios, with confidence intervals"),
+                           ("compare", "paired comparison of variants against a base scenario (common random numbers)")):
+        b = sub.add_parser(name, help=helptext)
+        if name == "batch":
+            b.add_argument("scenarios", nargs="+", help="scenario files (TOML)")
+        else:
+            b.add_argument("base", help="the base scenario")
+            b.add_argument("variants", nargs="+", help="variant scenarios to compare with the base")
+        b.add_argument("--replications", "-n", type=int, default=10,
+                       help="replications per scenario (with --precision: the budget); default 10")
+        b.add_argument("--years", type=float, default=None, help="horizon in years (default: the scenario's)")
+        b.add_argument("--seed", type=int, default=1, help="master seed; replication k uses a seed derived from it")
+        b.add_argument("--out", default=None, help=f"output directory (default results/{name})")
+        b.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores; 1 = "
+                       "in this process)")
+        b.add_argument("--dask", default=None, metavar="ADDRESS", help="run on a Dask cluster: a scheduler address "
+                       "(tcp://host:8786) or local:N for a local cluster of N workers")
+        b.add_argument("--resume", action="store_true", help="complete an interrupted batch in --out")
+        b.add_argument("--overwrite", action="store_true", help="replace existing results in --out")
+        b.add_argument("--no-spells", action="store_true", help="do not keep the (large) spells tables")
+        if name == "batch":
+            b.add_argument("--precision", type=float, default=None, metavar="P",
+                           help="choose N so the 95%% CI half-width of the --indicators is within P (e.g. 0.05 = "
+                           "5%%) of their mean, up to --replications")
+            b.add_argument("--indicators", default="iq,lzb_stock",
+                           help="indicators for --precision, comma separated (default iq,lzb_stock)")
+        b.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("scenarios", nargs="+")
     return p
@@ -30,10 +57,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "validate":
             return _validate(args)
+        if args.command in ("batch", "compare"):
+            return _batch(args)
         return _run(args)
     except ScenarioError as e:
         print(e, file=sys.stderr)
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("\ninterrupted: finished replications are kept; run the same command with --resume to complete "
+              "the batch", file=sys.stderr)
+        return 130
 
 
 def _validate(args) -> int:
@@ -66,6 +99,44 @@ def _run(args) -> int:
     if not args.quiet:
         print(summary(loaded, args.seed, rep))
         print(f"Results written to {out}/ (spells, monthly, programme_monthly .parquet; manifest.json)")
+    return 0
+
+
+def _batch(args) -> int:
+    from .batch.runner import BatchError, BatchSpec, long_values, run_batch
+    if args.replications < 1:
+        print(f"--replications: expected at least 1, found {args.replications}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.years is not None and not 0 < args.years <= 50:
+        print(f"--years: expected a number of years in (0, 50], found {args.years}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    precision = getattr(args, "precision", None)
+    if precision is not None and not 0 < precision < 1:
+        print(f"--precision: expected a fraction in (0, 1) such as 0.05, found {precision}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    scenarios = args.scenarios if args.command == "batch" else [args.base, *args.variants]
+    spec = BatchSpec(scenarios=scenarios, replications=args.replications, years=args.years,
+                     out=args.out or f"results/{args.command}", seed=args.seed, dask=args.dask, workers=args.workers,
+                     resume=args.resume, overwrite=args.overwrite, keep_spells=not args.no_spells,
+                     precision=precision, indicators=getattr(args, "indicators", "iq,lzb_stock").split(","))
+    try:
+        result = run_batch(spec, progress=not args.quiet)
+    except BatchError as e:
+        print(e, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    from .summary import batch_text, comparison_text
+    if args.command == "compare":
+        from .batch.stats import paired
+        from .batch.store import create_duckdb, write_parquet_atomic
+        comp = paired(long_values(result.out, result.used), base=list(result.used)[0])
+        write_parquet_atomic(comp, result.out / "comparison.parquet")
+        create_duckdb(result.out)
+        if not args.quiet:
+            print(comparison_text(comp))
+    elif not args.quiet:
+        print(batch_text(result.summary, result.used, result.precision))
+    if not args.quiet:
+        print(f"Results in {result.out}/ (summary.parquet, results.duckdb; ran on {result.backend})")
     return 0
 
 

@@ -38,3 +38,43 @@ def summary(loaded, seed: int, rep, top: int = 5) -> str:
                 lines.append(f"    {r['programme']:<28} {int(r['waiting_end']):>6,} waiting; "
                              f"mean wait of last year's entrants {mean_wait:,.0f} days")
     return "\n".join(lines)
+
+
+HEADLINE = [("elb_stock", "eLb stock (yearly mean)", "{:,.0f}"), ("integrations", "integrations", "{:,.0f}"),
+            ("iq", "Integrationsquote", "{:.2%}"), ("lzb_stock", "LZB stock (yearly mean)", "{:,.0f}"),
+            ("lzb_share", "LZB share", "{:.1%}")]
+
+
+def batch_text(summary, used: dict, precision: dict | None = None) -> str:
+    """Yearly headline indicators per scenario: mean and 95 % confidence interval."""
+    lines = []
+    yearly = summary[summary["period_type"] == "year"]
+    for scenario, reps in used.items():
+        s = yearly[yearly["scenario"] == scenario]
+        lines.append(f"{scenario}: {len(reps)} replications")
+        if precision and scenario in precision:
+            p = precision[scenario]
+            state = "converged" if p["converged"] else "NOT converged (budget reached)"
+            lines.append(f"  precision: {state}; " + ", ".join(
+                f"{k} half-width {v['relative_half_width']:.2%} of mean" for k, v in p["indicators"].items()))
+        for ind, label, fmt in HEADLINE:
+            rows = s[s["indicator"] == ind]
+            cells = [f"{r.period}: {fmt.format(r.mean)} [{fmt.format(r.ci_low)}, {fmt.format(r.ci_high)}]"
+                     if r.n > 1 else f"{r.period}: {fmt.format(r.mean)}" for r in rows.itertuples()]
+            lines.append(f"  {label:<26} " + "; ".join(cells))
+    return "\n".join(lines)
+
+
+def comparison_text(comp) -> str:
+    """Per variant, the yearly difference to the base with its 95 % CI and the variance reduction."""
+    lines = []
+    yearly = comp[comp["period_type"] == "year"]
+    for variant in yearly["variant"].unique():
+        v = yearly[yearly["variant"] == variant]
+        lines.append(f"{variant} minus {v['base'].iloc[0]} (paired, common random numbers):")
+        for ind, label, fmt in HEADLINE:
+            for r in v[v["indicator"] == ind].itertuples():
+                vr = f"{r.variance_reduction:,.0f}x" if r.variance_reduction == r.variance_reduction else "n/a"
+                lines.append(f"  {label:<26} {r.period}: {fmt.format(r.diff_mean):>10} "
+                             f"[{fmt.format(r.diff_ci_low)}, {fmt.format(r.diff_ci_high)}]  variance reduction {vr}")
+    return "\n".join(lines)

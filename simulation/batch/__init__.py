@@ -1,0 +1,1 @@
+"""Many replications: plans, execution backends (serial, local processes, Dask), storage and statistics."""

@@ -1,0 +1,119 @@
+"""Where replications run: in this process, in local worker processes, or on a Dask cluster.
+
+Every backend runs the same `run_job`, whose result depends only on the job, so results are
+identical bit for bit whatever the backend and the number of workers. A replication whose
+worker dies is run again; as it writes its files atomically, it is never lost or counted twice.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import uuid
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Callable, Iterable
+
+from .plan import Job
+from .worker import run_job
+
+OnDone = Callable[[dict], None]
+RETRIES = 3
+
+
+class Serial:
+    name = "serial"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def map(self, jobs: Iterable[Job], out: str, on_done: OnDone) -> None:
+        for job in jobs:
+            on_done(run_job(job, out))
+
+
+class LocalProcesses:
+    """A pool of local worker processes (spawned, so each starts clean)."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self.name = f"{self.workers} local processes"
+        self.pool: ProcessPoolExecutor | None = None
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def __enter__(self):
+        self.pool = self._new_pool()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if self.pool is not None:
+            self.pool.shutdown(wait=exc_type is None, cancel_futures=True)
+        return False
+
+    def map(self, jobs: Iterable[Job], out: str, on_done: OnDone) -> None:
+        todo = list(jobs)
+        for attempt in range(RETRIES + 1):
+            futures = {self.pool.submit(run_job, job, out): job for job in todo}
+            try:
+                pending = set(futures)
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for f in done:
+                        on_done(f.result())
+                        todo.remove(futures[f])
+                return
+            except BrokenProcessPool:
+                # a worker died: start a new pool and run again what had not finished
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                if attempt == RETRIES:
+                    raise
+                self.pool = self._new_pool()
+
+
+class Dask:
+    """An existing Dask distributed scheduler (address), or a local cluster ('local:N')."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.name = f"Dask {address}"
+        self.client = self.cluster = None
+
+    def __enter__(self):
+        from dask.distributed import Client, LocalCluster
+        if self.address.startswith("local:"):
+            n = int(self.address.split(":", 1)[1])
+            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=40)
+            self.client = Client(self.cluster)
+        else:
+            self.client = Client(self.address)
+        return self
+
+    def __exit__(self, *exc):
+        if self.client is not None:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+        return False
+
+    def map(self, jobs: Iterable[Job], out: str, on_done: OnDone) -> None:
+        from dask.distributed import as_completed
+        jobs = list(jobs)
+        token = uuid.uuid4().hex[:8]
+        keys = [f"jobpath-{j.scenario}-{j.replication:05d}-{token}" for j in jobs]
+        futures = self.client.map(run_job, jobs, [out] * len(jobs), key=keys, pure=False, retries=RETRIES)
+        for f in as_completed(futures):
+            on_done(f.result())
+
+
+def backend_for(dask: str | None, workers: int | None):
+    if dask:
+        return Dask(dask)
+    if workers == 1:
+        return Serial()
+    return LocalProcesses(workers)

@@ -1,0 +1,174 @@
+"""A batch from start to end: plan, run on a backend, resume, summarise, build the DuckDB views."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .. import __version__
+from ..errors import ScenarioError
+from . import precision as alg
+from . import stats
+from .backends import backend_for
+from .plan import ScenarioRef, jobs_for, scenario_refs
+from .store import clean_temporaries, create_duckdb, is_done, read_table, remove_replication, write_parquet_atomic
+
+
+class BatchError(Exception):
+    """A batch that cannot start as asked (e.g. existing results without --resume); exit code 2."""
+
+
+@dataclass
+class BatchSpec:
+    scenarios: list[str]
+    replications: int = 10
+    years: float | None = None
+    out: str = "results/batch"
+    seed: int = 1
+    dask: str | None = None
+    workers: int | None = None
+    resume: bool = False
+    overwrite: bool = False
+    keep_spells: bool = True
+    precision: float | None = None
+    indicators: list[str] = field(default_factory=lambda: ["iq", "lzb_stock"])
+    initial: int = 5
+
+
+@dataclass
+class BatchResult:
+    out: Path
+    used: dict[str, list[int]]          # replications used per scenario
+    summary: pd.DataFrame
+    precision: dict | None
+    backend: str
+
+
+def _plan_record(spec: BatchSpec, refs: list[ScenarioRef], years: float) -> dict:
+    return {"jobpath_version": __version__, "seed": spec.seed, "years": years, "precision": spec.precision,
+            "indicators": spec.indicators if spec.precision else None,
+            "scenarios": {r.name: {"path": r.path, "sha256": r.sha256} for r in refs}}
+
+
+def _prepare_out(spec: BatchSpec, plan: dict) -> Path:
+    out = Path(spec.out)
+    record = out / "batch.json"
+    if record.exists():
+        old = json.loads(record.read_text())
+        if spec.resume:
+            same = {k: old.get(k) for k in ("seed", "years", "scenarios")} == \
+                   {k: plan.get(k) for k in ("seed", "years", "scenarios")}
+            if not same:
+                raise BatchError(f"{record}: --resume needs the same scenarios (unchanged files), seed and years "
+                                 "as the interrupted batch; found different ones")
+        elif not spec.overwrite:
+            raise BatchError(f"{out} already holds batch results; use --resume to complete them or --overwrite "
+                             "to start again")
+        else:
+            import shutil
+            shutil.rmtree(out)
+    elif spec.resume and out.exists() and any(out.iterdir()):
+        raise BatchError(f"{out}: nothing to resume (no batch.json)")
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / ".batch.json.tmp"
+    tmp.write_text(json.dumps(plan, indent=2))
+    os.replace(tmp, record)
+    clean_temporaries(out)
+    return out
+
+
+def _watched(out: Path, scenario: str, reps: list[int], indicators: list[str]) -> dict[str, list[float]]:
+    """Per replication, the last calendar year's value of each watched indicator."""
+    mo = read_table(out, "monthly", scenario, reps)
+    pm = read_table(out, "programme_monthly", scenario, reps)
+    y = stats.yearly(mo, pm)
+    last = y[y["period"] == y["period"].max()]
+    vals = {}
+    for ind in indicators:
+        sel = last[last["indicator"] == ind].set_index("replication")["value"]
+        if sel.empty:
+            raise BatchError(f"--indicators: unknown indicator '{ind}'; expected a column of monthly.parquet "
+                             "(e.g. iq, lzb_stock, integrations, elb_stock) or programme.<name>.<measure>")
+        vals[ind] = [float(sel[k]) for k in reps]
+    return vals
+
+
+def run_batch(spec: BatchSpec, progress: bool = True) -> BatchResult:
+    refs = scenario_refs(spec.scenarios)
+    years = spec.years if spec.years is not None else refs[0].resolved["time"].get("years", 1)
+    overrides_for = None
+    out = _prepare_out(spec, _plan_record(spec, refs, years))
+    from tqdm import tqdm
+
+    budget = spec.replications
+    total = budget * len(refs) if spec.precision is None else None
+    bar = tqdm(total=total, unit="replication", desc="replications", disable=None if progress else True,
+               dynamic_ncols=True)
+    backend = backend_for(spec.dask, spec.workers)
+    used: dict[str, list[int]] = {}
+    report = None
+    with bar, backend:
+        def run(ref: ScenarioRef, reps: list[int]) -> None:
+            todo = [k for k in reps if not is_done(out, ref.name, k)]
+            bar.update(len(reps) - len(todo))
+            if todo:
+                backend.map(jobs_for(ref, todo, spec.seed, years, spec.keep_spells, overrides_for), str(out),
+                            lambda row: bar.update(1))
+
+        if spec.precision is None:
+            for ref in refs:
+                run(ref, list(range(1, budget + 1)))
+                used[ref.name] = list(range(1, budget + 1))
+        else:
+            report = {}
+            chunk = max(getattr(backend, "workers", 1), 1)
+            for ref in refs:
+                have = 0
+                while True:
+                    values = _watched(out, ref.name, list(range(1, have + 1)), spec.indicators) if have else {}
+                    d = alg.decide(values, spec.precision, spec.initial, budget)
+                    if d.done:
+                        break
+                    target = min(max(d.need, have + chunk), budget)
+                    run(ref, list(range(have + 1, target + 1)))
+                    have = target
+                n_used = d.need
+                for k in range(n_used + 1, have + 1):       # beyond what the algorithm used: not kept
+                    remove_replication(out, ref.name, k)
+                used[ref.name] = list(range(1, n_used + 1))
+                final = _watched(out, ref.name, used[ref.name], spec.indicators)
+                widths = {k: alg.relative_half_width(pd.Series(v).to_numpy()) for k, v in final.items()}
+                report[ref.name] = {
+                    "replications": n_used, "solution": d.solution, "converged": d.solution is not None,
+                    "precision": spec.precision,
+                    "indicators": {k: {"relative_half_width": w, "converged": bool(w <= spec.precision)}
+                                   for k, w in widths.items()}}
+    frames_m = [read_table(out, "monthly", r.name, used[r.name]) for r in refs]
+    frames_p = [read_table(out, "programme_monthly", r.name, used[r.name]) for r in refs]
+    summary = stats.summary(pd.concat(frames_m, ignore_index=True), pd.concat(frames_p, ignore_index=True))
+    write_parquet_atomic(summary, out / "summary.parquet")
+    if report is not None:
+        (out / "precision.json").write_text(json.dumps(report, indent=2) + "\n")
+    create_duckdb(out)
+    return BatchResult(out, used, summary, report, backend.name)
+
+
+def long_values(out: Path, used: dict[str, list[int]]) -> pd.DataFrame:
+    """Every replication's monthly and yearly indicator values in one long table (for comparisons)."""
+    parts = []
+    for scenario, reps in used.items():
+        mo = read_table(out, "monthly", scenario, reps)
+        pm = read_table(out, "programme_monthly", scenario, reps)
+        m = stats.long_indicators(mo, pm).rename(columns={"month": "period"})
+        m["period_type"] = "month"
+        y = stats.yearly(mo, pm)
+        y["period_type"] = "year"
+        parts += [m, y]
+    return pd.concat(parts, ignore_index=True)
+
+
+__all__ = ["BatchSpec", "BatchResult", "BatchError", "run_batch", "long_values", "ScenarioError", "asdict"]
