@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 
 EXIT_BAD_INPUT = 2
+# modules adding sub-commands: each has register(subparsers), which sets `func` on its parser;
+# they import heavy libraries only inside `func`, so `jobpath --help` stays fast
+EXTENSIONS: list[str] = []
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
         b.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("scenarios", nargs="+")
+    for module in EXTENSIONS:
+        importlib.import_module(module).register(sub)
     return p
 
 
@@ -59,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
             return _validate(args)
         if args.command in ("batch", "compare"):
             return _batch(args)
+        if hasattr(args, "func"):
+            return args.func(args)
         return _run(args)
     except ScenarioError as e:
         print(e, file=sys.stderr)
