@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import math
 
-from .clock import Clock, add_months
+from .clock import DAYS_PER_MONTH, Clock, add_months
 from .conditions import Attributes
 from .distributions import build
 from .random_streams import Streams, entity_key, name_key
@@ -72,7 +72,11 @@ class Population:
         return rng, seg.attributes(rng), seg.days_in_benefit(rng)
 
     def inflow_sources(self) -> list[tuple[str, Draw, list[tuple[float, float, float]]]]:
-        """Each inflow source with its segment draw and (from day, to day, rate per day) pieces."""
+        """Each inflow source with its segment draw and (from day, to day, rate per day) pieces.
+
+        A rate per month is a constant rate per day (per_month / 30.44), times the calendar
+        month's factor if `monthly_factors` is given: a Poisson process, whatever the month length.
+        """
         out = []
         edges = self.clock.month_edges()
         first = self.clock.first_month
@@ -82,14 +86,14 @@ class Population:
             for m in range(len(edges) - 1):
                 month = add_months(first, m).month
                 factor = inflow.monthly_factors[month - 1] if inflow.monthly_factors else 1.0
-                pieces.append((edges[m], edges[m + 1], inflow.per_month * factor / (edges[m + 1] - edges[m])))
+                pieces.append((edges[m], edges[m + 1], inflow.per_month * factor / DAYS_PER_MONTH))
             out.append(("inflow", Draw(inflow.segments), pieces))
         for name, wave in self.spec.waves.items():
             pieces = []
             for m in range(len(edges) - 1):
                 a, b = max(edges[m], self.clock.day(wave.start)), min(edges[m + 1], self.clock.day(wave.end))
                 if b > a:
-                    pieces.append((a, b, wave.per_month / (edges[m + 1] - edges[m])))
+                    pieces.append((a, b, wave.per_month / DAYS_PER_MONTH))
             out.append((f"wave:{name}", Draw(wave.segments), pieces))
         return out
 

@@ -1,8 +1,7 @@
 """The engine against queueing theory: Erlang C, Little's law, CTMC occupancies, M/M/infinity.
 
 Scenario times are in months (365.25/12 days); the simulation clock and the spells are in days.
-Inflow is given per calendar month, so the arrival tests flatten it with month-length factors
-(tests/theory.py) to get a Poisson process with a constant rate per day.
+An inflow of `per_month` is a Poisson process with the constant rate per_month / 30.44 per day.
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ MARGIN_SERVICES = 40       # customers joining this close to the horizon are not
 def mmc(c: int | None, lam: float, mean: float, years: float = YEARS):
     """M/M/c (M/M/inf if c is None): lam arrivals per month at a constant daily rate, mean in months."""
     d = mmc_dict(lam, mean, places=c, years=years)
-    d["population"]["inflow"]["monthly_factors"] = theory.flat_monthly_factors()
     return scenario(d)
 
 

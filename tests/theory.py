@@ -13,20 +13,6 @@ import numpy as np
 from scipy import linalg, stats
 
 DAYS_PER_MONTH = 365.25 / 12      # the scenario's "months" unit, written out here on purpose
-# days of each calendar month, February as the 4-year average
-MONTH_DAYS = [31, 28.25, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-
-
-def flat_monthly_factors() -> list[float]:
-    """Inflow factors that turn a per-calendar-month inflow into a constant rate per day.
-
-    The engine spreads `per_month` arrivals over each calendar month (28-31 days), so the rate
-    per day would vary by up to 10 %; scaling each month by its length makes it
-    per_month / DAYS_PER_MONTH every day (up to 2.6 % off in February only).
-    """
-    return [d / DAYS_PER_MONTH for d in MONTH_DAYS]
-
-
 def erlang_c(c: int, a: float) -> float:
     """Probability that an arrival waits in M/M/c with offered load a = lambda/mu < c.
 
