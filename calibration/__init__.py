@@ -1,0 +1,1 @@
+"""Comparing scenarios with observed figures: targets, replications, paired variant effects."""
