@@ -1,7 +1,7 @@
 """Simulated against observed: a scenario's replications measured on the targets in a TOML file.
 
     python -m calibration.compare SCENARIO --replications 20 [--targets FILE] [--years Y]
-    python -m calibration.compare VARIANT --baseline BASE --replications 10
+    python -m calibration.compare VARIANT... --baseline BASE --replications 10 [--years 2 --measure-years 2024 2025]
 
 The first form runs seeds 1..N and prints, per target, the observed value, its band, the
 simulated mean and the 2.5-97.5 % range of the replications. The second runs the baseline
@@ -208,21 +208,35 @@ def compare(scenario: str | Path, replications: int = 20, targets_path: str | Pa
     return pd.DataFrame(rows)
 
 
-def paired(baseline: str | Path, variant: str | Path, replications: int = 10, years: float | None = None,
-           metrics=("integrations", "iq", "lzb_stock_mean", "lzb_share", "elb_stock_mean"),
-           year: int | None = None, progress: bool = False) -> pd.DataFrame:
-    """Variant minus baseline with the same seeds: mean paired difference and 95 % t-interval."""
-    year = year if year is not None else load_targets()[0]
+EFFECT_METRICS = ("integrations", "iq", "lzb_stock_mean", "lzb_share", "elb_stock_mean")
+
+
+def _measure_years(rep: Replication, years, metrics) -> dict[tuple[int, str], float]:
     spec = {m: {"metric": m} for m in metrics}
+    return {(y, m): v for y in years for m, v in measure(rep, y, spec).items()}
+
+
+def paired(baseline: str | Path, variants, replications: int = 10, years: float | None = None,
+           measure_years=None, metrics=EFFECT_METRICS, progress: bool = False) -> pd.DataFrame:
+    """Each variant minus the baseline with the same seeds (common random numbers).
+
+    One row per variant, year and metric: baseline and variant means, the mean paired
+    difference and its 95 % t-interval over the replications. The baseline runs once.
+    """
+    if isinstance(variants, (str, Path)):
+        variants = [variants]
+    measure_years = list(measure_years or [load_targets()[0]])
     seeds = range(1, replications + 1)
-    base = pd.DataFrame([measure(r, year, spec) for _, r in run_many(baseline, seeds, years, progress)])
-    var = pd.DataFrame([measure(r, year, spec) for _, r in run_many(variant, seeds, years, progress)])
+    base = pd.DataFrame([_measure_years(r, measure_years, metrics) for _, r in run_many(baseline, seeds, years, progress)])
     rows = []
-    for m in metrics:
-        d = (var[m] - base[m]).to_numpy(float)
-        half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)) if len(d) > 1 else math.nan
-        rows.append({"metric": m, "baseline": base[m].mean(), "variant": var[m].mean(),
-                     "diff": d.mean(), "ci_low": d.mean() - half, "ci_high": d.mean() + half})
+    for variant in variants:
+        var = pd.DataFrame([_measure_years(r, measure_years, metrics) for _, r in run_many(variant, seeds, years, progress)])
+        for key in base.columns:
+            d = (var[key] - base[key]).to_numpy(float)
+            half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)) if len(d) > 1 else math.nan
+            rows.append({"variant": Path(variant).stem, "year": key[0], "metric": key[1],
+                         "baseline": base[key].mean(), "variant_mean": var[key].mean(),
+                         "diff": d.mean(), "ci_low": d.mean() - half, "ci_high": d.mean() + half})
     return pd.DataFrame(rows)
 
 
@@ -250,32 +264,36 @@ def format_table(df: pd.DataFrame) -> str:
 
 
 def format_paired(df: pd.DataFrame) -> str:
-    lines = ["| metric | baseline | variant | difference | 95 % CI |", "|---|---|---|---|---|"]
+    """A Markdown table of a paired() result."""
+    lines = ["| variant | year | metric | baseline | variant | difference | 95 % CI |", "|---|---|---|---|---|---|---|"]
     for _, r in df.iterrows():
         ref = r["baseline"]
-        pct = abs(ref) < 1.5
-        f = (lambda x: f"{100 * x:+.2f} pp") if pct else (lambda x: f"{x:+,.0f}")
-        lines.append(f"| {r['metric']} | {_fmt(r['baseline'], ref)} | {_fmt(r['variant'], ref)} | {f(r['diff'])} | "
-                     f"{f(r['ci_low'])} .. {f(r['ci_high'])} |")
+        f = (lambda x: f"{100 * x:+.2f} pp") if abs(ref) < 1.5 else (lambda x: f"{x:+,.0f}")
+        lines.append(f"| {r['variant']} | {r['year']} | {r['metric']} | {_fmt(r['baseline'], ref)} | "
+                     f"{_fmt(r['variant_mean'], ref)} | {f(r['diff'])} | {f(r['ci_low'])} .. {f(r['ci_high'])} |")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m calibration.compare", description=__doc__.split("\n\n")[0])
-    p.add_argument("scenario")
+    p.add_argument("scenario", nargs="+", help="scenario file; with --baseline, one or more variants")
     p.add_argument("--replications", type=int, default=20)
     p.add_argument("--targets", default=str(DEFAULT_TARGETS))
     p.add_argument("--years", type=float, default=None)
     p.add_argument("--baseline", default=None, help="compare SCENARIO against this baseline (paired seeds)")
+    p.add_argument("--measure-years", type=int, nargs="+", default=None,
+                   help="with --baseline: calendar years to measure (default: the targets' year)")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
     if a.replications < 1 or (a.baseline and a.replications < 2):
         p.error("--replications must be at least 1 (2 with --baseline)")
     if a.baseline:
-        year = load_targets(a.targets)[0]
-        print(format_paired(paired(a.baseline, a.scenario, a.replications, a.years, year=year, progress=not a.quiet)))
+        years = a.measure_years or [load_targets(a.targets)[0]]
+        print(format_paired(paired(a.baseline, a.scenario, a.replications, a.years, years, progress=not a.quiet)))
     else:
-        print(format_table(compare(a.scenario, a.replications, a.targets, a.years, progress=not a.quiet)))
+        if len(a.scenario) != 1:
+            p.error("give one scenario (several only with --baseline)")
+        print(format_table(compare(a.scenario[0], a.replications, a.targets, a.years, progress=not a.quiet)))
     return 0
 
 
