@@ -83,7 +83,8 @@ def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFr
     ev_time, ev_kind, ev_sex = [end[is_exit]], [exit_kind[is_exit]], [sex[is_exit]]
     on_entry = {n: p.integration_on_entry for n, p in scenario.programmes.items() if p.integration_on_entry}
     if on_entry:
-        pe = spells[(spells["state"] == "programme") & spells["programme"].isin(list(on_entry)) & spells["start"].notna()]
+        pe = spells[spells["state"].isin(["programme", "alongside"]) & spells["programme"].isin(list(on_entry))
+                    & (spells["start"] >= 0)]
         ev_person.append(pe["person_id"].to_numpy())
         ev_time.append(pe["start"].to_numpy(float))
         ev_kind.append(pe["programme"].map(on_entry).astype(str).to_numpy())
@@ -92,6 +93,7 @@ def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFr
                        "kind": np.concatenate(ev_kind), "sex": np.concatenate(ev_sex)})
     ev = ev[ev["kind"].isin(INTEGRATION_KINDS)]
     ev["m"] = _month_of(ev["time"].to_numpy(float), edges, right=True)
+    ev.loc[ev["time"] == edges[0], "m"] = 0        # a programme entry on day one counts in month one
     ev = ev[(ev["m"] >= 0) & (ev["m"] < n_months)].sort_values("time", kind="stable")
     ev = ev.drop_duplicates(["person", "m"])
     out["integrations"] = np.bincount(ev["m"], minlength=n_months)

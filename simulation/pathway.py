@@ -144,8 +144,8 @@ class Pathway:
             ticket = prog.join(c)
             if not ticket.admitted:
                 deadline = INF
-                if prog.patience is not None:
-                    deadline = max(waiting_start + prog.patience.sample(c.rng.uniform(prog.patience_key)), env.now)
+                if prog.patience is not None:   # day-one waiters: the rest of a patience already under way
+                    deadline = env.now + prog.patience.residual(c.rng.uniform(prog.patience_key), env.now - waiting_start)
                 companions = self.join_alongside(c, prog, "waiting")
                 fired = yield from self.stay(c, "waiting:" + name, until=deadline, wake=ticket)
                 for comp in companions:

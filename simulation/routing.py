@@ -12,7 +12,7 @@ from typing import NamedTuple
 from .conditions import Attributes, Compiled, holds
 from .distributions import Distribution, build
 from .random_streams import Streams, name_key
-from .targets import CASE_MANAGEMENT, Target, parse_target
+from .targets import Target, parse_target
 
 
 class Outcome(NamedTuple):
@@ -42,15 +42,6 @@ class Route:
             if holds(cond, attrs):
                 return outcomes[min(bisect.bisect_right(cum, u), len(cum) - 1)]
         raise AssertionError("the last rule of a route has no condition")  # ensured by checks
-
-
-class Stay:
-    """The route of a programme that has none: back to case management."""
-
-    key = gap_key = 0
-
-    def choose(self, attrs, rng) -> Outcome:
-        return Outcome(CASE_MANAGEMENT, None, ())
 
 
 def build_routes(routes: dict, attributes: Attributes) -> dict[str, Route]:

@@ -49,6 +49,7 @@ def _level(s, attr, value, path, p) -> None:
 def _condition(s: Scenario, cond: Condition | None, path: str, p: _Problems) -> None:
     for attr, test in (cond or {}).items():
         where = f"{path}.{attr}"
+        before = len(p)
         if isinstance(test, str):
             _level(s, attr, test, where, p)
         elif isinstance(test, list):
@@ -57,6 +58,26 @@ def _condition(s: Scenario, cond: Condition | None, path: str, p: _Problems) -> 
         elif isinstance(test, Test):
             for v in (test.in_ or []) + (test.not_in or []) + [x for x in (test.min, test.max) if x is not None]:
                 _level(s, attr, v, where, p)
+        if len(p) == before and not _allowed(s.attributes[attr], test):
+            p.add(where, f"expected a test some level of '{attr}' passes, found one that none does: {_show(test)}")
+
+
+def _allowed(levels: list[str], test) -> set[str]:
+    """The levels a test lets through (mirrors conditions.Attributes.compile)."""
+    if isinstance(test, str):
+        return {test}
+    if isinstance(test, list):
+        return set(test)
+    allowed = set(test.in_) if test.in_ is not None else set(levels)
+    allowed -= set(test.not_in or ())
+    lo = levels.index(test.min) if test.min is not None else 0
+    hi = levels.index(test.max) if test.max is not None else len(levels) - 1
+    return allowed & set(levels[lo:hi + 1])
+
+
+def _show(test) -> str:
+    return repr(test) if not isinstance(test, Test) else \
+        "{" + ", ".join(f"{k} = {v!r}" for k, v in test.model_dump(by_alias=True, exclude_none=True).items()) + "}"
 
 
 def _shares(shares: dict[str, float], known, what: str, path: str, p: _Problems) -> None:
@@ -106,7 +127,18 @@ def _set(s, assign, path, p) -> None:
 
 # --- sections --------------------------------------------------------------------------
 
+# columns of the spells table: an attribute of the same name would overwrite them
+RESERVED = {"person_id", "origin", "state", "programme", "exit_kind", "waiting_start", "start", "end",
+            "end_reason", "next_state", "scenario", "replication"}
+# end reasons the engine writes itself: a hazard of the same name would make them ambiguous
+ENGINE_REASONS = {"completed", "reneged", "censored", "handover_done", "simulation_start", "main_phase_ended", "arrival"}
+
+
 def _attributes(s: Scenario, p: _Problems) -> None:
+    for attr in s.attributes:
+        if attr in RESERVED:
+            p.add(f"attributes.{attr}", f"expected a name that is not a column of the results {sorted(RESERVED)}, "
+                                        f"found '{attr}'")
     if "sex" not in s.attributes:
         p.add("attributes.sex", "required: indicators are reported by sex (e.g. sex = [\"female\", \"male\"])")
     for attr, levels in s.attributes.items():
@@ -189,12 +221,18 @@ def _routes(s: Scenario, p: _Problems) -> None:
                 p.add(f"{path}[{i}].options", f"probabilities must sum to 1, found {total:g}")
             for j, o in enumerate(rule.options):
                 _target(s, o.to, f"{path}[{i}].options[{j}].to", p)
+                if o.gap is not None and not o.to.startswith("programme:"):
+                    p.add(f"{path}[{i}].options[{j}].gap",
+                          f"expected a gap only before a programme, found one before '{o.to}'")
                 _set(s, o.set, f"{path}[{i}].options[{j}].set", p)
 
 
 def _hazards(s: Scenario, p: _Problems) -> None:
     for name, h in s.hazards.items():
         path = f"hazards.{name}"
+        if name in ENGINE_REASONS:
+            p.add(path, f"expected a hazard name other than the engine's own end reasons {sorted(ENGINE_REASONS)}, "
+                        f"found '{name}'")
         for i, pat in enumerate(h.in_):
             if not state_pattern_ok(s, pat):
                 p.add(f"{path}.in[{i}]", "expected 'case_management', 'no_contact', 'handover', 'waiting:<programme>', "

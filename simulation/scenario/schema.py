@@ -21,7 +21,6 @@ Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$")]
 INTEGRATION_KINDS = ("employment", "training", "self_employment")
 OTHER_EXIT_KINDS = ("pension", "moved_away", "other_income", "other")
 EXIT_KINDS = INTEGRATION_KINDS + OTHER_EXIT_KINDS
-ExitKind = Literal["employment", "training", "self_employment", "pension", "moved_away", "other_income", "other"]
 
 
 class Strict(BaseModel):
@@ -273,7 +272,13 @@ class Hazard(Strict):
 
 class Time(Strict):
     start: dt.date
-    years: Annotated[float, Field(gt=0, le=50)] = 1
+    years: Annotated[float, Field(ge=1 / 12, le=50)] = 1
+
+    @model_validator(mode="after")
+    def _first_of_month(self):
+        if self.start.day != 1:
+            raise ValueError(f"expected start on the first day of a month, found start = {self.start}")
+        return self
 
 
 class Scenario(Strict):

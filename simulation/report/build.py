@@ -1,0 +1,193 @@
+"""One self-contained HTML report (plotly.js inline, opens offline) from a results directory."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from . import figures as F
+from . import sankey, tables
+from .data import Results, load_results
+from .labels import t
+from .targets import Targets, targets_for
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0 auto;max-width:1200px;
+padding:0 24px 48px;color:#222}
+h1{margin-bottom:4px} h2{border-bottom:2px solid #1f5fa8;padding-bottom:4px;margin-top:40px}
+.meta{color:#555} .note{color:#555;font-size:0.92em;max-width:900px}
+nav ul{columns:2;list-style:none;padding:0} nav a{color:#1f5fa8}
+table.data{border-collapse:collapse;font-size:0.88em;margin:12px 0}
+table.data th,table.data td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:right}
+table.data th:nth-child(-n+3),table.data td:nth-child(-n+3){text-align:left}
+.figure{margin:12px 0 24px} details{margin:12px 0}
+"""
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
+                 "toImageButtonOptions": {"format": "png", "width": 1280, "scale": 2}}
+
+
+@dataclass
+class Report:
+    html: str
+    figures: list[tuple[str, go.Figure]]      # (file-name slug, figure), in report order
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_\-]+", "_", text).strip("_")[:60] or "figure"
+
+
+class _Page:
+    """Collects sections and figures; numbers the figures for their PNG names."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.toc: list[tuple[str, str]] = []
+        self.figures: list[tuple[str, go.Figure]] = []
+
+    def section(self, anchor: str, title: str, note: str = "") -> None:
+        self.toc.append((anchor, title))
+        self.parts.append(f'<h2 id="{anchor}">{html.escape(title)}</h2>')
+        if note:
+            self.text(note)
+
+    def text(self, note: str) -> None:
+        self.parts.append(f'<p class="note">{html.escape(note)}</p>')
+
+    def figure(self, name: str, fig: go.Figure) -> None:
+        k = len(self.figures) + 1
+        self.figures.append((f"{k:02d}_{slug(name)}", fig))
+        div = pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=f"fig-{k:02d}",
+                          config=PLOTLY_CONFIG)
+        self.parts.append(f'<div class="figure">{div}</div>')
+
+    def raw(self, fragment: str) -> None:
+        self.parts.append(fragment)
+
+
+def build(res: Results, lang: str = "en", targets: Targets | None = None) -> Report:
+    """The report's HTML and figures for loaded results."""
+    page = _Page()
+    _indicators(page, res, lang, targets)
+    _programmes(page, res, lang, targets)
+    _pathways(page, res, lang)
+    if res.comparison is not None and not res.comparison.empty:
+        _comparison(page, res, lang)
+    _targets(page, lang, targets)
+    return Report(_frame(page, res, lang), page.figures)
+
+
+def _indicators(page: _Page, res: Results, lang: str, targets: Targets | None) -> None:
+    note = t("single_run_note", lang) if res.kind == "run" else t("band_note", lang)
+    page.section("indicators", t("sec_indicators", lang), note)
+    for name, fig in zip(["elb_stock", "integrations", "iq", "lzb_stock", "lzb_share"],
+                         F.indicator_figures(res, lang, targets)):
+        page.figure(name, fig)
+
+
+def _programmes(page: _Page, res: Results, lang: str, targets: Targets | None) -> None:
+    page.section("programmes", t("sec_programmes", lang))
+    if not res.programmes:
+        page.text(t("no_programmes", lang))
+        return
+    if res.stale:
+        page.text(t("stale_note", lang, names=", ".join(res.stale)))
+    page.text(t("entries_plan_note", lang))
+    for fig in F.entries_figures(res, lang, targets):
+        page.figure("entries", fig)
+    costs = F.cost_figures(res, lang)
+    if costs:
+        page.text(t("budget_note", lang))
+    for fig in costs:
+        page.figure("cost", fig)
+    for p in res.programmes:
+        page.figure(f"programme_{p}", F.programme_figure(res, p, lang))
+
+
+def _pathways(page: _Page, res: Results, lang: str) -> None:
+    page.section("pathways", t("sec_pathways", lang))
+    shown = False
+    for scen in res.scenarios:
+        spells = res.spells(scen)
+        if spells is None or spells.empty:
+            continue
+        flows = sankey.flows(spells)
+        if not shown:
+            page.text(t("sankey_note", lang, k=flows.replications))
+            shown = True
+        page.figure(f"pathways_{scen}", F.sankey_figure(flows, scen, lang))
+    if not shown:
+        page.text(t("no_spells", lang))
+
+
+def _comparison(page: _Page, res: Results, lang: str) -> None:
+    page.section("comparison", t("sec_comparison", lang), t("comparison_note", lang))
+    page.raw(tables.to_html(tables.comparison_frame(res, lang)))
+    for fig, name in zip(F.comparison_figures(res, lang), ["difference_yearly", "difference_monthly"]):
+        page.figure(name, fig)
+    prog = tables.comparison_frame(res, lang, programmes=True)
+    if not prog.empty:
+        page.raw(f"<details><summary>{html.escape(t('more_rows', lang))}</summary>{tables.to_html(prog)}</details>")
+
+
+def _targets(page: _Page, lang: str, targets: Targets | None) -> None:
+    page.section("targets", t("sec_targets", lang))
+    if targets is None:
+        page.text(t("targets_none", lang))
+        return
+    page.text(t("targets_from", lang, file=targets.file.name, year=targets.year))
+    page.raw(tables.to_html(tables.targets_frame(targets, lang)))
+
+
+def _frame(page: _Page, res: Results, lang: str) -> str:
+    """The whole document: head with inline plotly.js and style, header, contents, sections."""
+    n = max(res.replications.values()) if res.replications else 1
+    what = t("report_of_run", lang) if res.kind == "run" else t("report_of_batch", lang, n=n)
+    meta = (f'{html.escape(t("scenarios", lang))}: {html.escape(", ".join(res.scenarios))} · {html.escape(what)} · '
+            f'{html.escape(t("results_dir", lang))}: {html.escape(str(res.path))} · '
+            f'{html.escape(t("created", lang))}: {datetime.now().strftime("%Y-%m-%d %H:%M")}')
+    toc = "".join(f'<li><a href="#{a}">{html.escape(title)}</a></li>' for a, title in page.toc)
+    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f'<title>{html.escape(t("report_title", lang))}: {html.escape(", ".join(res.scenarios))}</title>\n'
+            f'<style>{CSS}</style>\n<script type="text/javascript">{get_plotlyjs()}</script>\n</head>\n<body>\n'
+            f'<h1>{html.escape(t("report_title", lang))}</h1>\n<p class="meta">{meta}</p>\n'
+            f'<nav><h3>{html.escape(t("contents", lang))}</h3><ul>{toc}</ul></nav>\n'
+            + "\n".join(page.parts) + "\n</body>\n</html>\n")
+
+
+def default_out(results_dir: Path, lang: str) -> Path:
+    return results_dir / ("report.html" if lang == "en" else f"report-{lang}.html")
+
+
+def write_atomic(text: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def build_report(results_dir: str | Path, lang: str = "en", out: str | Path | None = None,
+                 png_dir: str | Path | None = None, targets_file: str | None = None) -> tuple[Path, Report, list[Path]]:
+    """Read a results directory, write the HTML report (and PNGs if asked); return paths and report."""
+    res = load_results(results_dir)
+    targets = targets_for(targets_file, res.programmes)
+    report = build(res, lang, targets)
+    out_path = Path(out) if out else default_out(Path(results_dir), lang)
+    write_atomic(report.html, out_path)
+    pngs: list[Path] = []
+    if png_dir:
+        from .png import export
+        pngs = export(report.figures, png_dir)
+    return out_path, report, pngs

@@ -1,0 +1,350 @@
+"""The report's plotly figures, built from a `Results` and labelled in the planner's language.
+
+Each function returns one `go.Figure` (or a list), so the HTML report, the PNG export and the
+web app show the same pictures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from . import sankey
+from .data import Results
+from .labels import exit_label, indicator_label, sex_label, t
+from .targets import Targets
+
+PALETTE = ["#1f5fa8", "#d1603d", "#2e8b57", "#8a4fb5", "#b8860b", "#c2185b", "#00838f", "#5d4037"]
+DASHES = ["solid", "dash", "dot", "dashdot", "longdash"]
+HEIGHT = 420
+
+
+def color(i: int, alpha: float = 1.0) -> str:
+    h = PALETTE[i % len(PALETTE)].lstrip("#")
+    r, g, b = (int(h[k:k + 2], 16) for k in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def is_percent(indicator: str) -> bool:
+    return indicator.split("_")[0] == "iq" or indicator.startswith("lzb_share")
+
+
+def layout(fig: go.Figure, title: str, lang: str, height: int = HEIGHT) -> go.Figure:
+    """Common look: title, legend below, number separators of the language."""
+    fig.update_layout(title={"text": title, "x": 0.01}, height=height, template="plotly_white",
+                      separators=",." if lang == "de" else ".,", margin={"l": 60, "r": 20, "t": 60, "b": 40},
+                      legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
+                      hovermode="x unified")
+    return fig
+
+
+def monthly_rows(res: Results, scenario: str, indicator: str) -> pd.DataFrame:
+    s = res.summary
+    sel = s[(s["scenario"] == scenario) & (s["period_type"] == "month") & (s["indicator"] == indicator)]
+    return sel.sort_values("period")
+
+
+def yearly_rows(res: Results, indicator: str) -> pd.DataFrame:
+    s = res.summary
+    return s[(s["period_type"] == "year") & (s["indicator"] == indicator)]
+
+
+def add_series(fig: go.Figure, rows: pd.DataFrame, name: str, i: int, dash: str = "solid",
+               row: int | None = None, col: int | None = None, legend: bool = True, group: str | None = None) -> None:
+    """A mean line with its 95 % band (the band only where the CI exists)."""
+    x = rows["period"].astype(str).tolist()
+    where = {"row": row, "col": col} if row else {}
+    if rows["ci_low"].notna().any():
+        fig.add_trace(go.Scatter(x=x + x[::-1], y=rows["ci_high"].tolist() + rows["ci_low"].tolist()[::-1],
+                                 fill="toself", mode="lines", fillcolor=color(i, 0.15), line={"width": 0},
+                                 hoverinfo="skip",
+                                 showlegend=False, legendgroup=group or name, name=f"{name} 95 %"), **where)
+    points = int(rows["mean"].notna().sum())
+    fig.add_trace(go.Scatter(x=x, y=rows["mean"].tolist(), mode="lines" if points > 2 else "lines+markers",
+                             name=name, showlegend=legend,
+                             legendgroup=group or name, line={"color": color(i), "dash": dash, "width": 2}), **where)
+
+
+def add_targets(fig: go.Figure, res: Results, targets: Targets | None, indicator: str, lang: str) -> None:
+    """Observed figures of the targets' year: a dotted line at the value, a grey band for low..high."""
+    if targets is None:
+        return
+    months = res.summary.loc[res.summary["period_type"] == "month", "period"].astype(str)
+    in_year = sorted(m for m in months.unique() if m.startswith(str(targets.year)))
+    if not in_year:
+        return
+    x0, x1 = in_year[0], in_year[-1]
+    for tg, factor in targets.monthly(indicator):
+        if tg.low is not None or tg.high is not None:
+            lo = (tg.low if tg.low is not None else tg.value) * factor
+            hi = (tg.high if tg.high is not None else tg.value) * factor
+            fig.add_trace(go.Scatter(x=[x0, x1, x1, x0], y=[lo, lo, hi, hi], fill="toself", mode="lines",
+                                     fillcolor="rgba(120,120,120,0.18)", line={"width": 0},
+                                     name=f"{t('target_band', lang)} {targets.year}", hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=[x0, x1], y=[tg.value * factor] * 2, mode="lines",
+                                 line={"color": "#444", "dash": "dot", "width": 2},
+                                 name=f"{t('observed', lang)} {targets.year}"))
+
+
+def indicator_figure(res: Results, indicator: str, title_key: str, lang: str, targets: Targets | None = None,
+                     by_sex: bool = False) -> go.Figure:
+    """Monthly means with 95 % bands per scenario; by_sex adds one line per sex (dashed)."""
+    fig = go.Figure()
+    parts = [(indicator, t("all", lang), "solid")]
+    if by_sex:
+        parts += [(f"{indicator}_{sx}", sex_label(sx, lang), DASHES[(k + 1) % len(DASHES)])
+                  for k, sx in enumerate(res.sexes)]
+    for i, scen in enumerate(res.scenarios):
+        for ind, part, dash in parts:
+            rows = monthly_rows(res, scen, ind)
+            if rows.empty:
+                continue
+            name = scen if not by_sex else f"{scen}: {part}"
+            add_series(fig, rows, name if len(res.scenarios) > 1 or by_sex else t(title_key, lang), i, dash)
+    add_targets(fig, res, targets, indicator, lang)
+    layout(fig, t(title_key, lang), lang)
+    fig.update_xaxes(title=t("month", lang), tickformat="%Y-%m")
+    fig.update_yaxes(tickformat=".0%" if is_percent(indicator) else None, rangemode="tozero")
+    if not any(len(tr.y or []) and pd.notna(pd.Series(tr.y, dtype=float)).any() for tr in fig.data):
+        fig.add_annotation(text=t("needs_12_months", lang) if indicator == "iq" else t("no_data", lang),
+                           showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5, font={"size": 15})
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+    return fig
+
+
+def indicator_figures(res: Results, lang: str, targets: Targets | None) -> list[go.Figure]:
+    """The headline series: eLb stock, integrations, IQ by sex, LZB stock by sex, LZB share."""
+    return [indicator_figure(res, "elb_stock", "elb_stock", lang, targets),
+            indicator_figure(res, "integrations", "integrations_per_month", lang, targets),
+            indicator_figure(res, "iq", "iq_long", lang, targets, by_sex=True),
+            indicator_figure(res, "lzb_stock", "lzb_stock", lang, targets, by_sex=True),
+            indicator_figure(res, "lzb_share", "lzb_share", lang, targets)]
+
+
+def _programme_spec(res: Results, scenario: str, name: str) -> dict:
+    return res.contents.get(scenario, {}).get("programmes", {}).get(name, {})
+
+
+def programme_figure(res: Results, name: str, lang: str) -> go.Figure:
+    """One programme over time: places used (against places), waiting list, mean wait, entries."""
+    label = res.programme_labels().get(name, "")
+    title = f"{t('programme', lang)}: {name}" + (f"<br><sup>{_short(label)}</sup>" if label else "")
+    titles = [t("places_used", lang), t("waiting_list", lang), t("mean_wait", lang), t("entries_per_month", lang)]
+    fig = make_subplots(rows=2, cols=2, subplot_titles=titles, shared_xaxes=True, vertical_spacing=0.14)
+    cells = [("participants", 1, 1), ("waiting", 1, 2), ("mean_wait_days", 2, 1), ("entries", 2, 2)]
+    for i, scen in enumerate(res.scenarios):
+        for k, (measure, r, c) in enumerate(cells):
+            rows = monthly_rows(res, scen, f"programme.{name}.{measure}")
+            if not rows.empty:
+                add_series(fig, rows, scen, i, row=r, col=c, legend=k == 0)
+        places = _programme_spec(res, scen, name).get("places")
+        months = monthly_rows(res, scen, f"programme.{name}.participants")["period"].astype(str).tolist()
+        if places is not None and months:
+            fig.add_trace(go.Scatter(x=[months[0], months[-1]], y=[places, places], mode="lines",
+                                     line={"color": color(i), "dash": "dot", "width": 1.5},
+                                     name=f"{scen}: {t('places', lang)}", legendgroup=scen), row=1, col=1)
+    layout(fig, title, lang, height=580)
+    fig.update_layout(margin={"t": 90})
+    fig.update_xaxes(tickformat="%Y-%m")
+    fig.update_yaxes(rangemode="tozero")
+    fig.update_layout(hovermode="x")
+    return fig
+
+
+def _short(text: str, n: int = 110) -> str:
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def years(res: Results) -> list[str]:
+    return sorted(yearly_rows(res, "elb_stock")["period"].astype(str).unique())
+
+
+def _months_in(res: Results, scenario: str, year: str) -> float:
+    m = yearly_rows(res, "months")
+    m = m[(m["scenario"] == scenario) & (m["period"].astype(str) == year)]
+    return float(m["mean"].iloc[0]) if len(m) else 12.0
+
+
+def _bars(res: Results, measure: str, year: str, programmes: list[str], labels: list[str], fig: go.Figure) -> None:
+    """One bar per programme and scenario (mean of the year, 95 % CI as error bar)."""
+    for i, scen in enumerate(res.scenarios):
+        s = res.summary
+        y = s[(s["scenario"] == scen) & (s["period_type"] == "year") & (s["period"].astype(str) == year)]
+        y = y.set_index("indicator")
+        means, lo, hi = [], [], []
+        for p in programmes:
+            ind = f"programme.{p}.{measure}"
+            m = float(y.at[ind, "mean"]) if ind in y.index else np.nan
+            means.append(m)
+            lo.append(m - float(y.at[ind, "ci_low"]) if ind in y.index and pd.notna(y.at[ind, "ci_low"]) else 0.0)
+            hi.append(float(y.at[ind, "ci_high"]) - m if ind in y.index and pd.notna(y.at[ind, "ci_high"]) else 0.0)
+        fig.add_trace(go.Bar(x=labels, y=means, name=scen, marker_color=color(i, 0.85), legendgroup=scen,
+                             error_y={"type": "data", "array": hi, "arrayminus": lo, "visible": True}))
+
+
+def _markers(fig: go.Figure, labels: list[str], values: list[float | None], name: str, i: int) -> None:
+    ok = [(lab, v) for lab, v in zip(labels, values) if v is not None]
+    if ok:
+        fig.add_trace(go.Scatter(x=[a for a, _ in ok], y=[b for _, b in ok], mode="markers", name=name,
+                                 marker={"symbol": "line-ew-open", "size": 28, "line": {"width": 3},
+                                         "color": color(i)}))
+
+
+def entries_figures(res: Results, lang: str, targets: Targets | None) -> list[go.Figure]:
+    """Per year: entries per programme against the scenario's quota, and target groups against plan."""
+    progs = res.programmes
+    labels = progs
+    figs = []
+    for year in years(res):
+        fig = go.Figure()
+        _bars(res, "entries", year, progs, labels, fig)
+        for i, scen in enumerate(res.scenarios):
+            months = _months_in(res, scen, year)
+            quota = [(_programme_spec(res, scen, p).get("entries_per_year")) for p in progs]
+            _markers(fig, labels, [q * months / 12 if q is not None else None for q in quota],
+                     f"{scen}: {t('planned', lang)}", i)
+        layout(fig, f"{t('entries_vs_plan', lang)} – {year}", lang)
+        fig.update_yaxes(title=t("entries", lang))
+        fig.update_layout(barmode="group", hovermode="x")
+        figs.append(fig)
+        if targets is not None and str(targets.year) == year and targets.entry_groups():
+            figs.append(_group_figure(res, targets, year, lang))
+    return figs
+
+
+def _group_figure(res: Results, targets: Targets, year: str, lang: str) -> go.Figure:
+    """Entries of the targets' programme groups (sum of means) against the planned entries with band."""
+    fig = go.Figure()
+    groups = targets.entry_groups()
+    names = [g.label.split(":", 1)[-1].strip() for g in groups]
+    for i, scen in enumerate(res.scenarios):
+        s = res.summary
+        y = s[(s["scenario"] == scen) & (s["period_type"] == "year") & (s["period"].astype(str) == year)]
+        y = y.set_index("indicator")["mean"]
+        sums = [float(sum(y.get(f"programme.{p}.entries", 0.0) for p in g.programmes)) for g in groups]
+        fig.add_trace(go.Bar(x=names, y=sums, name=scen, marker_color=color(i, 0.85)))
+    fig.add_trace(go.Scatter(
+        x=names, y=[g.value for g in groups], mode="markers", name=t("planned", lang),
+        marker={"symbol": "line-ew-open", "size": 28, "line": {"width": 3}, "color": "#444"},
+        error_y={"type": "data", "array": [(g.high or g.value) - g.value for g in groups],
+                 "arrayminus": [g.value - (g.low or g.value) for g in groups], "color": "#444"}))
+    layout(fig, f"{t('entries_vs_plan', lang)} ({t('group', lang)}) – {year}", lang)
+    fig.update_yaxes(title=t("entries", lang))
+    fig.update_layout(barmode="group", hovermode="x")
+    return fig
+
+
+def cost_figures(res: Results, lang: str) -> list[go.Figure]:
+    """Per year: cost per programme against the budget of full occupancy."""
+    progs = [p for p in res.programmes if _has_cost(res, p)]
+    if not progs:
+        return []
+    labels = progs
+    figs = []
+    for year in years(res):
+        fig = go.Figure()
+        _bars(res, "cost", year, progs, labels, fig)
+        for i, scen in enumerate(res.scenarios):
+            months = _months_in(res, scen, year)
+            budget = []
+            for p in progs:
+                spec = _programme_spec(res, scen, p)
+                ok = spec.get("places") is not None and "cost_per_month" in spec
+                budget.append(spec["places"] * spec["cost_per_month"] * months if ok else None)
+            _markers(fig, labels, budget, f"{scen}: {t('budget', lang)}", i)
+        layout(fig, f"{t('cost_vs_budget', lang)} – {year}", lang)
+        fig.update_yaxes(title=f"{t('cost', lang)} ({t('euro', lang)})")
+        fig.update_layout(barmode="group", hovermode="x")
+        figs.append(fig)
+    return figs
+
+
+def _has_cost(res: Results, programme: str) -> bool:
+    c = yearly_rows(res, f"programme.{programme}.cost")
+    return bool(len(c)) and bool((c["mean"] > 0).any())
+
+
+def node_label(node: str, lang: str) -> str:
+    if node.startswith("origin:"):
+        return t(f"origin_{node[7:]}", lang)
+    if node.startswith("step"):
+        k, _, p = node[4:].partition(":")
+        return f"{k}. {p}"
+    if node == sankey.MORE:
+        return f"{sankey.MAX_STEPS + 1}+ {t('more_programmes', lang)}"
+    if node == sankey.STILL:
+        return t("still_in_benefit", lang)
+    return exit_label(node.removeprefix("exit:"), lang)
+
+
+def node_color(node: str, alpha: float = 1.0) -> str:
+    """Grey origins, blue programmes, green integrations, brown other exits, red still in benefit."""
+    if node.startswith("origin:"):
+        rgb = (127, 140, 141)
+    elif node.startswith("exit:"):
+        rgb = (46, 139, 87) if node[5:] in ("employment", "training", "self_employment") else (176, 133, 91)
+    elif node == sankey.STILL:
+        rgb = (192, 57, 43)
+    else:
+        rgb = (31, 95, 168)
+    return f"rgba({rgb[0]},{rgb[1]},{rgb[2]},{alpha})"
+
+
+def sankey_figure(flows: sankey.Flows, scenario: str, lang: str) -> go.Figure:
+    """The pathways diagram of one scenario."""
+    index = {n: k for k, n in enumerate(flows.nodes)}
+    fig = go.Figure(go.Sankey(
+        arrangement="snap", valueformat=",.1f",
+        node={"label": [node_label(n, lang) for n in flows.nodes], "pad": 12, "thickness": 16,
+              "color": [node_color(n) for n in flows.nodes]},
+        link={"source": [index[s] for s in flows.links["source"]], "target": [index[s] for s in flows.links["target"]],
+              "value": flows.links["value"].tolist(),
+              "color": [node_color(n, 0.3) for n in flows.links["target"]]}))
+    layout(fig, f"{t('sankey_title', lang)}: {scenario}", lang, height=max(460, 14 * len(flows.nodes)))
+    return fig
+
+
+HEADLINE = ["elb_stock", "integrations", "iq", "lzb_stock", "lzb_share"]
+
+
+def comparison_figures(res: Results, lang: str) -> list[go.Figure]:
+    """Yearly differences variant - base with 95 % CI, and the monthly differences with bands."""
+    comp = res.comparison
+    if comp is None or comp.empty:
+        return []
+    variants = list(dict.fromkeys(comp["variant"]))
+    yearly = comp[comp["period_type"] == "year"]
+    fig = make_subplots(rows=1, cols=len(HEADLINE), subplot_titles=[indicator_label(i, lang) for i in HEADLINE],
+                        horizontal_spacing=0.06)
+    for k, ind in enumerate(HEADLINE, start=1):
+        for i, v in enumerate(variants):
+            d = yearly[(yearly["variant"] == v) & (yearly["indicator"] == ind)].sort_values("period")
+            fig.add_trace(go.Scatter(
+                x=d["period"].astype(str), y=d["diff_mean"], mode="markers", name=v, legendgroup=v,
+                showlegend=k == 1, marker={"color": color(i + 1), "size": 10},
+                error_y={"type": "data", "array": (d["diff_ci_high"] - d["diff_mean"]).fillna(0).tolist(),
+                         "arrayminus": (d["diff_mean"] - d["diff_ci_low"]).fillna(0).tolist()}), row=1, col=k)
+        fig.add_hline(y=0, line={"color": "#888", "width": 1}, row=1, col=k)
+        fig.update_yaxes(tickformat=".1%" if is_percent(ind) else None, row=1, col=k)
+    layout(fig, t("diff_chart", lang), lang)
+    fig.update_xaxes(type="category")
+    fig.update_layout(hovermode="closest")
+
+    monthly = comp[comp["period_type"] == "month"]
+    shown = ["elb_stock", "integrations", "iq", "lzb_stock"]
+    fig2 = make_subplots(rows=2, cols=2, subplot_titles=[indicator_label(i, lang) for i in shown],
+                         vertical_spacing=0.16)
+    for k, ind in enumerate(shown):
+        r, c = k // 2 + 1, k % 2 + 1
+        for i, v in enumerate(variants):
+            d = monthly[(monthly["variant"] == v) & (monthly["indicator"] == ind)].sort_values("period")
+            rows = d.rename(columns={"diff_mean": "mean", "diff_ci_low": "ci_low", "diff_ci_high": "ci_high"})
+            add_series(fig2, rows, v, i + 1, row=r, col=c, legend=k == 0)
+        fig2.update_yaxes(tickformat=".1%" if is_percent(ind) else None, row=r, col=c)
+    layout(fig2, t("diff_month_chart", lang), lang, height=560)
+    fig2.update_xaxes(tickformat="%Y-%m")
+    fig2.update_layout(hovermode="x")
+    return [fig, fig2]

@@ -1,0 +1,223 @@
+"""Every label a planner reads, in English and German, from one dictionary.
+
+German is the planners' language (the Jobcenter's own terms: Integrationsquote,
+Langzeitleistungsbeziehende, eLb-Bestand, Wartezeit, Eintritte, Kosten).
+"""
+
+from __future__ import annotations
+
+LANGS = ("en", "de")
+
+LABELS: dict[str, dict[str, str]] = {
+    # report frame
+    "report_title": {"en": "Simulation report", "de": "Simulationsbericht"},
+    "report_of_run": {"en": "one replication", "de": "ein Simulationslauf"},
+    "report_of_batch": {"en": "{n} replications per scenario", "de": "{n} Replikationen je Szenario"},
+    "created": {"en": "Created", "de": "Erstellt"},
+    "results_dir": {"en": "Results", "de": "Ergebnisse"},
+    "scenarios": {"en": "Scenarios", "de": "Szenarien"},
+    "contents": {"en": "Contents", "de": "Inhalt"},
+    "band_note": {"en": "Lines are means over replications; shaded bands are 95 % confidence intervals "
+                  "(Student t). Dotted lines and grey bands are observed or planned figures.",
+                  "de": "Linien sind Mittelwerte über die Replikationen; schattierte Bänder sind 95-%-"
+                  "Konfidenzintervalle (Student-t). Punktierte Linien und graue Bänder sind beobachtete "
+                  "oder geplante Werte."},
+    "single_run_note": {"en": "A single replication: no confidence bands.",
+                        "de": "Ein einzelner Lauf: keine Konfidenzbänder."},
+    # sections
+    "sec_indicators": {"en": "Indicators over time", "de": "Kennzahlen im Zeitverlauf"},
+    "sec_programmes": {"en": "Programmes", "de": "Maßnahmen"},
+    "sec_pathways": {"en": "Customers' pathways", "de": "Wege der Kundinnen und Kunden"},
+    "sec_comparison": {"en": "Comparison with the base scenario", "de": "Vergleich mit dem Basisszenario"},
+    "sec_targets": {"en": "Observed and planned figures used", "de": "Verwendete Ist- und Planwerte"},
+    # indicators
+    "elb_stock": {"en": "eLb stock", "de": "eLb-Bestand"},
+    "integrations": {"en": "Integrations", "de": "Integrationen"},
+    "integrations_per_month": {"en": "Integrations per month", "de": "Integrationen je Monat"},
+    "iq": {"en": "Integrationsquote", "de": "Integrationsquote"},
+    "iq_long": {"en": "Integrationsquote (rolling 12 months)", "de": "Integrationsquote (gleitend, 12 Monate)"},
+    "lzb_stock": {"en": "Long-term benefit recipients (LZB)", "de": "Langzeitleistungsbeziehende (LZB)"},
+    "lzb_share": {"en": "LZB share of eLb", "de": "LZB-Anteil am eLb-Bestand"},
+    "inflows": {"en": "Inflows", "de": "Zugänge"},
+    "outflows": {"en": "Outflows", "de": "Abgänge"},
+    "persons": {"en": "persons", "de": "Personen"},
+    "per_month": {"en": "per month", "de": "je Monat"},
+    "share": {"en": "share", "de": "Anteil"},
+    "month": {"en": "Month", "de": "Monat"},
+    "year": {"en": "Year", "de": "Jahr"},
+    "all": {"en": "all", "de": "alle"},
+    "female": {"en": "women", "de": "Frauen"},
+    "male": {"en": "men", "de": "Männer"},
+    "diverse": {"en": "diverse", "de": "divers"},
+    "observed": {"en": "observed", "de": "Ist-Wert"},
+    "planned": {"en": "planned", "de": "Plan"},
+    "target_band": {"en": "observed (band)", "de": "Ist-Wert (Spanne)"},
+    "needs_12_months": {"en": "The Integrationsquote needs 12 simulated months.",
+                        "de": "Die Integrationsquote braucht 12 simulierte Monate."},
+    "stale_note": {"en": "The scenario file of {names} is gone or has changed since the run: places, quotas and "
+                   "budgets are not drawn.",
+                   "de": "Die Szenariodatei von {names} fehlt oder wurde seit dem Lauf geändert: Plätze, Kontingente "
+                   "und Budgets werden nicht eingezeichnet."},
+    "no_data": {"en": "no data", "de": "keine Daten"},
+    "ci95": {"en": "95 % CI", "de": "95-%-KI"},
+    # programmes
+    "places_used": {"en": "Places used", "de": "Belegte Plätze"},
+    "places": {"en": "Places", "de": "Plätze"},
+    "waiting_list": {"en": "Waiting list", "de": "Warteliste"},
+    "mean_wait": {"en": "Mean waiting time of entrants (days)", "de": "Mittlere Wartezeit der Eintretenden (Tage)"},
+    "wait_days": {"en": "Waiting time (days)", "de": "Wartezeit (Tage)"},
+    "entries": {"en": "Entries", "de": "Eintritte"},
+    "entries_per_month": {"en": "Entries per month", "de": "Eintritte je Monat"},
+    "entries_vs_plan": {"en": "Entries per year against planned entries", "de": "Eintritte je Jahr gegenüber Planeintritten"},
+    "entries_plan_note": {"en": "Planned entries: the scenario's yearly entry quota (scaled to the months "
+                          "simulated in the year) and, where a targets file applies, the planned entries of "
+                          "its programme groups.",
+                          "de": "Planeintritte: das jährliche Eintrittskontingent des Szenarios (anteilig für die "
+                          "simulierten Monate des Jahres) und, wo eine Zielwertdatei passt, die geplanten "
+                          "Eintritte ihrer Maßnahmengruppen."},
+    "no_plan": {"en": "no planned entries given", "de": "keine Planeintritte angegeben"},
+    "cost": {"en": "Cost", "de": "Kosten"},
+    "cost_vs_budget": {"en": "Cost per year against budget", "de": "Kosten je Jahr gegenüber Budget"},
+    "budget": {"en": "budget (all places filled)", "de": "Budget (alle Plätze belegt)"},
+    "budget_note": {"en": "Budget: places × cost per place and month × months simulated in the year, i.e. the "
+                    "cost of full occupancy.",
+                    "de": "Budget: Plätze × Kosten je Platz und Monat × simulierte Monate des Jahres, "
+                    "also die Kosten bei Vollbelegung."},
+    "euro": {"en": "EUR", "de": "EUR"},
+    "programme": {"en": "Programme", "de": "Maßnahme"},
+    "group": {"en": "Programme group", "de": "Maßnahmengruppe"},
+    "unlimited": {"en": "unlimited", "de": "unbegrenzt"},
+    "no_programmes": {"en": "The scenario has no programmes.", "de": "Das Szenario hat keine Maßnahmen."},
+    # pathways
+    "sankey_title": {"en": "Pathways: inflow → programmes → exits", "de": "Wege: Zugang → Maßnahmen → Abgänge"},
+    "sankey_note": {"en": "Benefit episodes per replication (mean of {k} replication(s)): where they began, the "
+                    "programmes entered in order (admitted, not only waited for), and how they ended. "
+                    "Alongside programmes are not shown.",
+                    "de": "Leistungsepisoden je Replikation (Mittel aus {k} Replikation(en)): wo sie begannen, "
+                    "die Maßnahmen in ihrer Reihenfolge (aufgenommen, nicht nur gewartet) und wie sie endeten. "
+                    "Begleitende Maßnahmen sind nicht dargestellt."},
+    "no_spells": {"en": "No spells tables in the results (run without --no-spells to see the pathways).",
+                  "de": "Keine Verlaufstabellen in den Ergebnissen (ohne --no-spells rechnen, um die Wege zu sehen)."},
+    "origin_initial": {"en": "Stock at start", "de": "Bestand zu Beginn"},
+    "origin_inflow": {"en": "New inflow", "de": "Neuzugang"},
+    "origin_reentry": {"en": "Re-entry", "de": "Wiedereintritt"},
+    "still_in_benefit": {"en": "Still in benefit at end", "de": "Am Ende noch im Leistungsbezug"},
+    "more_programmes": {"en": "further programmes", "de": "weitere Maßnahmen"},
+    "step": {"en": "step", "de": "Schritt"},
+    "exit_employment": {"en": "Exit: employment", "de": "Abgang: Beschäftigung"},
+    "exit_training": {"en": "Exit: training", "de": "Abgang: Ausbildung"},
+    "exit_self_employment": {"en": "Exit: self-employment", "de": "Abgang: Selbständigkeit"},
+    "exit_pension": {"en": "Exit: pension", "de": "Abgang: Rente"},
+    "exit_moved_away": {"en": "Exit: moved away", "de": "Abgang: Wegzug"},
+    "exit_other_income": {"en": "Exit: other income", "de": "Abgang: anderes Einkommen"},
+    "exit_other": {"en": "Exit: other", "de": "Abgang: sonstiger"},
+    # comparison
+    "comparison_note": {"en": "Differences variant − base per replication (common random numbers), mean and 95 % "
+                        "confidence interval. An interval that excludes 0 is a difference the replications "
+                        "show clearly.",
+                        "de": "Differenzen Variante − Basis je Replikation (gemeinsame Zufallszahlen), Mittelwert "
+                        "und 95-%-Konfidenzintervall. Schließt das Intervall die 0 aus, zeigen die "
+                        "Replikationen den Unterschied deutlich."},
+    "diff_chart": {"en": "Difference to the base (yearly)", "de": "Differenz zur Basis (jährlich)"},
+    "diff_month_chart": {"en": "Difference to the base over time", "de": "Differenz zur Basis im Zeitverlauf"},
+    "variant": {"en": "Variant", "de": "Variante"},
+    "base": {"en": "Base", "de": "Basis"},
+    "indicator": {"en": "Indicator", "de": "Kennzahl"},
+    "period": {"en": "Period", "de": "Zeitraum"},
+    "base_mean": {"en": "Base mean", "de": "Mittel Basis"},
+    "variant_mean": {"en": "Variant mean", "de": "Mittel Variante"},
+    "difference": {"en": "Difference", "de": "Differenz"},
+    "ci_low": {"en": "CI low", "de": "KI unten"},
+    "ci_high": {"en": "CI high", "de": "KI oben"},
+    "replications": {"en": "Replications", "de": "Replikationen"},
+    "variance_reduction": {"en": "Variance reduction", "de": "Varianzreduktion"},
+    "more_rows": {"en": "Programmes: differences per year", "de": "Maßnahmen: Differenzen je Jahr"},
+    # targets section
+    "target": {"en": "Target", "de": "Zielwert"},
+    "value": {"en": "Value", "de": "Wert"},
+    "band": {"en": "Band", "de": "Spanne"},
+    "source": {"en": "Source", "de": "Quelle"},
+    "targets_from": {"en": "From {file} (year {year}).", "de": "Aus {file} (Jahr {year})."},
+    "targets_none": {"en": "No observed figures apply to these scenarios.",
+                     "de": "Für diese Szenarien liegen keine passenden Ist-Werte vor."},
+    # app
+    "app_title": {"en": "jobpath: try a scenario variant", "de": "jobpath: eine Szenariovariante ausprobieren"},
+    "app_intro": {"en": "Pick a scenario, change places, durations, costs and switches, and compare the variant "
+                  "with the base: both run with the same random numbers, so differences are the variant's effect.",
+                  "de": "Szenario wählen, Plätze, Dauern, Kosten und Schalter ändern und die Variante mit der "
+                  "Basis vergleichen: beide laufen mit denselben Zufallszahlen, Unterschiede sind also die "
+                  "Wirkung der Variante."},
+    "language": {"en": "Language", "de": "Sprache"},
+    "scenario": {"en": "Scenario", "de": "Szenario"},
+    "upload": {"en": "… or upload a scenario file (TOML)", "de": "… oder eine Szenariodatei (TOML) hochladen"},
+    "no_scenarios": {"en": "No scenario files found in {dir}: upload one.",
+                     "de": "Keine Szenariodateien in {dir} gefunden: bitte eine hochladen."},
+    "invalid_scenario": {"en": "This scenario cannot be used", "de": "Dieses Szenario ist nicht verwendbar"},
+    "invalid_variant": {"en": "The variant is not valid", "de": "Die Variante ist nicht gültig"},
+    "run_failed": {"en": "The run failed", "de": "Der Lauf ist fehlgeschlagen"},
+    "run_settings": {"en": "Run", "de": "Lauf"},
+    "years": {"en": "Years to simulate", "de": "Simulierte Jahre"},
+    "seed": {"en": "Seed", "de": "Startwert (Seed)"},
+    "workers": {"en": "Worker processes", "de": "Rechenprozesse"},
+    "programmes_form": {"en": "Programmes", "de": "Maßnahmen"},
+    "duration_factor": {"en": "Duration ×", "de": "Dauer ×"},
+    "cost_per_month": {"en": "Cost per place and month (EUR)", "de": "Kosten je Platz und Monat (EUR)"},
+    "entries_per_year": {"en": "Entries per year (quota)", "de": "Eintritte je Jahr (Kontingent)"},
+    "places_help": {"en": "Places: seats at once, empty = unlimited. Duration ×: every programme duration scaled "
+                    "by this factor. Entries per year: the yearly entry quota, empty = none.",
+                    "de": "Plätze: gleichzeitig belegbar, leer = unbegrenzt. Dauer ×: jede Maßnahmedauer mit "
+                    "diesem Faktor skaliert. Eintritte je Jahr: das jährliche Eintrittskontingent, leer = keins."},
+    "switches": {"en": "Switches (hazards)", "de": "Schalter (Übergangsraten)"},
+    "switches_help": {"en": "Untick to set a hazard's rate to 0 (e.g. the Jobturbo hazards off).",
+                      "de": "Abwählen setzt die Rate eines Übergangs auf 0 (z. B. Jobturbo aus)."},
+    "rate": {"en": "rate per month", "de": "Rate je Monat"},
+    "variant_name": {"en": "Variant name", "de": "Name der Variante"},
+    "run_button": {"en": "Run comparison", "de": "Vergleich rechnen"},
+    "running": {"en": "Running replication {done} of {total} …", "de": "Replikation {done} von {total} läuft …"},
+    "done": {"en": "Done: {total} replications in {seconds:.0f} s.", "de": "Fertig: {total} Replikationen in {seconds:.0f} s."},
+    "results": {"en": "Results", "de": "Ergebnisse"},
+    "download_variant": {"en": "Download variant scenario (TOML)", "de": "Variante als Szenariodatei (TOML) herunterladen"},
+    "download_results": {"en": "Download results (zip)", "de": "Ergebnisse herunterladen (zip)"},
+    "download_report": {"en": "Download report (HTML)", "de": "Bericht herunterladen (HTML)"},
+    "changes": {"en": "Changes against the base", "de": "Änderungen gegenüber der Basis"},
+    "no_changes": {"en": "No changes: the variant equals the base.", "de": "Keine Änderungen: die Variante entspricht der Basis."},
+    "headline": {"en": "Headline: last simulated year", "de": "Überblick: letztes simuliertes Jahr"},
+}
+
+
+def t(key: str, lang: str = "en", **fmt) -> str:
+    """The label for `key` in `lang` (English if the language is unknown), formatted with `fmt`."""
+    entry = LABELS[key]
+    text = entry.get(lang) or entry["en"]
+    return text.format(**fmt) if fmt else text
+
+
+def sex_label(level: str, lang: str) -> str:
+    """A sex level of the scenario as planners read it (unknown levels as written)."""
+    return t(level, lang) if level in LABELS else level
+
+
+def exit_label(kind: str, lang: str) -> str:
+    key = f"exit_{kind}"
+    return t(key, lang) if key in LABELS else kind
+
+
+INDICATOR_KEYS = {"elb_stock": "elb_stock", "integrations": "integrations", "iq": "iq", "lzb_stock": "lzb_stock",
+                  "lzb_share": "lzb_share", "inflows": "inflows", "outflows": "outflows"}
+MEASURE_KEYS = {"participants": "places_used", "waiting": "waiting_list", "entries": "entries",
+                "mean_wait_days": "wait_days", "cost": "cost"}
+
+
+def indicator_label(indicator: str, lang: str) -> str:
+    """A summary indicator ('iq', 'iq_female', 'programme.course.entries') as a readable label."""
+    if indicator.startswith("programme."):
+        _, name, measure = indicator.split(".", 2)
+        m = t(MEASURE_KEYS[measure], lang) if measure in MEASURE_KEYS else measure
+        return f"{name}: {m}"
+    for key in sorted(INDICATOR_KEYS, key=len, reverse=True):
+        if indicator == key:
+            return t(INDICATOR_KEYS[key], lang)
+        if indicator.startswith(key + "_"):
+            rest = indicator[len(key) + 1:]
+            return f"{t(INDICATOR_KEYS[key], lang)} ({sex_label(rest, lang)})"
+    return indicator
