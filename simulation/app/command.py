@@ -23,18 +23,21 @@ def add_arguments(p) -> None:
                    "scenarios/)")
 
 
-def streamlit_command(host: str, port: int, scenarios: str) -> list[str]:
+def streamlit_command(host: str, port: int, scenarios: str, work: str) -> list[str]:
     """The Streamlit command line: headless, no usage statistics, no file watching, no error details."""
     return [sys.executable, "-m", "streamlit", "run", str(PAGE),
             "--server.address", host, "--server.port", str(port), "--server.headless", "true",
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
             "--client.showErrorDetails", "none", "--client.toolbarMode", "minimal",
-            "--global.developmentMode", "false", "--", "--scenarios", str(Path(scenarios).resolve())]
+            "--global.developmentMode", "false", "--", "--scenarios", str(Path(scenarios).resolve()), "--work", work]
 
 
 def run(args) -> int:
-    """Run the app until interrupted; exit code 2 on a bad port or scenarios directory."""
+    """Run the app until interrupted or terminated; its runs' files are removed when it stops."""
+    import shutil
+    import signal
     import subprocess
+    import tempfile
     if not 0 < args.port < 65536:
         print(f"--port: expected a port number in 1..65535, found {args.port}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -42,10 +45,19 @@ def run(args) -> int:
         print(f"--scenarios: expected a directory of scenario files, found none at '{args.scenarios}' "
               "(the app still accepts uploaded files)", file=sys.stderr)
     print(f"jobpath app: http://{args.host}:{args.port}  (Ctrl-C to stop)", flush=True)
+    work = tempfile.mkdtemp(prefix="jobpath-app-")
+    signal.signal(signal.SIGTERM, _terminate)
     try:
-        return subprocess.call(streamlit_command(args.host, args.port, args.scenarios))
+        return subprocess.call(streamlit_command(args.host, args.port, args.scenarios, work))
     except KeyboardInterrupt:
         return 0
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _terminate(signum, frame) -> None:
+    """SIGTERM ends the app like Ctrl-C, so that its temporary files are removed."""
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,6 +27,7 @@ REPLICATIONS_DEFAULT = 5
 def options() -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="jobpath app page")
     p.add_argument("--scenarios", default="scenarios")
+    p.add_argument("--work", default=None, help="directory for the runs' files (removed when the app stops)")
     args, _ = p.parse_known_args(sys.argv[1:])
     return args
 
@@ -36,11 +37,6 @@ def show_problems(e: ScenarioError, lang: str, key: str = "invalid_scenario") ->
     lines = [f"**{t(key, lang)}**: `{e.file}`", ""]
     lines += [f"- `{path or '(file)'}`: {msg}" for path, msg in e.problems]
     st.error("\n".join(lines))
-
-
-@st.cache_data(show_spinner=False, max_entries=20)
-def _load_path(path: str, mtime: float) -> dict:
-    return V.load_path(Path(path))
 
 
 def choose_source(lang: str, scenarios_dir: Path) -> tuple[str, str, dict] | None:
@@ -64,7 +60,7 @@ def choose_source(lang: str, scenarios_dir: Path) -> tuple[str, str, dict] | Non
         st.info(t("no_scenarios", lang, dir=scenarios_dir))
         return None
     try:
-        content = _load_path(str(choice), choice.stat().st_mtime)
+        content = V.load_path(choice)          # read on every rerun: a few ms, and never stale
     except ScenarioError as e:
         show_problems(e, lang)
         return None
@@ -140,7 +136,7 @@ def _switches(key: str, content: dict, lang: str) -> set[str]:
     return off
 
 
-def run(name: str, content: dict, settings: dict, changes: V.Changes, lang: str) -> None:
+def run(name: str, content: dict, settings: dict, changes: V.Changes, lang: str, work_root: str | None) -> None:
     """Validate the variant, run the comparison with a progress bar, keep the results in the session."""
     variant = V.apply(content, changes)
     vname = V.safe_name(changes.name)
@@ -153,7 +149,9 @@ def run(name: str, content: dict, settings: dict, changes: V.Changes, lang: str)
         return
     diffs = [d for d in V.differences(content, variant) if d[0] != "name"]
     _forget_last()
-    work = Path(tempfile.mkdtemp(prefix="jobpath-app-"))
+    if work_root:
+        Path(work_root).mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="run-", dir=work_root))
     bar = st.progress(0.0, text=t("running", lang, done=1, total=2 * settings["replications"]))
 
     def progress(done: int, total: int) -> None:
@@ -190,16 +188,18 @@ def results(lang: str) -> None:
     from simulation.report import sankey, tables
     from simulation.report.build import build
     from simulation.report.data import load_results
+    from simulation.report.targets import targets_for
     res = load_results(last["out"])
+    targets = targets_for(None, res.programmes)
     st.header(t("results", lang))
     with st.expander(t("changes", lang), expanded=False):
         if last["diffs"]:
-            st.table([{t("indicator", lang): p, t("base", lang): str(b), t("variant", lang): str(v)}
+            st.table([{t("field", lang): p, t("base", lang): str(b), t("variant", lang): str(v)}
                       for p, b, v in last["diffs"]])
         else:
             st.write(t("no_changes", lang))
     if lang not in last["reports"]:
-        last["reports"][lang] = build(res, lang).html.encode("utf-8")
+        last["reports"][lang] = build(res, lang, targets).html.encode("utf-8")
     c = st.columns(3)
     c[0].download_button(t("download_variant", lang), last["toml"], file_name=f"{last['variant']}.toml",
                          mime="application/toml", on_click="ignore", key="dl-variant")
@@ -214,10 +214,10 @@ def results(lang: str) -> None:
     for fig in F.comparison_figures(res, lang):
         st.plotly_chart(fig)
     st.subheader(t("sec_indicators", lang))
-    for fig in F.indicator_figures(res, lang, None):
+    for fig in F.indicator_figures(res, lang, targets):
         st.plotly_chart(fig)
     st.subheader(t("sec_programmes", lang))
-    for fig in F.entries_figures(res, lang, None) + F.cost_figures(res, lang):
+    for _, fig in F.entries_figures(res, lang, targets) + F.cost_figures(res, lang):
         st.plotly_chart(fig)
     if res.programmes:
         p = st.selectbox(t("programme", lang), res.programmes, key="programme-shown")
@@ -235,17 +235,19 @@ def main() -> None:
                             "de": "Deutsch"}[x], horizontal=True, key="lang")
     st.title(t("app_title", lang))
     st.caption(t("app_intro", lang))
-    scenarios_dir = Path(options().scenarios)
+    opts = options()
+    scenarios_dir = Path(opts.scenarios)
     try:
         source = choose_source(lang, scenarios_dir)
         if source is not None:
             key, name, content = source
             submitted, settings, changes = variant_form(key, name, content, lang)
             if submitted:
-                run(name, content, settings, changes, lang)
+                run(name, content, settings, changes, lang, opts.work)
         results(lang)
     except Exception as e:  # the page shows a message, never a stack trace
         st.error(f"**{t('run_failed', lang)}**: {type(e).__name__}: {e}")
 
 
-main()
+if __name__ == "__main__":   # Streamlit runs the page as __main__; worker processes that import it must not
+    main()

@@ -14,9 +14,9 @@ import threading
 import time
 import tomllib
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
 from ..errors import ScenarioError

@@ -101,13 +101,13 @@ def _programmes(page: _Page, res: Results, lang: str, targets: Targets | None) -
     if res.stale:
         page.text(t("stale_note", lang, names=", ".join(res.stale)))
     page.text(t("entries_plan_note", lang))
-    for fig in F.entries_figures(res, lang, targets):
-        page.figure("entries", fig)
+    for name, fig in F.entries_figures(res, lang, targets):
+        page.figure(name, fig)
     costs = F.cost_figures(res, lang)
     if costs:
         page.text(t("budget_note", lang))
-    for fig in costs:
-        page.figure("cost", fig)
+    for name, fig in costs:
+        page.figure(name, fig)
     for p in res.programmes:
         page.figure(f"programme_{p}", F.programme_figure(res, p, lang))
 

@@ -40,6 +40,12 @@ def layout(fig: go.Figure, title: str, lang: str, height: int = HEIGHT) -> go.Fi
     return fig
 
 
+def bar_layout(fig: go.Figure) -> None:
+    """Grouped bars with the legend above the plot (long programme names take the space below)."""
+    fig.update_layout(barmode="group", hovermode="x", margin={"t": 100},
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0})
+
+
 def monthly_rows(res: Results, scenario: str, indicator: str) -> pd.DataFrame:
     s = res.summary
     sel = s[(s["scenario"] == scenario) & (s["period_type"] == "month") & (s["indicator"] == indicator)]
@@ -193,8 +199,8 @@ def _markers(fig: go.Figure, labels: list[str], values: list[float | None], name
                                          "color": color(i)}))
 
 
-def entries_figures(res: Results, lang: str, targets: Targets | None) -> list[go.Figure]:
-    """Per year: entries per programme against the scenario's quota, and target groups against plan."""
+def entries_figures(res: Results, lang: str, targets: Targets | None) -> list[tuple[str, go.Figure]]:
+    """Per year: entries per programme against the scenario's quota, and target groups against plan (named)."""
     progs = res.programmes
     labels = progs
     figs = []
@@ -207,11 +213,14 @@ def entries_figures(res: Results, lang: str, targets: Targets | None) -> list[go
             _markers(fig, labels, [q * months / 12 if q is not None else None for q in quota],
                      f"{scen}: {t('planned', lang)}", i)
         layout(fig, f"{t('entries_vs_plan', lang)} – {year}", lang)
+        if not any(tr.type == "scatter" for tr in fig.data):
+            fig.add_annotation(text=t("no_plan", lang), showarrow=False, xref="paper", yref="paper", x=1, y=1.08,
+                               xanchor="right", font={"color": "#666"})
         fig.update_yaxes(title=t("entries", lang))
-        fig.update_layout(barmode="group", hovermode="x")
-        figs.append(fig)
+        bar_layout(fig)
+        figs.append((f"entries_{year}", fig))
         if targets is not None and str(targets.year) == year and targets.entry_groups():
-            figs.append(_group_figure(res, targets, year, lang))
+            figs.append((f"entries_groups_{year}", _group_figure(res, targets, year, lang)))
     return figs
 
 
@@ -233,12 +242,12 @@ def _group_figure(res: Results, targets: Targets, year: str, lang: str) -> go.Fi
                  "arrayminus": [g.value - (g.low or g.value) for g in groups], "color": "#444"}))
     layout(fig, f"{t('entries_vs_plan', lang)} ({t('group', lang)}) – {year}", lang)
     fig.update_yaxes(title=t("entries", lang))
-    fig.update_layout(barmode="group", hovermode="x")
+    bar_layout(fig)
     return fig
 
 
-def cost_figures(res: Results, lang: str) -> list[go.Figure]:
-    """Per year: cost per programme against the budget of full occupancy."""
+def cost_figures(res: Results, lang: str) -> list[tuple[str, go.Figure]]:
+    """Per year: cost per programme against the budget of full occupancy (named)."""
     progs = [p for p in res.programmes if _has_cost(res, p)]
     if not progs:
         return []
@@ -257,8 +266,8 @@ def cost_figures(res: Results, lang: str) -> list[go.Figure]:
             _markers(fig, labels, budget, f"{scen}: {t('budget', lang)}", i)
         layout(fig, f"{t('cost_vs_budget', lang)} – {year}", lang)
         fig.update_yaxes(title=f"{t('cost', lang)} ({t('euro', lang)})")
-        fig.update_layout(barmode="group", hovermode="x")
-        figs.append(fig)
+        bar_layout(fig)
+        figs.append((f"cost_{year}", fig))
     return figs
 
 
@@ -272,7 +281,8 @@ def node_label(node: str, lang: str) -> str:
         return t(f"origin_{node[7:]}", lang)
     if node.startswith("step"):
         k, _, p = node[4:].partition(":")
-        return f"{k}. {p}"
+        return f"{k}. {t('small_programmes', lang, pct=round(100 * sankey.MIN_SHARE))}" if p == sankey.SMALL \
+            else f"{k}. {p}"
     if node == sankey.MORE:
         return f"{sankey.MAX_STEPS + 1}+ {t('more_programmes', lang)}"
     if node == sankey.STILL:
@@ -317,19 +327,20 @@ def comparison_figures(res: Results, lang: str) -> list[go.Figure]:
         return []
     variants = list(dict.fromkeys(comp["variant"]))
     yearly = comp[comp["period_type"] == "year"]
-    fig = make_subplots(rows=1, cols=len(HEADLINE), subplot_titles=[indicator_label(i, lang) for i in HEADLINE],
-                        horizontal_spacing=0.06)
+    fig = make_subplots(rows=2, cols=3, subplot_titles=[indicator_label(i, lang) for i in HEADLINE],
+                        horizontal_spacing=0.08, vertical_spacing=0.2)
     for k, ind in enumerate(HEADLINE, start=1):
+        r, c = (k - 1) // 3 + 1, (k - 1) % 3 + 1
         for i, v in enumerate(variants):
             d = yearly[(yearly["variant"] == v) & (yearly["indicator"] == ind)].sort_values("period")
             fig.add_trace(go.Scatter(
                 x=d["period"].astype(str), y=d["diff_mean"], mode="markers", name=v, legendgroup=v,
                 showlegend=k == 1, marker={"color": color(i + 1), "size": 10},
                 error_y={"type": "data", "array": (d["diff_ci_high"] - d["diff_mean"]).fillna(0).tolist(),
-                         "arrayminus": (d["diff_mean"] - d["diff_ci_low"]).fillna(0).tolist()}), row=1, col=k)
-        fig.add_hline(y=0, line={"color": "#888", "width": 1}, row=1, col=k)
-        fig.update_yaxes(tickformat=".1%" if is_percent(ind) else None, row=1, col=k)
-    layout(fig, t("diff_chart", lang), lang)
+                         "arrayminus": (d["diff_mean"] - d["diff_ci_low"]).fillna(0).tolist()}), row=r, col=c)
+        fig.add_hline(y=0, line={"color": "#888", "width": 1}, row=r, col=c)
+        fig.update_yaxes(tickformat=".2~%" if is_percent(ind) else None, row=r, col=c)
+    layout(fig, t("diff_chart", lang), lang, height=600)
     fig.update_xaxes(type="category")
     fig.update_layout(hovermode="closest")
 
@@ -343,7 +354,7 @@ def comparison_figures(res: Results, lang: str) -> list[go.Figure]:
             d = monthly[(monthly["variant"] == v) & (monthly["indicator"] == ind)].sort_values("period")
             rows = d.rename(columns={"diff_mean": "mean", "diff_ci_low": "ci_low", "diff_ci_high": "ci_high"})
             add_series(fig2, rows, v, i + 1, row=r, col=c, legend=k == 0)
-        fig2.update_yaxes(tickformat=".1%" if is_percent(ind) else None, row=r, col=c)
+        fig2.update_yaxes(tickformat=".2~%" if is_percent(ind) else None, row=r, col=c)
     layout(fig2, t("diff_month_chart", lang), lang, height=560)
     fig2.update_xaxes(tickformat="%Y-%m")
     fig2.update_layout(hovermode="x")

@@ -3,7 +3,9 @@
 A benefit episode runs from entry (stock at start, new inflow, or re-entry after an exit) to
 an exit or the horizon. Its path is: origin -> the programmes entered in order (admitted;
 waiting alone does not count; at most MAX_STEPS, the rest lumped) -> the exit kind, or
-"still in benefit". Flows are mean counts per replication. Read from the spells table only.
+"still in benefit". At each step, programmes reached by fewer than MIN_SHARE of the episodes
+are drawn as one node, so that a job centre's many small measures do not hide the chains.
+Flows are mean counts per replication. Read from the spells table only.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import numpy as np
 import pandas as pd
 
 MAX_STEPS = 3
+MIN_SHARE = 0.01
 MORE = "more"
 STILL = "still"
+SMALL = "*small*"            # programme name of the lumped node of a step
 
 
 @dataclass
@@ -63,13 +67,19 @@ def path_nodes(origin: str, programmes: list[str], outcome: str) -> list[str]:
     return nodes + [outcome]
 
 
-def flows(spells: pd.DataFrame) -> Flows:
+def flows(spells: pd.DataFrame, min_share: float = MIN_SHARE) -> Flows:
     """Mean flows per replication between consecutive nodes of every episode's path."""
     eps = episodes(spells)
     reps = max(int(eps["replication"].nunique()), 1)
+    paths = [path_nodes(o, progs, out) for o, progs, out in zip(eps["origin"], eps["programmes"], eps["outcome"])]
+    visits: dict[str, int] = {}
+    for path in paths:
+        for node in set(path):
+            visits[node] = visits.get(node, 0) + 1
+    small = {n for n, v in visits.items() if n.startswith("step") and v < min_share * len(paths)}
     counts: dict[tuple[str, str], int] = {}
-    for o, progs, out in zip(eps["origin"], eps["programmes"], eps["outcome"]):
-        path = path_nodes(o, progs, out)
+    for path in paths:
+        path = [f"{n.split(':', 1)[0]}:{SMALL}" if n in small else n for n in path]
         for a, b in pairwise(path):
             counts[(a, b)] = counts.get((a, b), 0) + 1
     links = pd.DataFrame([(a, b, n / reps) for (a, b), n in counts.items()], columns=["source", "target", "value"])

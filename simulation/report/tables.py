@@ -20,7 +20,8 @@ def fmt(x, indicator: str, lang: str) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
     if is_percent(indicator.split(".")[-1]) and not indicator.startswith("programme."):
-        s = f"{100 * x:,.2f} %"
+        v = 100 * x
+        s = f"{v:,.2f} %" if abs(v) >= 0.1 or v == 0 else f"{v:.2g} %"
     elif abs(x) >= 100 or float(x).is_integer():
         s = f"{x:,.0f}"
     else:
