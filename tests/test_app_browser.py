@@ -84,7 +84,8 @@ def test_variant_toml_reads_back_identical():
 def test_uploaded_variant_extends_the_apps_scenarios():
     """An uploaded variant's `extends` is looked up in the scenarios directory, as the loader would."""
     data = (SCENARIOS / "variant_tiny.toml").read_bytes()
-    assert V.load_upload(data, "variant_tiny.toml", SCENARIOS) == load_scenario(SCENARIOS / "variant_tiny.toml").resolved
+    expected = load_scenario(SCENARIOS / "variant_tiny.toml").resolved
+    assert V.load_upload(data, "variant_tiny.toml", SCENARIOS) == expected
     with pytest.raises(ScenarioError) as e:
         V.load_upload(data, "variant_tiny.toml", SCENARIOS / "broken")
     assert e.value.problems[0][0] == "extends" and "tiny.toml" in e.value.problems[0][1]

@@ -231,8 +231,8 @@ def results(lang: str) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="jobpath", layout="wide")
-    lang = st.sidebar.radio("Language / Sprache", ["en", "de"], format_func=lambda x: {"en": "English",
-                            "de": "Deutsch"}[x], horizontal=True, key="lang")
+    lang = st.sidebar.radio(t("language"), ["en", "de"], format_func=lambda x: t(f"lang_{x}", x),
+                            horizontal=True, key="lang")
     st.title(t("app_title", lang))
     st.caption(t("app_intro", lang))
     opts = options()

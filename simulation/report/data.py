@@ -160,8 +160,11 @@ def _load_run(path: Path) -> Results:
     content = meta.get("scenario") or {}
     name = Path(meta.get("scenario_path", path.name)).stem
     mo = _read_parquet(path / "monthly.parquet")
-    pm = _read_parquet(path / "programme_monthly.parquet") if (path / "programme_monthly.parquet").is_file() \
-        else pd.DataFrame({c: pd.Series(dtype=float) for c in PROGRAMME_COLUMNS}).astype({"month": str, "programme": str})
+    if (path / "programme_monthly.parquet").is_file():
+        pm = _read_parquet(path / "programme_monthly.parquet")
+    else:   # no programmes table: an empty one with the columns the summary expects
+        pm = pd.DataFrame({c: pd.Series(dtype=float) for c in PROGRAMME_COLUMNS})
+        pm = pm.astype({"month": str, "programme": str})
     for df in (mo, pm):
         df.insert(0, "replication", 1)
         df.insert(0, "scenario", name)

@@ -40,9 +40,6 @@ LABELS: dict[str, dict[str, str]] = {
     "lzb_share": {"en": "LZB share of eLb", "de": "LZB-Anteil am eLb-Bestand"},
     "inflows": {"en": "Inflows", "de": "Zugänge"},
     "outflows": {"en": "Outflows", "de": "Abgänge"},
-    "persons": {"en": "persons", "de": "Personen"},
-    "per_month": {"en": "per month", "de": "je Monat"},
-    "share": {"en": "share", "de": "Anteil"},
     "month": {"en": "Month", "de": "Monat"},
     "year": {"en": "Year", "de": "Jahr"},
     "all": {"en": "all", "de": "alle"},
@@ -59,7 +56,6 @@ LABELS: dict[str, dict[str, str]] = {
                    "de": "Die Szenariodatei von {names} fehlt oder wurde seit dem Lauf geändert: Plätze, Kontingente "
                    "und Budgets werden nicht eingezeichnet."},
     "no_data": {"en": "no data", "de": "keine Daten"},
-    "ci95": {"en": "95 % CI", "de": "95-%-KI"},
     # programmes
     "places_used": {"en": "Places used", "de": "Belegte Plätze"},
     "places": {"en": "Places", "de": "Plätze"},
@@ -68,7 +64,8 @@ LABELS: dict[str, dict[str, str]] = {
     "wait_days": {"en": "Waiting time (days)", "de": "Wartezeit (Tage)"},
     "entries": {"en": "Entries", "de": "Eintritte"},
     "entries_per_month": {"en": "Entries per month", "de": "Eintritte je Monat"},
-    "entries_vs_plan": {"en": "Entries per year against planned entries", "de": "Eintritte je Jahr gegenüber Planeintritten"},
+    "entries_vs_plan": {"en": "Entries per year against planned entries",
+                        "de": "Eintritte je Jahr gegenüber Planeintritten"},
     "entries_plan_note": {"en": "Planned entries: the scenario's yearly entry quota (scaled to the months "
                           "simulated in the year) and, where a targets file applies, the planned entries of "
                           "its programme groups.",
@@ -149,7 +146,9 @@ LABELS: dict[str, dict[str, str]] = {
                   "de": "Szenario wählen, Plätze, Dauern, Kosten und Schalter ändern und die Variante mit der "
                   "Basis vergleichen: beide laufen mit denselben Zufallszahlen, Unterschiede sind also die "
                   "Wirkung der Variante."},
-    "language": {"en": "Language", "de": "Sprache"},
+    "language": {"en": "Language / Sprache", "de": "Language / Sprache"},   # the same in both: the switch
+    "lang_en": {"en": "English", "de": "English"},      # each language in its own words
+    "lang_de": {"en": "Deutsch", "de": "Deutsch"},
     "scenario": {"en": "Scenario", "de": "Szenario"},
     "upload": {"en": "… or upload a scenario file (TOML)", "de": "… oder eine Szenariodatei (TOML) hochladen"},
     "no_scenarios": {"en": "No scenario files found in {dir}: upload one.",
@@ -177,14 +176,16 @@ LABELS: dict[str, dict[str, str]] = {
     "variant_name": {"en": "Variant name", "de": "Name der Variante"},
     "run_button": {"en": "Run comparison", "de": "Vergleich rechnen"},
     "running": {"en": "Running replication {done} of {total} …", "de": "Replikation {done} von {total} läuft …"},
-    "done": {"en": "Done: {total} replications in {seconds:.0f} s.", "de": "Fertig: {total} Replikationen in {seconds:.0f} s."},
+    "done": {"en": "Done: {total} replications in {seconds:.0f} s.",
+             "de": "Fertig: {total} Replikationen in {seconds:.0f} s."},
     "results": {"en": "Results", "de": "Ergebnisse"},
-    "download_variant": {"en": "Download variant scenario (TOML)", "de": "Variante als Szenariodatei (TOML) herunterladen"},
+    "download_variant": {"en": "Download variant scenario (TOML)",
+                         "de": "Variante als Szenariodatei (TOML) herunterladen"},
     "download_results": {"en": "Download results (zip)", "de": "Ergebnisse herunterladen (zip)"},
     "download_report": {"en": "Download report (HTML)", "de": "Bericht herunterladen (HTML)"},
     "changes": {"en": "Changes against the base", "de": "Änderungen gegenüber der Basis"},
-    "no_changes": {"en": "No changes: the variant equals the base.", "de": "Keine Änderungen: die Variante entspricht der Basis."},
-    "headline": {"en": "Headline: last simulated year", "de": "Überblick: letztes simuliertes Jahr"},
+    "no_changes": {"en": "No changes: the variant equals the base.",
+                   "de": "Keine Änderungen: die Variante entspricht der Basis."},
 }
 
 
