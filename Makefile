@@ -5,8 +5,11 @@ BIN    := $(VENV)/bin
 SCENARIO ?= scenarios/kassel_2024.toml
 SEED   ?= 1
 OUT    ?= results/run
+RESULTS ?= results/compare
+REPORT_LANG ?= de
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test install clean
+.PHONY: run test install clean app report
 
 $(BIN)/jobpath: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +22,18 @@ install: $(BIN)/jobpath
 run: install
 	$(BIN)/jobpath run $(SCENARIO) --seed $(SEED) --out $(OUT)
 
-test: install
+# Debian's Chromium: browser tests and PNG export (Playwright downloads no browser)
+$(CHROMIUM):
+	apt-get install -y --no-install-recommends chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
+test: install $(CHROMIUM)
 	$(BIN)/pytest -n 2
+
+app: install
+	$(BIN)/jobpath app --host 127.0.0.1 --port 8501
+
+report: install
+	$(BIN)/jobpath report $(RESULTS) --lang $(REPORT_LANG)
 
 clean:
 	rm -rf $(VENV) results/run .pytest_cache

@@ -10,7 +10,7 @@ from pathlib import Path
 EXIT_BAD_INPUT = 2
 # modules adding sub-commands: each has register(subparsers), which sets `func` on its parser;
 # they import heavy libraries only inside `func`, so `jobpath --help` stays fast
-EXTENSIONS: list[str] = ["calibration.estimate"]
+EXTENSIONS: list[str] = ["calibration.estimate", "simulation.report.command", "simulation.app.command"]
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -51,7 +51,8 @@ class BatchResult:
 def _plan_record(spec: BatchSpec, refs: list[ScenarioRef], years: float) -> dict:
     return {"jobpath_version": __version__, "seed": spec.seed, "years": years, "precision": spec.precision,
             "indicators": spec.indicators if spec.precision else None,
-            "scenarios": {r.name: {"path": r.path, "sha256": r.sha256} for r in refs}}
+            "scenarios": {r.name: {"path": r.path, "sha256": r.sha256} for r in refs},
+            "resolved": {r.name: r.resolved for r in refs}}
 
 
 def _prepare_out(spec: BatchSpec, plan: dict) -> Path:
@@ -75,7 +76,7 @@ def _prepare_out(spec: BatchSpec, plan: dict) -> Path:
         raise BatchError(f"{out}: nothing to resume (no batch.json)")
     out.mkdir(parents=True, exist_ok=True)
     tmp = out / ".batch.json.tmp"
-    tmp.write_text(json.dumps(plan, indent=2))
+    tmp.write_text(json.dumps(plan, indent=2, default=str))
     os.replace(tmp, record)
     clean_temporaries(out)
     return out
