@@ -115,8 +115,8 @@ def check_targets(path: str, year: int, targets: dict, resolved: dict, years: fl
     problems = []
     months = simulated_months(resolved, years)
     if sum(m.startswith(f"{year}-") for m in months) != 12:
-        problems.append(("year", f"expected a calendar year the run covers in full ({months[0]} .. {months[-1]}), "
-                         f"found {year}; use --years or another targets year"))
+        problems.append(("year", (f"expected a calendar year the run covers in full ({months[0]} .. {months[-1]}), "
+                         f"found {year}; use --years or another targets year")))
     if not targets:
         problems.append(("targets", "expected at least one [targets.NAME] table, found none"))
     programmes = set(resolved.get("programmes", {}))
@@ -302,7 +302,6 @@ def run_calibration(spec: CalibrationSpec) -> CalibrationResult:
     check_targets(spec.targets, year, targets, loaded.resolved, spec.years)
     out = _prepare_out(spec, _record(spec, loaded.sha256))
     logging.getLogger("ABC").setLevel(logging.WARNING if spec.quiet else logging.INFO)
-    np.random.seed(spec.seed % 2**32)
 
     model = ParticleModel(loaded.resolved, spec.scenario, pset, year, targets, spec.years, spec.replications)
     db = f"sqlite:///{(out / 'abc.db').resolve()}"
@@ -315,6 +314,8 @@ def run_calibration(spec: CalibrationSpec) -> CalibrationResult:
         else:
             history = abc.new(db, {name: float(t["value"]) for name, t in targets.items()})
             done = 0
+        # a continuation draws new random numbers: seed from (seed, populations done)
+        np.random.seed(np.random.SeedSequence([spec.seed, done]).generate_state(1)[0])
         if spec.populations > done:
             walltime = dt.timedelta(hours=spec.max_hours) if spec.max_hours else None
             history = abc.run(minimum_epsilon=spec.min_epsilon, max_nr_populations=spec.populations - done,
@@ -405,9 +406,9 @@ def write_outputs(spec: CalibrationSpec, out: Path, history, pset, loaded):
     fit = compare(cal, replications=spec.fit_replications, targets_path=spec.targets, years=spec.years)
     write_parquet_atomic(fit, out / "fit.parquet")
     report = [f"# Calibration fit: {loaded.scenario.name or Path(spec.scenario).stem}", "",
-              f"Scenario `{spec.scenario}`, targets `{spec.targets}`, free parameters `{spec.params}`; "
+              (f"Scenario `{spec.scenario}`, targets `{spec.targets}`, free parameters `{spec.params}`; "
               f"ABC-SMC (pyabc) with {spec.particles} particles, {spec.replications} replication(s) per particle, "
-              f"{history.max_t + 1} populations, {history.total_nr_simulations} simulations.", "",
+              f"{history.max_t + 1} populations, {history.total_nr_simulations} simulations."), "",
               "## Posterior", "", _posterior_table(posterior, pset), "",
               "## Populations", "", _populations_table(history), "",
               f"## Targets at the posterior median ({spec.fit_replications} replications, seeds 1..{spec.fit_replications})",
@@ -484,6 +485,3 @@ def register(subparsers) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress and no report on the terminal")
     p.set_defaults(func=_command)
 
-
-__all__ = ["CalibrationSpec", "CalibrationResult", "run_calibration", "register", "TargetDistance", "target_scale",
-           "ParticleModel"]

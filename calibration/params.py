@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +99,7 @@ class Param:
 
     def value(self, x: float) -> float | int:
         """What the scenario receives: a whole number for integer fields, a float otherwise."""
-        return int(round(float(x))) if self.integer else float(x)
+        return round(float(x)) if self.integer else float(x)
 
     def describe(self) -> str:
         a = ", ".join(f"{k} = {v:g}" for k, v in self.args.items())
@@ -110,7 +110,6 @@ class Param:
 class ParamSet:
     file: str
     params: tuple[Param, ...]
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def paths(self) -> list[str]:
@@ -143,6 +142,10 @@ def _param(path: str, raw: Any, problems: list) -> Param | None:
         problems.append((where, f"expected a table with prior = ..., found {raw!r}"))
         return None
     prior = raw.get("prior")
+    if prior is None and raw and all(isinstance(v, dict) for v in raw.values()):
+        problems.append((where, (f'expected the whole dotted path in quotes, as [params."{path}.{next(iter(raw))}..."], '
+                         f"found nested tables (TOML splits an unquoted path at its dots)")))
+        return None
     if prior not in PRIORS:
         problems.append((f"{where}.prior", f"expected one of {', '.join(repr(p) for p in PRIORS)}, found {prior!r}"))
         return None
@@ -233,8 +236,8 @@ def check_against(pset: ParamSet, resolved: dict, source: str) -> None:
             except ScenarioError as e:
                 msgs = "; ".join(f"{f}: {m}" for f, m in e.problems)
                 hint = " (whole-number field: set integer = true)" if "integer" in msgs and not p.integer else ""
-                problems.append((f'params."{p.path}"', f"the scenario is invalid with {p.path} = {p.value(x)!r} "
-                                 f"(prior quantile {q:g}): {msgs}{hint}"))
+                problems.append((f'params."{p.path}"', (f"the scenario is invalid with {p.path} = {p.value(x)!r} "
+                                 f"(prior quantile {q:g}): {msgs}{hint}")))
                 break
     if problems:
         raise ParamsError(pset.file, problems)

@@ -224,8 +224,8 @@ def format_table(table, runs: int) -> str:
     """The ranking per indicator, as Markdown."""
     lines = []
     for (method, ind), df in table.groupby(["method", "indicator"], sort=False):
-        lines += [f"### {ind} ({method}, {runs} runs; indicator mean {df['output_mean'].iloc[0]:.4g}, "
-                  f"sd {df['output_sd'].iloc[0]:.3g})", ""]
+        lines += [(f"### {ind} ({method}, {runs} runs; indicator mean {df['output_mean'].iloc[0]:.4g}, "
+                  f"sd {df['output_sd'].iloc[0]:.3g})"), ""]
         if method == "sobol":
             lines += ["| rank | parameter | S1 | 95 % CI | ST | 95 % CI |", "|---|---|---|---|---|---|"]
             for _, r in df.iterrows():
