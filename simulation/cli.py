@@ -10,7 +10,8 @@ from pathlib import Path
 EXIT_BAD_INPUT = 2
 # modules adding sub-commands: each has register(subparsers), which sets `func` on its parser;
 # they import heavy libraries only inside `func`, so `jobpath --help` stays fast
-EXTENSIONS: list[str] = ["calibration.estimate", "simulation.report.command", "simulation.app.command"]
+EXTENSIONS: list[str] = ["calibration.estimate", "calibration.abc", "calibration.sensitivity",
+                         "simulation.report.command", "simulation.app.command"]
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
                            "5%%) of their mean, up to --replications")
             b.add_argument("--indicators", default="iq,lzb_stock",
                            help="indicators for --precision, comma separated (default iq,lzb_stock)")
+            b.add_argument("--draws", default=None, metavar="FILE",
+                           help="posterior draws (draws.parquet from `jobpath calibrate`): replication k runs with "
+                           "draw k, so intervals include parameter uncertainty")
         b.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("scenarios", nargs="+")
@@ -126,7 +130,8 @@ def _batch(args) -> int:
     spec = BatchSpec(scenarios=scenarios, replications=args.replications, years=args.years,
                      out=args.out or f"results/{args.command}", seed=args.seed, dask=args.dask, workers=args.workers,
                      resume=args.resume, overwrite=args.overwrite, keep_spells=not args.no_spells,
-                     precision=precision, indicators=getattr(args, "indicators", "iq,lzb_stock").split(","))
+                     precision=precision, indicators=getattr(args, "indicators", "iq,lzb_stock").split(","),
+                     draws=getattr(args, "draws", None))
     try:
         result = run_batch(spec, progress=not args.quiet)
     except BatchError as e:

@@ -37,6 +37,7 @@ class BatchSpec:
     precision: float | None = None
     indicators: list[str] = field(default_factory=lambda: ["iq", "lzb_stock"])
     initial: int = 5
+    draws: str | None = None
 
 
 @dataclass
@@ -50,7 +51,7 @@ class BatchResult:
 
 def _plan_record(spec: BatchSpec, refs: list[ScenarioRef], years: float) -> dict:
     return {"jobpath_version": __version__, "seed": spec.seed, "years": years, "precision": spec.precision,
-            "indicators": spec.indicators if spec.precision else None,
+            "indicators": spec.indicators if spec.precision else None, "draws": spec.draws,
             "scenarios": {r.name: {"path": r.path, "sha256": r.sha256} for r in refs},
             "resolved": {r.name: r.resolved for r in refs}}
 
@@ -61,11 +62,11 @@ def _prepare_out(spec: BatchSpec, plan: dict) -> Path:
     if record.exists():
         old = json.loads(record.read_text())
         if spec.resume:
-            same = {k: old.get(k) for k in ("seed", "years", "scenarios")} == \
-                   {k: plan.get(k) for k in ("seed", "years", "scenarios")}
+            same = {k: old.get(k) for k in ("seed", "years", "scenarios", "draws")} == \
+                   {k: plan.get(k) for k in ("seed", "years", "scenarios", "draws")}
             if not same:
-                raise BatchError(f"{record}: --resume needs the same scenarios (unchanged files), seed and years "
-                                 "as the interrupted batch; found different ones")
+                raise BatchError(f"{record}: --resume needs the same scenarios (unchanged files), seed, years and "
+                                 "draws as the interrupted batch; found different ones")
         elif not spec.overwrite:
             raise BatchError(f"{out} already holds batch results; use --resume to complete them or --overwrite "
                              "to start again")
@@ -102,6 +103,11 @@ def run_batch(spec: BatchSpec, progress: bool = True) -> BatchResult:
     refs = scenario_refs(spec.scenarios)
     years = spec.years if spec.years is not None else refs[0].resolved["time"].get("years", 1)
     overrides_for = None
+    if spec.draws:
+        from .draws import check_paths, load_draws
+        overrides_for = load_draws(spec.draws)
+        for ref in refs:
+            check_paths(overrides_for, ref.resolved, spec.draws)
     out = _prepare_out(spec, _plan_record(spec, refs, years))
     from tqdm import tqdm
 
