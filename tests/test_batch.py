@@ -193,9 +193,6 @@ def test_interrupt_then_resume_gives_the_uninterrupted_results(reference, tmp_pa
     assert_same_results(out, reference)
 
 
-@pytest.mark.xfail(strict=True, reason="LocalProcesses.__exit__ shuts the pool down with wait=False; the executor "
-                   "is garbage-collected before its manager thread cancels the queued futures, so every queued "
-                   "replication still runs")
 def test_interrupted_local_processes_start_no_new_replication(tmp_path):
     """A KeyboardInterrupt in the main process (SIGINT sent to jobpath alone, e.g. `kill -INT`) must stop
     the pool from starting queued replications: at most the running and already dispatched ones finish."""

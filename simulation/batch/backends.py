@@ -52,7 +52,8 @@ class LocalProcesses:
 
     def __exit__(self, exc_type, exc, tb):
         if self.pool is not None:
-            self.pool.shutdown(wait=exc_type is None, cancel_futures=True)
+            # wait for the replications already running (each is written whole); start no new one
+            self.pool.shutdown(wait=True, cancel_futures=True)
         return False
 
     def map(self, jobs: Iterable[Job], out: str, on_done: OnDone) -> None:
@@ -67,7 +68,11 @@ class LocalProcesses:
                         on_done(f.result())
                         todo.remove(futures[f])
                 return
-            except BrokenProcessPool:
+            except BaseException as e:
+                for f in futures:
+                    f.cancel()
+                if not isinstance(e, BrokenProcessPool):
+                    raise
                 # a worker died: start a new pool and run again what had not finished
                 self.pool.shutdown(wait=False, cancel_futures=True)
                 if attempt == RETRIES:
@@ -88,10 +93,11 @@ class Dask:
         if self.address.startswith("local:"):
             n = int(self.address.split(":", 1)[1])
             self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=40)
-            self.client = Client(self.cluster)
+                                        dashboard_address=":0", silence_logs=40)
+            self.client = Client(self.cluster, set_as_default=False)
         else:
-            self.client = Client(self.address)
+            self.client = Client(self.address, set_as_default=False)
+        self.workers = max(sum(self.client.nthreads().values()), 1)
         return self
 
     def __exit__(self, *exc):
@@ -107,7 +113,7 @@ class Dask:
         token = uuid.uuid4().hex[:8]
         keys = [f"jobpath-{j.scenario}-{j.replication:05d}-{token}" for j in jobs]
         futures = self.client.map(run_job, jobs, [out] * len(jobs), key=keys, pure=False, retries=RETRIES)
-        for f in as_completed(futures):
+        for f in as_completed(futures, loop=self.client.loop):
             on_done(f.result())
 
 

@@ -62,11 +62,10 @@ def _prepare_out(spec: BatchSpec, plan: dict) -> Path:
     if record.exists():
         old = json.loads(record.read_text())
         if spec.resume:
-            same = {k: old.get(k) for k in ("seed", "years", "scenarios", "draws")} == \
-                   {k: plan.get(k) for k in ("seed", "years", "scenarios", "draws")}
-            if not same:
+            differ = [k for k in ("seed", "years", "scenarios", "draws") if old.get(k) != plan.get(k)]
+            if differ:
                 raise BatchError(f"{record}: --resume needs the same scenarios (unchanged files), seed, years and "
-                                 "draws as the interrupted batch; found different ones")
+                                 f"draws as the interrupted batch; found a different {', '.join(differ)}")
         elif not spec.overwrite:
             raise BatchError(f"{out} already holds batch results; use --resume to complete them or --overwrite "
                              "to start again")
@@ -160,6 +159,7 @@ def run_batch(spec: BatchSpec, progress: bool = True) -> BatchResult:
     write_parquet_atomic(summary, out / "summary.parquet")
     if report is not None:
         (out / "precision.json").write_text(json.dumps(report, indent=2) + "\n")
+    clean_temporaries(out)
     create_duckdb(out)
     return BatchResult(out, used, summary, report, backend.name)
 
