@@ -27,8 +27,13 @@ def _overlap(a: np.ndarray, b: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
 
 def _month_of(t: np.ndarray, edges: np.ndarray, right: bool) -> np.ndarray:
-    """Month index (0-based) of event times; -1 / len outside. right: (a, b] else [a, b)."""
-    return np.searchsorted(edges, t, side="left" if right else "right") - 1
+    """Month index (0-based) of event times; -1 / len outside. right: (a, b] else [a, b).
+
+    An event at the very start (day 0, e.g. a day-one participant whose programme ends at once)
+    belongs to month one either way: the stock it leaves is the initial stock.
+    """
+    m = np.searchsorted(edges, t, side="left" if right else "right") - 1
+    return np.where(np.asarray(t) == edges[0], 0, m)
 
 
 def benefit_spells(spells: pd.DataFrame) -> pd.DataFrame:
@@ -93,7 +98,6 @@ def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFr
                        "kind": np.concatenate(ev_kind), "sex": np.concatenate(ev_sex)})
     ev = ev[ev["kind"].isin(INTEGRATION_KINDS)]
     ev["m"] = _month_of(ev["time"].to_numpy(float), edges, right=True)
-    ev.loc[ev["time"] == edges[0], "m"] = 0        # a programme entry on day one counts in month one
     ev = ev[(ev["m"] >= 0) & (ev["m"] < n_months)].sort_values("time", kind="stable")
     ev = ev.drop_duplicates(["person", "m"])
     out["integrations"] = np.bincount(ev["m"], minlength=n_months)

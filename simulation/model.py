@@ -80,14 +80,20 @@ class Model:
         return c
 
     def _initial_stock(self) -> None:
+        """Day one: seats taken, waiting lists formed in joining order, then admissions and the rest.
+
+        Every day-one participant takes a seat before any process runs, and every programme holds
+        its admissions until all day-one waiters have joined, so places, priority groups and
+        programmes taken alongside treat the day-one stock as one.
+        """
         init = self.scenario.population.initial
         pop = self.population
         placed = 0
+        waiters, participants = [], []
         for name, ip in init.programmes.items():
             origin, shares = f"initial:{name}", Draw({ip.segment: 1.0})
             elapsed_d = build(ip.elapsed) if ip.elapsed else None
             waited_d = build(ip.waited) if ip.waited else None
-            people = []
             for j in range(ip.participants + ip.waiting):
                 participant = j < ip.participants
                 rng, attrs, days = pop.newcomer(origin, j, shares)
@@ -98,12 +104,17 @@ class Model:
                     start = float("nan")
                     wstart = -(waited_d.sample(rng.uniform(WAITED_KEY)) if waited_d else 0.0)
                 c = self._customer(origin, rng, attrs, min(-days, wstart), wstart)
-                people.append((c, Initial(name, participant, wstart, start)))
-            # participants first, then the waiting list in the order people joined it
-            people.sort(key=lambda x: (not x[1].participant, x[1].waiting_start, x[0].pid))
-            for c, initial in people:
-                self.env.process(self.pathway.run(c, initial=initial))
+                (participants if participant else waiters).append((c, Initial(name, participant, wstart, start)))
+                if participant:
+                    self.programmes[name].occupy()
             placed += ip.participants + ip.waiting
+        for prog in self.programmes.values():
+            prog.held = True
+        waiters.sort(key=lambda x: (x[1].waiting_start, x[0].pid))   # the lists in the order people joined
+        for c, initial in waiters + participants:
+            self.env.process(self.pathway.run(c, initial=initial))
+        # after every day-one process has taken its first step (they start with urgent priority)
+        self.env.timeout(0).callbacks.append(self._release_day_one)
         if init.no_contact is not None:
             nc = init.no_contact
             elapsed_d = build(nc.elapsed) if nc.elapsed else None
@@ -118,6 +129,12 @@ class Model:
             rng, attrs, days = pop.newcomer("initial", i, shares)
             c = self._customer("initial", rng, attrs, -days, 0.0)
             self.env.process(self.pathway.run(c, first=Move("", CASE_MANAGEMENT)))
+
+    def _release_day_one(self, _event=None) -> None:
+        for prog in self.programmes.values():
+            prog.held = False
+            if not prog.scheduled:
+                prog.fill()
 
     def _arrivals(self, origin: str, shares: Draw, pieces):
         env = self.env

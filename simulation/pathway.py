@@ -134,8 +134,7 @@ class Pathway:
     def programme(self, c, name: str, initial: Initial | None = None):
         prog = self.programmes[name]
         env = self.env
-        if initial is not None and initial.participant:
-            prog.occupy()
+        if initial is not None and initial.participant:   # their seat was taken when the model was built
             self.open(c, "programme", name, since=initial.start, waiting_start=initial.waiting_start)
             remaining = prog.duration.residual(c.rng.uniform(prog.duration_key), env.now - initial.start)
         else:

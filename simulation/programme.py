@@ -48,6 +48,7 @@ class Programme:
         self.n_waiting = 0
         self.entries_this_year = 0
         self.max_in_use = 0
+        self.held = False           # admissions wait while the day-one stock is set up
 
     # --- customers' side ---------------------------------------------------------------
 
@@ -74,7 +75,7 @@ class Programme:
             self.n_waiting -= 1
 
     def occupy(self) -> None:
-        """A participant already in the programme on day one."""
+        """A seat for a participant already in the programme on day one (taken before the run starts)."""
         self.in_use += 1
         self.max_in_use = max(self.max_in_use, self.in_use)
 
@@ -101,6 +102,8 @@ class Programme:
 
     def fill(self, _event=None) -> None:
         """Admit waiting customers while places and quota allow (a whole class for cohorts)."""
+        if self.held:
+            return
         while self.n_waiting:
             free = min(self.places - self.in_use, self.quota - self.entries_this_year)
             if free < 1:

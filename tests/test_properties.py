@@ -111,7 +111,7 @@ def check_conservation(r: Run) -> None:
     origin = first_spells(sp)["origin"].astype(str)
     assert (origin.str.startswith("initial")).sum() == init["size"]
     for name, ip in init.get("programmes", {}).items():
-        assert (origin == f"initial:{name}").sum() == ip["participants"] + ip["waiting"]
+        assert (origin == f"initial:{name}").sum() == ip.get("participants", 0) + ip.get("waiting", 0)
     assert (origin == "initial:no_contact").sum() == init.get("no_contact", {}).get("count", 0)
     arrivals = (~origin.str.startswith("initial")).sum()
 
@@ -136,7 +136,7 @@ def check_arrival_windows(r: Run) -> None:
 
 
 @FAST
-@given(scenario_dicts(head_start=False, instant_moves=False), seeds)
+@given(scenario_dicts(), seeds)
 def test_conservation_of_people(data, seed):
     r = run(data, seed)
     check_conservation(r)
@@ -154,9 +154,6 @@ def day_one_exit_dict() -> dict:
     })
 
 
-@pytest.mark.xfail(strict=True, reason="indicators.monthly puts a flow at t = 0 in no month (months are "
-                                       "(edge[m-1], edge[m]]), so an exit at day 0 leaves the stock "
-                                       "without being counted as an outflow")
 def test_conservation_with_exits_at_day_zero():
     check_conservation(run(day_one_exit_dict(), 1))
 
@@ -266,7 +263,7 @@ def check_capacity(r: Run) -> None:
 
 
 @FAST
-@given(scenario_dicts(day_one_contention=False), seeds)
+@given(scenario_dicts(), seeds)
 def test_programmes_never_exceed_places_or_quota(data, seed):
     check_capacity(run(data, seed))
 
@@ -290,9 +287,6 @@ def day_one_alongside_dict(waiting: bool) -> dict:
     })
 
 
-@pytest.mark.xfail(strict=True, reason="model.py _initial_stock starts the day-one stock programme by programme: "
-                                       "p0's day-one participant takes p1's only place alongside before p1's "
-                                       "own day-one participant occupies it (p1 then holds 2 people in 1 place)")
 def test_day_one_alongside_respects_places():
     check_capacity(run(day_one_alongside_dict(waiting=False), 1))
 
@@ -339,14 +333,11 @@ def check_discipline(r: Run) -> None:
 
 
 @FAST
-@given(scenario_dicts(day_one_contention=False), seeds)
+@given(scenario_dicts(), seeds)
 def test_waiting_lists_follow_priority_then_fifo(data, seed):
     check_discipline(run(data, seed))
 
 
-@pytest.mark.xfail(strict=True, reason="model.py _initial_stock: p0's day-one waiter takes p1's free place "
-                                       "alongside before p1's day-one waiter (on the list for a month) has "
-                                       "joined p1's list, so the alongside place jumps that list")
 def test_day_one_alongside_does_not_jump_day_one_waiting_list():
     check_discipline(run(day_one_alongside_dict(waiting=True), 1))
 
@@ -363,9 +354,6 @@ def day_one_priority_dict() -> dict:
     })
 
 
-@pytest.mark.xfail(strict=True, reason="pathway.py/programme.py: day-one waiters join the list one by one and "
-                                       "each join fills free places at once, so a free place on day one goes "
-                                       "to whoever is set up first, not to the priority group")
 def test_day_one_waiting_list_is_served_by_priority():
     for seed in range(10):   # in some of these, a man happens to be set up before a woman
         check_discipline(run(day_one_priority_dict(), seed))

@@ -28,6 +28,7 @@ def check(s: Scenario) -> list[tuple[str, str]]:
     _hazards(s, p)
     if not p:
         _exits_reachable(s, p)
+        _no_instant_loops(s, p)
     return list(p)
 
 
@@ -243,6 +244,41 @@ def _hazards(s: Scenario, p: _Problems) -> None:
             p.add(f"{path}.to", "'entry' (re-entry into benefit receipt) applies only to 'exit:' states")
         _condition(s, h.when, f"{path}.when", p)
         _set(s, h.set, f"{path}.set", p)
+
+
+# --- time must move on ---------------------------------------------------------------
+
+def _instant(prog) -> bool:
+    """A programme whose duration is always zero."""
+    d = prog.duration
+    return (d.dist == "fixed" and d.value == 0) or (d.dist == "empirical" and max(d.values) == 0) or \
+        (d.dist == "uniform" and d.high == 0)
+
+
+def _no_instant_loops(s: Scenario, p: _Problems) -> None:
+    """Routes through zero-length programmes, without gaps, must not form a circle (it would never end)."""
+    edges = {name: {o.to.split(":", 1)[1] for rule in s.routes.get(name, []) for o in rule.options
+                    if o.probability > 0 and o.gap is None and o.to.startswith("programme:")}
+             for name, prog in s.programmes.items() if _instant(prog)}
+    state: dict[str, int] = {}
+
+    def visit(n: str, path: list[str]) -> list[str] | None:
+        state[n] = 1
+        for m in edges.get(n, ()):
+            if m not in edges:
+                continue
+            if state.get(m) == 1:
+                return path + [n, m]
+            if m not in state and (cycle := visit(m, path + [n])):
+                return cycle
+        state[n] = 2
+        return None
+
+    for n in edges:
+        if n not in state and (cycle := visit(n, [])):
+            p.add(f"routes.{cycle[-1]}", "expected time to pass on every circle of routes, found zero-length "
+                  f"programmes routing into each other without a gap: {' -> '.join(cycle)}")
+            return
 
 
 # --- every state must lead to an exit --------------------------------------------------
