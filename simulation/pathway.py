@@ -145,7 +145,7 @@ class Pathway:
                 deadline = INF
                 if prog.patience is not None:   # day-one waiters: the rest of a patience already under way
                     deadline = env.now + prog.patience.residual(c.rng.uniform(prog.patience_key), env.now - waiting_start)
-                companions = self.join_alongside(c, prog, "waiting")
+                companions = self.join_alongside(c, prog, "waiting") if prog.alongside else ()
                 fired = yield from self.stay(c, "waiting:" + name, until=deadline, wake=ticket)
                 for comp in companions:
                     comp.finish(reason="main_phase_ended")
@@ -156,7 +156,7 @@ class Pathway:
                     return Move(fired.name, fired.target, fired.set)
             c.since = env.now
             remaining = prog.duration.sample(c.rng.uniform(prog.duration_key))
-        companions = self.join_alongside(c, prog, "programme")
+        companions = self.join_alongside(c, prog, "programme") if prog.alongside else ()
         fired = yield from self.stay(c, "programme:" + name, until=env.now + remaining)
         for comp in companions:
             comp.finish(reason="main_phase_ended")
@@ -196,9 +196,18 @@ class Pathway:
         happen (the customer stays until the horizon).
         """
         env = self.env
-        entered = c.waiting_start if wake is not None else c.since   # earlier than now for day-one stock
         hz: list[CompiledHazard] = [h for h in self.by_state[state] if holds(h.when, c.attrs) and (
             h.target.kind != "programme" or self.programmes[h.target.name].is_eligible(c.attrs))]
+        if not hz:                       # nothing competes with the state's own end
+            if wake is None:
+                if until == INF:
+                    return None
+                yield env.timeout(until - env.now)
+                return DEADLINE
+            if until == INF:
+                yield wake.event
+                return WOKEN
+        entered = c.waiting_start if wake is not None else c.since   # earlier than now for day-one stock
         lam, thr = c.lam, c.thr
         for h in hz:
             if h.idx not in thr:

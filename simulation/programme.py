@@ -56,6 +56,15 @@ class Programme:
         return holds(self.eligible, attrs)
 
     def join(self, customer) -> Ticket:
+        if not self.scheduled and not self.held and not self.n_waiting and self.cohorts is None \
+                and self.in_use < self.places and self.entries_this_year < self.quota:
+            ticket = Ticket(customer, None)         # a free place: admitted at once, no event needed
+            self.in_use += 1
+            self.entries_this_year += 1
+            if self.in_use > self.max_in_use:
+                self.max_in_use = self.in_use
+            ticket.admitted = True
+            return ticket
         ticket = Ticket(customer, self.env.event())
         level = len(self.priority)
         for i, cond in enumerate(self.priority):
