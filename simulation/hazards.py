@@ -23,7 +23,7 @@ EPS = 1e-9
 
 
 class CompiledHazard:
-    __slots__ = ("name", "idx", "key", "rate", "when", "band_days", "band_rates", "delay", "target", "set")
+    __slots__ = ("name", "idx", "key", "rate", "when", "band_days", "band_rates", "flat", "delay", "target", "set")
 
     def __init__(self, idx: int, name: str, spec, attributes: Attributes) -> None:
         self.idx, self.name, self.key = idx, name, name_key("hazard:" + name)
@@ -32,6 +32,7 @@ class CompiledHazard:
         bands = spec.by_months_in_benefit or [(0.0, 1.0)]
         self.band_days = [m * DAYS_PER_MONTH for m, _ in bands]
         self.band_rates = [self.rate * k for _, k in bands]
+        self.flat = len(bands) == 1 and bands[0][1] == 1.0   # the same rate at any time in the episode
         self.delay = spec.after_in_state.value * UNIT_DAYS[spec.after_in_state.unit] if spec.after_in_state else 0.0
         self.target: Target = parse_target(spec.to)
         self.set = attributes.assignments(spec.set)

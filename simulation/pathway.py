@@ -69,6 +69,7 @@ class Pathway:
         self.programmes = model.programmes
         self.routes = model.routes
         self.companions: set[Companion] = set()   # places held alongside, still open
+        self.active: dict[tuple, tuple[CompiledHazard, ...]] = {}   # (state, attributes) -> hazards
 
     def run(self, c: "Customer", first: Move | None = None, initial: Initial | None = None):
         """The customer's life: a SimPy process generator."""
@@ -189,6 +190,11 @@ class Pathway:
 
     # --- competing hazards -------------------------------------------------------------
 
+    def hazards_for(self, state: str, attrs: list[int]) -> tuple[CompiledHazard, ...]:
+        """The hazards acting on customers with these attributes in this state (cached by the caller)."""
+        return tuple(h for h in self.by_state[state] if holds(h.when, attrs) and (
+            h.target.kind != "programme" or self.programmes[h.target.name].is_eligible(attrs)))
+
     def stay(self, c: "Customer", state: str, until: float = INF, wake: Ticket | None = None):
         """Stay in `state` until its own end (`until`, or admission via `wake`) or a hazard fires.
 
@@ -196,8 +202,10 @@ class Pathway:
         happen (the customer stays until the horizon).
         """
         env = self.env
-        hz: list[CompiledHazard] = [h for h in self.by_state[state] if holds(h.when, c.attrs) and (
-            h.target.kind != "programme" or self.programmes[h.target.name].is_eligible(c.attrs))]
+        key = (state, tuple(c.attrs))
+        hz = self.active.get(key)
+        if hz is None:
+            hz = self.active[key] = self.hazards_for(state, c.attrs)
         if not hz:                       # nothing competes with the state's own end
             if wake is None:
                 if until == INF:
@@ -223,9 +231,12 @@ class Pathway:
                     change = min(change, entered + h.delay)
                     rates.append(0.0)
                     continue
-                r, nxt = h.rate_at(in_episode)
-                if nxt < INF:
-                    change = min(change, c.episode_start + nxt)
+                if h.flat:
+                    r = h.rate
+                else:
+                    r, nxt = h.rate_at(in_episode)
+                    if nxt < INF:
+                        change = min(change, c.episode_start + nxt)
                 rates.append(r)
                 if r > 0:
                     t = now + (thr[h.idx] - lam[h.idx]) / r
