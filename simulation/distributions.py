@@ -17,6 +17,7 @@ from .clock import UNIT_DAYS
 from .scenario import schema
 
 _STD_NORMAL = NormalDist()
+_BELOW_ONE = 1.0 - 2.0**-53
 
 
 class Distribution:
@@ -36,7 +37,8 @@ class Distribution:
         f = self.cdf(elapsed)
         if f >= 1.0:
             return 0.0
-        return max(self.ppf(f + u * (1.0 - f)) - elapsed, 0.0)
+        v = min(f + u * (1.0 - f), _BELOW_ONE)   # far in the tail f + u(1 - f) can round to 1
+        return max(self.ppf(v) - elapsed, 0.0)
 
 
 class Fixed(Distribution):
@@ -59,6 +61,9 @@ class Exponential(Distribution):
 
     def cdf(self, x):
         return -math.expm1(-x / self.mean) if x > 0 else 0.0
+
+    def residual(self, u, elapsed):
+        return self.ppf(u)                       # memoryless: the rest is as long as a fresh one
 
 
 class Uniform(Distribution):

@@ -142,6 +142,8 @@ class Pathway:
             waiting_start = env.now if initial is None else initial.waiting_start
             self.open(c, "programme", name, since=NAN, waiting_start=waiting_start)
             ticket = prog.join(c)
+            if initial is not None and not ticket.admitted:
+                yield env.timeout(0)     # let every day-one list form and its first admissions happen
             if not ticket.admitted:
                 deadline = INF
                 if prog.patience is not None:   # day-one waiters: the rest of a patience already under way
