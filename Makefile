@@ -9,7 +9,7 @@ RESULTS ?= results/compare
 REPORT_LANG ?= de
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test install clean app report
+.PHONY: run test install clean app report bench
 
 $(BIN)/jobpath: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ $(CHROMIUM):
 
 test: install $(CHROMIUM)
 	$(BIN)/pytest -n 2
+
+# benchmarks (not part of the tests): `make bench`, or `make bench QUICK=1` for smaller sizes
+bench: install
+	$(BIN)/python -m benchmarks.run $(if $(QUICK),--quick)
 
 app: install
 	$(BIN)/jobpath app --host 127.0.0.1 --port 8501

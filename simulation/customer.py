@@ -15,8 +15,8 @@ class Customer:
         self.rng = rng
         self.attrs = attrs                # one level code per declared attribute
         self.episode_start = episode_start  # start of the current benefit (or out-of-benefit) episode
-        self.lam: dict[int, float] = {}   # integrated rate per hazard since its last firing
-        self.thr: dict[int, float] = {}   # Exp(1) threshold per hazard
+        self.lam = None                   # array: integrated rate per hazard since its last firing
+        self.thr = None                   # array: Exp(1) threshold per hazard (NaN: not drawn yet)
         # the open spell
         self.state = ""
         self.detail = ""                  # programme name, or exit kind

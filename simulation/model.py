@@ -184,7 +184,28 @@ class Model:
         for comp in sorted(self.pathway.companions, key=lambda x: (x.c.pid, x.prog.name)):
             self.log.alongside(comp.c, comp.attrs, comp.prog.name, comp.start, horizon, "censored")
         spells = self.log.frame()
-        return RunOutput(spells, horizon, events_scheduled(self.env), time.perf_counter() - t0, len(self.customers))
+        out = RunOutput(spells, horizon, events_scheduled(self.env), time.perf_counter() - t0, len(self.customers))
+        self._release()
+        return out
+
+    def _release(self) -> None:
+        """Unhook pending events from suspended processes so reference counting frees the run.
+
+        The run's objects form reference cycles (process <-> event); breaking them here saves the
+        cyclic garbage collector about a second per Kassel year. Uses SimPy's event queue directly.
+        """
+        for item in self.env._queue:
+            item[3].callbacks = None
+        self.env._queue.clear()
+        for prog in self.programmes.values():
+            for q in prog.queues:
+                for ticket in q:
+                    if ticket.event is not None:
+                        ticket.event.callbacks = None
+                q.clear()
+        self.pathway.companions.clear()
+        self.customers.clear()
+        self.log.rows.clear()
 
 
 def simulate(scenario: Scenario, seed: int, years: float | None = None, progress=None) -> RunOutput:

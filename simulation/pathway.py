@@ -10,6 +10,7 @@ every change closes a spell in the event log.
 from __future__ import annotations
 
 import math
+from array import array
 from typing import TYPE_CHECKING, NamedTuple
 
 from .hazards import EPS, INF, CompiledHazard, holds
@@ -70,6 +71,8 @@ class Pathway:
         self.routes = model.routes
         self.companions: set[Companion] = set()   # places held alongside, still open
         self.active: dict[tuple, tuple[CompiledHazard, ...]] = {}   # (state, attributes) -> hazards
+        n = len(model.hazards)
+        self._nans, self._zeros = array("d", [math.nan]) * n, array("d", [0.0]) * n
 
     def run(self, c: "Customer", first: Move | None = None, initial: Initial | None = None):
         """The customer's life: a SimPy process generator."""
@@ -219,8 +222,11 @@ class Pathway:
                 return WOKEN
         entered = c.waiting_start if wake is not None else c.since   # earlier than now for day-one stock
         lam, thr = c.lam, c.thr
+        if thr is None:
+            c.thr = thr = array("d", self._nans)
+            c.lam = lam = array("d", self._zeros)
         for h in hz:
-            if h.idx not in thr:
+            if thr[h.idx] != thr[h.idx]:      # NaN: not drawn yet
                 thr[h.idx] = -math.log1p(-c.rng.uniform(h.key))
                 lam[h.idx] = 0.0
         while True:

@@ -9,6 +9,7 @@ share the seed, whatever else differs, and a run is identical on any machine or 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import numpy as np
@@ -25,6 +26,7 @@ def mix64(z: int) -> int:
     return z ^ (z >> 31)
 
 
+@functools.lru_cache(maxsize=4096)
 def name_key(name: str) -> int:
     """A stable 64-bit key for a name (Python's hash() changes between processes)."""
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
@@ -44,21 +46,15 @@ def entity_key(root: int, source: str | int, index: int) -> int:
 class Streams:
     """The random streams of one entity, one per decision name, created on first use."""
 
-    __slots__ = ("key", "_state")
+    __slots__ = ("key", "_drawn")
 
     def __init__(self, key: int) -> None:
         self.key = key
-        self._state: dict[int, int] = {}
+        self._drawn: dict[int, int] = {}    # draws made per decision (small ints: no allocation)
 
     def uniform(self, decision: int) -> float:
         """Next uniform number in (0, 1) of the stream for `decision` (a name_key)."""
-        # mix64 written out: this is the hottest function of a run
-        state = self._state.get(decision)
-        if state is None:
-            state = mix64(self.key ^ decision)
-        state = (state + GAMMA) & MASK
-        self._state[decision] = state
-        z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-        z ^= z >> 31
-        return ((z >> 11) + 0.5) * _TO_UNIT
+        k = self._drawn.get(decision, 0) + 1
+        self._drawn[decision] = k
+        state = (mix64(self.key ^ decision) + k * GAMMA) & MASK    # the k-th SplitMix64 state
+        return ((mix64(state) >> 11) + 0.5) * _TO_UNIT
