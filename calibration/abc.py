@@ -247,31 +247,24 @@ def _prior(pset):
 
 
 class _Sampler:
-    """The pyabc sampler for --workers / --dask, closing any Dask client on exit."""
+    """The pyabc sampler for --workers / --dask; a Dask cluster comes from the batch layer's backend."""
 
     def __init__(self, workers: int | None, dask: str | None) -> None:
         self.workers, self.dask = workers, dask
-        self.client = self.cluster = None
+        self.backend = None
 
     def __enter__(self):
         from pyabc.sampler import DaskDistributedSampler, MulticoreEvalParallelSampler, SingleCoreSampler
         if self.dask:
-            from dask.distributed import Client, LocalCluster
-            if self.dask.startswith("local:"):
-                self.cluster = LocalCluster(n_workers=int(self.dask.split(":", 1)[1]), threads_per_worker=1,
-                                            processes=True, dashboard_address=None, silence_logs=40)
-                self.client = Client(self.cluster)
-            else:
-                self.client = Client(self.dask)
-            return DaskDistributedSampler(dask_client=self.client)
+            from simulation.batch.backends import Dask
+            self.backend = Dask(self.dask).__enter__()
+            return DaskDistributedSampler(dask_client=self.backend.client)
         n = self.workers or os.cpu_count() or 1
         return SingleCoreSampler() if n == 1 else MulticoreEvalParallelSampler(n_procs=n)
 
     def __exit__(self, *exc):
-        if self.client is not None:
-            self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        if self.backend is not None:
+            self.backend.__exit__(*exc)
         return False
 
 

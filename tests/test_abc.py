@@ -214,3 +214,15 @@ def test_distance_terms_follow_the_bands():
     at_bound = {"value": 0.667, "low": 0.667}          # bound = value: scale 5 % of the value
     assert target_term(at_bound, 0.6) == pytest.approx((0.067 / (0.05 * 0.667)) ** 2)
     assert target_term(two, float("nan")) == 100.0
+
+
+def test_runs_on_a_local_dask_cluster(tmp_path):
+    """--dask: particles are simulated on Dask workers (the batch layer's cluster)."""
+    scen = write_scenario(tmp_path / "decay.toml", decay_dict())
+    observed_targets(tmp_path / "targets.toml", decay_dict(), TRUE, seed=3)
+    params = write_params(tmp_path / "params.toml", [INTEGRATION])
+    spec = CalibrationSpec(scen, str(tmp_path / "targets.toml"), params, str(tmp_path / "out"), populations=1,
+                           particles=6, dask="local:2", seed=1, draws=3, fit_replications=1, quiet=True)
+    result = run_calibration(spec)
+    assert result.populations == 1 and result.simulations >= 6
+    assert (tmp_path / "out" / "posterior.parquet").exists()
