@@ -6,7 +6,7 @@ it when each of its attributes has an allowed code. Nothing is ever evaluated as
 
 from __future__ import annotations
 
-from .scenario.schema import Condition, Test
+from .scenario.schema import Condition
 
 Compiled = tuple[tuple[int, frozenset[int]], ...]
 
@@ -50,5 +50,3 @@ def holds(cond: Compiled, attrs: list[int]) -> bool:
             return False
     return True
 
-
-__all__ = ["Attributes", "Compiled", "holds", "Test"]

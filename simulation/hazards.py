@@ -12,7 +12,7 @@ import bisect
 import math
 
 from .clock import DAYS_PER_MONTH, UNIT_DAYS
-from .conditions import Attributes, holds
+from .conditions import Attributes
 from .random_streams import name_key
 from .scenario.checks import matches, states
 from .scenario.schema import EXIT_KINDS, Scenario
@@ -55,5 +55,3 @@ def hazards_by_state(s: Scenario, attributes: Attributes) -> tuple[list[Compiled
                 for st in all_states}
     return compiled, by_state
 
-
-__all__ = ["CompiledHazard", "hazards_by_state", "holds", "INF", "EPS"]

@@ -13,7 +13,8 @@ import math
 from array import array
 from typing import TYPE_CHECKING, NamedTuple
 
-from .hazards import EPS, INF, CompiledHazard, holds
+from .conditions import holds
+from .hazards import EPS, INF, CompiledHazard
 from .programme import Ticket
 from .targets import CASE_MANAGEMENT, Target
 
