@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SECTIONS = ("kernel", "chain", "kassel", "scaling", "parallel", "startup")
+SECTIONS = ("kernel", "chain", "kassel", "scaling", "parallel", "national", "startup")
 REPO = Path(__file__).resolve().parent.parent
 KASSEL = REPO / "scenarios" / "kassel_2024.toml"
 
@@ -43,11 +43,13 @@ class Sizes:
     parallel_years: float
     parallel_customers: int       # size of the generic scenario used when the Kassel file is missing
     startup_repeats: int
+    shards: tuple[int, ...] = (5_000, 10_000, 20_000, 40_000)   # synthetic job centres (customers a year)
+    shard_years: float = 1.0
 
 
 FULL = Sizes(300_000, 30_000, 3, (1.0, 5.0), (10_000, 100_000, 1_000_000), 4, 1.0, 20_000, 5)
-QUICK = Sizes(100_000, 10_000, 2, (1.0, 5.0), (10_000, 30_000, 100_000), 2, 1.0, 20_000, 5)
-TINY = Sizes(2_000, 300, 1, (0.25,), (300, 600), 2, 0.25, 200, 1)
+QUICK = Sizes(100_000, 10_000, 2, (1.0, 5.0), (10_000, 30_000, 100_000), 2, 1.0, 20_000, 5, (5_000, 10_000, 20_000))
+TINY = Sizes(2_000, 300, 1, (0.25,), (300, 600), 2, 0.25, 200, 1, (300, 600), 0.25)
 
 
 @dataclass
@@ -368,6 +370,50 @@ def write(report: Report, out: Path) -> None:
     (out / "latest.md").write_text(markdown(report))
 
 
+GERMANY_ELB = 4_000_000      # DOMAIN.md: about 3.9-4.0 million eLb in about 407 job centres (2023)
+
+
+def section_national(rep: Report, sizes: Sizes, workers: int = 2) -> dict:
+    """Job centres as shards: synthetic centres of several sizes run as one batch on a local Dask cluster.
+
+    From the measured rate (customer-years simulated per CPU-second of the workers) the cost of a
+    run for all of Germany follows: 4 million eLb, 5 years, 100 replications.
+    """
+    import tomli_w
+
+    from simulation.batch.runner import BatchSpec, run_batch
+    from .networks import scaled_scenario
+    with tempfile.TemporaryDirectory(prefix="jobpath-national-") as tmp:
+        paths = []
+        for n in sizes.shards:
+            path = Path(tmp) / f"centre_{n}.toml"
+            data = scaled_scenario(n, sizes.shard_years)
+            data["time"]["start"] = __import__("datetime").date.fromisoformat(data["time"]["start"])
+            path.write_bytes(tomli_w.dumps(data).encode())
+            paths.append(str(path))
+        spec = BatchSpec(scenarios=paths, replications=2, years=sizes.shard_years, out=str(Path(tmp) / "out"),
+                         dask=f"local:{workers}", keep_spells=False)
+        t0 = time.perf_counter()
+        result = run_batch(spec, progress=False)
+        wall = time.perf_counter() - t0
+        import pandas as pd
+        runs = pd.read_parquet(Path(tmp) / "out" / "runs")
+    customer_years = float((runs["customers"] * runs["years"]).sum())
+    job_seconds = float(runs["seconds"].sum())
+    rate = customer_years / job_seconds
+    # a national replication: the eLb stock plus its yearly inflow (about the stock again) over 5 years
+    national_customer_years = GERMANY_ELB * 2 * 5
+    core_hours = national_customer_years * 100 / rate / 3600
+    rep.add("national", f"{len(paths)} synthetic job centres x 2 replications on Dask local:{workers}", wall, "s",
+            note=f"{len(runs)} replications, {customer_years:,.0f} customer-years, {job_seconds:.1f} s in the workers")
+    rep.add("national", "simulated customer-years per worker-second", rate, "1/s", note="incl. indicators and writing")
+    rep.add("national", "Germany, 5 years, 100 replications", core_hours, "core-hours",
+            note=f"4M eLb + as many arriving: {national_customer_years / 1e6:.0f}M customer-years per replication; "
+                 f"{core_hours / (128 * 0.9):.1f} h on 128 cores at 90 % efficiency")
+    return {"wall_s": wall, "customer_years": customer_years, "job_seconds": job_seconds, "rate": rate,
+            "core_hours": core_hours, "backend": result.backend}
+
+
 def run(sizes: Sizes, sections: tuple[str, ...], out: Path | None, mode: str,
         parallel_workers: tuple[int, ...] = (1, 2)) -> Report:
     """Run the chosen sections in order; the report holds rows (the table) and all raw figures."""
@@ -388,6 +434,8 @@ def run(sizes: Sizes, sections: tuple[str, ...], out: Path | None, mode: str,
             result = section_scaling(report, sizes)
         elif name == "parallel":
             result = section_parallel(report, sizes, parallel_workers)
+        elif name == "national":
+            result = section_national(report, sizes)
         else:
             result = section_startup(report, sizes)
         report.data[name] = result

@@ -82,3 +82,12 @@ def test_child_process_reports_memory_and_time():
 
 def test_startup_timer_measures_a_subprocess():
     assert 0 < bench.best_time([sys.executable, "-c", "pass"], 1) < 30
+
+
+def test_national_section_runs_job_centres_as_shards_on_dask(tmp_path):
+    report = bench.run(bench.TINY, ("national",), tmp_path / "bench", "tiny")
+    data = report.data["national"]
+    assert data["backend"].startswith("Dask")
+    assert data["customer_years"] >= sum(n // 2 for n in bench.TINY.shards) * 2 * bench.TINY.shard_years
+    assert data["rate"] > 0 and data["core_hours"] == pytest.approx(
+        bench.GERMANY_ELB * 2 * 5 * 100 / data["rate"] / 3600)
