@@ -51,10 +51,11 @@ class Model:
         self.attributes = Attributes(scenario.attributes)
         self.root = root_key(seed)
         self.population = Population(scenario.population, self.attributes, self.clock, self.root)
-        self.origins = ["initial", "initial:no_contact"] \
-            + [f"initial:{p}" for p in scenario.population.initial.programmes] \
-            + [name for name, _, _ in self.population.inflow_sources()]
-        self.log = EventLog(self.attributes.names, self.attributes.levels, self.origins)
+        self.sources = self.population.inflow_sources()
+        origins = ["initial", "initial:no_contact"] + [f"initial:{p}" for p in scenario.population.initial.programmes] \
+            + [name for name, _, _ in self.sources]
+        self.origin_code = {o: i for i, o in enumerate(origins)}
+        self.log = EventLog(self.attributes.names, self.attributes.levels, origins)
         self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes)
         self.programmes = {n: Programme(self.env, n, p, self.attributes) for n, p in scenario.programmes.items()}
         self.routes = build_routes(scenario.routes, self.attributes)
@@ -65,11 +66,10 @@ class Model:
 
     def _customer(self, origin: str, rng, attrs: list[int], episode_start: float, first_entry: float) -> Customer:
         """Register a customer; benefit receipt before their first simulated spell becomes a prior_benefit spell."""
-        c = Customer(len(self.customers), self.origins.index(origin), rng, attrs, episode_start)
+        c = Customer(len(self.customers), self.origin_code[origin], rng, attrs, episode_start)
         self.customers.append(c)
         if episode_start < first_entry:
-            self.log.rows.append((c.pid, c.origin, tuple(attrs), "prior_benefit", "", float("nan"),
-                                  episode_start, first_entry, "simulation_start", ""))
+            self.log.prior_benefit(c, episode_start, first_entry)
         return c
 
     def _initial_stock(self) -> None:
@@ -169,7 +169,7 @@ class Model:
 
     def _run(self, progress, t0: float) -> RunOutput:
         self._initial_stock()
-        for origin, shares, pieces in self.population.inflow_sources():
+        for origin, shares, pieces in self.sources:
             self.env.process(self._arrivals(origin, shares, pieces))
         self._schedules()
         edges = self.clock.month_edges()

@@ -227,9 +227,8 @@ class Pathway:
             c.thr = thr = array("d", self._nans)
             c.lam = lam = array("d", self._zeros)
         for h in hz:
-            if thr[h.idx] != thr[h.idx]:      # NaN: not drawn yet
+            if thr[h.idx] != thr[h.idx]:      # NaN: not drawn yet (its integrated rate is still 0)
                 thr[h.idx] = -math.log1p(-c.rng.uniform(h.key))
-                lam[h.idx] = 0.0
         while True:
             now = env.now
             in_episode = now - c.episode_start

@@ -47,7 +47,6 @@ class Programme:
         self.in_use = 0
         self.n_waiting = 0
         self.entries_this_year = 0
-        self.max_in_use = 0
         self.held = False           # admissions wait while the day-one stock is set up
 
     # --- customers' side ---------------------------------------------------------------
@@ -59,10 +58,7 @@ class Programme:
         if not self.scheduled and not self.held and not self.n_waiting and self.cohorts is None \
                 and self.in_use < self.places and self.entries_this_year < self.quota:
             ticket = Ticket(customer, None)         # a free place: admitted at once, no event needed
-            self.in_use += 1
-            self.entries_this_year += 1
-            if self.in_use > self.max_in_use:
-                self.max_in_use = self.in_use
+            self._enter()
             ticket.admitted = True
             return ticket
         ticket = Ticket(customer, self.env.event())
@@ -86,15 +82,12 @@ class Programme:
     def occupy(self) -> None:
         """A seat for a participant already in the programme on day one (taken before the run starts)."""
         self.in_use += 1
-        self.max_in_use = max(self.max_in_use, self.in_use)
 
     def take_free_place(self) -> bool:
         """A place for someone joining alongside another programme: only a free one, never ahead of the list."""
         if self.n_waiting or self.in_use >= self.places or self.entries_this_year >= self.quota:
             return False
-        self.in_use += 1
-        self.entries_this_year += 1
-        self.max_in_use = max(self.max_in_use, self.in_use)
+        self._enter()
         return True
 
     def release(self) -> None:
@@ -136,9 +129,11 @@ class Programme:
 
     def _admit(self, ticket: Ticket) -> None:
         self.n_waiting -= 1
-        self.in_use += 1
-        self.entries_this_year += 1
-        if self.in_use > self.max_in_use:
-            self.max_in_use = self.in_use
+        self._enter()
         ticket.admitted = True
         ticket.event.succeed()
+
+    def _enter(self) -> None:
+        """One entry: a place taken, counted against the year's quota."""
+        self.in_use += 1
+        self.entries_this_year += 1
