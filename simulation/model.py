@@ -50,15 +50,18 @@ class Model:
         self.env = simpy.Environment()
         self.attributes = Attributes(scenario.attributes)
         self.root = root_key(seed)
-        self.population = Population(scenario.population, self.attributes, self.clock, self.root)
+        self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes)
+        self.programmes = {n: Programme(self.env, n, p, self.attributes) for n, p in scenario.programmes.items()}
+        self.routes = build_routes(scenario.routes, self.attributes)
+        # decisions nearly every customer draws from: their first numbers are drawn in bulk
+        decisions = [ELAPSED_KEY, WAITED_KEY] + [h.key for h in self.hazards] \
+            + [p.duration_key for p in self.programmes.values()] + [r.key for r in self.routes.values()]
+        self.population = Population(scenario.population, self.attributes, self.clock, self.root, decisions)
         self.sources = self.population.inflow_sources()
         origins = ["initial", "initial:no_contact"] + [f"initial:{p}" for p in scenario.population.initial.programmes] \
             + [name for name, _, _ in self.sources]
         self.origin_code = {o: i for i, o in enumerate(origins)}
         self.log = EventLog(self.attributes.names, self.attributes.levels, origins)
-        self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes)
-        self.programmes = {n: Programme(self.env, n, p, self.attributes) for n, p in scenario.programmes.items()}
-        self.routes = build_routes(scenario.routes, self.attributes)
         self.pathway = Pathway(self)
         self.customers: list[Customer] = []
 
@@ -87,9 +90,8 @@ class Model:
             origin, shares = f"initial:{name}", Draw({ip.segment: 1.0})
             elapsed_d = build(ip.elapsed) if ip.elapsed else None
             waited_d = build(ip.waited) if ip.waited else None
-            for j in range(ip.participants + ip.waiting):
+            for j, (rng, attrs, days) in enumerate(pop.cohort(origin, ip.participants + ip.waiting, shares)):
                 participant = j < ip.participants
-                rng, attrs, days = pop.newcomer(origin, j, shares)
                 if participant:
                     start = -(elapsed_d.sample(rng.uniform(ELAPSED_KEY)) if elapsed_d else 0.0)
                     wstart = start
@@ -111,15 +113,13 @@ class Model:
         if init.no_contact is not None:
             nc = init.no_contact
             elapsed_d = build(nc.elapsed) if nc.elapsed else None
-            for j in range(nc.count):
-                rng, attrs, days = pop.newcomer("initial:no_contact", j, Draw({nc.segment: 1.0}))
+            for rng, attrs, days in pop.cohort("initial:no_contact", nc.count, Draw({nc.segment: 1.0})):
                 since = -(elapsed_d.sample(rng.uniform(ELAPSED_KEY)) if elapsed_d else 0.0)
                 c = self._customer("initial:no_contact", rng, attrs, min(-days, since), since)
                 self.env.process(self.pathway.run(c, first=Move("", Target("no_contact"), since=since)))
             placed += nc.count
         shares = Draw(init.segments)
-        for i in range(init.size - placed):
-            rng, attrs, days = pop.newcomer("initial", i, shares)
+        for rng, attrs, days in pop.cohort("initial", init.size - placed, shares):
             c = self._customer("initial", rng, attrs, -days, 0.0)
             self.env.process(self.pathway.run(c, first=Move("", CASE_MANAGEMENT)))
 
@@ -131,9 +131,9 @@ class Model:
 
     def _arrivals(self, origin: str, shares: Draw, pieces):
         env = self.env
-        for k, t in enumerate(self.population.arrival_times(origin, pieces)):
+        times = list(self.population.arrival_times(origin, pieces))
+        for t, (rng, attrs, _) in zip(times, self.population.cohort(origin, len(times), shares)):
             yield env.timeout(t - env.now)
-            rng, attrs, _ = self.population.newcomer(origin, k, shares)
             c = self._customer(origin, rng, attrs, env.now, env.now)
             env.process(self.pathway.run(c, first=Move("arrival", ENTRY)))
 

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import bisect
 import math
+from typing import Iterator
+
+import numpy as np
 
 from .clock import DAYS_PER_MONTH, Clock, add_months
 from .conditions import Attributes
 from .distributions import build
-from .random_streams import Streams, entity_key, name_key
+from .random_streams import FirstDraws, Streams, entity_key, entity_keys, name_key
 
+BATCH = 4096          # customers created together (their first random numbers drawn at once)
 SEGMENT_KEY = name_key("segment")
 MONTHS_KEY = name_key("months_in_benefit")
 ARRIVAL_KEY = name_key("arrival")
@@ -36,6 +40,10 @@ class Draw:
     def pick(self, u: float) -> int:
         return min(bisect.bisect_right(self.cum, u), len(self.names) - 1)
 
+    def picks(self, u: np.ndarray) -> np.ndarray:
+        """pick() for an array of uniform numbers."""
+        return np.minimum(np.searchsorted(np.asarray(self.cum), u, side="right"), len(self.names) - 1)
+
     def __call__(self, u: float) -> str:
         return self.names[self.pick(u)]
 
@@ -49,6 +57,18 @@ class SegmentSampler:
             codes = [attributes.code(attr, n) for n in draw.names]
             self.attr_draws.append((name_key("attribute:" + attr), draw, codes))
         self.months = build(segment.months_in_benefit) if segment.months_in_benefit else None
+        # the streams a newcomer of this segment has drawn from once it exists
+        self.born = {SEGMENT_KEY: 1} | {key: 1 for key, _, codes in self.attr_draws if len(codes) > 1} \
+            | ({MONTHS_KEY: 1} if self.months else {})
+
+    def attribute_codes(self, first: FirstDraws, rows: np.ndarray, out: np.ndarray) -> None:
+        """attributes() for the given rows of a batch, from their first numbers, into out[rows]."""
+        u = np.frombuffer(first.values, dtype=np.float64).reshape(-1, first.width)
+        for a, (key, draw, codes) in enumerate(self.attr_draws):
+            if len(codes) > 1:
+                out[rows, a] = np.asarray(codes)[draw.picks(u[rows, first.columns[key]])]
+            else:
+                out[rows, a] = codes[0]
 
     def attributes(self, rng: Streams) -> list[int]:
         out = []
@@ -61,9 +81,33 @@ class SegmentSampler:
 
 
 class Population:
-    def __init__(self, pop, attributes: Attributes, clock: Clock, root: int) -> None:
+    def __init__(self, pop, attributes: Attributes, clock: Clock, root: int, decisions: list[int] = ()) -> None:
         self.spec, self.clock, self.root = pop, clock, root
         self.segments = {n: SegmentSampler(seg, pop.common, attributes) for n, seg in pop.segments.items()}
+        # decisions whose first number is drawn in bulk: a newcomer's own, then the model's
+        keys = [SEGMENT_KEY, MONTHS_KEY] + [k for k, _, _ in next(iter(self.segments.values())).attr_draws] \
+            + list(decisions)
+        self.columns = {k: j for j, k in enumerate(dict.fromkeys(keys))}
+        self.n_attributes = len(attributes.names)
+
+    def cohort(self, origin: str, count: int, shares: Draw, start: int = 0) -> Iterator[tuple[Streams, list[int], float]]:
+        """newcomer(origin, i, shares) for i = start .. start+count-1, the same customers, made in batches."""
+        segments = [self.segments[n] for n in shares.names]
+        for lo in range(start, start + count, BATCH):
+            n = min(BATCH, start + count - lo)
+            keys = entity_keys(self.root, origin, lo, n)
+            first = FirstDraws(keys, self.columns)
+            width, values = first.width, first.values
+            seg = shares.picks(np.frombuffer(values, dtype=np.float64)[self.columns[SEGMENT_KEY]::width])
+            codes = np.empty((n, self.n_attributes), dtype=np.int64)
+            for s, sampler in enumerate(segments):
+                sampler.attribute_codes(first, np.flatnonzero(seg == s), codes)
+            months = self.columns[MONTHS_KEY]
+            for i, (key, s, attrs) in enumerate(zip(keys.tolist(), seg.tolist(), codes.tolist())):
+                sampler = segments[s]
+                rng = Streams(key, first, i, dict(sampler.born))
+                days = sampler.months.sample(values[i * width + months]) if sampler.months else 0.0
+                yield rng, attrs, days
 
     def newcomer(self, origin: str, index: int, shares: Draw) -> tuple[Streams, list[int], float]:
         """Streams, attributes and days already in benefit of the index-th customer of an origin."""

@@ -5,12 +5,17 @@ the master seed goes through numpy's SeedSequence, customers and decisions are n
 stable hashes, and the draw is SplitMix64 (Steele, Lea & Flood 2014) run in counter mode.
 So the same customer meets the same numbers for the same decision in two scenarios that
 share the seed, whatever else differs, and a run is identical on any machine or process.
+
+Most draws are a stream's first number, so customers are created in batches whose first
+numbers for the scenario's decisions are computed at once with numpy (`FirstDraws`), the
+same numbers to the last bit as the one-at-a-time path.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+from array import array
 
 import numpy as np
 
@@ -24,6 +29,13 @@ def mix64(z: int) -> int:
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
     return z ^ (z >> 31)
+
+
+def mix64_array(z: np.ndarray) -> np.ndarray:
+    """mix64 on a uint64 array (numpy's unsigned arithmetic wraps modulo 2^64, as the masks do)."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -43,18 +55,54 @@ def entity_key(root: int, source: str | int, index: int) -> int:
     return mix64(root ^ mix64((src + mix64(index + 1)) & MASK))
 
 
+def entity_keys(root: int, source: str, start: int, count: int) -> np.ndarray:
+    """entity_key for indices start .. start+count-1, as a uint64 array."""
+    idx = np.arange(start + 1, start + count + 1, dtype=np.uint64)
+    return mix64_array(np.uint64(root) ^ mix64_array(np.uint64(name_key(source)) + mix64_array(idx)))
+
+
+def draw(key: int, decision: int, k: int) -> float:
+    """The k-th uniform number (k >= 1) in (0, 1) of entity `key`'s stream for `decision`."""
+    state = (mix64(key ^ decision) + k * GAMMA) & MASK    # the k-th SplitMix64 state
+    return ((mix64(state) >> 11) + 0.5) * _TO_UNIT
+
+
+def first_uniforms(keys: np.ndarray, decisions: list[int]) -> np.ndarray:
+    """draw(key, decision, 1) for every key (rows) and decision (columns), as float64."""
+    z = keys[:, None] ^ np.asarray(decisions, dtype=np.uint64)[None, :]
+    z = mix64_array(mix64_array(z) + np.uint64(GAMMA))
+    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * _TO_UNIT
+
+
+class FirstDraws:
+    """The first number of each listed decision's stream for a batch of entities (one row each)."""
+
+    __slots__ = ("columns", "width", "values")
+
+    def __init__(self, keys: np.ndarray, columns: dict[int, int]) -> None:
+        self.columns, self.width = columns, len(columns)
+        self.values = array("d")
+        self.values.frombytes(first_uniforms(keys, list(columns)).tobytes())
+
+
 class Streams:
     """The random streams of one entity, one per decision name, created on first use."""
 
-    __slots__ = ("key", "_drawn")
+    __slots__ = ("key", "_drawn", "_first", "_row")
 
-    def __init__(self, key: int) -> None:
+    def __init__(self, key: int, first: FirstDraws | None = None, row: int = 0,
+                 drawn: dict[int, int] | None = None) -> None:
         self.key = key
-        self._drawn: dict[int, int] = {}    # draws made per decision (small ints: no allocation)
+        self._drawn: dict[int, int] = {} if drawn is None else drawn   # draws made per decision
+        self._first = first                     # precomputed first numbers, if created in a batch
+        self._row = row * first.width if first is not None else 0
 
     def uniform(self, decision: int) -> float:
         """Next uniform number in (0, 1) of the stream for `decision` (a name_key)."""
         k = self._drawn.get(decision, 0) + 1
         self._drawn[decision] = k
-        state = (mix64(self.key ^ decision) + k * GAMMA) & MASK    # the k-th SplitMix64 state
-        return ((mix64(state) >> 11) + 0.5) * _TO_UNIT
+        if k == 1 and self._first is not None:
+            j = self._first.columns.get(decision)
+            if j is not None:
+                return self._first.values[self._row + j]
+        return draw(self.key, decision, k)

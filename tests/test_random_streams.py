@@ -1,0 +1,71 @@
+"""Random streams: bulk first draws are the same numbers as drawing one at a time."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulation.clock import Clock
+from simulation.conditions import Attributes
+from simulation.population import BATCH, Draw, Population
+from simulation.random_streams import (MASK, FirstDraws, Streams, draw, entity_key, entity_keys,
+                                       first_uniforms, mix64, mix64_array, name_key)
+from simulation.scenario import validate
+
+u64 = st.integers(min_value=0, max_value=MASK)
+
+
+@given(st.lists(u64, min_size=1, max_size=50))
+def test_mix64_array_equals_scalar(zs):
+    assert mix64_array(np.asarray(zs, dtype=np.uint64)).tolist() == [mix64(z) for z in zs]
+
+
+@given(u64, st.sampled_from(["initial", "inflow", "wave:x"]), st.integers(0, 10**6), st.integers(1, 40))
+def test_entity_keys_equal_scalar(root, source, start, count):
+    assert entity_keys(root, source, start, count).tolist() == \
+        [entity_key(root, source, i) for i in range(start, start + count)]
+
+
+@given(st.lists(u64, min_size=1, max_size=20), st.lists(u64, min_size=1, max_size=8, unique=True))
+def test_first_uniforms_equal_scalar_draws(keys, decisions):
+    u = first_uniforms(np.asarray(keys, dtype=np.uint64), decisions)
+    assert u.tolist() == [[draw(k, d, 1) for d in decisions] for k in keys]
+    assert ((u > 0) & (u < 1)).all()
+
+
+@given(u64, st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=30))
+def test_streams_with_first_draws_give_the_same_sequence(key, order):
+    """Any order of draws, first numbers from the batch table or not: the same numbers."""
+    keys = {n: name_key(n) for n in "abcd"}
+    first = FirstDraws(np.asarray([key], dtype=np.uint64), {keys["a"]: 0, keys["c"]: 1})
+    plain, batched = Streams(key), Streams(key, first, 0)
+    assert [batched.uniform(keys[n]) for n in order] == [plain.uniform(keys[n]) for n in order]
+
+
+SCENARIO = {
+    "name": "streams",
+    "time": {"start": "2024-01-01", "years": 1},
+    "attributes": {"sex": ["f", "m"], "age": ["u25", "25-54", "55+"], "lang": ["de"]},
+    "population": {
+        "common": {"sex": {"f": 0.5, "m": 0.5}, "lang": "de"},
+        "segments": {"young": {"attributes": {"age": "u25"}},
+                     "rest": {"attributes": {"age": {"25-54": 0.7, "55+": 0.3}},
+                              "months_in_benefit": {"dist": "exponential", "mean": 18}}},
+        "initial": {"size": 10, "segments": {"young": 0.3, "rest": 0.7}},
+    },
+    "hazards": {"work": {"in": ["case_management"], "to": "exit:employment", "rate_per_month": 0.05}},
+}
+
+
+@settings(max_examples=20, deadline=None)
+@given(u64, st.integers(0, 3 * BATCH), st.integers(0, 2 * BATCH + 5))
+def test_cohort_makes_the_same_customers_as_newcomer(root, start, count):
+    """Customers made in batches: same streams, attributes, days in benefit and later draws."""
+    s = validate(SCENARIO, "<test>")
+    attributes = Attributes(s.attributes)
+    pop = Population(s.population, attributes, Clock(s.time.start, 1), root, [name_key("later")])
+    shares = Draw(s.population.initial.segments)
+    later = [name_key("later"), name_key("other"), name_key("later")]
+    for i, (rng, attrs, days) in zip(range(start, start + count), pop.cohort("initial", count, shares, start)):
+        ref_rng, ref_attrs, ref_days = pop.newcomer("initial", i, shares)
+        assert (rng.key, attrs, days) == (ref_rng.key, ref_attrs, ref_days)
+        assert [rng.uniform(d) for d in later] == [ref_rng.uniform(d) for d in later]
