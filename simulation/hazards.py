@@ -23,7 +23,7 @@ EPS = 1e-9
 
 
 class CompiledHazard:
-    __slots__ = ("name", "idx", "key", "rate", "when", "band_days", "band_rates", "flat", "delay", "target", "set")
+    __slots__ = ("name", "idx", "key", "rate", "when", "band_days", "band_rates", "simple", "delay", "target", "set")
 
     def __init__(self, idx: int, name: str, spec, attributes: Attributes) -> None:
         self.idx, self.name, self.key = idx, name, name_key("hazard:" + name)
@@ -32,18 +32,48 @@ class CompiledHazard:
         bands = spec.by_months_in_benefit or [(0.0, 1.0)]
         self.band_days = [m * DAYS_PER_MONTH for m, _ in bands]
         self.band_rates = [self.rate * k for _, k in bands]
-        self.flat = len(bands) == 1 and bands[0][1] == 1.0   # the same rate at any time in the episode
         self.delay = spec.after_in_state.value * UNIT_DAYS[spec.after_in_state.unit] if spec.after_in_state else 0.0
+        # the same rate at any time in the episode and from the first day in the state
+        self.simple = len(bands) == 1 and bands[0][1] == 1.0 and self.delay == 0.0
         self.target: Target = parse_target(spec.to)
         self.set = attributes.assignments(spec.set)
 
-    def rate_at(self, days_in_episode: float) -> tuple[float, float]:
-        """Rate per day now, and the episode day at which it next changes (INF if never)."""
-        if len(self.band_days) == 1:
-            return self.band_rates[0], INF
-        i = bisect.bisect_right(self.band_days, days_in_episode + EPS) - 1
-        nxt = self.band_days[i + 1] if i + 1 < len(self.band_days) else INF
-        return self.band_rates[max(i, 0)], nxt
+    def _band(self, day: float, episode_start: float) -> int:
+        """Index of the band in force on an absolute day (before the first band: the first)."""
+        return max(bisect.bisect_right(self.band_days, day - episode_start + EPS) - 1, 0)
+
+    def firing_time(self, now: float, left: float, entered: float, episode_start: float) -> float:
+        """Day on which the rate integrated from `now` reaches `left` (INF if never).
+
+        The rate is 0 until `delay` days after `entered` (the start of the state), then follows
+        the bands of months in the episode that began on `episode_start`.
+        """
+        s = max(now, entered + self.delay)
+        days, rates = self.band_days, self.band_rates
+        i, last = self._band(s, episode_start), len(days) - 1
+        while True:
+            r = rates[i]
+            end = episode_start + days[i + 1] if i < last else INF
+            if r > 0:
+                t = s + left / r
+                if t <= end:
+                    return t
+                left -= r * (end - s)
+            elif end == INF:
+                return INF
+            s, i = end, i + 1
+
+    def integral(self, t0: float, t1: float, entered: float, episode_start: float) -> float:
+        """The rate integrated from day t0 to day t1 (same schedule as firing_time)."""
+        s = max(t0, entered + self.delay)
+        total = 0.0
+        days, rates = self.band_days, self.band_rates
+        i, last = self._band(s, episode_start), len(days) - 1
+        while s < t1:
+            end = min(episode_start + days[i + 1] if i < last else INF, t1)
+            total += rates[i] * (end - s)
+            s, i = end, i + 1
+        return total
 
 
 def hazards_by_state(s: Scenario, attributes: Attributes) -> tuple[list[CompiledHazard], dict[str, list[CompiledHazard]]]:

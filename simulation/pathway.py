@@ -221,7 +221,6 @@ class Pathway:
             if until == INF:
                 yield wake.event
                 return WOKEN
-        entered = c.waiting_start if wake is not None else c.since   # earlier than now for day-one stock
         lam, thr = c.lam, c.thr
         if thr is None:
             c.thr = thr = array("d", self._nans)
@@ -229,45 +228,38 @@ class Pathway:
         for h in hz:
             if thr[h.idx] != thr[h.idx]:      # NaN: not drawn yet (its integrated rate is still 0)
                 thr[h.idx] = -math.log1p(-c.rng.uniform(h.key))
-        while True:
-            now = env.now
-            in_episode = now - c.episode_start
-            t_end, fired, change = until, None, INF
-            rates = []
-            for h in hz:
-                if h.delay and now < entered + h.delay - EPS:
-                    change = min(change, entered + h.delay)
-                    rates.append(0.0)
-                    continue
-                if h.flat:
-                    r = h.rate
-                else:
-                    r, nxt = h.rate_at(in_episode)
-                    if nxt < INF:
-                        change = min(change, c.episode_start + nxt)
-                rates.append(r)
-                if r > 0:
-                    t = now + (thr[h.idx] - lam[h.idx]) / r
-                    if t < t_end:
-                        t_end, fired = t, h
-            t_next = min(t_end, change)
-            if t_next == INF:
-                if wake is None:
-                    return None
-                yield wake.event
-            elif wake is None:
-                yield env.timeout(t_next - now)
+        # every hazard's firing time, solved exactly over its delay and bands: one wake-up per stay
+        now = env.now
+        entered = c.waiting_start if wake is not None else c.since   # earlier than now for day-one stock
+        ep = c.episode_start
+        t_end, fired = until, None
+        for h in hz:
+            i = h.idx
+            if h.simple:
+                t = now + (thr[i] - lam[i]) / h.rate
             else:
-                yield wake.event | env.timeout(t_next - now)
-            elapsed = env.now - now
-            for h, r in zip(hz, rates):
-                if r:
-                    lam[h.idx] += r * elapsed
-            if wake is not None and wake.admitted:
-                return WOKEN
-            if t_end <= change:
-                if fired is None:
-                    return DEADLINE
-                lam[fired.idx] = 0.0
-                thr[fired.idx] = -math.log1p(-c.rng.uniform(fired.key))
-                return fired
+                t = h.firing_time(now, thr[i] - lam[i], entered, ep)
+            if t < t_end:
+                t_end, fired = t, h
+        if t_end == INF:
+            if wake is None:
+                return None
+            yield wake.event
+        elif wake is None:
+            yield env.timeout(max(t_end - now, 0.0))
+        else:
+            yield wake.event | env.timeout(max(t_end - now, 0.0))
+        woken = wake is not None and wake.admitted
+        if not woken and fired is not None:      # its clock starts again with a fresh threshold
+            lam[fired.idx] = 0.0
+            thr[fired.idx] = -math.log1p(-c.rng.uniform(fired.key))
+        t1 = env.now
+        for h in hz:
+            if h is not fired or woken:
+                if h.simple:
+                    lam[h.idx] += h.rate * (t1 - now)
+                else:
+                    lam[h.idx] += h.integral(now, t1, entered, ep)
+        if woken:
+            return WOKEN
+        return DEADLINE if fired is None else fired
