@@ -44,7 +44,7 @@ class Attributes:
         return tuple((self.index[a], self.code(a, v)) for a, v in assign.items())
 
 
-def holds(cond: Compiled, attrs: list[int]) -> bool:
+def holds(cond: Compiled, attrs: tuple[int, ...]) -> bool:
     for i, allowed in cond:
         if attrs[i] not in allowed:
             return False

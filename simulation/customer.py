@@ -9,7 +9,7 @@ class Customer:
     __slots__ = ("pid", "origin", "rng", "attrs", "episode_start", "lam", "thr",
                  "state", "detail", "since", "waiting_start")
 
-    def __init__(self, pid: int, origin: int, rng: Streams, attrs: list[int], episode_start: float) -> None:
+    def __init__(self, pid: int, origin: int, rng: Streams, attrs: tuple[int, ...], episode_start: float) -> None:
         self.pid = pid
         self.origin = origin              # index into the run's list of origins (initial, inflow, waves)
         self.rng = rng

@@ -32,7 +32,7 @@ class EventLog:
 
     def prior_benefit(self, c, start: float, end: float) -> None:
         """Benefit receipt before the customer's first simulated spell (needed for LZB)."""
-        self.rows.append((c.pid, c.origin, tuple(c.attrs), "prior_benefit", "", NAN, start, end, "simulation_start", ""))
+        self.rows.append((c.pid, c.origin, c.attrs, "prior_benefit", "", NAN, start, end, "simulation_start", ""))
 
     def alongside(self, c, attrs: tuple, programme: str, start: float, end: float, reason: str) -> None:
         self.rows.append((c.pid, c.origin, attrs, ALONGSIDE, programme, start, start, end, reason, ""))

@@ -38,42 +38,48 @@ class CompiledHazard:
         self.target: Target = parse_target(spec.to)
         self.set = attributes.assignments(spec.set)
 
-    def _band(self, day: float, episode_start: float) -> int:
-        """Index of the band in force on an absolute day (before the first band: the first)."""
-        return max(bisect.bisect_right(self.band_days, day - episode_start + EPS) - 1, 0)
-
     def firing_time(self, now: float, left: float, entered: float, episode_start: float) -> float:
         """Day on which the rate integrated from `now` reaches `left` (INF if never).
 
         The rate is 0 until `delay` days after `entered` (the start of the state), then follows
         the bands of months in the episode that began on `episode_start`.
         """
-        s = max(now, entered + self.delay)
+        s = entered + self.delay
+        if s < now:
+            s = now
         days, rates = self.band_days, self.band_rates
-        i, last = self._band(s, episode_start), len(days) - 1
-        while True:
-            r = rates[i]
-            end = episode_start + days[i + 1] if i < last else INF
+        i = bisect.bisect_right(days, s - episode_start + EPS) - 1
+        last = len(days) - 1
+        while i < last:
+            r = rates[i] if i > 0 else rates[0]     # before the first band: the first band's rate
+            end = episode_start + days[i + 1]
             if r > 0:
                 t = s + left / r
                 if t <= end:
                     return t
                 left -= r * (end - s)
-            elif end == INF:
-                return INF
             s, i = end, i + 1
+        r = rates[last]                             # the last band lasts for ever
+        return s + left / r if r > 0 else INF
 
     def integral(self, t0: float, t1: float, entered: float, episode_start: float) -> float:
         """The rate integrated from day t0 to day t1 (same schedule as firing_time)."""
-        s = max(t0, entered + self.delay)
-        total = 0.0
+        s = entered + self.delay
+        if s < t0:
+            s = t0
+        if s >= t1:
+            return 0.0
         days, rates = self.band_days, self.band_rates
-        i, last = self._band(s, episode_start), len(days) - 1
-        while s < t1:
-            end = min(episode_start + days[i + 1] if i < last else INF, t1)
-            total += rates[i] * (end - s)
+        i = bisect.bisect_right(days, s - episode_start + EPS) - 1
+        last = len(days) - 1
+        total = 0.0
+        while i < last:
+            end = episode_start + days[i + 1]
+            if end >= t1:
+                break
+            total += rates[max(i, 0)] * (end - s)
             s, i = end, i + 1
-        return total
+        return total + rates[max(i, 0)] * (t1 - s)
 
 
 def hazards_by_state(s: Scenario, attributes: Attributes) -> tuple[list[CompiledHazard], dict[str, list[CompiledHazard]]]:

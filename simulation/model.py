@@ -67,7 +67,7 @@ class Model:
 
     # --- building the population -------------------------------------------------------
 
-    def _customer(self, origin: str, rng, attrs: list[int], episode_start: float, first_entry: float) -> Customer:
+    def _customer(self, origin: str, rng, attrs: tuple[int, ...], episode_start: float, first_entry: float) -> Customer:
         """Register a customer; benefit receipt before their first simulated spell becomes a prior_benefit spell."""
         c = Customer(len(self.customers), self.origin_code[origin], rng, attrs, episode_start)
         self.customers.append(c)
@@ -180,7 +180,7 @@ class Model:
         horizon = self.clock.horizon
         for c in self.customers:         # spells still open at the horizon are censored
             if c.state:
-                self.log.spell(c, tuple(c.attrs), horizon, "censored", "")
+                self.log.spell(c, c.attrs, horizon, "censored", "")
         for comp in sorted(self.pathway.companions, key=lambda x: (x.c.pid, x.prog.name)):
             self.log.alongside(comp.c, comp.attrs, comp.prog.name, comp.start, horizon, "censored")
         spells = self.log.frame()

@@ -27,6 +27,14 @@ DEADLINE = "deadline"   # the state's own end came first
 WOKEN = "woken"         # admitted from the waiting list
 
 
+def assign(attrs: tuple[int, ...], changes: tuple[tuple[int, int], ...]) -> tuple[int, ...]:
+    """Attributes after `set` changes: (attribute index, new level code)."""
+    out = list(attrs)
+    for i, code in changes:
+        out[i] = code
+    return tuple(out)
+
+
 class Move(NamedTuple):
     reason: str                     # why the spell ends: a hazard's name, completed, reneged, ...
     target: Target
@@ -50,7 +58,7 @@ class Companion:
 
     def __init__(self, pathway: "Pathway", c, prog, start: float) -> None:
         self.pathway, self.c, self.prog, self.start, self.done = pathway, c, prog, start, False
-        self.attrs = tuple(c.attrs)
+        self.attrs = c.attrs
 
     def finish(self, _event=None, reason: str = "completed") -> None:
         if self.done:
@@ -92,9 +100,9 @@ class Pathway:
     def settle(self, c: "Customer", move: Move) -> tuple[Target, float]:
         """Close the open spell, apply attribute changes, and resolve where the customer goes."""
         now = self.env.now
-        attrs = tuple(c.attrs)            # the closed spell keeps the attributes it was lived with
-        for i, code in move.set:
-            c.attrs[i] = code
+        attrs = c.attrs                   # the closed spell keeps the attributes it was lived with
+        if move.set:
+            c.attrs = assign(c.attrs, move.set)
         target, gap = move.target, move.gap
         if target.kind == "entry":       # (re-)entry into benefit receipt follows the entry route
             route = self.routes.get("entry")
@@ -102,8 +110,8 @@ class Pathway:
                 target, gap = CASE_MANAGEMENT, 0.0
             else:
                 o = route.choose(c.attrs, c.rng)
-                for i, code in o.set:
-                    c.attrs[i] = code
+                if o.set:
+                    c.attrs = assign(c.attrs, o.set)
                 target = o.target
                 gap = o.gap.sample(c.rng.uniform(route.gap_key)) if o.gap else 0.0
         if target.kind == "programme" and not self.programmes[target.name].is_eligible(c.attrs):
@@ -196,7 +204,7 @@ class Pathway:
 
     # --- competing hazards -------------------------------------------------------------
 
-    def hazards_for(self, state: str, attrs: list[int]) -> tuple[CompiledHazard, ...]:
+    def hazards_for(self, state: str, attrs: tuple[int, ...]) -> tuple[CompiledHazard, ...]:
         """The hazards acting on customers with these attributes in this state (cached by the caller)."""
         return tuple(h for h in self.by_state[state] if holds(h.when, attrs) and (
             h.target.kind != "programme" or self.programmes[h.target.name].is_eligible(attrs)))
@@ -208,7 +216,7 @@ class Pathway:
         happen (the customer stays until the horizon).
         """
         env = self.env
-        key = (state, tuple(c.attrs))
+        key = (state, c.attrs)
         hz = self.active.get(key)
         if hz is None:
             hz = self.active[key] = self.hazards_for(state, c.attrs)

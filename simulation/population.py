@@ -90,7 +90,7 @@ class Population:
         self.columns = {k: j for j, k in enumerate(dict.fromkeys(keys))}
         self.n_attributes = len(attributes.names)
 
-    def cohort(self, origin: str, count: int, shares: Draw, start: int = 0) -> Iterator[tuple[Streams, list[int], float]]:
+    def cohort(self, origin: str, count: int, shares: Draw, start: int = 0) -> Iterator[tuple[Streams, tuple[int, ...], float]]:
         """newcomer(origin, i, shares) for i = start .. start+count-1, the same customers, made in batches."""
         segments = [self.segments[n] for n in shares.names]
         for lo in range(start, start + count, BATCH):
@@ -103,17 +103,17 @@ class Population:
             for s, sampler in enumerate(segments):
                 sampler.attribute_codes(first, np.flatnonzero(seg == s), codes)
             months = self.columns[MONTHS_KEY]
-            for i, (key, s, attrs) in enumerate(zip(keys.tolist(), seg.tolist(), codes.tolist())):
+            for i, (key, s, attrs) in enumerate(zip(keys.tolist(), seg.tolist(), map(tuple, codes.tolist()))):
                 sampler = segments[s]
                 rng = Streams(key, first, i, dict(sampler.born))
                 days = sampler.months.sample(values[i * width + months]) if sampler.months else 0.0
                 yield rng, attrs, days
 
-    def newcomer(self, origin: str, index: int, shares: Draw) -> tuple[Streams, list[int], float]:
+    def newcomer(self, origin: str, index: int, shares: Draw) -> tuple[Streams, tuple[int, ...], float]:
         """Streams, attributes and days already in benefit of the index-th customer of an origin."""
         rng = Streams(entity_key(self.root, origin, index))
         seg = self.segments[shares(rng.uniform(SEGMENT_KEY))]
-        return rng, seg.attributes(rng), seg.days_in_benefit(rng)
+        return rng, tuple(seg.attributes(rng)), seg.days_in_benefit(rng)
 
     def inflow_sources(self) -> list[tuple[str, Draw, list[tuple[float, float, float]]]]:
         """Each inflow source with its segment draw and (from day, to day, rate per day) pieces.

@@ -51,7 +51,7 @@ class Programme:
 
     # --- customers' side ---------------------------------------------------------------
 
-    def is_eligible(self, attrs: list[int]) -> bool:
+    def is_eligible(self, attrs: tuple[int, ...]) -> bool:
         return holds(self.eligible, attrs)
 
     def join(self, customer) -> Ticket:
