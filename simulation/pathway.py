@@ -134,12 +134,12 @@ class Pathway:
     def state(self, c, state: str, detail: str = "", key: str | None = None, since: float | None = None):
         """Case management, no contact, or out of benefit: only hazards end it."""
         self.open(c, state, detail, since=since)
-        fired = yield from self.stay(c, key or state)
+        fired = yield from self.stay(c, self.acting(key or state, c.attrs))
         return None if fired is None else Move(fired.name, fired.target, fired.set)
 
     def handover(self, c, target: Target, days: float):
         self.open(c, "handover", target.name)
-        fired = yield from self.stay(c, "handover", until=self.env.now + days)
+        fired = yield from self.stay(c, self.acting("handover", c.attrs), until=self.env.now + days)
         if fired is DEADLINE:
             return Move("handover_done", target)
         return Move(fired.name, fired.target, fired.set)
@@ -153,26 +153,20 @@ class Pathway:
         else:
             waiting_start = env.now if initial is None else initial.waiting_start
             self.open(c, "programme", name, since=NAN, waiting_start=waiting_start)
-            ticket = prog.join(c)
-            if initial is not None and not ticket.admitted:
-                yield env.timeout(0)     # let every day-one list form and its first admissions happen
-            if not ticket.admitted:
-                deadline = INF
-                if prog.patience is not None:   # day-one waiters: the rest of a patience already under way
-                    deadline = env.now + prog.patience.residual(c.rng.uniform(prog.patience_key), env.now - waiting_start)
-                companions = self.join_alongside(c, prog, "waiting") if prog.alongside else ()
-                fired = yield from self.stay(c, "waiting:" + name, until=deadline, wake=ticket)
-                for comp in companions:
-                    comp.finish(reason="main_phase_ended")
+            if initial is not None or not prog.enter_now():
+                fired = yield from self.wait(c, prog, waiting_start, initial is not None)
                 if fired is not WOKEN:
-                    prog.cancel(ticket)
-                    if fired is DEADLINE:
-                        return Move("reneged", prog.renege_to)
-                    return Move(fired.name, fired.target, fired.set)
+                    return Move("reneged", prog.renege_to) if fired is DEADLINE else \
+                        Move(fired.name, fired.target, fired.set)
             c.since = env.now
             remaining = prog.duration.sample(c.rng.uniform(prog.duration_key))
         companions = self.join_alongside(c, prog, "programme") if prog.alongside else ()
-        fired = yield from self.stay(c, "programme:" + name, until=env.now + remaining)
+        hz = self.acting(prog.in_programme, c.attrs)
+        if hz:
+            fired = yield from self.stay(c, hz, until=env.now + remaining)
+        else:                              # nothing competes with the programme's end
+            yield env.timeout(remaining)
+            fired = DEADLINE
         for comp in companions:
             comp.finish(reason="main_phase_ended")
         prog.release()
@@ -184,6 +178,25 @@ class Pathway:
         o = route.choose(c.attrs, c.rng)
         gap = o.gap.sample(c.rng.uniform(route.gap_key)) if o.gap else 0.0
         return Move("completed", o.target, o.set, gap)
+
+    def wait(self, c, prog, waiting_start: float, day_one: bool):
+        """On the waiting list until admitted (WOKEN), out of patience (DEADLINE) or a hazard fires."""
+        env = self.env
+        ticket = prog.join(c)
+        if day_one and not ticket.admitted:
+            yield env.timeout(0)     # let every day-one list form and its first admissions happen
+        if ticket.admitted:
+            return WOKEN
+        deadline = INF
+        if prog.patience is not None:   # day-one waiters: the rest of a patience already under way
+            deadline = env.now + prog.patience.residual(c.rng.uniform(prog.patience_key), env.now - waiting_start)
+        companions = self.join_alongside(c, prog, "waiting") if prog.alongside else ()
+        fired = yield from self.stay(c, self.acting(prog.on_list, c.attrs), until=deadline, wake=ticket)
+        for comp in companions:
+            comp.finish(reason="main_phase_ended")
+        if fired is not WOKEN:
+            prog.cancel(ticket)
+        return fired
 
     def join_alongside(self, c, prog, during: str) -> list[Companion]:
         """Places taken in parallel programmes at the start of a waiting or participation phase."""
@@ -209,17 +222,21 @@ class Pathway:
         return tuple(h for h in self.by_state[state] if holds(h.when, attrs) and (
             h.target.kind != "programme" or self.programmes[h.target.name].is_eligible(attrs)))
 
-    def stay(self, c: "Customer", state: str, until: float = INF, wake: Ticket | None = None):
-        """Stay in `state` until its own end (`until`, or admission via `wake`) or a hazard fires.
+    def acting(self, state: str, attrs: tuple[int, ...]) -> tuple[CompiledHazard, ...]:
+        """The hazards acting on customers with these attributes in this state."""
+        key = (state, attrs)
+        hz = self.active.get(key)
+        if hz is None:
+            hz = self.active[key] = self.hazards_for(state, attrs)
+        return hz
+
+    def stay(self, c: "Customer", hz: tuple[CompiledHazard, ...], until: float = INF, wake: Ticket | None = None):
+        """Stay until the state's own end (`until`, or admission via `wake`) or one of hazards `hz` fires.
 
         Returns DEADLINE, WOKEN, the CompiledHazard that fired, or None when nothing can ever
         happen (the customer stays until the horizon).
         """
         env = self.env
-        key = (state, c.attrs)
-        hz = self.active.get(key)
-        if hz is None:
-            hz = self.active[key] = self.hazards_for(state, c.attrs)
         if not hz:                       # nothing competes with the state's own end
             if wake is None:
                 if until == INF:

@@ -44,6 +44,8 @@ class Programme:
         self.scheduled = spec.cohorts is not None and (spec.cohorts.start_every is not None or bool(spec.cohorts.dates))
         self.alongside = [(other, a.probability, attributes.compile(a.when), a.during,
                            name_key(f"alongside:{name}:{other}")) for other, a in spec.alongside.items()]
+        self.immediate = spec.cohorts is None    # admissions one by one, whenever a place is free
+        self.in_programme, self.on_list = "programme:" + name, "waiting:" + name   # hazard state names
         self.in_use = 0
         self.n_waiting = 0
         self.entries_this_year = 0
@@ -54,13 +56,16 @@ class Programme:
     def is_eligible(self, attrs: tuple[int, ...]) -> bool:
         return holds(self.eligible, attrs)
 
-    def join(self, customer) -> Ticket:
-        if not self.scheduled and not self.held and not self.n_waiting and self.cohorts is None \
+    def enter_now(self) -> bool:
+        """Take a free place at once if one is there for a newcomer to the list (nobody waiting)."""
+        if self.immediate and not self.held and not self.n_waiting \
                 and self.in_use < self.places and self.entries_this_year < self.quota:
-            ticket = Ticket(customer, None)         # a free place: admitted at once, no event needed
             self._enter()
-            ticket.admitted = True
-            return ticket
+            return True
+        return False
+
+    def join(self, customer) -> Ticket:
+        """Join the waiting list; admitted at once (ticket.admitted) if a place is free."""
         ticket = Ticket(customer, self.env.event())
         level = len(self.priority)
         for i, cond in enumerate(self.priority):
