@@ -6,9 +6,12 @@ Indicators are computed from it afterwards (indicators.py), never counted during
 from __future__ import annotations
 
 import math
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 NAN = math.nan
 
@@ -39,24 +42,36 @@ class EventLog:
 
     def frame(self) -> pd.DataFrame:
         """The spells table (schema documented in docs/outputs.md)."""
-        n = len(self.rows)
-        cols = list(zip(*self.rows)) if n else [()] * 10
-        pid, origin, attrs, state, detail, wstart, start, end, reason, nxt = cols
+        rows, n = self.rows, len(self.rows)
+        pid, origin, attrs, state, detail, wstart, start, end, reason, nxt = (
+            list(map(itemgetter(j), rows)) for j in range(10))
+        order = np.argsort(np.asarray(pid, dtype=np.int64), kind="stable")   # by person, each in time order
         df = pd.DataFrame({
-            "person_id": np.asarray(pid, dtype=np.int64),
-            "origin": pd.Categorical.from_codes(np.asarray(origin, dtype=np.int16), self.origins) if n
-            else pd.Categorical([], categories=self.origins),
+            "person_id": np.asarray(pid, dtype=np.int64)[order],
+            "origin": pd.Categorical.from_codes(np.asarray(origin, dtype=np.int16)[order], self.origins),
         })
-        codes = np.asarray(attrs, dtype=np.int16).reshape(n, len(self.attribute_names))
+        combos: dict[tuple, int] = {}          # the few distinct attribute tuples, each converted once
+        combo = np.fromiter((combos.setdefault(a, len(combos)) for a in attrs), dtype=np.int64, count=n)
+        codes = np.asarray(list(combos), dtype=np.int16).reshape(len(combos), len(self.attribute_names))[combo[order]]
         for j, (name, levels) in enumerate(zip(self.attribute_names, self.attribute_levels)):
             df[name] = pd.Categorical.from_codes(codes[:, j], levels, ordered=True)
-        df["state"] = pd.Categorical(state, categories=STATES + (ALONGSIDE,))
-        df["programme"] = pd.array([d if s in ("programme", "handover", ALONGSIDE) else None for s, d in zip(state, detail)],
-                                   dtype="string")
-        df["exit_kind"] = pd.array([d if s == "exit" else None for s, d in zip(state, detail)], dtype="string")
-        df["waiting_start"] = np.asarray(wstart, dtype=float)
-        df["start"] = np.asarray(start, dtype=float)
-        df["end"] = np.asarray(end, dtype=float)
-        df["end_reason"] = pd.array(reason, dtype="string")
-        df["next_state"] = pd.array([x or None for x in nxt], dtype="string")
-        return df.sort_values("person_id", kind="stable").reset_index(drop=True)
+        state_code = {s: i for i, s in enumerate(STATES + (ALONGSIDE,))}
+        state_codes = np.fromiter(map(state_code.__getitem__, state), dtype=np.int8, count=n)[order]
+        df["state"] = pd.Categorical.from_codes(state_codes, STATES + (ALONGSIDE,))
+        detail_arr = pa.array(detail, type=pa.string()).take(order)
+        null = pa.scalar(None, pa.string())
+        has_programme = np.isin(state_codes, [STATES.index("programme"), STATES.index("handover"), len(STATES)])
+        df["programme"] = _strings(pc.if_else(pa.array(has_programme), detail_arr, null))
+        df["exit_kind"] = _strings(pc.if_else(pa.array(state_codes == STATES.index("exit")), detail_arr, null))
+        df["waiting_start"] = np.asarray(wstart, dtype=float)[order]
+        df["start"] = np.asarray(start, dtype=float)[order]
+        df["end"] = np.asarray(end, dtype=float)[order]
+        df["end_reason"] = _strings(pa.array(reason, type=pa.string()).take(order))
+        nxt_arr = pa.array(nxt, type=pa.string()).take(order)
+        df["next_state"] = _strings(pc.if_else(pc.equal(nxt_arr, ""), null, nxt_arr))
+        return df
+
+
+def _strings(arr: pa.Array) -> pd.api.extensions.ExtensionArray:
+    """A pandas string column from an Arrow array of strings (nulls become <NA>)."""
+    return pd.array(arr, dtype="string")
