@@ -16,7 +16,7 @@ import numpy as np
 from .clock import DAYS_PER_MONTH, Clock, add_months
 from .conditions import Attributes
 from .distributions import build
-from .random_streams import FirstDraws, Streams, entity_key, entity_keys, name_key
+from .random_streams import FirstDraws, Streams, entity_key, entity_keys, name_key, successive
 
 BATCH = 4096          # customers created together (their first random numbers drawn at once)
 SEGMENT_KEY = name_key("segment")
@@ -143,8 +143,8 @@ class Population:
 
     def arrival_times(self, origin: str, pieces):
         """Arrival days of a Poisson process with piecewise-constant rate, from the origin's stream."""
-        rng = Streams(entity_key(self.root, origin, -1))
-        need = -math.log1p(-rng.uniform(ARRIVAL_KEY))
+        u = successive(entity_key(self.root, origin, -1), ARRIVAL_KEY)
+        need = -math.log1p(-next(u))
         for a, b, rate in pieces:
             t = a
             if rate <= 0:
@@ -152,7 +152,7 @@ class Population:
             while t + need / rate < b:
                 t += need / rate
                 yield t
-                need = -math.log1p(-rng.uniform(ARRIVAL_KEY))
+                need = -math.log1p(-next(u))
             need -= rate * (b - t)
 
 

@@ -74,6 +74,16 @@ def first_uniforms(keys: np.ndarray, decisions: list[int]) -> np.ndarray:
     return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * _TO_UNIT
 
 
+def successive(key: int, decision: int, block: int = 1024):
+    """draw(key, decision, k) for k = 1, 2, ... without end, computed a block at a time with numpy."""
+    base = np.uint64(mix64(key ^ decision))
+    k = 1
+    while True:
+        z = mix64_array(base + np.arange(k, k + block, dtype=np.uint64) * np.uint64(GAMMA))
+        yield from (((z >> np.uint64(11)).astype(np.float64) + 0.5) * _TO_UNIT).tolist()
+        k += block
+
+
 class FirstDraws:
     """The first number of each listed decision's stream for a batch of entities (one row each)."""
 

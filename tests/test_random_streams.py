@@ -8,7 +8,7 @@ from simulation.clock import Clock
 from simulation.conditions import Attributes
 from simulation.population import BATCH, Draw, Population
 from simulation.random_streams import (MASK, FirstDraws, Streams, draw, entity_key, entity_keys,
-                                       first_uniforms, mix64, mix64_array, name_key)
+                                       first_uniforms, mix64, mix64_array, name_key, successive)
 from simulation.scenario import validate
 
 u64 = st.integers(min_value=0, max_value=MASK)
@@ -69,3 +69,10 @@ def test_cohort_makes_the_same_customers_as_newcomer(root, start, count):
         ref_rng, ref_attrs, ref_days = pop.newcomer("initial", i, shares)
         assert (rng.key, attrs, days) == (ref_rng.key, ref_attrs, ref_days)
         assert [rng.uniform(d) for d in later] == [ref_rng.uniform(d) for d in later]
+
+
+@given(u64, u64, st.integers(1, 3000))
+def test_successive_draws_equal_the_stream(key, decision, n):
+    u = successive(key, decision, block=257)
+    plain = Streams(key)
+    assert [next(u) for _ in range(n)] == [plain.uniform(decision) for _ in range(n)]
