@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from .conditions import holds
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
     from .model import Model
 
 NAN = math.nan
+
+
+def _nothing(attrs: tuple[int, ...]) -> tuple:
+    return ()
 DEADLINE = "deadline"   # the state's own end came first
 WOKEN = "woken"         # admitted from the waiting list
 
@@ -79,7 +84,8 @@ class Pathway:
         self.programmes = model.programmes
         self.routes = model.routes
         self.companions: set[Companion] = set()   # places held alongside, still open
-        self.active: dict[tuple, tuple[CompiledHazard, ...]] = {}   # (state, attributes) -> hazards
+        self.active: dict[tuple, tuple[CompiledHazard, ...]] = {}   # (state, attributes looked at) -> hazards
+        self.looks_at: dict[str, object] = {}
         n = len(model.hazards)
         self._nans, self._zeros = array("d", [math.nan]) * n, array("d", [0.0]) * n
 
@@ -223,12 +229,26 @@ class Pathway:
             h.target.kind != "programme" or self.programmes[h.target.name].is_eligible(attrs)))
 
     def acting(self, state: str, attrs: tuple[int, ...]) -> tuple[CompiledHazard, ...]:
-        """The hazards acting on customers with these attributes in this state."""
-        key = (state, attrs)
+        """The hazards acting on customers with these attributes in this state.
+
+        Cached by state and the attributes that the state's hazard conditions and target
+        programmes' eligibility look at (few, so the cache stays small and mostly hits).
+        """
+        look = self.looks_at.get(state)
+        if look is None:
+            look = self.looks_at[state] = self._attributes_looked_at(state)
+        key = (state, look(attrs))
         hz = self.active.get(key)
         if hz is None:
             hz = self.active[key] = self.hazards_for(state, attrs)
         return hz
+
+    def _attributes_looked_at(self, state: str):
+        """A function picking, from a customer's attributes, those that decide which hazards act in `state`."""
+        conds = [h.when for h in self.by_state[state]] + [self.programmes[h.target.name].eligible
+                                                          for h in self.by_state[state] if h.target.kind == "programme"]
+        idx = sorted({i for cond in conds for i, _ in cond})
+        return itemgetter(*idx) if idx else _nothing
 
     def stay(self, c: "Customer", hz: tuple[CompiledHazard, ...], until: float = INF, wake: Ticket | None = None):
         """Stay until the state's own end (`until`, or admission via `wake`) or one of hazards `hz` fires.
