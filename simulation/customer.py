@@ -6,7 +6,7 @@ from .random_streams import Streams
 
 
 class Customer:
-    __slots__ = ("pid", "origin", "rng", "attrs", "episode_start", "lam", "thr",
+    __slots__ = ("pid", "origin", "rng", "attrs", "episode_start", "left",
                  "state", "detail", "since", "waiting_start")
 
     def __init__(self, pid: int, origin: int, rng: Streams, attrs: tuple[int, ...], episode_start: float) -> None:
@@ -15,8 +15,8 @@ class Customer:
         self.rng = rng
         self.attrs = attrs                # one level code per declared attribute
         self.episode_start = episode_start  # start of the current benefit (or out-of-benefit) episode
-        self.lam = None                   # array: integrated rate per hazard since its last firing
-        self.thr = None                   # array: Exp(1) threshold per hazard (NaN: not drawn yet)
+        self.left = None                  # array per hazard: Exp(1) threshold less the rate integrated
+                                          # since the hazard last fired (NaN: threshold not drawn yet)
         # the open spell
         self.state = ""
         self.detail = ""                  # programme name, or exit kind

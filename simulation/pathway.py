@@ -56,6 +56,20 @@ class Initial(NamedTuple):
     start: float
 
 
+class Acting:
+    """The hazards acting in a state: constant ones as (index, rate per day, hazard), the others as (index, hazard)."""
+
+    __slots__ = ("hazards", "simple", "banded")
+
+    def __init__(self, hazards: list[CompiledHazard]) -> None:
+        self.hazards = tuple(hazards)
+        self.simple = tuple((h.idx, h.rate, h) for h in hazards if h.simple)
+        self.banded = tuple((h.idx, h) for h in hazards if not h.simple)
+
+    def __bool__(self) -> bool:
+        return bool(self.hazards)
+
+
 class Companion:
     """A place held in a programme taken alongside another; ends with its duration or the main phase."""
 
@@ -84,10 +98,9 @@ class Pathway:
         self.programmes = model.programmes
         self.routes = model.routes
         self.companions: set[Companion] = set()   # places held alongside, still open
-        self.active: dict[tuple, tuple[CompiledHazard, ...]] = {}   # (state, attributes looked at) -> hazards
+        self.active: dict[tuple, Acting] = {}   # (state, attributes looked at) -> hazards
         self.looks_at: dict[str, object] = {}
-        n = len(model.hazards)
-        self._nans, self._zeros = array("d", [math.nan]) * n, array("d", [0.0]) * n
+        self._nans = array("d", [math.nan]) * len(model.hazards)
 
     def run(self, c: "Customer", first: Move | None = None, initial: Initial | None = None):
         """The customer's life: a SimPy process generator."""
@@ -223,12 +236,12 @@ class Pathway:
 
     # --- competing hazards -------------------------------------------------------------
 
-    def hazards_for(self, state: str, attrs: tuple[int, ...]) -> tuple[CompiledHazard, ...]:
+    def hazards_for(self, state: str, attrs: tuple[int, ...]) -> "Acting":
         """The hazards acting on customers with these attributes in this state (cached by the caller)."""
-        return tuple(h for h in self.by_state[state] if holds(h.when, attrs) and (
-            h.target.kind != "programme" or self.programmes[h.target.name].is_eligible(attrs)))
+        return Acting([h for h in self.by_state[state] if holds(h.when, attrs) and (
+            h.target.kind != "programme" or self.programmes[h.target.name].is_eligible(attrs))])
 
-    def acting(self, state: str, attrs: tuple[int, ...]) -> tuple[CompiledHazard, ...]:
+    def acting(self, state: str, attrs: tuple[int, ...]) -> "Acting":
         """The hazards acting on customers with these attributes in this state.
 
         Cached by state and the attributes that the state's hazard conditions and target
@@ -250,7 +263,7 @@ class Pathway:
         idx = sorted({i for cond in conds for i, _ in cond})
         return itemgetter(*idx) if idx else _nothing
 
-    def stay(self, c: "Customer", hz: tuple[CompiledHazard, ...], until: float = INF, wake: Ticket | None = None):
+    def stay(self, c: "Customer", hz: "Acting", until: float = INF, wake: Ticket | None = None):
         """Stay until the state's own end (`until`, or admission via `wake`) or one of hazards `hz` fires.
 
         Returns DEADLINE, WOKEN, the CompiledHazard that fired, or None when nothing can ever
@@ -266,24 +279,27 @@ class Pathway:
             if until == INF:
                 yield wake.event
                 return WOKEN
-        lam, thr = c.lam, c.thr
-        if thr is None:
-            c.thr = thr = array("d", self._nans)
-            c.lam = lam = array("d", self._zeros)
-        for h in hz:
-            if thr[h.idx] != thr[h.idx]:      # NaN: not drawn yet (its integrated rate is still 0)
-                thr[h.idx] = -math.log1p(-c.rng.uniform(h.key))
+        left = c.left
+        if left is None:
+            c.left = left = array("d", self._nans)
+        rng = c.rng
         # every hazard's firing time, solved exactly over its delay and bands: one wake-up per stay
         now = env.now
         entered = c.waiting_start if wake is not None else c.since   # earlier than now for day-one stock
         ep = c.episode_start
         t_end, fired = until, None
-        for h in hz:
-            i = h.idx
-            if h.simple:
-                t = now + (thr[i] - lam[i]) / h.rate
-            else:
-                t = h.firing_time(now, thr[i] - lam[i], entered, ep)
+        for i, rate, h in hz.simple:
+            x = left[i]
+            if x != x:                   # NaN: its first threshold is not drawn yet
+                left[i] = x = -math.log1p(-rng.uniform(h.key))
+            t = now + x / rate
+            if t < t_end:
+                t_end, fired = t, h
+        for i, h in hz.banded:
+            x = left[i]
+            if x != x:
+                left[i] = x = -math.log1p(-rng.uniform(h.key))
+            t = h.firing_time(now, x, entered, ep)
             if t < t_end:
                 t_end, fired = t, h
         if t_end == INF:
@@ -294,17 +310,15 @@ class Pathway:
             yield env.timeout(max(t_end - now, 0.0))
         else:
             yield wake.event | env.timeout(max(t_end - now, 0.0))
-        woken = wake is not None and wake.admitted
-        if not woken and fired is not None:      # its clock starts again with a fresh threshold
-            lam[fired.idx] = 0.0
-            thr[fired.idx] = -math.log1p(-c.rng.uniform(fired.key))
         t1 = env.now
-        for h in hz:
-            if h is not fired or woken:
-                if h.simple:
-                    lam[h.idx] += h.rate * (t1 - now)
-                else:
-                    lam[h.idx] += h.integral(now, t1, entered, ep)
-        if woken:
+        dt = t1 - now
+        for i, rate, _ in hz.simple:
+            left[i] -= rate * dt
+        for i, h in hz.banded:
+            left[i] -= h.integral(now, t1, entered, ep)
+        if wake is not None and wake.admitted:
             return WOKEN
-        return DEADLINE if fired is None else fired
+        if fired is None:
+            return DEADLINE
+        left[fired.idx] = -math.log1p(-rng.uniform(fired.key))   # its clock starts again
+        return fired
