@@ -61,8 +61,8 @@ class Acting:
 
     __slots__ = ("hazards", "simple", "banded")
 
-    def __init__(self, hazards: list[CompiledHazard]) -> None:
-        self.hazards = tuple(hazards)
+    def __init__(self, hazards: tuple[CompiledHazard, ...]) -> None:
+        self.hazards = hazards
         self.simple = tuple((h.idx, h.rate, h) for h in hazards if h.simple)
         self.banded = tuple((h.idx, h) for h in hazards if not h.simple)
 
@@ -100,6 +100,8 @@ class Pathway:
         self.companions: set[Companion] = set()   # places held alongside, still open
         self.active: dict[tuple, Acting] = {}   # (state, attributes looked at) -> hazards
         self.looks_at: dict[str, object] = {}
+        self.conditions: dict[str, list] = {}
+        self.acting_sets: dict[tuple, Acting] = {}    # one object for each distinct set of hazards
         self._nans = array("d", [math.nan]) * len(model.hazards)
 
     def run(self, c: "Customer", first: Move | None = None, initial: Initial | None = None):
@@ -238,8 +240,16 @@ class Pathway:
 
     def hazards_for(self, state: str, attrs: tuple[int, ...]) -> "Acting":
         """The hazards acting on customers with these attributes in this state (cached by the caller)."""
-        return Acting([h for h in self.by_state[state] if holds(h.when, attrs) and (
-            h.target.kind != "programme" or self.programmes[h.target.name].is_eligible(attrs))])
+        conditions = self.conditions.get(state)
+        if conditions is None:     # each hazard's condition joined with its target programme's eligibility
+            conditions = self.conditions[state] = [
+                (h, h.when + (self.programmes[h.target.name].eligible if h.target.kind == "programme" else ()))
+                for h in self.by_state[state]]
+        hazards = tuple(h for h, cond in conditions if not cond or holds(cond, attrs))
+        acting = self.acting_sets.get(hazards)
+        if acting is None:
+            acting = self.acting_sets[hazards] = Acting(hazards)
+        return acting
 
     def acting(self, state: str, attrs: tuple[int, ...]) -> "Acting":
         """The hazards acting on customers with these attributes in this state.
