@@ -36,7 +36,7 @@ class Route:
             cum[-1] = 1.0
             self.rules.append((attributes.compile(rule.when), cum, outcomes))
 
-    def choose(self, attrs: list[int], rng: Streams) -> Outcome:
+    def choose(self, attrs: tuple[int, ...], rng: Streams) -> Outcome:
         u = rng.uniform(self.key)
         for cond, cum, outcomes in self.rules:
             if holds(cond, attrs):
