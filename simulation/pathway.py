@@ -318,8 +318,11 @@ class Pathway:
             yield wake.event
         elif wake is None:
             yield env.timeout(max(t_end - now, 0.0))
-        else:
-            yield wake.event | env.timeout(max(t_end - now, 0.0))
+        else:                            # admission or the timer, whichever comes first, resumes us
+            admitted = wake.event
+            env.timeout(max(t_end - now, 0.0)).callbacks.append(
+                lambda _timer: admitted.triggered or admitted.succeed())
+            yield admitted
         t1 = env.now
         dt = t1 - now
         for i, rate, _ in hz.simple:

@@ -136,7 +136,8 @@ class Programme:
         self.n_waiting -= 1
         self._enter()
         ticket.admitted = True
-        ticket.event.succeed()
+        if not ticket.event.triggered:   # else the customer's timer woke them this instant
+            ticket.event.succeed()
 
     def _enter(self) -> None:
         """One entry: a place taken, counted against the year's quota."""
