@@ -197,6 +197,7 @@ class Model:
         for item in self.env._queue:
             item[3].callbacks = None
         self.env._queue.clear()
+        self.pathway.never.callbacks = None
         for prog in self.programmes.values():
             for q in prog.queues:
                 for ticket in q:

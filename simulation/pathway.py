@@ -103,6 +103,10 @@ class Pathway:
         self.conditions: dict[str, list] = {}
         self.acting_sets: dict[tuple, Acting] = {}    # one object for each distinct set of hazards
         self._nans = array("d", [math.nan]) * len(model.hazards)
+        # what would happen at or after the horizon never does: such customers wait on an event
+        # that is never triggered instead of filling SimPy's queue with timeouts nobody processes
+        self.horizon = model.clock.horizon
+        self.never = self.env.event()
 
     def run(self, c: "Customer", first: Move | None = None, initial: Initial | None = None):
         """The customer's life: a SimPy process generator."""
@@ -186,7 +190,7 @@ class Pathway:
         if hz:
             fired = yield from self.stay(c, hz, until=env.now + remaining)
         else:                              # nothing competes with the programme's end
-            yield env.timeout(remaining)
+            yield self.after(remaining)
             fired = DEADLINE
         for comp in companions:
             comp.finish(reason="main_phase_ended")
@@ -232,7 +236,8 @@ class Pathway:
             companion = Companion(self, c, comp, self.env.now)
             self.companions.add(companion)
             days = comp.duration.sample(c.rng.uniform(comp.duration_key))
-            self.env.timeout(days).callbacks.append(companion.finish)
+            if self.env.now + days < self.horizon:
+                self.env.timeout(days).callbacks.append(companion.finish)
             out.append(companion)
         return out
 
@@ -250,6 +255,10 @@ class Pathway:
         if acting is None:
             acting = self.acting_sets[hazards] = Acting(hazards)
         return acting
+
+    def after(self, days: float):
+        """An event `days` from now, or one that never comes if that is at or after the horizon."""
+        return self.env.timeout(days) if self.env.now + days < self.horizon else self.never
 
     def acting(self, state: str, attrs: tuple[int, ...]) -> "Acting":
         """The hazards acting on customers with these attributes in this state.
@@ -284,7 +293,7 @@ class Pathway:
             if wake is None:
                 if until == INF:
                     return None
-                yield env.timeout(until - env.now)
+                yield self.after(until - env.now)
                 return DEADLINE
             if until == INF:
                 yield wake.event
@@ -312,9 +321,11 @@ class Pathway:
             t = h.firing_time(now, x, entered, ep)
             if t < t_end:
                 t_end, fired = t, h
-        if t_end == INF:
+        if t_end >= self.horizon:        # nothing fires before the horizon
             if wake is None:
-                return None
+                if t_end == INF:
+                    return None
+                yield self.never
             yield wake.event
         elif wake is None:
             yield env.timeout(max(t_end - now, 0.0))
