@@ -13,7 +13,7 @@ import math
 
 from .clock import DAYS_PER_MONTH, UNIT_DAYS
 from .conditions import Attributes
-from .random_streams import name_key
+from .random_streams import Decisions
 from .scenario.checks import matches, states
 from .scenario.schema import EXIT_KINDS, Scenario
 from .targets import Target, parse_target
@@ -25,8 +25,8 @@ EPS = 1e-9
 class CompiledHazard:
     __slots__ = ("name", "idx", "key", "rate", "when", "band_days", "band_rates", "simple", "delay", "target", "set")
 
-    def __init__(self, idx: int, name: str, spec, attributes: Attributes) -> None:
-        self.idx, self.name, self.key = idx, name, name_key("hazard:" + name)
+    def __init__(self, idx: int, name: str, spec, attributes: Attributes, decisions: Decisions) -> None:
+        self.idx, self.name, self.key = idx, name, decisions("hazard:" + name)
         self.rate = spec.rate_per_month / DAYS_PER_MONTH
         self.when = attributes.compile(spec.when)
         bands = spec.by_months_in_benefit or [(0.0, 1.0)]
@@ -82,9 +82,10 @@ class CompiledHazard:
         return total + rates[max(i, 0)] * (t1 - s)
 
 
-def hazards_by_state(s: Scenario, attributes: Attributes) -> tuple[list[CompiledHazard], dict[str, list[CompiledHazard]]]:
+def hazards_by_state(s: Scenario, attributes: Attributes,
+                     decisions: Decisions) -> tuple[list[CompiledHazard], dict[str, list[CompiledHazard]]]:
     """All hazards, and for every state the hazards acting in it."""
-    compiled = [CompiledHazard(i, n, h, attributes) for i, (n, h) in enumerate(s.hazards.items())]
+    compiled = [CompiledHazard(i, n, h, attributes, decisions) for i, (n, h) in enumerate(s.hazards.items())]
     all_states = states(s) + ["handover"] + [f"exit:{k}" for k in EXIT_KINDS]
     by_state = {st: [h for h, spec in zip(compiled, s.hazards.values())
                      if spec.rate_per_month > 0 and any(matches(p, st) for p in spec.in_)]

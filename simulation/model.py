@@ -17,14 +17,13 @@ from .distributions import build
 from .eventlog import EventLog
 from .hazards import hazards_by_state
 from .pathway import Initial, Move, Pathway
-from .population import ELAPSED_KEY, Draw, Population
+from .population import Draw, Population
 from .programme import Programme
-from .random_streams import name_key, root_key
+from .random_streams import Decisions, root_key
 from .routing import build_routes
 from .scenario.schema import Scenario
 from .targets import CASE_MANAGEMENT, Target
 
-WAITED_KEY = name_key("waited")
 ENTRY = Target("entry")
 
 
@@ -50,13 +49,12 @@ class Model:
         self.env = simpy.Environment()
         self.attributes = Attributes(scenario.attributes)
         self.root = root_key(seed)
-        self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes)
-        self.programmes = {n: Programme(self.env, n, p, self.attributes) for n, p in scenario.programmes.items()}
-        self.routes = build_routes(scenario.routes, self.attributes)
-        # decisions nearly every customer draws from: their first numbers are drawn in bulk
-        decisions = [ELAPSED_KEY, WAITED_KEY] + [h.key for h in self.hazards] \
-            + [p.duration_key for p in self.programmes.values()] + [r.key for r in self.routes.values()]
-        self.population = Population(scenario.population, self.attributes, self.clock, self.root, decisions)
+        self.decisions = d = Decisions()     # every decision a customer draws for, numbered
+        self.elapsed_draw, self.waited_draw = d("elapsed"), d("waited")
+        self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes, d)
+        self.programmes = {n: Programme(self.env, n, p, self.attributes, d) for n, p in scenario.programmes.items()}
+        self.routes = build_routes(scenario.routes, self.attributes, d)
+        self.population = Population(scenario.population, self.attributes, self.clock, self.root, d)
         self.sources = self.population.inflow_sources()
         origins = ["initial", "initial:no_contact"] + [f"initial:{p}" for p in scenario.population.initial.programmes] \
             + [name for name, _, _ in self.sources]
@@ -93,11 +91,11 @@ class Model:
             for j, (rng, attrs, days) in enumerate(pop.cohort(origin, ip.participants + ip.waiting, shares)):
                 participant = j < ip.participants
                 if participant:
-                    start = -(elapsed_d.sample(rng.uniform(ELAPSED_KEY)) if elapsed_d else 0.0)
+                    start = -(elapsed_d.sample(rng.uniform(self.elapsed_draw)) if elapsed_d else 0.0)
                     wstart = start
                 else:
                     start = float("nan")
-                    wstart = -(waited_d.sample(rng.uniform(WAITED_KEY)) if waited_d else 0.0)
+                    wstart = -(waited_d.sample(rng.uniform(self.waited_draw)) if waited_d else 0.0)
                 c = self._customer(origin, rng, attrs, min(-days, wstart), wstart)
                 (participants if participant else waiters).append((c, Initial(name, participant, wstart, start)))
                 if participant:
@@ -114,7 +112,7 @@ class Model:
             nc = init.no_contact
             elapsed_d = build(nc.elapsed) if nc.elapsed else None
             for rng, attrs, days in pop.cohort("initial:no_contact", nc.count, Draw({nc.segment: 1.0})):
-                since = -(elapsed_d.sample(rng.uniform(ELAPSED_KEY)) if elapsed_d else 0.0)
+                since = -(elapsed_d.sample(rng.uniform(self.elapsed_draw)) if elapsed_d else 0.0)
                 c = self._customer("initial:no_contact", rng, attrs, min(-days, since), since)
                 self.env.process(self.pathway.run(c, first=Move("", Target("no_contact"), since=since)))
             placed += nc.count

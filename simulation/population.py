@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from array import array
 from typing import Iterator
 
 import numpy as np
@@ -16,13 +17,10 @@ import numpy as np
 from .clock import DAYS_PER_MONTH, Clock, add_months
 from .conditions import Attributes
 from .distributions import build
-from .random_streams import FirstDraws, Streams, entity_key, entity_keys, name_key, successive
+from .random_streams import Decisions, FirstDraws, Streams, entity_key, entity_keys, name_key, successive
 
 BATCH = 4096          # customers created together (their first random numbers drawn at once)
-SEGMENT_KEY = name_key("segment")
-MONTHS_KEY = name_key("months_in_benefit")
-ARRIVAL_KEY = name_key("arrival")
-ELAPSED_KEY = name_key("elapsed")
+ARRIVAL_KEY = name_key("arrival")   # the stream of an inflow source's arrival times
 
 
 class Draw:
@@ -49,24 +47,25 @@ class Draw:
 
 
 class SegmentSampler:
-    def __init__(self, segment, common: dict, attributes: Attributes) -> None:
+    def __init__(self, segment, common: dict, attributes: Attributes, decisions: Decisions) -> None:
         self.attr_draws = []
         for i, attr in enumerate(attributes.names):
             mix = segment.attributes.get(attr, common.get(attr))
             draw = Draw({mix: 1.0} if isinstance(mix, str) else mix)
             codes = [attributes.code(attr, n) for n in draw.names]
-            self.attr_draws.append((name_key("attribute:" + attr), draw, codes))
+            self.attr_draws.append((decisions("attribute:" + attr), draw, codes))
         self.months = build(segment.months_in_benefit) if segment.months_in_benefit else None
         # the streams a newcomer of this segment has drawn from once it exists
-        self.born = {SEGMENT_KEY: 1} | {key: 1 for key, _, codes in self.attr_draws if len(codes) > 1} \
-            | ({MONTHS_KEY: 1} if self.months else {})
+        self.segment_draw, self.months_draw = decisions("segment"), decisions("months_in_benefit")
+        self.born = (self.segment_draw,) + tuple(d for d, _, codes in self.attr_draws if len(codes) > 1) \
+            + ((self.months_draw,) if self.months else ())
 
     def attribute_codes(self, first: FirstDraws, rows: np.ndarray, out: np.ndarray) -> None:
         """attributes() for the given rows of a batch, from their first numbers, into out[rows]."""
         u = np.frombuffer(first.values, dtype=np.float64).reshape(-1, first.width)
         for a, (key, draw, codes) in enumerate(self.attr_draws):
             if len(codes) > 1:
-                out[rows, a] = np.asarray(codes)[draw.picks(u[rows, first.columns[key]])]
+                out[rows, a] = np.asarray(codes)[draw.picks(u[rows, key])]
             else:
                 out[rows, a] = codes[0]
 
@@ -77,42 +76,40 @@ class SegmentSampler:
         return out
 
     def days_in_benefit(self, rng: Streams) -> float:
-        return self.months.sample(rng.uniform(MONTHS_KEY)) if self.months else 0.0
+        return self.months.sample(rng.uniform(self.months_draw)) if self.months else 0.0
 
 
 class Population:
-    def __init__(self, pop, attributes: Attributes, clock: Clock, root: int, decisions: list[int] = ()) -> None:
-        self.spec, self.clock, self.root = pop, clock, root
-        self.segments = {n: SegmentSampler(seg, pop.common, attributes) for n, seg in pop.segments.items()}
-        # decisions whose first number is drawn in bulk: a newcomer's own, then the model's
-        keys = [SEGMENT_KEY, MONTHS_KEY] + [k for k, _, _ in next(iter(self.segments.values())).attr_draws] \
-            + list(decisions)
-        self.columns = {k: j for j, k in enumerate(dict.fromkeys(keys))}
+    def __init__(self, pop, attributes: Attributes, clock: Clock, root: int, decisions: Decisions) -> None:
+        self.spec, self.clock, self.root, self.decisions = pop, clock, root, decisions
+        self.segments = {n: SegmentSampler(seg, pop.common, attributes, decisions) for n, seg in pop.segments.items()}
+        self.segment_draw, self.months_draw = decisions("segment"), decisions("months_in_benefit")
         self.n_attributes = len(attributes.names)
 
     def cohort(self, origin: str, count: int, shares: Draw, start: int = 0) -> Iterator[tuple[Streams, tuple[int, ...], float]]:
         """newcomer(origin, i, shares) for i = start .. start+count-1, the same customers, made in batches."""
         segments = [self.segments[n] for n in shares.names]
+        born = [self.decisions.counters(s.born) for s in segments]
         for lo in range(start, start + count, BATCH):
             n = min(BATCH, start + count - lo)
             keys = entity_keys(self.root, origin, lo, n)
-            first = FirstDraws(keys, self.columns)
+            first = FirstDraws(keys, self.decisions)
             width, values = first.width, first.values
-            seg = shares.picks(np.frombuffer(values, dtype=np.float64)[self.columns[SEGMENT_KEY]::width])
+            seg = shares.picks(np.frombuffer(values, dtype=np.float64)[self.segment_draw::width])
             codes = np.empty((n, self.n_attributes), dtype=np.int64)
             for s, sampler in enumerate(segments):
                 sampler.attribute_codes(first, np.flatnonzero(seg == s), codes)
-            months = self.columns[MONTHS_KEY]
+            months = self.months_draw
             for i, (key, s, attrs) in enumerate(zip(keys.tolist(), seg.tolist(), map(tuple, codes.tolist()))):
                 sampler = segments[s]
-                rng = Streams(key, first, i, dict(sampler.born))
+                rng = Streams(key, self.decisions, first, i, array("H", born[s]))
                 days = sampler.months.sample(values[i * width + months]) if sampler.months else 0.0
                 yield rng, attrs, days
 
     def newcomer(self, origin: str, index: int, shares: Draw) -> tuple[Streams, tuple[int, ...], float]:
         """Streams, attributes and days already in benefit of the index-th customer of an origin."""
-        rng = Streams(entity_key(self.root, origin, index))
-        seg = self.segments[shares(rng.uniform(SEGMENT_KEY))]
+        rng = Streams(entity_key(self.root, origin, index), self.decisions)
+        seg = self.segments[shares(rng.uniform(self.segment_draw))]
         return rng, tuple(seg.attributes(rng)), seg.days_in_benefit(rng)
 
     def inflow_sources(self) -> list[tuple[str, Draw, list[tuple[float, float, float]]]]:

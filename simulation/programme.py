@@ -9,7 +9,7 @@ import simpy
 
 from .conditions import Attributes, holds
 from .distributions import build
-from .random_streams import name_key
+from .random_streams import Decisions
 from .targets import parse_target
 
 INF = math.inf
@@ -28,14 +28,14 @@ class Ticket:
 
 
 class Programme:
-    def __init__(self, env: simpy.Environment, name: str, spec, attributes: Attributes) -> None:
+    def __init__(self, env: simpy.Environment, name: str, spec, attributes: Attributes, decisions: Decisions) -> None:
         self.env, self.name, self.spec = env, name, spec
         self.places = INF if spec.places is None else spec.places
         self.quota = INF if spec.entries_per_year is None else spec.entries_per_year
         self.duration = build(spec.duration)
-        self.duration_key = name_key("duration:" + name)
+        self.duration_key = decisions("duration:" + name)
         self.patience = build(spec.waiting_list.patience) if spec.waiting_list.patience else None
-        self.patience_key = name_key("patience:" + name)
+        self.patience_key = decisions("patience:" + name)
         self.renege_to = parse_target(spec.waiting_list.renege_to)
         self.eligible = attributes.compile(spec.eligible)
         self.priority = [attributes.compile(g.when) for g in spec.waiting_list.priority]
@@ -43,7 +43,7 @@ class Programme:
         self.cohorts = spec.cohorts
         self.scheduled = spec.cohorts is not None and (spec.cohorts.start_every is not None or bool(spec.cohorts.dates))
         self.alongside = [(other, a.probability, attributes.compile(a.when), a.during,
-                           name_key(f"alongside:{name}:{other}")) for other, a in spec.alongside.items()]
+                           decisions(f"alongside:{name}:{other}")) for other, a in spec.alongside.items()]
         self.immediate = spec.cohorts is None    # admissions one by one, whenever a place is free
         self.in_programme, self.on_list = "programme:" + name, "waiting:" + name   # hazard state names
         self.in_use = 0

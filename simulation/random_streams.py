@@ -87,35 +87,65 @@ def successive(key: int, decision: int, block: int = 1024):
         k += block
 
 
+class Decisions:
+    """The decisions of one run, numbered in the order they are first named.
+
+    Components hold a decision's number (attributes, hazards, durations, routes, ...);
+    the number picks the customer's draw counter and the decision's stream key.
+    """
+
+    def __init__(self) -> None:
+        self.keys: list[int] = []          # stream key of each decision, by number
+        self._number: dict[str, int] = {}
+
+    def __call__(self, name: str) -> int:
+        """The number of the named decision (registered on first use)."""
+        n = self._number.get(name)
+        if n is None:
+            n = self._number[name] = len(self.keys)
+            self.keys.append(name_key(name))
+        return n
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def counters(self, drawn: tuple[int, ...] = ()) -> array:
+        """Draw counters for a new entity (one per decision), the listed decisions drawn once."""
+        c = array("H", bytes(2 * len(self.keys)))
+        for d in drawn:
+            c[d] = 1
+        return c
+
+
 class FirstDraws:
-    """The first number of each listed decision's stream for a batch of entities (one row each)."""
+    """The first number of every decision's stream for a batch of entities (one row each)."""
 
-    __slots__ = ("columns", "width", "values")
+    __slots__ = ("width", "values")
 
-    def __init__(self, keys: np.ndarray, columns: dict[int, int]) -> None:
-        self.columns, self.width = columns, len(columns)
+    def __init__(self, keys: np.ndarray, decisions: Decisions) -> None:
+        self.width = len(decisions)
         self.values = array("d")
-        self.values.frombytes(first_uniforms(keys, list(columns)).tobytes())
+        self.values.frombytes(first_uniforms(keys, decisions.keys).tobytes())
 
 
 class Streams:
-    """The random streams of one entity, one per decision name, created on first use."""
+    """The random streams of one entity: one per decision, each a counter of draws made."""
 
-    __slots__ = ("key", "_drawn", "_first", "_row")
+    __slots__ = ("key", "decisions", "drawn", "first", "row")
 
-    def __init__(self, key: int, first: FirstDraws | None = None, row: int = 0,
-                 drawn: dict[int, int] | None = None) -> None:
+    def __init__(self, key: int, decisions: Decisions, first: FirstDraws | None = None, row: int = 0,
+                 drawn: array | None = None) -> None:
         self.key = key
-        self._drawn: dict[int, int] = {} if drawn is None else drawn   # draws made per decision
-        self._first = first                     # precomputed first numbers, if created in a batch
-        self._row = row * first.width if first is not None else 0
+        self.decisions = decisions
+        self.drawn = decisions.counters() if drawn is None else drawn   # draws made, per decision
+        self.first = first                      # precomputed first numbers, if created in a batch
+        self.row = row * first.width if first is not None else 0
 
     def uniform(self, decision: int) -> float:
-        """Next uniform number in (0, 1) of the stream for `decision` (a name_key)."""
-        k = self._drawn.get(decision, 0) + 1
-        self._drawn[decision] = k
-        if k == 1 and self._first is not None:
-            j = self._first.columns.get(decision)
-            if j is not None:
-                return self._first.values[self._row + j]
-        return draw(self.key, decision, k)
+        """Next uniform number in (0, 1) of the stream for `decision` (a Decisions number)."""
+        drawn = self.drawn
+        k = drawn[decision] + 1
+        drawn[decision] = k
+        if k == 1 and self.first is not None and decision < self.first.width:
+            return self.first.values[self.row + decision]
+        return draw(self.key, self.decisions.keys[decision], k)

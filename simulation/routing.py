@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from .conditions import Attributes, Compiled, holds
 from .distributions import Distribution, build
-from .random_streams import Streams, name_key
+from .random_streams import Decisions, Streams
 from .targets import Target, parse_target
 
 
@@ -22,9 +22,9 @@ class Outcome(NamedTuple):
 
 
 class Route:
-    def __init__(self, name: str, rules, attributes: Attributes) -> None:
-        self.key = name_key("route:" + name)
-        self.gap_key = name_key("gap:" + name)
+    def __init__(self, name: str, rules, attributes: Attributes, decisions: Decisions) -> None:
+        self.key = decisions("route:" + name)
+        self.gap_key = decisions("gap:" + name)
         self.rules: list[tuple[Compiled, list[float], list[Outcome]]] = []
         for rule in rules:
             cum, acc, outcomes = [], 0.0, []
@@ -44,5 +44,5 @@ class Route:
         raise AssertionError("the last rule of a route has no condition")  # ensured by checks
 
 
-def build_routes(routes: dict, attributes: Attributes) -> dict[str, Route]:
-    return {name: Route(name, rules, attributes) for name, rules in routes.items()}
+def build_routes(routes: dict, attributes: Attributes, decisions: Decisions) -> dict[str, Route]:
+    return {name: Route(name, rules, attributes, decisions) for name, rules in routes.items()}

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from simulation.clock import DAYS_PER_MONTH
 from simulation.conditions import Attributes
 from simulation.hazards import CompiledHazard
+from simulation.random_streams import Decisions
 from simulation.scenario.schema import Hazard
 
 band_lists = st.lists(st.tuples(st.floats(0.5, 30), st.floats(0, 3)), max_size=4).map(
@@ -18,7 +19,7 @@ def compiled(rate, bands, delay_days):
     spec = Hazard.model_validate({"in": ["case_management"], "to": "exit:employment", "rate_per_month": rate,
                                   "by_months_in_benefit": bands,
                                   **({"after_in_state": {"value": delay_days, "unit": "days"}} if delay_days else {})})
-    return CompiledHazard(0, "h", spec, Attributes({}))
+    return CompiledHazard(0, "h", spec, Attributes({}), Decisions())
 
 
 def rate_on(h, day, entered, episode_start):

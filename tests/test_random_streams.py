@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from simulation.clock import Clock
 from simulation.conditions import Attributes
 from simulation.population import BATCH, Draw, Population
-from simulation.random_streams import (MASK, FirstDraws, Streams, draw, entity_key, entity_keys,
+from simulation.random_streams import (MASK, Decisions, FirstDraws, Streams, draw, entity_key, entity_keys,
                                        first_uniforms, mix64, mix64_array, name_key, successive)
 from simulation.scenario import validate
 
@@ -35,10 +35,15 @@ def test_first_uniforms_equal_scalar_draws(keys, decisions):
 @given(u64, st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=30))
 def test_streams_with_first_draws_give_the_same_sequence(key, order):
     """Any order of draws, first numbers from the batch table or not: the same numbers."""
-    keys = {n: name_key(n) for n in "abcd"}
-    first = FirstDraws(np.asarray([key], dtype=np.uint64), {keys["a"]: 0, keys["c"]: 1})
-    plain, batched = Streams(key), Streams(key, first, 0)
-    assert [batched.uniform(keys[n]) for n in order] == [plain.uniform(keys[n]) for n in order]
+    decisions = Decisions()
+    for n in "ac":
+        decisions(n)
+    first = FirstDraws(np.asarray([key], dtype=np.uint64), decisions)   # a table for a and c only
+    for n in "bd":
+        decisions(n)
+    plain, batched = Streams(key, decisions), Streams(key, decisions, first, 0)
+    assert [batched.uniform(decisions(n)) for n in order] == [plain.uniform(decisions(n)) for n in order]
+    assert batched.uniform(decisions("a")) == draw(key, name_key("a"), order.count("a") + 1)
 
 
 SCENARIO = {
@@ -62,9 +67,11 @@ def test_cohort_makes_the_same_customers_as_newcomer(root, start, count):
     """Customers made in batches: same streams, attributes, days in benefit and later draws."""
     s = validate(SCENARIO, "<test>")
     attributes = Attributes(s.attributes)
-    pop = Population(s.population, attributes, Clock(s.time.start, 1), root, [name_key("later")])
+    decisions = Decisions()
+    later = [decisions("later"), decisions("other")]
+    pop = Population(s.population, attributes, Clock(s.time.start, 1), root, decisions)
     shares = Draw(s.population.initial.segments)
-    later = [name_key("later"), name_key("other"), name_key("later")]
+    later = later + later + [decisions("segment")]
     for i, (rng, attrs, days) in zip(range(start, start + count), pop.cohort("initial", count, shares, start)):
         ref_rng, ref_attrs, ref_days = pop.newcomer("initial", i, shares)
         assert (rng.key, attrs, days) == (ref_rng.key, ref_attrs, ref_days)
@@ -74,5 +81,7 @@ def test_cohort_makes_the_same_customers_as_newcomer(root, start, count):
 @given(u64, u64, st.integers(1, 3000))
 def test_successive_draws_equal_the_stream(key, decision, n):
     u = successive(key, decision, block=257)
-    plain = Streams(key)
-    assert [next(u) for _ in range(n)] == [plain.uniform(decision) for _ in range(n)]
+    decisions = Decisions()
+    decisions.keys.append(decision)       # a decision known by its key alone
+    plain = Streams(key, decisions)
+    assert [next(u) for _ in range(n)] == [plain.uniform(0) for _ in range(n)]
