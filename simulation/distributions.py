@@ -11,8 +11,6 @@ import bisect
 import math
 from statistics import NormalDist
 
-from scipy import special
-
 from .clock import UNIT_DAYS
 from .scenario import schema
 
@@ -95,15 +93,17 @@ class Lognormal(Distribution):
 
 class Gamma(Distribution):
     def __init__(self, mean: float, sd: float) -> None:
+        from scipy.special import gammainc, gammaincinv   # here, not at import: only Gamma needs scipy
         self.mean = mean
         self.shape = (mean / sd) ** 2
         self.scale = sd**2 / mean
+        self._inc, self._incinv = gammainc, gammaincinv
 
     def ppf(self, u):
-        return float(special.gammaincinv(self.shape, u)) * self.scale
+        return float(self._incinv(self.shape, u)) * self.scale
 
     def cdf(self, x):
-        return float(special.gammainc(self.shape, x / self.scale)) if x > 0 else 0.0
+        return float(self._inc(self.shape, x / self.scale)) if x > 0 else 0.0
 
 
 class Weibull(Distribution):
