@@ -36,9 +36,12 @@ def _month_of(t: np.ndarray, edges: np.ndarray, right: bool) -> np.ndarray:
     return np.where(np.asarray(t) == edges[0], 0, m)
 
 
+BENEFIT_COLUMNS = ["person_id", "sex", "waiting_start", "start", "end", "end_reason", "next_state"]
+
+
 def benefit_spells(spells: pd.DataFrame) -> pd.DataFrame:
     """The spells lived in benefit receipt, with `enter` = the time the spell began."""
-    s = spells[~spells["state"].isin(["exit", "alongside"])]
+    s = spells[BENEFIT_COLUMNS][~spells["state"].isin(["exit", "alongside"]).to_numpy()]
     enter = s["waiting_start"].fillna(s["start"])
     return s.assign(enter=enter.to_numpy(float))
 
@@ -56,13 +59,13 @@ def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFr
     end_open = np.where(censored, np.inf, end)
     ref = edges[1:]
     inside = (enter[:, None] <= ref[None, :]) & (ref[None, :] < end_open[:, None])   # (n, months)
-    sex = ben["sex"].astype(str).to_numpy()
+    sex = ben["sex"].cat.codes.to_numpy()          # index into `sexes` (the declared levels)
     out["elb_stock"] = inside.sum(0)
-    for sx in sexes:
-        out[f"elb_stock_{sx}"] = inside[sex == sx].sum(0)
+    for j, sx in enumerate(sexes):
+        out[f"elb_stock_{sx}"] = inside[sex == j].sum(0)
 
     # inflows: a benefit spell that follows an exit, or a newcomer's first spell
-    main = spells[spells["state"] != "alongside"]
+    main = spells[["person_id", "state", "origin"]][(spells["state"] != "alongside").to_numpy()]
     person = main["person_id"].to_numpy()
     first = np.r_[True, person[1:] != person[:-1]]
     prev_exit = np.r_[False, (main["state"].to_numpy()[:-1] == "exit")] & ~first
@@ -85,15 +88,16 @@ def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFr
     # integrations: exits into work/training/self-employment, and entries into programmes
     # that count as integration (e.g. wage subsidy); at most one per person and month
     ev_person = [ben["person_id"].to_numpy()[is_exit]]
-    ev_time, ev_kind, ev_sex = [end[is_exit]], [exit_kind[is_exit]], [sex[is_exit]]
+    ev_time, ev_kind, ev_sex = [end[is_exit]], [exit_kind[is_exit]], [sex[is_exit]]   # sex as level index
     on_entry = {n: p.integration_on_entry for n, p in scenario.programmes.items() if p.integration_on_entry}
     if on_entry:
-        pe = spells[spells["state"].isin(["programme", "alongside"]) & spells["programme"].isin(list(on_entry))
-                    & (spells["start"] >= 0)]
+        pe = spells[["person_id", "start", "programme", "sex"]][(
+            spells["state"].isin(["programme", "alongside"]) & spells["programme"].isin(list(on_entry))
+            & (spells["start"] >= 0)).to_numpy()]
         ev_person.append(pe["person_id"].to_numpy())
         ev_time.append(pe["start"].to_numpy(float))
         ev_kind.append(pe["programme"].map(on_entry).astype(str).to_numpy())
-        ev_sex.append(pe["sex"].astype(str).to_numpy())
+        ev_sex.append(pe["sex"].cat.codes.to_numpy())
     ev = pd.DataFrame({"person": np.concatenate(ev_person), "time": np.concatenate(ev_time),
                        "kind": np.concatenate(ev_kind), "sex": np.concatenate(ev_sex)})
     ev = ev[ev["kind"].isin(INTEGRATION_KINDS)]
@@ -103,8 +107,8 @@ def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFr
     out["integrations"] = np.bincount(ev["m"], minlength=n_months)
     for kind in INTEGRATION_KINDS:
         out[f"integrations_{kind}"] = np.bincount(ev["m"][ev["kind"] == kind], minlength=n_months)
-    for sx in sexes:
-        out[f"integrations_{sx}"] = np.bincount(ev["m"][ev["sex"] == sx], minlength=n_months)
+    for j, sx in enumerate(sexes):
+        out[f"integrations_{sx}"] = np.bincount(ev["m"][ev["sex"] == j], minlength=n_months)
 
     # Integrationsquote: integrations over 12 months / mean eLb stock over those months
     for suffix in [""] + [f"_{sx}" for sx in sexes]:
@@ -115,14 +119,20 @@ def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFr
     # LZB: in benefit at the reference date and on >= 638 of the last 730 days
     lzb = np.zeros((len(sexes) + 1, n_months), dtype=np.int64)
     pid = ben["person_id"].to_numpy()
+    order = np.argsort(enter, kind="stable")       # spells by start: those begun by t are a prefix
+    enter_s, end_s, pid_s = enter[order], end[order], pid[order]
+    size = pid.max() + 1 if len(pid) else 0
+    inside_t = np.asfortranarray(inside)            # one month's column at a time
     for m, t in enumerate(ref):
-        days = np.clip(np.minimum(end, t) - np.maximum(enter, t - LZB_WINDOW_DAYS), 0.0, None)
-        total = np.bincount(pid, weights=days, minlength=pid.max() + 1 if len(pid) else 0)
-        now = inside[:, m]
+        k = np.searchsorted(enter_s, t, side="right")
+        days = np.clip(np.minimum(end_s[:k], t) - np.maximum(enter_s[:k], t - LZB_WINDOW_DAYS), 0.0, None)
+        total = np.bincount(pid_s[:k], weights=days, minlength=size)
+        now = inside_t[:, m]
         long_term = total[pid[now]] >= LZB_MIN_DAYS - 1e-9
         lzb[0, m] = long_term.sum()
+        sex_now = sex[now]
         for j, sx in enumerate(sexes):
-            lzb[j + 1, m] = (long_term & (sex[now] == sx)).sum()
+            lzb[j + 1, m] = (long_term & (sex_now == j)).sum()
     out["lzb_stock"] = lzb[0]
     for j, sx in enumerate(sexes):
         out[f"lzb_stock_{sx}"] = lzb[j + 1]
@@ -135,10 +145,12 @@ def programme_monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) ->
     edges = np.asarray(clock.month_edges(), float)
     n_months = len(edges) - 1
     labels = clock.month_labels()
-    prog = spells[spells["state"].isin(["programme", "alongside"])]
+    cols = ["programme", "waiting_start", "start", "end", "end_reason"]
+    prog = spells[cols][spells["state"].isin(["programme", "alongside"]).to_numpy()]
+    by_name = {name: p for name, p in prog.groupby("programme", sort=False, observed=True)}
     frames = []
     for name, spec in scenario.programmes.items():
-        p = prog[prog["programme"] == name]
+        p = by_name.get(name, prog.iloc[:0])
         w0 = p["waiting_start"].to_numpy(float)
         st = p["start"].to_numpy(float)
         en = p["end"].to_numpy(float)
