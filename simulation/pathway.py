@@ -57,14 +57,19 @@ class Initial(NamedTuple):
 
 
 class Acting:
-    """The hazards acting in a state: constant ones as (index, rate per day, hazard), the others as (index, hazard)."""
+    """The hazards acting in a state: constant ones as (index, rate per day, hazard); the others
+    grouped by their shared Schedule, each as (schedule, ((index, base rate, hazard), ...))."""
 
-    __slots__ = ("hazards", "simple", "banded")
+    __slots__ = ("hazards", "simple", "scheduled")
 
     def __init__(self, hazards: tuple[CompiledHazard, ...]) -> None:
         self.hazards = hazards
         self.simple = tuple((h.idx, h.rate, h) for h in hazards if h.simple)
-        self.banded = tuple((h.idx, h) for h in hazards if not h.simple)
+        groups: dict = {}
+        for h in hazards:
+            if not h.simple:
+                groups.setdefault(h.schedule, []).append((h.idx, h.rate, h))
+        self.scheduled = tuple((sched, tuple(members)) for sched, members in groups.items())
 
     def __bool__(self) -> bool:
         return bool(self.hazards)
@@ -314,13 +319,18 @@ class Pathway:
             t = now + x / rate
             if t < t_end:
                 t_end, fired = t, h
-        for i, h in hz.banded:
-            x = left[i]
-            if x != x:
-                left[i] = x = -math.log1p(-rng.uniform(h.key))
-            t = h.firing_time(now, x, entered, ep)
+        for sched, members in hz.scheduled:   # within a schedule: least threshold left / base rate first
+            first, first_h = INF, None
+            for i, rate, h in members:
+                x = left[i]
+                if x != x:
+                    left[i] = x = -math.log1p(-rng.uniform(h.key))
+                x /= rate
+                if x < first:
+                    first, first_h = x, h
+            t = sched.reach(now, first, entered, ep)
             if t < t_end:
-                t_end, fired = t, h
+                t_end, fired = t, first_h
         if t_end >= self.horizon:        # nothing fires before the horizon
             if wake is None:
                 if t_end == INF:
@@ -338,8 +348,11 @@ class Pathway:
         dt = t1 - now
         for i, rate, _ in hz.simple:
             left[i] -= rate * dt
-        for i, h in hz.banded:
-            left[i] -= h.integral(now, t1, entered, ep)
+        for sched, members in hz.scheduled:
+            d = sched.elapsed(now, t1, entered, ep)
+            if d:
+                for i, rate, _ in members:
+                    left[i] -= rate * d
         if wake is not None and wake.admitted:
             return WOKEN
         if fired is None:

@@ -15,16 +15,16 @@ band_lists = st.lists(st.tuples(st.floats(0.5, 30), st.floats(0, 3)), max_size=4
     lambda xs: [(0.0, 1.0)] + [(sum(m for m, _ in xs[:i + 1]), k) for i, (_, k) in enumerate(xs)])
 
 
-def compiled(rate, bands, delay_days):
+def compiled(rate, bands, delay_days, schedules=None):
     spec = Hazard.model_validate({"in": ["case_management"], "to": "exit:employment", "rate_per_month": rate,
                                   "by_months_in_benefit": bands,
                                   **({"after_in_state": {"value": delay_days, "unit": "days"}} if delay_days else {})})
-    return CompiledHazard(0, "h", spec, Attributes({}), Decisions())
+    return CompiledHazard(0, "h", spec, Attributes({}), Decisions(), schedules)
 
 
 def rate_on(h, day, entered, episode_start):
     """The rate per day in force on an absolute day, written out independently of the class."""
-    if day < entered + h.delay:
+    if day < entered + h.schedule.delay:
         return 0.0
     months = (day - episode_start) / DAYS_PER_MONTH
     factor = [k for m, k in h_bands[id(h)] if m <= months + 1e-12][-1]
@@ -50,7 +50,7 @@ def test_firing_time_integrates_to_the_threshold(rate, bands, delay, episode_sta
     mid = now + (t - now) * 0.37
     assert math.isclose(h.integral(now, mid, entered, episode_start) + h.integral(mid, t, entered, episode_start),
                         left, rel_tol=1e-9, abs_tol=1e-12)
-    edges = sorted({now, t} | {x for x in [entered + h.delay] + [episode_start + d for d in h.band_days]
+    edges = sorted({now, t} | {x for x in [entered + h.schedule.delay] + [episode_start + d for d in h.schedule.band_days]
                                if now < x < t})
     riemann = sum(rate_on(h, (a + b) / 2, entered, episode_start) * (b - a) for a, b in zip(edges, edges[1:]))
     assert math.isclose(riemann, left, rel_tol=1e-9, abs_tol=1e-9)
@@ -62,3 +62,22 @@ def test_a_constant_rate_fires_after_threshold_over_rate(rate, now, left):
     assert h.simple
     assert math.isclose(h.firing_time(now, left, 0.0, 0.0), now + left / h.rate)
     assert math.isclose(h.integral(now, now + 10, 0.0, 0.0), h.rate * 10)
+
+
+@given(band_lists, st.floats(0, 60), st.floats(-400, 0), st.floats(0, 200),
+       st.lists(st.tuples(st.floats(0.01, 2), st.floats(0.01, 5)), min_size=2, max_size=6))
+def test_hazards_sharing_a_schedule_race_by_threshold_over_rate(bands, delay, episode_start, now, hazards):
+    """The engine picks, within a schedule, the least threshold left / base rate: the same hazard
+    (and day) as solving every hazard's firing time on its own."""
+    schedules = {}
+    hs = [compiled(rate, bands, delay, schedules) for rate, _ in hazards]
+    assert len({id(h.schedule) for h in hs}) == 1
+    entered = episode_start
+    times = [h.firing_time(now, left, entered, episode_start) for h, (_, left) in zip(hs, hazards)]
+    x = [left / h.rate for h, (_, left) in zip(hs, hazards)]
+    t = hs[0].schedule.reach(now, min(x), entered, episode_start)
+    if math.isinf(min(times)):
+        assert math.isinf(t)
+        return
+    assert math.isclose(t, min(times), rel_tol=1e-12, abs_tol=1e-9)
+    assert times[x.index(min(x))] == min(times)
