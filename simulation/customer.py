@@ -6,14 +6,16 @@ from .random_streams import Streams
 
 
 class Customer:
-    __slots__ = ("pid", "origin", "rng", "attrs", "episode_start", "left",
+    __slots__ = ("pid", "origin", "rng", "attrs", "combo", "episode_start", "left",
                  "state", "detail", "since", "waiting_start")
 
-    def __init__(self, pid: int, origin: int, rng: Streams, attrs: tuple[int, ...], episode_start: float) -> None:
+    def __init__(self, pid: int, origin: int, rng: Streams, attrs: tuple[int, ...], combo: int,
+                 episode_start: float) -> None:
         self.pid = pid
         self.origin = origin              # index into the run's list of origins (initial, inflow, waves)
         self.rng = rng
         self.attrs = attrs                # one level code per declared attribute
+        self.combo = combo                # the event log's number for this combination of attributes
         self.episode_start = episode_start  # start of the current benefit (or out-of-benefit) episode
         self.left = None                  # array per hazard: Exp(1) threshold less the rate integrated
                                           # since the hazard last fired (NaN: threshold not drawn yet)

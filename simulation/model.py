@@ -24,7 +24,7 @@ from .routing import build_routes
 from .scenario.schema import Scenario
 from .targets import CASE_MANAGEMENT, Target
 
-ENTRY = Target("entry")
+ARRIVAL = Move("arrival", Target("entry"))   # how every newcomer starts: through the entry route
 
 
 def events_scheduled(env: simpy.Environment) -> int:
@@ -67,7 +67,7 @@ class Model:
 
     def _customer(self, origin: str, rng, attrs: tuple[int, ...], episode_start: float, first_entry: float) -> Customer:
         """Register a customer; benefit receipt before their first simulated spell becomes a prior_benefit spell."""
-        c = Customer(len(self.customers), self.origin_code[origin], rng, attrs, episode_start)
+        c = Customer(len(self.customers), self.origin_code[origin], rng, attrs, self.log.combo(attrs), episode_start)
         self.customers.append(c)
         if episode_start < first_entry:
             self.log.prior_benefit(c, episode_start, first_entry)
@@ -133,7 +133,7 @@ class Model:
         for t, (rng, attrs, _) in zip(times, self.population.cohort(origin, len(times), shares)):
             yield env.timeout(t - env.now)
             c = self._customer(origin, rng, attrs, env.now, env.now)
-            env.process(self.pathway.run(c, first=Move("arrival", ENTRY)))
+            env.process(self.pathway.run(c, first=ARRIVAL))
 
     def _schedules(self) -> None:
         env = self.env
@@ -178,9 +178,9 @@ class Model:
         horizon = self.clock.horizon
         for c in self.customers:         # spells still open at the horizon are censored
             if c.state:
-                self.log.spell(c, c.attrs, horizon, "censored", "")
+                self.log.spell(c, c.combo, horizon, "censored", "")
         for comp in sorted(self.pathway.companions, key=lambda x: (x.c.pid, x.prog.name)):
-            self.log.alongside(comp.c, comp.attrs, comp.prog.name, comp.start, horizon, "censored")
+            self.log.alongside(comp.c, comp.combo, comp.prog.name, comp.start, horizon, "censored")
         spells = self.log.frame()
         out = RunOutput(spells, horizon, events_scheduled(self.env), time.perf_counter() - t0, len(self.customers))
         self._release()

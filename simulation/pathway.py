@@ -78,11 +78,11 @@ class Acting:
 class Companion:
     """A place held in a programme taken alongside another; ends with its duration or the main phase."""
 
-    __slots__ = ("pathway", "c", "prog", "attrs", "start", "done")
+    __slots__ = ("pathway", "c", "prog", "combo", "start", "done")
 
     def __init__(self, pathway: "Pathway", c, prog, start: float) -> None:
         self.pathway, self.c, self.prog, self.start, self.done = pathway, c, prog, start, False
-        self.attrs = c.attrs
+        self.combo = c.combo
 
     def finish(self, _event=None, reason: str = "completed") -> None:
         if self.done:
@@ -90,7 +90,7 @@ class Companion:
         self.done = True
         self.prog.release()
         self.pathway.companions.discard(self)
-        self.pathway.log.alongside(self.c, self.attrs, self.prog.name, self.start, self.pathway.env.now, reason)
+        self.pathway.log.alongside(self.c, self.combo, self.prog.name, self.start, self.pathway.env.now, reason)
 
 
 class Pathway:
@@ -123,16 +123,20 @@ class Pathway:
             elif target.kind == "programme":
                 move = yield from self.programme(c, target.name)
             elif target.kind == "exit":
-                move = yield from self.state(c, "exit", target.name, "exit:" + target.name)
+                if not self.acting(target.label, c.attrs):   # out of benefit for good: open until the horizon
+                    self.open(c, "exit", target.name)
+                    return
+                move = yield from self.state(c, "exit", target.name, target.label)
             else:
                 move = yield from self.state(c, target.kind, since=move.since)
 
     def settle(self, c: "Customer", move: Move) -> tuple[Target, float]:
         """Close the open spell, apply attribute changes, and resolve where the customer goes."""
         now = self.env.now
-        attrs = c.attrs                   # the closed spell keeps the attributes it was lived with
+        combo = c.combo                   # the closed spell keeps the attributes it was lived with
         if move.set:
             c.attrs = assign(c.attrs, move.set)
+            c.combo = self.log.combo(c.attrs)
         target, gap = move.target, move.gap
         if target.kind == "entry":       # (re-)entry into benefit receipt follows the entry route
             route = self.routes.get("entry")
@@ -142,6 +146,7 @@ class Pathway:
                 o = route.choose(c.attrs, c.rng)
                 if o.set:
                     c.attrs = assign(c.attrs, o.set)
+                    c.combo = self.log.combo(c.attrs)
                 target = o.target
                 gap = o.gap.sample(c.rng.uniform(route.gap_key)) if o.gap else 0.0
         if target.kind == "programme" and not self.programmes[target.name].is_eligible(c.attrs):
@@ -151,7 +156,7 @@ class Pathway:
         if (c.state == "exit") != (target.kind == "exit"):
             c.episode_start = now         # a benefit episode (or a time out of benefit) begins
         if c.state:
-            self.log.spell(c, attrs, now, move.reason, "handover" if gap > 0 else target.label)
+            self.log.spell(c, combo, now, move.reason, "handover" if gap > 0 else target.label)
         return target, gap
 
     def open(self, c: "Customer", state: str, detail: str = "", since: float | None = None,
@@ -182,7 +187,7 @@ class Pathway:
             remaining = prog.duration.residual(c.rng.uniform(prog.duration_key), env.now - initial.start)
         else:
             waiting_start = env.now if initial is None else initial.waiting_start
-            self.open(c, "programme", name, since=NAN, waiting_start=waiting_start)
+            c.state, c.detail, c.waiting_start, c.since = "programme", name, waiting_start, NAN
             if initial is not None or not prog.enter_now():
                 fired = yield from self.wait(c, prog, waiting_start, initial is not None)
                 if fired is not WOKEN:

@@ -11,7 +11,13 @@ class Target(NamedTuple):
 
     @property
     def label(self) -> str:
-        return f"{self.kind}:{self.name}" if self.name else self.kind
+        label = _LABELS.get(self)
+        if label is None:
+            label = _LABELS[self] = f"{self.kind}:{self.name}" if self.name else self.kind
+        return label
+
+
+_LABELS: dict[Target, str] = {}   # labels made once: they are written for every spell
 
 
 def parse_target(to: str) -> Target:
