@@ -11,7 +11,7 @@ from simulation.hazards import CompiledHazard
 from simulation.random_streams import Decisions
 from simulation.scenario.schema import Hazard
 
-band_lists = st.lists(st.tuples(st.floats(0.5, 30), st.floats(0, 3)), max_size=4).map(
+band_lists = st.lists(st.tuples(st.floats(0.5, 30), st.one_of(st.just(0.0), st.floats(1e-3, 3))), max_size=4).map(
     lambda xs: [(0.0, 1.0)] + [(sum(m for m, _ in xs[:i + 1]), k) for i, (_, k) in enumerate(xs)])
 
 
