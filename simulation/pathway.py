@@ -200,7 +200,7 @@ class Pathway:
         if hz:
             fired = yield from self.stay(c, hz, until=env.now + remaining)
         else:                              # nothing competes with the programme's end
-            yield self.after(remaining)
+            yield env.timeout(remaining) if env.now + remaining < self.horizon else self.never
             fired = DEADLINE
         for comp in companions:
             comp.finish(reason="main_phase_ended")

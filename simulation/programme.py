@@ -97,7 +97,7 @@ class Programme:
 
     def release(self) -> None:
         self.in_use -= 1
-        if not self.scheduled:
+        if self.n_waiting and not self.scheduled:
             self.fill()
 
     # --- the programme's side ----------------------------------------------------------

@@ -25,7 +25,7 @@ class Route:
     def __init__(self, name: str, rules, attributes: Attributes, decisions: Decisions) -> None:
         self.key = decisions("route:" + name)
         self.gap_key = decisions("gap:" + name)
-        self.rules: list[tuple[Compiled, list[float], list[Outcome]]] = []
+        self.rules: list[tuple[Compiled, list[float], list[Outcome], int]] = []
         for rule in rules:
             cum, acc, outcomes = [], 0.0, []
             for o in rule.options:
@@ -34,13 +34,13 @@ class Route:
                 outcomes.append(Outcome(parse_target(o.to), build(o.gap) if o.gap else None,
                                         attributes.assignments(o.set)))
             cum[-1] = 1.0
-            self.rules.append((attributes.compile(rule.when), cum, outcomes))
+            self.rules.append((attributes.compile(rule.when), cum, outcomes, len(outcomes) - 1))
 
     def choose(self, attrs: tuple[int, ...], rng: Streams) -> Outcome:
         u = rng.uniform(self.key)
-        for cond, cum, outcomes in self.rules:
-            if holds(cond, attrs):
-                return outcomes[min(bisect.bisect_right(cum, u), len(cum) - 1)]
+        for cond, cum, outcomes, last in self.rules:
+            if not cond or holds(cond, attrs):
+                return outcomes[min(bisect.bisect_right(cum, u), last)]
         raise AssertionError("the last rule of a route has no condition")  # ensured by checks
 
 
