@@ -122,13 +122,17 @@ class Pathway:
                 move = yield from self.handover(c, target, gap)
             elif target.kind == "programme":
                 move = yield from self.programme(c, target.name)
-            elif target.kind == "exit":
-                if not self.acting(target.label, c.attrs):   # out of benefit for good: open until the horizon
+            else:                        # case management, no contact or out of benefit: only hazards end it
+                if target.kind == "exit":
                     self.open(c, "exit", target.name)
+                    hz = self.acting(target.label, c.attrs)
+                else:
+                    self.open(c, target.kind, since=move.since)
+                    hz = self.acting(target.kind, c.attrs)
+                if not hz:               # nothing can happen: the spell stays open until the horizon
                     return
-                move = yield from self.state(c, "exit", target.name, target.label)
-            else:
-                move = yield from self.state(c, target.kind, since=move.since)
+                fired = yield from self.stay(c, hz)
+                move = None if fired is None else Move(fired.name, fired.target, fired.set)
 
     def settle(self, c: "Customer", move: Move) -> tuple[Target, float]:
         """Close the open spell, apply attribute changes, and resolve where the customer goes."""
@@ -165,12 +169,6 @@ class Pathway:
         c.since = self.env.now if since is None else since
 
     # --- states ------------------------------------------------------------------------
-
-    def state(self, c, state: str, detail: str = "", key: str | None = None, since: float | None = None):
-        """Case management, no contact, or out of benefit: only hazards end it."""
-        self.open(c, state, detail, since=since)
-        fired = yield from self.stay(c, self.acting(key or state, c.attrs))
-        return None if fired is None else Move(fired.name, fired.target, fired.set)
 
     def handover(self, c, target: Target, days: float):
         self.open(c, "handover", target.name)
