@@ -81,7 +81,7 @@ class Schedule:
 
 
 class CompiledHazard:
-    __slots__ = ("name", "idx", "key", "rate", "when", "schedule", "simple", "target", "set")
+    __slots__ = ("name", "idx", "key", "rate", "when", "schedule", "target", "set")
 
     def __init__(self, idx: int, name: str, spec, attributes: Attributes, decisions: Decisions,
                  schedules: dict | None = None) -> None:
@@ -93,17 +93,8 @@ class CompiledHazard:
         key = (tuple(m * DAYS_PER_MONTH for m, _ in bands), tuple(float(k) for _, k in bands), delay)
         schedules = {} if schedules is None else schedules       # one object per distinct schedule
         self.schedule = schedules.setdefault(key, Schedule(*key))
-        self.simple = self.schedule.simple    # the same rate at any time in the episode and state
         self.target: Target = parse_target(spec.to)
         self.set = attributes.assignments(spec.set)
-
-    def firing_time(self, now: float, left: float, entered: float, episode_start: float) -> float:
-        """Day on which the rate integrated from `now` reaches `left` (INF if never)."""
-        return self.schedule.reach(now, left / self.rate, entered, episode_start)
-
-    def integral(self, t0: float, t1: float, entered: float, episode_start: float) -> float:
-        """The rate integrated from day t0 to day t1."""
-        return self.rate * self.schedule.elapsed(t0, t1, entered, episode_start)
 
 
 def hazards_by_state(s: Scenario, attributes: Attributes,

@@ -24,12 +24,12 @@ if TYPE_CHECKING:
     from .model import Model
 
 NAN = math.nan
+DEADLINE = "deadline"   # the state's own end came first
+WOKEN = "woken"         # admitted from the waiting list
 
 
 def _nothing(attrs: tuple[int, ...]) -> tuple:
     return ()
-DEADLINE = "deadline"   # the state's own end came first
-WOKEN = "woken"         # admitted from the waiting list
 
 
 def assign(attrs: tuple[int, ...], changes: tuple[tuple[int, int], ...]) -> tuple[int, ...]:
@@ -64,10 +64,10 @@ class Acting:
 
     def __init__(self, hazards: tuple[CompiledHazard, ...]) -> None:
         self.hazards = hazards
-        self.simple = tuple((h.idx, h.rate, h) for h in hazards if h.simple)
+        self.simple = tuple((h.idx, h.rate, h) for h in hazards if h.schedule.simple)
         groups: dict = {}
         for h in hazards:
-            if not h.simple:
+            if not h.schedule.simple:
                 groups.setdefault(h.schedule, []).append((h.idx, h.rate, h))
         self.scheduled = tuple((sched, tuple(members)) for sched, members in groups.items())
 
@@ -109,7 +109,7 @@ class Pathway:
         self.acting_sets: dict[tuple, Acting] = {}    # one object for each distinct set of hazards
         self._nans = array("d", [math.nan]) * len(model.hazards)
         # what would happen at or after the horizon never does: such customers wait on an event
-        # that is never triggered instead of filling SimPy's queue with timeouts nobody processes
+        # that is never triggered (see `at`) instead of filling SimPy's queue with unused timeouts
         self.horizon = model.clock.horizon
         self.never = self.env.event()
 
@@ -139,8 +139,7 @@ class Pathway:
         now = self.env.now
         combo = c.combo                   # the closed spell keeps the attributes it was lived with
         if move.set:
-            c.attrs = assign(c.attrs, move.set)
-            c.combo = self.log.combo(c.attrs)
+            self.change(c, move.set)
         target, gap = move.target, move.gap
         if target.kind == "entry":       # (re-)entry into benefit receipt follows the entry route
             route = self.routes.get("entry")
@@ -149,8 +148,7 @@ class Pathway:
             else:
                 o = route.choose(c.attrs, c.rng)
                 if o.set:
-                    c.attrs = assign(c.attrs, o.set)
-                    c.combo = self.log.combo(c.attrs)
+                    self.change(c, o.set)
                 target = o.target
                 gap = o.gap.sample(c.rng.uniform(route.gap_key)) if o.gap else 0.0
         if target.kind == "programme" and not self.programmes[target.name].is_eligible(c.attrs):
@@ -162,6 +160,11 @@ class Pathway:
         if c.state:
             self.log.spell(c, combo, now, move.reason, "handover" if gap > 0 else target.label)
         return target, gap
+
+    def change(self, c: "Customer", changes: tuple[tuple[int, int], ...]) -> None:
+        """Apply `set` changes to the customer's attributes (and their number in the event log)."""
+        c.attrs = assign(c.attrs, changes)
+        c.combo = self.log.combo(c.attrs)
 
     def open(self, c: "Customer", state: str, detail: str = "", since: float | None = None,
              waiting_start: float = NAN) -> None:
@@ -198,7 +201,7 @@ class Pathway:
         if hz:
             fired = yield from self.stay(c, hz, until=env.now + remaining)
         else:                              # nothing competes with the programme's end
-            yield env.timeout(remaining) if env.now + remaining < self.horizon else self.never
+            yield self.at(env.now + remaining)
             fired = DEADLINE
         for comp in companions:
             comp.finish(reason="main_phase_ended")
@@ -244,8 +247,7 @@ class Pathway:
             companion = Companion(self, c, comp, self.env.now)
             self.companions.add(companion)
             days = comp.duration.sample(c.rng.uniform(comp.duration_key))
-            if self.env.now + days < self.horizon:
-                self.env.timeout(days).callbacks.append(companion.finish)
+            self.at(self.env.now + days).callbacks.append(companion.finish)
             out.append(companion)
         return out
 
@@ -264,9 +266,9 @@ class Pathway:
             acting = self.acting_sets[hazards] = Acting(hazards)
         return acting
 
-    def after(self, days: float):
-        """An event `days` from now, or one that never comes if that is at or after the horizon."""
-        return self.env.timeout(days) if self.env.now + days < self.horizon else self.never
+    def at(self, t: float):
+        """An event on day t, or one that never comes if t is at or after the horizon."""
+        return self.env.timeout(max(t - self.env.now, 0.0)) if t < self.horizon else self.never
 
     def acting(self, state: str, attrs: tuple[int, ...]) -> "Acting":
         """The hazards acting on customers with these attributes in this state.
@@ -301,7 +303,7 @@ class Pathway:
             if wake is None:
                 if until == INF:
                     return None
-                yield self.after(until - env.now)
+                yield self.at(until)
                 return DEADLINE
             if until == INF:
                 yield wake.event
@@ -334,18 +336,14 @@ class Pathway:
             t = sched.reach(now, first, entered, ep)
             if t < t_end:
                 t_end, fired = t, first_h
-        if t_end >= self.horizon:        # nothing fires before the horizon
-            if wake is None:
-                if t_end == INF:
-                    return None
-                yield self.never
-            yield wake.event
-        elif wake is None:
-            yield env.timeout(max(t_end - now, 0.0))
+        if wake is None:
+            if t_end == INF:
+                return None
+            yield self.at(t_end)
         else:                            # admission or the timer, whichever comes first, resumes us
             admitted = wake.event
-            env.timeout(max(t_end - now, 0.0)).callbacks.append(
-                lambda _timer: admitted.triggered or admitted.succeed())
+            if t_end < self.horizon:
+                self.at(t_end).callbacks.append(lambda _timer: admitted.triggered or admitted.succeed())
             yield admitted
         t1 = env.now
         dt = t1 - now

@@ -83,7 +83,7 @@ class Population:
     def __init__(self, pop, attributes: Attributes, clock: Clock, root: int, decisions: Decisions) -> None:
         self.spec, self.clock, self.root, self.decisions = pop, clock, root, decisions
         self.segments = {n: SegmentSampler(seg, pop.common, attributes, decisions) for n, seg in pop.segments.items()}
-        self.segment_draw, self.months_draw = decisions("segment"), decisions("months_in_benefit")
+        self.segment_draw = decisions("segment")
         self.n_attributes = len(attributes.names)
 
     def cohort(self, origin: str, count: int, shares: Draw, start: int = 0) -> Iterator[tuple[Streams, tuple[int, ...], float]]:
@@ -99,11 +99,10 @@ class Population:
             codes = np.empty((n, self.n_attributes), dtype=np.int64)
             for s, sampler in enumerate(segments):
                 sampler.attribute_codes(first, np.flatnonzero(seg == s), codes)
-            months = self.months_draw
             for i, (key, s, attrs) in enumerate(zip(keys.tolist(), seg.tolist(), map(tuple, codes.tolist()))):
                 sampler = segments[s]
                 rng = Streams(key, self.decisions, first, i, array("H", born[s]))
-                days = sampler.months.sample(values[i * width + months]) if sampler.months else 0.0
+                days = sampler.months.sample(values[i * width + sampler.months_draw]) if sampler.months else 0.0
                 yield rng, attrs, days
 
     def newcomer(self, origin: str, index: int, shares: Draw) -> tuple[Streams, tuple[int, ...], float]:

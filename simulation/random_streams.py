@@ -70,11 +70,15 @@ def draw(key: int, decision: int, k: int) -> float:
     return ((mix64(state) >> 11) + 0.5) * _TO_UNIT
 
 
+def _unit(z: np.ndarray) -> np.ndarray:
+    """The uniform numbers of mixed SplitMix64 states, as `draw` makes them."""
+    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * _TO_UNIT
+
+
 def first_uniforms(keys: np.ndarray, decisions: list[int]) -> np.ndarray:
     """draw(key, decision, 1) for every key (rows) and decision (columns), as float64."""
     z = keys[:, None] ^ np.asarray(decisions, dtype=np.uint64)[None, :]
-    z = mix64_array(mix64_array(z) + np.uint64(GAMMA))
-    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * _TO_UNIT
+    return _unit(mix64_array(mix64_array(z) + np.uint64(GAMMA)))
 
 
 def successive(key: int, decision: int, block: int = 1024):
@@ -82,8 +86,7 @@ def successive(key: int, decision: int, block: int = 1024):
     base = np.uint64(mix64(key ^ decision))
     k = 1
     while True:
-        z = mix64_array(base + np.arange(k, k + block, dtype=np.uint64) * np.uint64(GAMMA))
-        yield from (((z >> np.uint64(11)).astype(np.float64) + 0.5) * _TO_UNIT).tolist()
+        yield from _unit(mix64_array(base + np.arange(k, k + block, dtype=np.uint64) * np.uint64(GAMMA))).tolist()
         k += block
 
 

@@ -22,6 +22,16 @@ def compiled(rate, bands, delay_days, schedules=None):
     return CompiledHazard(0, "h", spec, Attributes({}), Decisions(), schedules)
 
 
+def firing_time(h, now, left, entered, episode_start):
+    """Day on which h's rate integrated from `now` reaches `left`: base rate x schedule time."""
+    return h.schedule.reach(now, left / h.rate, entered, episode_start)
+
+
+def integral(h, t0, t1, entered, episode_start):
+    """h's rate integrated from day t0 to day t1."""
+    return h.rate * h.schedule.elapsed(t0, t1, entered, episode_start)
+
+
 def rate_on(h, day, entered, episode_start):
     """The rate per day in force on an absolute day, written out independently of the class."""
     if day < entered + h.schedule.delay:
@@ -40,15 +50,15 @@ def test_firing_time_integrates_to_the_threshold(rate, bands, delay, episode_sta
     entered = max(since, episode_start)
     h = compiled(rate, bands, delay)
     h_bands[id(h)] = bands
-    t = h.firing_time(now, left, entered, episode_start)
+    t = firing_time(h, now, left, entered, episode_start)
     if math.isinf(t):                       # only if the rate is 0 from some point on
         assert bands[-1][1] == 0
         return
     assert t >= now
-    assert math.isclose(h.integral(now, t, entered, episode_start), left, rel_tol=1e-9, abs_tol=1e-12)
+    assert math.isclose(integral(h, now, t, entered, episode_start), left, rel_tol=1e-9, abs_tol=1e-12)
     # additive over any split point, and equal to a midpoint sum over a fine grid between band edges
     mid = now + (t - now) * 0.37
-    assert math.isclose(h.integral(now, mid, entered, episode_start) + h.integral(mid, t, entered, episode_start),
+    assert math.isclose(integral(h, now, mid, entered, episode_start) + integral(h, mid, t, entered, episode_start),
                         left, rel_tol=1e-9, abs_tol=1e-12)
     edges = sorted({now, t} | {x for x in [entered + h.schedule.delay] + [episode_start + d for d in h.schedule.band_days]
                                if now < x < t})
@@ -59,9 +69,9 @@ def test_firing_time_integrates_to_the_threshold(rate, bands, delay, episode_sta
 @given(st.floats(0.01, 2), st.floats(0, 50), st.floats(0.01, 5))
 def test_a_constant_rate_fires_after_threshold_over_rate(rate, now, left):
     h = compiled(rate, [], 0)
-    assert h.simple
-    assert math.isclose(h.firing_time(now, left, 0.0, 0.0), now + left / h.rate)
-    assert math.isclose(h.integral(now, now + 10, 0.0, 0.0), h.rate * 10)
+    assert h.schedule.simple
+    assert math.isclose(firing_time(h, now, left, 0.0, 0.0), now + left / h.rate)
+    assert math.isclose(integral(h, now, now + 10, 0.0, 0.0), h.rate * 10)
 
 
 @given(band_lists, st.floats(0, 60), st.floats(-400, 0), st.floats(0, 200),
@@ -73,7 +83,7 @@ def test_hazards_sharing_a_schedule_race_by_threshold_over_rate(bands, delay, ep
     hs = [compiled(rate, bands, delay, schedules) for rate, _ in hazards]
     assert len({id(h.schedule) for h in hs}) == 1
     entered = episode_start
-    times = [h.firing_time(now, left, entered, episode_start) for h, (_, left) in zip(hs, hazards)]
+    times = [firing_time(h, now, left, entered, episode_start) for h, (_, left) in zip(hs, hazards)]
     x = [left / h.rate for h, (_, left) in zip(hs, hazards)]
     t = hs[0].schedule.reach(now, min(x), entered, episode_start)
     if math.isinf(min(times)):
