@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+
 from .random_streams import Streams
 
 
@@ -10,15 +12,15 @@ class Customer:
                  "state", "detail", "since", "waiting_start")
 
     def __init__(self, pid: int, origin: int, rng: Streams, attrs: tuple[int, ...], combo: int,
-                 episode_start: float) -> None:
+                 episode_start: float, thresholds: array) -> None:
         self.pid = pid
         self.origin = origin              # index into the run's list of origins (initial, inflow, waves)
         self.rng = rng
         self.attrs = attrs                # one level code per declared attribute
         self.combo = combo                # the event log's number for this combination of attributes
         self.episode_start = episode_start  # start of the current benefit (or out-of-benefit) episode
-        self.left = None                  # array per hazard: Exp(1) threshold less the rate integrated
-                                          # since the hazard last fired (NaN: threshold not drawn yet)
+        self.left = thresholds            # array per hazard: Exp(1) threshold less the rate integrated
+                                          # since the hazard last fired
         # the open spell
         self.state = ""
         self.detail = ""                  # programme name, or exit kind

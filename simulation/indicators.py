@@ -19,11 +19,30 @@ LZB_WINDOW_DAYS = 730   # § 48a SGB II, K3: eLb on at least 638 of the last 730
 LZB_MIN_DAYS = 638
 
 
-def _overlap(a: np.ndarray, b: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Days each interval [a, b) overlaps each month: an (n, months) array."""
-    lo = np.maximum(a[:, None], edges[None, :-1])
-    hi = np.minimum(b[:, None], edges[None, 1:])
-    return np.clip(hi - lo, 0.0, None)
+CHUNK = 4096   # intervals handled together: bounds the (intervals, months) arrays to a few MB
+
+
+def _overlap_days(a: np.ndarray, b: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Days of each month covered by intervals [a, b), summed over the intervals.
+
+    Summed a chunk of intervals at a time, continuing from the running total, so the sum is
+    the same, to the last bit, as one sum over all intervals in their order.
+    """
+    total = np.zeros(len(edges) - 1)
+    for i in range(0, len(a), CHUNK):
+        lo = np.maximum(a[i:i + CHUNK, None], edges[None, :-1])
+        hi = np.minimum(b[i:i + CHUNK, None], edges[None, 1:])
+        days = np.clip(hi - lo, 0.0, None)
+        total = np.concatenate([total[None, :] if i else days[:1], days[0 if i else 1:]]).sum(0)
+    return total
+
+
+def _open_at(starts: np.ndarray, ends: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """How many intervals [start, end) contain each reference day: begun by it less ended by it."""
+    ok = starts <= ends                                  # (NaN bounds never contain a day)
+    begun = np.searchsorted(np.sort(starts[ok]), ref, side="right")
+    ended = np.searchsorted(np.sort(ends[ok]), ref, side="right")
+    return (begun - ended).astype(np.int64)
 
 
 def _month_of(t: np.ndarray, edges: np.ndarray, right: bool) -> np.ndarray:
@@ -58,11 +77,29 @@ def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFr
     censored = (ben["end_reason"] == "censored").to_numpy(bool)
     end_open = np.where(censored, np.inf, end)
     ref = edges[1:]
-    inside = (enter[:, None] <= ref[None, :]) & (ref[None, :] < end_open[:, None])   # (n, months)
     sex = ben["sex"].cat.codes.to_numpy()          # index into `sexes` (the declared levels)
-    out["elb_stock"] = inside.sum(0)
+    # eLb stock and LZB stock at each month's end, in all and by sex (row 0: all, row j+1: sex j)
+    elb = np.zeros((len(sexes) + 1, n_months), dtype=np.int64)
+    lzb = np.zeros((len(sexes) + 1, n_months), dtype=np.int64)
+    # LZB: in benefit at the reference date and on >= 638 of the last 730 days
+    pid = ben["person_id"].to_numpy()
+    order = np.argsort(enter, kind="stable")       # spells by start: those begun by t are a prefix
+    enter_s, end_s, pid_s = enter[order], end[order], pid[order]
+    size = pid.max() + 1 if len(pid) else 0
+    for m, t in enumerate(ref):
+        now = (enter <= t) & (t < end_open)
+        k = np.searchsorted(enter_s, t, side="right")
+        days = np.clip(np.minimum(end_s[:k], t) - np.maximum(enter_s[:k], t - LZB_WINDOW_DAYS), 0.0, None)
+        total = np.bincount(pid_s[:k], weights=days, minlength=size)
+        long_term = total[pid[now]] >= LZB_MIN_DAYS - 1e-9
+        sex_now = sex[now]
+        elb[0, m], lzb[0, m] = len(sex_now), long_term.sum()
+        for j in range(len(sexes)):
+            elb[j + 1, m] = (sex_now == j).sum()
+            lzb[j + 1, m] = (long_term & (sex_now == j)).sum()
+    out["elb_stock"] = elb[0]
     for j, sx in enumerate(sexes):
-        out[f"elb_stock_{sx}"] = inside[sex == j].sum(0)
+        out[f"elb_stock_{sx}"] = elb[j + 1]
 
     # inflows: a benefit spell that follows an exit, or a newcomer's first spell
     main = spells[["person_id", "state", "origin"]][(spells["state"] != "alongside").to_numpy()]
@@ -116,23 +153,6 @@ def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFr
         den = out[f"elb_stock{suffix}"].rolling(12).mean()
         out[f"iq{suffix}"] = num / den.where(den > 0)
 
-    # LZB: in benefit at the reference date and on >= 638 of the last 730 days
-    lzb = np.zeros((len(sexes) + 1, n_months), dtype=np.int64)
-    pid = ben["person_id"].to_numpy()
-    order = np.argsort(enter, kind="stable")       # spells by start: those begun by t are a prefix
-    enter_s, end_s, pid_s = enter[order], end[order], pid[order]
-    size = pid.max() + 1 if len(pid) else 0
-    inside_t = np.asfortranarray(inside)            # one month's column at a time
-    for m, t in enumerate(ref):
-        k = np.searchsorted(enter_s, t, side="right")
-        days = np.clip(np.minimum(end_s[:k], t) - np.maximum(enter_s[:k], t - LZB_WINDOW_DAYS), 0.0, None)
-        total = np.bincount(pid_s[:k], weights=days, minlength=size)
-        now = inside_t[:, m]
-        long_term = total[pid[now]] >= LZB_MIN_DAYS - 1e-9
-        lzb[0, m] = long_term.sum()
-        sex_now = sex[now]
-        for j, sx in enumerate(sexes):
-            lzb[j + 1, m] = (long_term & (sex_now == j)).sum()
     out["lzb_stock"] = lzb[0]
     for j, sx in enumerate(sexes):
         out[f"lzb_stock_{sx}"] = lzb[j + 1]
@@ -158,8 +178,8 @@ def programme_monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) ->
         w1 = np.where(started, st, en)
         s0 = st[started]
         s1 = en[started]
-        part_days = _overlap(s0, s1, edges).sum(0)
-        wait_days = _overlap(w0, w1, edges).sum(0)
+        part_days = _overlap_days(s0, s1, edges)
+        wait_days = _overlap_days(w0, w1, edges)
         month_len = np.diff(edges)
         ref = edges[1:]
         cens = (p["end_reason"] == "censored").to_numpy(bool)
@@ -173,9 +193,9 @@ def programme_monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) ->
             "month": labels,
             "programme": name,
             "participants": part_days / month_len,
-            "participants_end": ((s0[:, None] <= ref) & (ref < s1_open[:, None])).sum(0),
+            "participants_end": _open_at(s0, s1_open, ref),
             "waiting": wait_days / month_len,
-            "waiting_end": ((w0[:, None] <= ref) & (ref < w1_open[:, None])).sum(0),
+            "waiting_end": _open_at(w0, w1_open, ref),
             "entries": entries,
             "mean_wait_days": np.where(entries > 0, wait_sum / np.maximum(entries, 1), np.nan),
             "cost": part_days / DAYS_PER_MONTH * spec.cost_per_month,

@@ -17,7 +17,7 @@ from .distributions import build
 from .eventlog import EventLog
 from .hazards import hazards_by_state
 from .pathway import Initial, Move, Pathway
-from .population import Draw, Population
+from .population import Draw, Newcomer, Population
 from .programme import Programme
 from .random_streams import Decisions, root_key
 from .routing import build_routes
@@ -54,7 +54,8 @@ class Model:
         self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes, d)
         self.programmes = {n: Programme(self.env, n, p, self.attributes, d) for n, p in scenario.programmes.items()}
         self.routes = build_routes(scenario.routes, self.attributes, d)
-        self.population = Population(scenario.population, self.attributes, self.clock, self.root, d)
+        self.population = Population(scenario.population, self.attributes, self.clock, self.root, d,
+                                     tuple(h.key for h in self.hazards))
         self.sources = self.population.inflow_sources()
         origins = ["initial", "initial:no_contact"] + [f"initial:{p}" for p in scenario.population.initial.programmes] \
             + [name for name, _, _ in self.sources]
@@ -65,9 +66,10 @@ class Model:
 
     # --- building the population -------------------------------------------------------
 
-    def _customer(self, origin: str, rng, attrs: tuple[int, ...], episode_start: float, first_entry: float) -> Customer:
+    def _customer(self, origin: str, new: Newcomer, episode_start: float, first_entry: float) -> Customer:
         """Register a customer; benefit receipt before their first simulated spell becomes a prior_benefit spell."""
-        c = Customer(len(self.customers), self.origin_code[origin], rng, attrs, self.log.combo(attrs), episode_start)
+        c = Customer(len(self.customers), self.origin_code[origin], new.rng, new.attrs, self.log.combo(new.attrs),
+                     episode_start, new.thresholds)
         self.customers.append(c)
         if episode_start < first_entry:
             self.log.prior_benefit(c, episode_start, first_entry)
@@ -88,15 +90,15 @@ class Model:
             origin, shares = f"initial:{name}", Draw({ip.segment: 1.0})
             elapsed_d = build(ip.elapsed) if ip.elapsed else None
             waited_d = build(ip.waited) if ip.waited else None
-            for j, (rng, attrs, days) in enumerate(pop.cohort(origin, ip.participants + ip.waiting, shares)):
-                participant = j < ip.participants
+            for j, new in enumerate(pop.cohort(origin, ip.participants + ip.waiting, shares)):
+                participant, rng = j < ip.participants, new.rng
                 if participant:
                     start = -(elapsed_d.sample(rng.uniform(self.elapsed_draw)) if elapsed_d else 0.0)
                     wstart = start
                 else:
                     start = float("nan")
                     wstart = -(waited_d.sample(rng.uniform(self.waited_draw)) if waited_d else 0.0)
-                c = self._customer(origin, rng, attrs, min(-days, wstart), wstart)
+                c = self._customer(origin, new, min(-new.days, wstart), wstart)
                 (participants if participant else waiters).append((c, Initial(name, participant, wstart, start)))
                 if participant:
                     self.programmes[name].occupy()
@@ -111,14 +113,14 @@ class Model:
         if init.no_contact is not None:
             nc = init.no_contact
             elapsed_d = build(nc.elapsed) if nc.elapsed else None
-            for rng, attrs, days in pop.cohort("initial:no_contact", nc.count, Draw({nc.segment: 1.0})):
-                since = -(elapsed_d.sample(rng.uniform(self.elapsed_draw)) if elapsed_d else 0.0)
-                c = self._customer("initial:no_contact", rng, attrs, min(-days, since), since)
+            for new in pop.cohort("initial:no_contact", nc.count, Draw({nc.segment: 1.0})):
+                since = -(elapsed_d.sample(new.rng.uniform(self.elapsed_draw)) if elapsed_d else 0.0)
+                c = self._customer("initial:no_contact", new, min(-new.days, since), since)
                 self.env.process(self.pathway.run(c, first=Move("", Target("no_contact"), since=since)))
             placed += nc.count
         shares = Draw(init.segments)
-        for rng, attrs, days in pop.cohort("initial", init.size - placed, shares):
-            c = self._customer("initial", rng, attrs, -days, 0.0)
+        for new in pop.cohort("initial", init.size - placed, shares):
+            c = self._customer("initial", new, -new.days, 0.0)
             self.env.process(self.pathway.run(c, first=Move("", CASE_MANAGEMENT)))
 
     def _release_day_one(self, _event=None) -> None:
@@ -130,9 +132,9 @@ class Model:
     def _arrivals(self, origin: str, shares: Draw, pieces):
         env = self.env
         times = list(self.population.arrival_times(origin, pieces))
-        for t, (rng, attrs, _) in zip(times, self.population.cohort(origin, len(times), shares)):
+        for t, new in zip(times, self.population.cohort(origin, len(times), shares)):
             yield env.timeout(t - env.now)
-            c = self._customer(origin, rng, attrs, env.now, env.now)
+            c = self._customer(origin, new, env.now, env.now)
             env.process(self.pathway.run(c, first=ARRIVAL))
 
     def _schedules(self) -> None:
@@ -181,10 +183,11 @@ class Model:
                 self.log.spell(c, c.combo, horizon, "censored", "")
         for comp in sorted(self.pathway.companions, key=lambda x: (x.c.pid, x.prog.name)):
             self.log.alongside(comp.c, comp.combo, comp.prog.name, comp.start, horizon, "censored")
+        events, customers = events_scheduled(self.env), len(self.customers)
+        self._release()                  # the customers' state goes before the spells table is built
         spells = self.log.frame()
-        out = RunOutput(spells, horizon, events_scheduled(self.env), time.perf_counter() - t0, len(self.customers))
-        self._release()
-        return out
+        self.log.rows.clear()
+        return RunOutput(spells, horizon, events, time.perf_counter() - t0, customers)
 
     def _release(self) -> None:
         """Unhook pending events from suspended processes so reference counting frees the run.
@@ -204,7 +207,6 @@ class Model:
                 q.clear()
         self.pathway.companions.clear()
         self.customers.clear()
-        self.log.rows.clear()
 
 
 def simulate(scenario: Scenario, seed: int, years: float | None = None, progress=None) -> RunOutput:

@@ -10,7 +10,6 @@ every change closes a spell in the event log.
 from __future__ import annotations
 
 import math
-from array import array
 from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -107,7 +106,6 @@ class Pathway:
         self.looks_at: dict[str, object] = {}
         self.conditions: dict[str, list] = {}
         self.acting_sets: dict[tuple, Acting] = {}    # one object for each distinct set of hazards
-        self._nans = array("d", [math.nan]) * len(model.hazards)
         # what would happen at or after the horizon never does: such customers wait on an event
         # that is never triggered (see `at`) instead of filling SimPy's queue with unused timeouts
         self.horizon = model.clock.horizon
@@ -309,28 +307,19 @@ class Pathway:
                 yield wake.event
                 return WOKEN
         left = c.left
-        if left is None:
-            c.left = left = array("d", self._nans)
-        rng = c.rng
         # every hazard's firing time, solved exactly over its delay and bands: one wake-up per stay
         now = env.now
         entered = c.waiting_start if wake is not None else c.since   # earlier than now for day-one stock
         ep = c.episode_start
         t_end, fired = until, None
         for i, rate, h in hz.simple:
-            x = left[i]
-            if x != x:                   # NaN: its first threshold is not drawn yet
-                left[i] = x = -math.log1p(-rng.uniform(h.key))
-            t = now + x / rate
+            t = now + left[i] / rate
             if t < t_end:
                 t_end, fired = t, h
         for sched, members in hz.scheduled:   # within a schedule: least threshold left / base rate first
             first, first_h = INF, None
             for i, rate, h in members:
-                x = left[i]
-                if x != x:
-                    left[i] = x = -math.log1p(-rng.uniform(h.key))
-                x /= rate
+                x = left[i] / rate
                 if x < first:
                     first, first_h = x, h
             t = sched.reach(now, first, entered, ep)
@@ -358,5 +347,5 @@ class Pathway:
             return WOKEN
         if fired is None:
             return DEADLINE
-        left[fired.idx] = -math.log1p(-rng.uniform(fired.key))   # its clock starts again
+        left[fired.idx] = -math.log1p(-c.rng.uniform(fired.key))   # its clock starts again
         return fired

@@ -10,17 +10,24 @@ from __future__ import annotations
 import bisect
 import math
 from array import array
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import numpy as np
 
 from .clock import DAYS_PER_MONTH, Clock, add_months
 from .conditions import Attributes
 from .distributions import build
-from .random_streams import Decisions, FirstDraws, Streams, entity_key, entity_keys, name_key, successive
+from .random_streams import Decisions, FirstDraws, Streams, entity_key, entity_keys, first_uniforms, name_key, successive
 
 BATCH = 4096          # customers created together (their first random numbers drawn at once)
 ARRIVAL_KEY = name_key("arrival")   # the stream of an inflow source's arrival times
+
+
+class Newcomer(NamedTuple):
+    rng: Streams               # the customer's random streams
+    attrs: tuple[int, ...]     # one level code per attribute
+    days: float                # days in benefit receipt before the simulation starts
+    thresholds: array          # per hazard (in hazard order): the Exp(1) threshold of its clock
 
 
 class Draw:
@@ -60,12 +67,11 @@ class SegmentSampler:
         self.born = (self.segment_draw,) + tuple(d for d, _, codes in self.attr_draws if len(codes) > 1) \
             + ((self.months_draw,) if self.months else ())
 
-    def attribute_codes(self, first: FirstDraws, rows: np.ndarray, out: np.ndarray) -> None:
-        """attributes() for the given rows of a batch, from their first numbers, into out[rows]."""
-        u = np.frombuffer(first.values, dtype=np.float64).reshape(-1, first.width)
+    def attribute_codes(self, u: np.ndarray, column: dict[int, int], rows: np.ndarray, out: np.ndarray) -> None:
+        """attributes() for the given rows of a batch, from their first numbers u[:, column[decision]], into out[rows]."""
         for a, (key, draw, codes) in enumerate(self.attr_draws):
             if len(codes) > 1:
-                out[rows, a] = np.asarray(codes)[draw.picks(u[rows, key])]
+                out[rows, a] = np.asarray(codes)[draw.picks(u[rows, column[key]])]
             else:
                 out[rows, a] = codes[0]
 
@@ -80,36 +86,49 @@ class SegmentSampler:
 
 
 class Population:
-    def __init__(self, pop, attributes: Attributes, clock: Clock, root: int, decisions: Decisions) -> None:
+    def __init__(self, pop, attributes: Attributes, clock: Clock, root: int, decisions: Decisions,
+                 hazard_draws: tuple[int, ...] = ()) -> None:
         self.spec, self.clock, self.root, self.decisions = pop, clock, root, decisions
         self.segments = {n: SegmentSampler(seg, pop.common, attributes, decisions) for n, seg in pop.segments.items()}
         self.segment_draw = decisions("segment")
+        self.months_draw = decisions("months_in_benefit")
         self.n_attributes = len(attributes.names)
+        self.hazard_draws = tuple(hazard_draws)   # each hazard's decision: its first threshold is drawn at birth
 
-    def cohort(self, origin: str, count: int, shares: Draw, start: int = 0) -> Iterator[tuple[Streams, tuple[int, ...], float]]:
+    def cohort(self, origin: str, count: int, shares: Draw, start: int = 0) -> Iterator[Newcomer]:
         """newcomer(origin, i, shares) for i = start .. start+count-1, the same customers, made in batches."""
         segments = [self.segments[n] for n in shares.names]
-        born = [self.decisions.counters(s.born) for s in segments]
+        born = [self.decisions.counters(s.born + self.hazard_draws) for s in segments]
+        columns = sorted({d for s in segments for d in s.born} | {self.months_draw})
+        column = {d: j for j, d in enumerate(columns)}
+        keys_of = [self.decisions.keys[d] for d in columns + list(self.hazard_draws)]
+        # first numbers of the decisions drawn later (durations, routes, ...), kept with the customers
+        later = sorted(set(range(len(self.decisions))) - set(columns) - set(self.hazard_draws))
+        n_hazards = len(self.hazard_draws)
         for lo in range(start, start + count, BATCH):
             n = min(BATCH, start + count - lo)
             keys = entity_keys(self.root, origin, lo, n)
-            first = FirstDraws(keys, self.decisions)
-            width, values = first.width, first.values
-            seg = shares.picks(np.frombuffer(values, dtype=np.float64)[self.segment_draw::width])
+            u = first_uniforms(keys, keys_of)       # each customer's first number of every decision used at birth
+            seg = shares.picks(u[:, column[self.segment_draw]])
             codes = np.empty((n, self.n_attributes), dtype=np.int64)
             for s, sampler in enumerate(segments):
-                sampler.attribute_codes(first, np.flatnonzero(seg == s), codes)
+                sampler.attribute_codes(u, column, np.flatnonzero(seg == s), codes)
+            months = u[:, column[self.months_draw]].tolist()
+            thresholds = array("d")
+            thresholds.frombytes(np.ascontiguousarray(-np.log1p(-u[:, len(columns):])).tobytes())
+            first = FirstDraws(keys, self.decisions, later)
             for i, (key, s, attrs) in enumerate(zip(keys.tolist(), seg.tolist(), map(tuple, codes.tolist()))):
                 sampler = segments[s]
-                rng = Streams(key, self.decisions, first, i, array("H", born[s]))
-                days = sampler.months.sample(values[i * width + sampler.months_draw]) if sampler.months else 0.0
-                yield rng, attrs, days
+                days = sampler.months.sample(months[i]) if sampler.months else 0.0
+                yield Newcomer(Streams(key, self.decisions, array("H", born[s]), first, i), attrs, days,
+                               thresholds[i * n_hazards:(i + 1) * n_hazards])
 
-    def newcomer(self, origin: str, index: int, shares: Draw) -> tuple[Streams, tuple[int, ...], float]:
-        """Streams, attributes and days already in benefit of the index-th customer of an origin."""
+    def newcomer(self, origin: str, index: int, shares: Draw) -> Newcomer:
+        """The index-th customer of an origin, drawing one number at a time (the reference for `cohort`)."""
         rng = Streams(entity_key(self.root, origin, index), self.decisions)
         seg = self.segments[shares(rng.uniform(self.segment_draw))]
-        return rng, tuple(seg.attributes(rng)), seg.days_in_benefit(rng)
+        attrs, days = tuple(seg.attributes(rng)), seg.days_in_benefit(rng)
+        return Newcomer(rng, attrs, days, array("d", [-math.log1p(-rng.uniform(d)) for d in self.hazard_draws]))
 
     def inflow_sources(self) -> list[tuple[str, Draw, list[tuple[float, float, float]]]]:
         """Each inflow source with its segment draw and (from day, to day, rate per day) pieces.

@@ -7,8 +7,8 @@ So the same customer meets the same numbers for the same decision in two scenari
 share the seed, whatever else differs, and a run is identical on any machine or process.
 
 Most draws are a stream's first number, so customers are created in batches whose first
-numbers for the scenario's decisions are computed at once with numpy (`FirstDraws`), the
-same numbers to the last bit as the one-at-a-time path.
+numbers are computed at once with numpy (`first_uniforms`, `FirstDraws`), the same numbers
+to the last bit as the one-at-a-time path.
 """
 
 from __future__ import annotations
@@ -121,14 +121,18 @@ class Decisions:
 
 
 class FirstDraws:
-    """The first number of every decision's stream for a batch of entities (one row each)."""
+    """The first number of some decisions' streams for a batch of entities (one row each)."""
 
-    __slots__ = ("width", "values")
+    __slots__ = ("width", "known", "column", "values")
 
-    def __init__(self, keys: np.ndarray, decisions: Decisions) -> None:
-        self.width = len(decisions)
+    def __init__(self, keys: np.ndarray, decisions: Decisions, columns: list[int]) -> None:
+        self.width = len(columns)
+        self.known = len(decisions)                          # decisions registered when the table was made
+        self.column = array("i", [-1]) * self.known          # decision -> its column (-1: not in the table)
+        for j, d in enumerate(columns):
+            self.column[d] = j
         self.values = array("d")
-        self.values.frombytes(first_uniforms(keys, decisions.keys).tobytes())
+        self.values.frombytes(first_uniforms(keys, [decisions.keys[d] for d in columns]).tobytes())
 
 
 class Streams:
@@ -136,8 +140,8 @@ class Streams:
 
     __slots__ = ("key", "decisions", "drawn", "first", "row")
 
-    def __init__(self, key: int, decisions: Decisions, first: FirstDraws | None = None, row: int = 0,
-                 drawn: array | None = None) -> None:
+    def __init__(self, key: int, decisions: Decisions, drawn: array | None = None,
+                 first: FirstDraws | None = None, row: int = 0) -> None:
         self.key = key
         self.decisions = decisions
         self.drawn = decisions.counters() if drawn is None else drawn   # draws made, per decision
@@ -149,6 +153,8 @@ class Streams:
         drawn = self.drawn
         k = drawn[decision] + 1
         drawn[decision] = k
-        if k == 1 and self.first is not None and decision < self.first.width:
-            return self.first.values[self.row + decision]
+        if k == 1 and self.first is not None and decision < self.first.known:
+            j = self.first.column[decision]
+            if j >= 0:
+                return self.first.values[self.row + j]
         return draw(self.key, self.decisions.keys[decision], k)

@@ -1,5 +1,7 @@
 """Random streams: bulk first draws are the same numbers as drawing one at a time."""
 
+import math
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -34,14 +36,13 @@ def test_first_uniforms_equal_scalar_draws(keys, decisions):
 
 @given(u64, st.lists(st.sampled_from(["a", "b", "c", "d"]), min_size=1, max_size=30))
 def test_streams_with_first_draws_give_the_same_sequence(key, order):
-    """Any order of draws, first numbers from the batch table or not: the same numbers."""
+    """Any order of draws, first numbers from the batch table (a, c) or not (b, d): the same numbers."""
     decisions = Decisions()
-    for n in "ac":
+    for n in "abc":
         decisions(n)
-    first = FirstDraws(np.asarray([key], dtype=np.uint64), decisions)   # a table for a and c only
-    for n in "bd":
-        decisions(n)
-    plain, batched = Streams(key, decisions), Streams(key, decisions, first, 0)
+    first = FirstDraws(np.asarray([key], dtype=np.uint64), decisions, [decisions("a"), decisions("c")])
+    decisions("d")                                   # registered after the table was made
+    plain, batched = Streams(key, decisions), Streams(key, decisions, first=first, row=0)
     assert [batched.uniform(decisions(n)) for n in order] == [plain.uniform(decisions(n)) for n in order]
     assert batched.uniform(decisions("a")) == draw(key, name_key("a"), order.count("a") + 1)
 
@@ -57,25 +58,29 @@ SCENARIO = {
                               "months_in_benefit": {"dist": "exponential", "mean": 18}}},
         "initial": {"size": 10, "segments": {"young": 0.3, "rest": 0.7}},
     },
-    "hazards": {"work": {"in": ["case_management"], "to": "exit:employment", "rate_per_month": 0.05}},
+    "hazards": {"work": {"in": ["case_management"], "to": "exit:employment", "rate_per_month": 0.05},
+                "other": {"in": ["case_management"], "to": "exit:other", "rate_per_month": 0.01}},
 }
 
 
 @settings(max_examples=20, deadline=None)
 @given(u64, st.integers(0, 3 * BATCH), st.integers(0, 2 * BATCH + 5))
 def test_cohort_makes_the_same_customers_as_newcomer(root, start, count):
-    """Customers made in batches: same streams, attributes, days in benefit and later draws."""
+    """Customers made in batches: same streams, attributes, days in benefit, hazard thresholds and later draws."""
     s = validate(SCENARIO, "<test>")
     attributes = Attributes(s.attributes)
     decisions = Decisions()
     later = [decisions("later"), decisions("other")]
-    pop = Population(s.population, attributes, Clock(s.time.start, 1), root, decisions)
+    hazards = (decisions("hazard:work"), decisions("hazard:other"))
+    pop = Population(s.population, attributes, Clock(s.time.start, 1), root, decisions, hazards)
     shares = Draw(s.population.initial.segments)
-    later = later + later + [decisions("segment")]
-    for i, (rng, attrs, days) in zip(range(start, start + count), pop.cohort("initial", count, shares, start)):
-        ref_rng, ref_attrs, ref_days = pop.newcomer("initial", i, shares)
-        assert (rng.key, attrs, days) == (ref_rng.key, ref_attrs, ref_days)
-        assert [rng.uniform(d) for d in later] == [ref_rng.uniform(d) for d in later]
+    later = later + later + [decisions("segment")] + list(hazards)   # hazards: their second threshold
+    for i, new in zip(range(start, start + count), pop.cohort("initial", count, shares, start)):
+        ref = pop.newcomer("initial", i, shares)
+        assert (new.rng.key, new.attrs, new.days) == (ref.rng.key, ref.attrs, ref.days)
+        assert new.thresholds.tolist() == ref.thresholds.tolist()
+        assert new.thresholds.tolist() == [-math.log1p(-draw(new.rng.key, decisions.keys[d], 1)) for d in hazards]
+        assert [new.rng.uniform(d) for d in later] == [ref.rng.uniform(d) for d in later]
 
 
 @given(u64, u64, st.integers(1, 3000))
