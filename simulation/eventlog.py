@@ -6,6 +6,7 @@ Indicators are computed from it afterwards (indicators.py), never counted during
 from __future__ import annotations
 
 import math
+from array import array
 from operator import itemgetter
 
 import numpy as np
@@ -22,19 +23,51 @@ ALONGSIDE = "alongside"
 
 
 class EventLog:
+    """Spells as they close: a tuple each, moved (`flush`, once a simulated month) into columns
+    of typed arrays for numbers and lists for names."""
+
     def __init__(self, attribute_names: list[str], attribute_levels: list[list[str]], origins: list[str]) -> None:
         self.attribute_names = attribute_names
         self.attribute_levels = attribute_levels
         self.origins = origins
-        self.rows: list[tuple] = []
         self.combos: dict[tuple[int, ...], int] = {}   # distinct attribute tuples, numbered
+        self.tuples: list[tuple[int, ...]] = []         # the same tuples, by number
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every spell (after the spells table is built)."""
+        self.rows: list[tuple] = []        # spells closed since the last flush, one tuple each
+        self.pid, self.origin, self.combo_no = array("q"), array("h"), array("i")
+        self.state: list[str] = []
+        self.detail: list[str] = []
+        self.waiting_start, self.start, self.end = array("d"), array("d"), array("d")
+        self.reason: list[str] = []
+        self.next_state: list[str] = []
+
+    def flush(self) -> None:
+        """Move the spells closed so far into the columns (compact: no tuple and no float object per spell)."""
+        rows = self.rows
+        columns = (self.pid, self.origin, self.combo_no, self.state, self.detail, self.waiting_start,
+                   self.start, self.end, self.reason, self.next_state)
+        for j, column in enumerate(columns):
+            column.extend(map(itemgetter(j), rows))
+        rows.clear()
+
+    def __len__(self) -> int:
+        return len(self.pid) + len(self.rows)
 
     def combo(self, attrs: tuple[int, ...]) -> int:
         """The number of an attribute combination (spells store it instead of the tuple)."""
         n = self.combos.get(attrs)
         if n is None:
             n = self.combos[attrs] = len(self.combos)
+            self.tuples.append(attrs)
         return n
+
+    def shared(self, attrs: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
+        """The one stored tuple equal to `attrs`, and its number: customers alike share one tuple."""
+        n = self.combo(attrs)
+        return self.tuples[n], n
 
     def spell(self, c, combo: int, end: float, end_reason: str, next_state: str) -> None:
         """Close the customer's open spell, lived with the attribute combination `combo`."""
@@ -50,35 +83,35 @@ class EventLog:
 
     def frame(self) -> pd.DataFrame:
         """The spells table (schema documented in docs/outputs.md)."""
-        rows, n = self.rows, len(self.rows)
+        self.flush()
+        n = len(self)
 
-        def numbers(j: int, dtype) -> np.ndarray:
-            return np.fromiter(map(itemgetter(j), rows), dtype=dtype, count=n)
+        def numbers(column: array, dtype) -> np.ndarray:
+            return np.frombuffer(column, dtype=dtype, count=n) if n else np.empty(0, dtype)
 
-        state, detail, reason, nxt = (list(map(itemgetter(j), rows)) for j in (3, 4, 8, 9))
-        pid = numbers(0, np.int64)
+        pid = numbers(self.pid, np.int64)
         order = np.argsort(pid, kind="stable")   # by person, each in time order
         df = pd.DataFrame({
             "person_id": pid[order],
-            "origin": pd.Categorical.from_codes(numbers(1, np.int16)[order], self.origins),
+            "origin": pd.Categorical.from_codes(numbers(self.origin, np.int16)[order], self.origins),
         })
         table = np.asarray(list(self.combos), dtype=np.int16).reshape(len(self.combos), len(self.attribute_names))
-        codes = table[numbers(2, np.int64)[order]]
+        codes = table[numbers(self.combo_no, np.int32)[order]]
         for j, (name, levels) in enumerate(zip(self.attribute_names, self.attribute_levels)):
             df[name] = pd.Categorical.from_codes(codes[:, j], levels, ordered=True)
         state_code = {s: i for i, s in enumerate(STATES + (ALONGSIDE,))}
-        state_codes = np.fromiter(map(state_code.__getitem__, state), dtype=np.int8, count=n)[order]
+        state_codes = np.fromiter(map(state_code.__getitem__, self.state), dtype=np.int8, count=n)[order]
         df["state"] = pd.Categorical.from_codes(state_codes, STATES + (ALONGSIDE,))
-        detail_arr = pa.array(detail, type=pa.string()).take(order)
+        detail_arr = pa.array(self.detail, type=pa.string()).take(order)
         null = pa.scalar(None, pa.string())
         has_programme = np.isin(state_codes, [STATES.index("programme"), STATES.index("handover"), len(STATES)])
         df["programme"] = _strings(pc.if_else(pa.array(has_programme), detail_arr, null))
         df["exit_kind"] = _strings(pc.if_else(pa.array(state_codes == STATES.index("exit")), detail_arr, null))
-        df["waiting_start"] = numbers(5, float)[order]
-        df["start"] = numbers(6, float)[order]
-        df["end"] = numbers(7, float)[order]
-        df["end_reason"] = _strings(pa.array(reason, type=pa.string()).take(order))
-        nxt_arr = pa.array(nxt, type=pa.string()).take(order)
+        df["waiting_start"] = numbers(self.waiting_start, float)[order]
+        df["start"] = numbers(self.start, float)[order]
+        df["end"] = numbers(self.end, float)[order]
+        df["end_reason"] = _strings(pa.array(self.reason, type=pa.string()).take(order))
+        nxt_arr = pa.array(self.next_state, type=pa.string()).take(order)
         df["next_state"] = _strings(pc.if_else(pc.equal(nxt_arr, ""), null, nxt_arr))
         return df
 

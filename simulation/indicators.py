@@ -45,6 +45,16 @@ def _open_at(starts: np.ndarray, ends: np.ndarray, ref: np.ndarray) -> np.ndarra
     return (begun - ended).astype(np.int64)
 
 
+def _exit_kinds(next_state: pd.Series) -> np.ndarray:
+    """The exit kind of each spell's next state ("exit:employment" -> "employment"), "" if none.
+
+    Worked out once per distinct next state (there are few), then looked up per spell.
+    """
+    codes, names = pd.factorize(next_state.fillna(""))
+    kinds = np.asarray([n.removeprefix("exit:") if n.startswith("exit:") else "" for n in names], dtype=object)
+    return kinds[codes] if len(codes) else np.asarray([], dtype=object)
+
+
 def _month_of(t: np.ndarray, edges: np.ndarray, right: bool) -> np.ndarray:
     """Month index (0-based) of event times; -1 / len outside. right: (a, b] else [a, b).
 
@@ -60,7 +70,7 @@ BENEFIT_COLUMNS = ["person_id", "sex", "waiting_start", "start", "end", "end_rea
 
 def benefit_spells(spells: pd.DataFrame) -> pd.DataFrame:
     """The spells lived in benefit receipt, with `enter` = the time the spell began."""
-    s = spells[BENEFIT_COLUMNS][~spells["state"].isin(["exit", "alongside"]).to_numpy()]
+    s = spells.loc[~spells["state"].isin(["exit", "alongside"]).to_numpy(), BENEFIT_COLUMNS]
     enter = s["waiting_start"].fillna(s["start"])
     return s.assign(enter=enter.to_numpy(float))
 
@@ -102,18 +112,18 @@ def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFr
         out[f"elb_stock_{sx}"] = elb[j + 1]
 
     # inflows: a benefit spell that follows an exit, or a newcomer's first spell
-    main = spells[["person_id", "state", "origin"]][(spells["state"] != "alongside").to_numpy()]
+    main = spells.loc[(spells["state"] != "alongside").to_numpy(), ["person_id", "state", "origin"]]
     person = main["person_id"].to_numpy()
     first = np.r_[True, person[1:] != person[:-1]]
     prev_exit = np.r_[False, (main["state"].to_numpy()[:-1] == "exit")] & ~first
-    newcomer = first & ~main["origin"].astype(str).str.startswith("initial").to_numpy()
+    origin = main["origin"].array                  # categorical: test each origin's name once
+    newcomer = first & ~np.asarray(origin.categories.str.startswith("initial"), bool)[origin.codes]
     starts_episode = pd.Series(prev_exit | newcomer, index=main.index)[ben.index].to_numpy()
     m_in = _month_of(enter[starts_episode], edges, right=True)
     out["inflows"] = np.bincount(m_in[(m_in >= 0) & (m_in < n_months)], minlength=n_months)
 
     # outflows: a benefit spell that ends in an exit
-    nxt = ben["next_state"].fillna("").astype(str)
-    exit_kind = nxt.str.removeprefix("exit:").where(nxt.str.startswith("exit:"), "").to_numpy()
+    exit_kind = _exit_kinds(ben["next_state"])
     is_exit = exit_kind != ""
     m_out = _month_of(end[is_exit], edges, right=True)
     ok = (m_out >= 0) & (m_out < n_months)
@@ -166,7 +176,7 @@ def programme_monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) ->
     n_months = len(edges) - 1
     labels = clock.month_labels()
     cols = ["programme", "waiting_start", "start", "end", "end_reason"]
-    prog = spells[cols][spells["state"].isin(["programme", "alongside"]).to_numpy()]
+    prog = spells.loc[spells["state"].isin(["programme", "alongside"]).to_numpy(), cols]
     by_name = {name: p for name, p in prog.groupby("programme", sort=False, observed=True)}
     frames = []
     for name, spec in scenario.programmes.items():

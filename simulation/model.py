@@ -68,7 +68,7 @@ class Model:
 
     def _customer(self, origin: str, new: Newcomer, episode_start: float, first_entry: float) -> Customer:
         """Register a customer; benefit receipt before their first simulated spell becomes a prior_benefit spell."""
-        c = Customer(len(self.customers), self.origin_code[origin], new.rng, new.attrs, self.log.combo(new.attrs),
+        c = Customer(len(self.customers), self.origin_code[origin], new.rng, *self.log.shared(new.attrs),
                      episode_start, new.thresholds)
         self.customers.append(c)
         if episode_start < first_entry:
@@ -175,6 +175,7 @@ class Model:
         edges = self.clock.month_edges()
         for t in edges[1:]:
             self.env.run(until=t)
+            self.log.flush()
             if progress is not None:
                 progress(t)
         horizon = self.clock.horizon
@@ -186,7 +187,7 @@ class Model:
         events, customers = events_scheduled(self.env), len(self.customers)
         self._release()                  # the customers' state goes before the spells table is built
         spells = self.log.frame()
-        self.log.rows.clear()
+        self.log.clear()
         return RunOutput(spells, horizon, events, time.perf_counter() - t0, customers)
 
     def _release(self) -> None:

@@ -161,8 +161,7 @@ class Pathway:
 
     def change(self, c: "Customer", changes: tuple[tuple[int, int], ...]) -> None:
         """Apply `set` changes to the customer's attributes (and their number in the event log)."""
-        c.attrs = assign(c.attrs, changes)
-        c.combo = self.log.combo(c.attrs)
+        c.attrs, c.combo = self.log.shared(assign(c.attrs, changes))
 
     def open(self, c: "Customer", state: str, detail: str = "", since: float | None = None,
              waiting_start: float = NAN) -> None:

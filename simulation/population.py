@@ -116,11 +116,11 @@ class Population:
             months = u[:, column[self.months_draw]].tolist()
             thresholds = array("d")
             thresholds.frombytes(np.ascontiguousarray(-np.log1p(-u[:, len(columns):])).tobytes())
-            first = FirstDraws(keys, self.decisions, later)
+            first = FirstDraws(keys, self.decisions, later) if later else None
             for i, (key, s, attrs) in enumerate(zip(keys.tolist(), seg.tolist(), map(tuple, codes.tolist()))):
                 sampler = segments[s]
                 days = sampler.months.sample(months[i]) if sampler.months else 0.0
-                yield Newcomer(Streams(key, self.decisions, array("H", born[s]), first, i), attrs, days,
+                yield Newcomer(Streams(key, self.decisions, array("B", born[s]), first, i), attrs, days,
                                thresholds[i * n_hazards:(i + 1) * n_hazards])
 
     def newcomer(self, origin: str, index: int, shares: Draw) -> Newcomer:

@@ -113,8 +113,8 @@ class Decisions:
         return len(self.keys)
 
     def counters(self, drawn: tuple[int, ...] = ()) -> array:
-        """Draw counters for a new entity (one per decision), the listed decisions drawn once."""
-        c = array("H", bytes(2 * len(self.keys)))
+        """Draw counters for a new entity (one byte per decision), the listed decisions drawn once."""
+        c = array("B", bytes(len(self.keys)))
         for d in drawn:
             c[d] = 1
         return c
@@ -152,7 +152,11 @@ class Streams:
         """Next uniform number in (0, 1) of the stream for `decision` (a Decisions number)."""
         drawn = self.drawn
         k = drawn[decision] + 1
-        drawn[decision] = k
+        try:
+            drawn[decision] = k
+        except OverflowError:        # a 256th draw: wider counters from now on
+            self.drawn = drawn = array("Q", drawn)
+            drawn[decision] = k
         if k == 1 and self.first is not None and decision < self.first.known:
             j = self.first.column[decision]
             if j >= 0:

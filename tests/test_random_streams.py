@@ -90,3 +90,11 @@ def test_successive_draws_equal_the_stream(key, decision, n):
     decisions.keys.append(decision)       # a decision known by its key alone
     plain = Streams(key, decisions)
     assert [next(u) for _ in range(n)] == [plain.uniform(0) for _ in range(n)]
+
+
+def test_a_stream_goes_on_past_255_draws():
+    """Draw counters start at one byte each and widen when a stream is drawn from a 256th time."""
+    decisions = Decisions()
+    d = decisions("often")
+    rng = Streams(12345, decisions)
+    assert [rng.uniform(d) for _ in range(300)] == [draw(12345, name_key("often"), k) for k in range(1, 301)]
