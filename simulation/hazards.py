@@ -30,11 +30,15 @@ class Schedule:
     to reach its threshold is the one with the least threshold left / base rate.
     """
 
-    __slots__ = ("band_days", "factors", "delay", "simple")
+    __slots__ = ("band_days", "factors", "delay", "simple", "settled", "final")
 
     def __init__(self, band_days: tuple[float, ...], factors: tuple[float, ...], delay: float) -> None:
         self.band_days, self.factors, self.delay = band_days, factors, delay
         self.simple = band_days == (0.0,) and factors == (1.0,) and delay == 0.0   # always factor 1
+        # from the last band's start (`settled` days into the episode, as `reach` looks up bands:
+        # days + EPS >= settled) and `delay` days into the state, the factor stays `final`, and
+        # `Pathway.stay` needs neither method
+        self.settled, self.final = band_days[-1], factors[-1]
 
     def reach(self, now: float, x: float, entered: float, episode_start: float) -> float:
         """Day on which `elapsed` from `now` reaches `x` (INF if never).

@@ -321,7 +321,10 @@ class Pathway:
                 x = left[i] / rate
                 if x < first:
                     first, first_h = x, h
-            t = sched.reach(now, first, entered, ep)
+            if now - ep + EPS >= sched.settled and entered + sched.delay <= now:   # in the last band for good
+                t = now + first / sched.final if sched.final > 0 else INF
+            else:
+                t = sched.reach(now, first, entered, ep)
             if t < t_end:
                 t_end, fired = t, first_h
         if wake is None:
@@ -338,7 +341,10 @@ class Pathway:
         for i, rate, _ in hz.simple:
             left[i] -= rate * dt
         for sched, members in hz.scheduled:
-            d = sched.elapsed(now, t1, entered, ep)
+            if now - ep + EPS >= sched.settled and entered + sched.delay <= now:
+                d = sched.final * (t1 - now)
+            else:
+                d = sched.elapsed(now, t1, entered, ep)
             if d:
                 for i, rate, _ in members:
                     left[i] -= rate * d

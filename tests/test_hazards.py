@@ -2,12 +2,12 @@
 
 import math
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from simulation.clock import DAYS_PER_MONTH
 from simulation.conditions import Attributes
-from simulation.hazards import CompiledHazard
+from simulation.hazards import EPS, CompiledHazard
 from simulation.random_streams import Decisions
 from simulation.scenario.schema import Hazard
 
@@ -91,3 +91,16 @@ def test_hazards_sharing_a_schedule_race_by_threshold_over_rate(bands, delay, ep
         return
     assert math.isclose(t, min(times), rel_tol=1e-12, abs_tol=1e-9)
     assert times[x.index(min(x))] == min(times)
+
+
+@given(band_lists, st.floats(0, 60), st.floats(-2000, 0), st.floats(-100, 0), st.floats(0, 2000),
+       st.floats(0.01, 5), st.floats(0, 400))
+def test_in_the_last_band_the_schedule_is_its_final_factor(bands, delay, episode_start, since, now, x, span):
+    """Pathway.stay's shortcut: once `settled` (last band, delay over), reach and elapsed need no band lookup."""
+    entered = max(since, episode_start)
+    sched = compiled(0.1, bands, delay).schedule
+    assume(now - episode_start + EPS >= sched.settled and entered + sched.delay <= now)
+    t = sched.reach(now, x, entered, episode_start)
+    assert t == (now + x / sched.final if sched.final > 0 else math.inf)
+    t1 = now + span
+    assert sched.elapsed(now, t1, entered, episode_start) == sched.final * (t1 - now)
