@@ -68,8 +68,8 @@ class Model:
 
     def _customer(self, origin: str, new: Newcomer, episode_start: float, first_entry: float) -> Customer:
         """Register a customer; benefit receipt before their first simulated spell becomes a prior_benefit spell."""
-        c = Customer(len(self.customers), self.origin_code[origin], new.rng, *self.log.shared(new.attrs),
-                     episode_start, new.thresholds)
+        attrs, combo = self.log.shared(new.attrs)
+        c = Customer(len(self.customers), self.origin_code[origin], new.rng, attrs, combo, episode_start, new.thresholds)
         self.customers.append(c)
         if episode_start < first_entry:
             self.log.prior_benefit(c, episode_start, first_entry)

@@ -8,6 +8,7 @@ keeps their attributes and draws in every scenario run with the same seed.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from array import array
 from typing import Iterator, NamedTuple
@@ -105,6 +106,7 @@ class Population:
         # first numbers of the decisions drawn later (durations, routes, ...), kept with the customers
         later = sorted(set(range(len(self.decisions))) - set(columns) - set(self.hazard_draws))
         n_hazards = len(self.hazard_draws)
+        new = functools.partial(tuple.__new__, Newcomer)   # a Newcomer from a tuple, without a Python-level call
         for lo in range(start, start + count, BATCH):
             n = min(BATCH, start + count - lo)
             keys = entity_keys(self.root, origin, lo, n)
@@ -120,8 +122,8 @@ class Population:
             for i, (key, s, attrs) in enumerate(zip(keys.tolist(), seg.tolist(), map(tuple, codes.tolist()))):
                 sampler = segments[s]
                 days = sampler.months.sample(months[i]) if sampler.months else 0.0
-                yield Newcomer(Streams(key, self.decisions, array("B", born[s]), first, i), attrs, days,
-                               thresholds[i * n_hazards:(i + 1) * n_hazards])
+                yield new((Streams(key, self.decisions, array("B", born[s]), first, i), attrs, days,
+                           thresholds[i * n_hazards:(i + 1) * n_hazards]))
 
     def newcomer(self, origin: str, index: int, shares: Draw) -> Newcomer:
         """The index-th customer of an origin, drawing one number at a time (the reference for `cohort`)."""
