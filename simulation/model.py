@@ -49,11 +49,14 @@ class Model:
         self.env = simpy.Environment()
         self.attributes = Attributes(scenario.attributes)
         self.root = root_key(seed)
-        self.decisions = d = Decisions()     # every decision a customer draws for, numbered
+        # every decision a customer draws for, numbered: first those drawn during the run (their
+        # first numbers are kept per batch of customers, see Population.cohort), then the hazards'
+        # thresholds and the attributes, drawn at birth
+        self.decisions = d = Decisions()
         self.elapsed_draw, self.waited_draw = d("elapsed"), d("waited")
-        self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes, d)
         self.programmes = {n: Programme(self.env, n, p, self.attributes, d) for n, p in scenario.programmes.items()}
         self.routes = build_routes(scenario.routes, self.attributes, d)
+        self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes, d)
         self.population = Population(scenario.population, self.attributes, self.clock, self.root, d,
                                      tuple(h.key for h in self.hazards))
         self.sources = self.population.inflow_sources()

@@ -103,8 +103,9 @@ class Population:
         columns = sorted({d for s in segments for d in s.born} | {self.months_draw})
         column = {d: j for j, d in enumerate(columns)}
         keys_of = [self.decisions.keys[d] for d in columns + list(self.hazard_draws)]
-        # first numbers of the decisions drawn later (durations, routes, ...), kept with the customers
-        later = sorted(set(range(len(self.decisions))) - set(columns) - set(self.hazard_draws))
+        # first numbers of the decisions drawn later (durations, routes, ...), kept with the customers:
+        # those numbered before any drawn at birth (the model numbers them first)
+        later = min(columns + list(self.hazard_draws), default=len(self.decisions))
         n_hazards = len(self.hazard_draws)
         new = functools.partial(tuple.__new__, Newcomer)   # a Newcomer from a tuple, without a Python-level call
         for lo in range(start, start + count, BATCH):

@@ -121,18 +121,14 @@ class Decisions:
 
 
 class FirstDraws:
-    """The first number of some decisions' streams for a batch of entities (one row each)."""
+    """The first number of the streams of decisions 0 .. width-1 for a batch of entities (one row each)."""
 
-    __slots__ = ("width", "known", "column", "values")
+    __slots__ = ("width", "values")
 
-    def __init__(self, keys: np.ndarray, decisions: Decisions, columns: list[int]) -> None:
-        self.width = len(columns)
-        self.known = len(decisions)                          # decisions registered when the table was made
-        self.column = array("i", [-1]) * self.known          # decision -> its column (-1: not in the table)
-        for j, d in enumerate(columns):
-            self.column[d] = j
+    def __init__(self, keys: np.ndarray, decisions: Decisions, width: int | None = None) -> None:
+        self.width = len(decisions) if width is None else width
         self.values = array("d")
-        self.values.frombytes(first_uniforms(keys, [decisions.keys[d] for d in columns]).tobytes())
+        self.values.frombytes(first_uniforms(keys, decisions.keys[:self.width]).tobytes())
 
 
 class Streams:
@@ -157,8 +153,6 @@ class Streams:
         except OverflowError:        # a 256th draw: wider counters from now on
             self.drawn = drawn = array("Q", drawn)
             drawn[decision] = k
-        if k == 1 and self.first is not None and decision < self.first.known:
-            j = self.first.column[decision]
-            if j >= 0:
-                return self.first.values[self.row + j]
+        if k == 1 and self.first is not None and decision < self.first.width:
+            return self.first.values[self.row + decision]
         return draw(self.key, self.decisions.keys[decision], k)
