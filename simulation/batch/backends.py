@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import uuid
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -35,6 +36,12 @@ class Serial:
             on_done(run_job(job, out))
 
 
+def _ignore_interrupts() -> None:
+    """Worker start-up: Ctrl-C (SIGINT to the whole process group) is for the main process alone,
+    which then lets the running replications finish and starts no new one."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class LocalProcesses:
     """A pool of local worker processes (spawned, so each starts clean)."""
 
@@ -44,7 +51,8 @@ class LocalProcesses:
         self.pool: ProcessPoolExecutor | None = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_ignore_interrupts)
 
     def __enter__(self):
         self.pool = self._new_pool()
