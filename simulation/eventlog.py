@@ -30,7 +30,7 @@ class EventLog:
         self.attribute_names = attribute_names
         self.attribute_levels = attribute_levels
         self.origins = origins
-        self.combos: dict[tuple[int, ...], int] = {}   # distinct attribute tuples, numbered
+        self.combos: dict[tuple[int, ...], int] = {}   # distinct attribute tuples -> their number
         self.tuples: list[tuple[int, ...]] = []         # the same tuples, by number
         self.clear()
 
@@ -59,17 +59,13 @@ class EventLog:
     def __len__(self) -> int:
         return len(self.pid) + len(self.rows)
 
-    def combo(self, attrs: tuple[int, ...]) -> int:
-        """The number of an attribute combination (spells store it instead of the tuple)."""
+    def shared(self, attrs: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
+        """The one stored tuple equal to `attrs` (customers alike share it) and its number, which
+        spells store instead of the tuple."""
         n = self.combos.get(attrs)
         if n is None:
-            n = self.combos[attrs] = len(self.combos)
+            n = self.combos[attrs] = len(self.tuples)
             self.tuples.append(attrs)
-        return n
-
-    def shared(self, attrs: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
-        """The one stored tuple equal to `attrs`, and its number: customers alike share one tuple."""
-        n = self.combo(attrs)
         return self.tuples[n], n
 
     def spell(self, c, combo: int, end: float, end_reason: str, next_state: str) -> None:
@@ -98,7 +94,7 @@ class EventLog:
             "person_id": pid[order],
             "origin": pd.Categorical.from_codes(numbers(self.origin, np.int16)[order], self.origins),
         })
-        table = np.asarray(list(self.combos), dtype=np.int16).reshape(len(self.combos), len(self.attribute_names))
+        table = np.asarray(self.tuples, dtype=np.int16).reshape(len(self.tuples), len(self.attribute_names))
         codes = table[numbers(self.combo_no, np.int32)[order]]
         for j, (name, levels) in enumerate(zip(self.attribute_names, self.attribute_levels)):
             df[name] = pd.Categorical.from_codes(codes[:, j], levels, ordered=True)

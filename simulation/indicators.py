@@ -33,7 +33,7 @@ def _overlap_days(a: np.ndarray, b: np.ndarray, edges: np.ndarray) -> np.ndarray
         lo = np.maximum(a[i:i + CHUNK, None], edges[None, :-1])
         hi = np.minimum(b[i:i + CHUNK, None], edges[None, 1:])
         days = np.clip(hi - lo, 0.0, None)
-        total = np.concatenate([total[None, :] if i else days[:1], days[0 if i else 1:]]).sum(0)
+        total = (np.concatenate([total[None, :], days]) if i else days).sum(0)   # rows added in order
     return total
 
 
@@ -52,7 +52,7 @@ def _exit_kinds(next_state: pd.Series) -> np.ndarray:
     """
     codes, names = pd.factorize(next_state.fillna(""))
     kinds = np.asarray([n.removeprefix("exit:") if n.startswith("exit:") else "" for n in names], dtype=object)
-    return kinds[codes] if len(codes) else np.asarray([], dtype=object)
+    return kinds[codes]
 
 
 def _month_of(t: np.ndarray, edges: np.ndarray, right: bool) -> np.ndarray:

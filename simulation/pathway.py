@@ -341,6 +341,8 @@ class Pathway:
         for i, rate, _ in hz.simple:
             left[i] -= rate * dt
         for sched, members in hz.scheduled:
+            # the same test as in the race above: recomputed, as keeping its outcome per schedule in a
+            # list costs more instructions than these few comparisons
             if now - ep + EPS >= sched.settled and entered + sched.delay <= now:
                 d = sched.final * (t1 - now)
             else:
