@@ -51,7 +51,7 @@ def _scenario(kind: str, arg: str):
 def measure(kind: str, arg: str, seed: int = 1, teardown: bool = True) -> dict:
     """Load, simulate, summarise and free one replication, timing each step."""
     from simulation import indicators
-    from simulation.model import Model
+    from simulation.engine.model import Model
     base = rss_mb()
     t0 = time.perf_counter()
     scenario, years = _scenario(kind, arg)
@@ -89,7 +89,7 @@ def main(argv: list[str]) -> int:
     # imported by the first Gamma duration built, once per process (a batch worker pays it once)
     import scipy.special  # noqa: F401
     import simulation.indicators
-    import simulation.model  # noqa: F401
+    import simulation.engine.model  # noqa: F401
     teardown = "--no-teardown" not in argv
     argv = [a for a in argv if a != "--no-teardown"]
     kind, arg = argv[0], argv[1]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import simpy
 
-from simulation.clock import DAYS_PER_MONTH
+from simulation.engine.clock import DAYS_PER_MONTH
 
 START = "2024-01-01"
 HORIZON_DAYS = 366.0          # 2024 is a leap year: the scenario's one-year horizon

@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--plain", action="store_true", help="run without cProfile (for py-spy)")
     p.add_argument("--out", default="results/bench", help="directory for the .pstats file")
     args = p.parse_args(argv)
-    from simulation.model import Model
+    from simulation.engine.model import Model
     scenario, years = scenario_for(args.workload, args.customers, args.years)
     model = Model(scenario, 1, years)
     t, c = time.perf_counter(), time.process_time()

@@ -146,7 +146,7 @@ def section_chain(rep: Report, sizes: Sizes, kernel: dict | None) -> dict:
 
     Each timed run starts from a collected heap and includes collecting what it leaves behind.
     """
-    from simulation.model import Model
+    from simulation.engine.model import Model
     from simulation.scenario import validate
 
     from .networks import chain_for, chain_scenario, chain_simpy, compare_waits, jobpath_waits
@@ -324,11 +324,11 @@ def section_startup(rep: Report, sizes: Sizes) -> dict:
     r = sizes.startup_repeats
     out = {"python": best_time([sys.executable, "-c", "pass"], r),
            "help": best_time(help_cmd, r),
-           "import_model": best_time([sys.executable, "-c", "import simulation.model"], r)}
+           "import_model": best_time([sys.executable, "-c", "import simulation.engine.model"], r)}
     rep.add("startup", "python -c pass (reference)", out["python"], "s")
     rep.add("startup", "jobpath --help", out["help"], "s", "<= 0.5 s", out["help"] <= 0.5,
             note="" if exe else "run as python -m simulation.cli")
-    rep.add("startup", "python -c 'import simulation.model'", out["import_model"], "s")
+    rep.add("startup", "python -c 'import simulation.engine.model'", out["import_model"], "s")
     return out
 
 

@@ -97,7 +97,7 @@ def _run(args) -> int:
         return EXIT_BAD_INPUT
     from tqdm import tqdm
 
-    from .model import Model  # noqa: F401  (import cost shows before the bar starts)
+    from .engine.model import Model  # noqa: F401  (import cost shows before the bar starts)
     from .results import manifest, write_atomic
     from .run import replicate
     from .summary import summary

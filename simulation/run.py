@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import indicators
-from .model import Model, RunOutput
+from .engine.model import Model, RunOutput
 from .scenario import LoadedScenario
 
 

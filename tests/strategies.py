@@ -15,7 +15,7 @@ import datetime as dt
 
 from hypothesis import strategies as st
 
-from simulation.clock import add_months
+from simulation.engine.clock import add_months
 
 LEVELS = ["L0", "L1", "L2", "L3"]
 SEXES = ["female", "male"]

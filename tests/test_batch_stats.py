@@ -16,8 +16,8 @@ from scipy import stats as sps
 
 from simulation.batch import stats
 from simulation.batch.plan import replication_seed
-from simulation.clock import DAYS_PER_MONTH
-from simulation.model import simulate
+from simulation.engine.clock import DAYS_PER_MONTH
+from simulation.engine.model import simulate
 from simulation.run import replicate
 from simulation.scenario import LoadedScenario, load_scenario
 from tests.conftest import BASE, merge, scenario

@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks import child, networks
 from benchmarks import run as bench
-from simulation.clock import DAYS_PER_MONTH
+from simulation.engine.clock import DAYS_PER_MONTH
 from simulation.scenario import validate
 
 

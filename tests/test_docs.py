@@ -18,7 +18,7 @@ import pytest
 from pydantic import BaseModel
 
 from simulation import cli
-from simulation.eventlog import ALONGSIDE, STATES
+from simulation.engine.eventlog import ALONGSIDE, STATES
 from simulation.scenario import EXIT_KINDS, load_scenario, validate
 from simulation.scenario.schema import Scenario
 

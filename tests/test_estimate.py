@@ -18,7 +18,7 @@ from scipy import stats
 from calibration import estimate as est
 from calibration.hazard_models import exponential, piecewise, rate_ci, weibull, weibull_loglik
 from simulation import cli
-from simulation.model import simulate
+from simulation.engine.model import simulate
 from simulation.scenario import load_scenario
 from simulation.scenario.loader import merge as scenario_merge
 from simulation.scenario.loader import read_toml

@@ -5,10 +5,10 @@ import math
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from simulation.clock import DAYS_PER_MONTH
-from simulation.conditions import Attributes
-from simulation.hazards import EPS, CompiledHazard
-from simulation.random_streams import Decisions
+from simulation.engine.clock import DAYS_PER_MONTH
+from simulation.engine.conditions import Attributes
+from simulation.engine.hazards import EPS, CompiledHazard
+from simulation.engine.random_streams import Decisions
 from simulation.scenario.schema import Hazard
 
 band_lists = st.lists(st.tuples(st.floats(0.5, 30), st.one_of(st.just(0.0), st.floats(1e-3, 3))), max_size=4).map(

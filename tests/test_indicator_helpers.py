@@ -4,7 +4,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulation import indicators
+from simulation.indicators import compute as indicators
 
 days = st.floats(-400, 800, allow_nan=False)
 intervals = st.lists(st.tuples(days, st.floats(0, 500), st.booleans()), max_size=60)

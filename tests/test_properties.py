@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from simulation import indicators
-from simulation.clock import Clock
-from simulation.model import Model
+from simulation.engine.clock import Clock
+from simulation.engine.model import Model
 from tests.conftest import BASE, merge, scenario
 from tests.strategies import scenario_dicts, seeds
 
@@ -425,7 +425,7 @@ def test_scenarios_differing_in_places_share_their_people(variants, seed):
 
 CHILD = """
 import json, sys
-from simulation.model import simulate
+from simulation.engine.model import simulate
 from simulation.scenario import validate
 for i, (data, seed) in enumerate(json.load(open(sys.argv[1]))):
     simulate(validate(data), seed).spells.to_parquet(f"{sys.argv[2]}/{i}.parquet")

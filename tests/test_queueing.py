@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation.clock import Clock
+from simulation.engine.clock import Clock
 from simulation.indicators import programme_monthly
-from simulation.model import simulate
+from simulation.engine.model import simulate
 from tests import theory
 from tests.conftest import BASE, merge, mmc_dict, scenario
 

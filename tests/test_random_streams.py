@@ -6,10 +6,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation.clock import Clock
-from simulation.conditions import Attributes
-from simulation.population import BATCH, Draw, Population
-from simulation.random_streams import (MASK, Decisions, FirstDraws, Streams, draw, entity_key, entity_keys,
+from simulation.engine.clock import Clock
+from simulation.engine.conditions import Attributes
+from simulation.engine.population import BATCH, Draw, Population
+from simulation.engine.random_streams import (MASK, Decisions, FirstDraws, Streams, draw, entity_key, entity_keys,
                                        first_uniforms, mix64, mix64_array, name_key, successive)
 from simulation.scenario import validate
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from simulation.model import simulate
+from simulation.engine.model import simulate
 from simulation.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,7 +17,7 @@ import pytest
 from calibration.params import read_params
 from calibration.sensitivity import SensitivitySpec, _problem, analyse, run_point, run_sensitivity, sample_unit
 from simulation import cli
-from simulation.clock import DAYS_PER_MONTH
+from simulation.engine.clock import DAYS_PER_MONTH
 from tests.test_abc import decay_dict, write_scenario
 
 R1, R2, COST = "hazards.integration.rate_per_month", "hazards.other_exit.rate_per_month", "programmes.idle.cost_per_month"

@@ -14,8 +14,8 @@ import math
 from .clock import DAYS_PER_MONTH, UNIT_DAYS
 from .conditions import Attributes
 from .random_streams import Decisions
-from .scenario.checks import matches, states
-from .scenario.schema import EXIT_KINDS, Scenario
+from ..scenario.checks import matches, states
+from ..scenario.schema import EXIT_KINDS, Scenario
 from .targets import Target, parse_target
 
 INF = math.inf

@@ -6,7 +6,7 @@ it when each of its attributes has an allowed code. Nothing is ever evaluated as
 
 from __future__ import annotations
 
-from .scenario.schema import Condition
+from ..scenario.schema import Condition
 
 Compiled = tuple[tuple[int, frozenset[int]], ...]
 

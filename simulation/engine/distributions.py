@@ -12,7 +12,7 @@ import math
 from statistics import NormalDist
 
 from .clock import UNIT_DAYS
-from .scenario import schema
+from ..scenario import schema
 
 _STD_NORMAL = NormalDist()
 _BELOW_ONE = 1.0 - 2.0**-53

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .clock import DAYS_PER_MONTH, Clock
-from .scenario.schema import EXIT_KINDS, INTEGRATION_KINDS, Scenario
+from ..engine.clock import DAYS_PER_MONTH, Clock
+from ..scenario.schema import EXIT_KINDS, INTEGRATION_KINDS, Scenario
 
 LZB_WINDOW_DAYS = 730   # § 48a SGB II, K3: eLb on at least 638 of the last 730 days
 LZB_MIN_DAYS = 638

@@ -1,6 +1,6 @@
 """The event log: one row per person per spell, the only output of the model itself.
 
-Indicators are computed from it afterwards (indicators.py), never counted during the run.
+Indicators are computed from it afterwards (simulation/indicators/), never counted during the run.
 """
 
 from __future__ import annotations

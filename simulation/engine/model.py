@@ -21,7 +21,7 @@ from .population import Draw, Newcomer, Population
 from .programme import Programme
 from .random_streams import Decisions, root_key
 from .routing import build_routes
-from .scenario.schema import Scenario
+from ..scenario.schema import Scenario
 from .targets import CASE_MANAGEMENT, Target
 
 ARRIVAL = Move("arrival", Target("entry"))   # how every newcomer starts: through the entry route
