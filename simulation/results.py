@@ -18,8 +18,29 @@ from . import __version__
 TABLES = ("spells", "monthly", "programme_monthly")
 
 
+def table_digest(df: pd.DataFrame) -> str:
+    """SHA-256 of a table's content, column by column in a fixed byte form (not pandas' own hash,
+    which may change between versions): numbers as little-endian 64-bit values, text as UTF-8."""
+    h = hashlib.sha256()
+    for name in df.columns:
+        col = df[name]
+        h.update(f"{name}:{len(col)}\n".encode())
+        if (pd.api.types.is_bool_dtype(col) or pd.api.types.is_integer_dtype(col)) and not col.isna().any():
+            h.update(col.to_numpy(dtype="<i8").tobytes())
+        elif pd.api.types.is_numeric_dtype(col):
+            values = col.to_numpy(dtype="float64", na_value=float("nan"), copy=True)
+            values[values != values] = float("nan")          # one NaN pattern
+            h.update(values.astype("<f8").tobytes())
+        else:
+            text = col.astype(object).where(col.notna(), "\x01")   # missing as one mark
+            h.update("\x00".join(map(str, text.tolist())).encode())
+    return h.hexdigest()
+
+
 def manifest(loaded, seed: int, years: float, run) -> dict:
     import numpy
+    import pyarrow
+    import scipy
     import simpy
     raw = Path(loaded.path).read_bytes()
     return {
@@ -33,6 +54,7 @@ def manifest(loaded, seed: int, years: float, run) -> dict:
         "horizon_days": run.horizon,
         "customers": run.customers,
         "spells": len(run.spells),
+        "spells_sha256": table_digest(run.spells),
         "event_count": run.event_count,
         "wall_seconds": round(run.wall_seconds, 3),
         "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -40,6 +62,8 @@ def manifest(loaded, seed: int, years: float, run) -> dict:
         "simpy": simpy.__version__,
         "numpy": numpy.__version__,
         "pandas": pd.__version__,
+        "scipy": scipy.__version__,
+        "pyarrow": pyarrow.__version__,
     }
 
 

@@ -2,19 +2,18 @@
 
 Inversion keeps common random numbers in step: the same uniform gives a longer duration
 when the mean grows, never an unrelated one. `residual` samples the rest of a duration
-already under way (people in a programme on day one).
+already under way (people in a programme on day one). Every function of a uniform number
+goes through portable_math, so a draw is the same on every machine.
 """
 
 from __future__ import annotations
 
 import bisect
-import math
-from statistics import NormalDist
 
+from . import portable_math as pm
 from .clock import UNIT_DAYS
 from ..scenario import schema
 
-_STD_NORMAL = NormalDist()
 _BELOW_ONE = 1.0 - 2.0**-53
 
 
@@ -59,10 +58,10 @@ class Exponential(Distribution):
         self.mean = mean
 
     def ppf(self, u):
-        return -self.mean * math.log1p(-u)
+        return -self.mean * pm.log1p(-u)
 
     def cdf(self, x):
-        return -math.expm1(-x / self.mean) if x > 0 else 0.0
+        return -pm.expm1(-x / self.mean) if x > 0 else 0.0
 
     def residual(self, u, elapsed):
         return self.ppf(u)                       # memoryless: the rest is as long as a fresh one
@@ -85,41 +84,41 @@ class Uniform(Distribution):
 class Lognormal(Distribution):
     def __init__(self, mean: float, sd: float) -> None:
         self.mean = mean
-        self.sigma = math.sqrt(math.log1p((sd / mean) ** 2))
-        self.mu = math.log(mean) - self.sigma**2 / 2
+        cv = sd / mean
+        self.sigma = pm.sqrt(pm.log1p(cv * cv))
+        self.mu = pm.log(mean) - self.sigma * self.sigma / 2
 
     def ppf(self, u):
-        return math.exp(self.mu + self.sigma * _STD_NORMAL.inv_cdf(u))
+        return pm.exp(self.mu + self.sigma * pm.norm_ppf(u))
 
     def cdf(self, x):
-        return _STD_NORMAL.cdf((math.log(x) - self.mu) / self.sigma) if x > 0 else 0.0
+        return pm.norm_cdf((pm.log(x) - self.mu) / self.sigma) if x > 0 else 0.0
 
 
 class Gamma(Distribution):
     def __init__(self, mean: float, sd: float) -> None:
-        from scipy.special import gammainc, gammaincinv   # here, not at import: only Gamma needs scipy
         self.mean = mean
-        self.shape = (mean / sd) ** 2
-        self.scale = sd**2 / mean
-        self._inc, self._incinv = gammainc, gammaincinv
+        self.shape = (mean / sd) * (mean / sd)
+        self.scale = sd * sd / mean
+        self._lgamma = pm.lgamma(self.shape)
 
     def ppf(self, u):
-        return float(self._incinv(self.shape, u)) * self.scale
+        return pm.gamma_ppf(self.shape, u, self._lgamma) * self.scale
 
     def cdf(self, x):
-        return float(self._inc(self.shape, x / self.scale)) if x > 0 else 0.0
+        return pm.gamma_p(self.shape, x / self.scale, self._lgamma) if x > 0 else 0.0
 
 
 class Weibull(Distribution):
     def __init__(self, shape: float, scale: float) -> None:
         self.shape, self.scale = shape, scale
-        self.mean = scale * math.gamma(1 + 1 / shape)
+        self.mean = scale * pm.exp(pm.lgamma(1 + 1 / shape))
 
     def ppf(self, u):
-        return self.scale * (-math.log1p(-u)) ** (1 / self.shape)
+        return self.scale * pm.power(-pm.log1p(-u), 1 / self.shape)
 
     def cdf(self, x):
-        return -math.expm1(-((x / self.scale) ** self.shape)) if x > 0 else 0.0
+        return -pm.expm1(-pm.power(x / self.scale, self.shape)) if x > 0 else 0.0
 
 
 class Empirical(Distribution):

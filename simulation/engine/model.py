@@ -42,7 +42,9 @@ class RunOutput:
 
 
 class Model:
-    def __init__(self, scenario: Scenario, seed: int, years: float | None = None) -> None:
+    def __init__(self, scenario: Scenario, seed: int, years: float | None = None, reference: bool = False) -> None:
+        """reference: make customers one at a time, one number at a time (the scalar path the
+        batched one must equal bit for bit; slower, for tests and golden results)."""
         self.scenario = scenario
         self.seed = seed
         self.clock = Clock(scenario.time.start, years if years is not None else scenario.time.years)
@@ -58,7 +60,7 @@ class Model:
         self.routes = build_routes(scenario.routes, self.attributes, d)
         self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes, d)
         self.population = Population(scenario.population, self.attributes, self.clock, self.root, d,
-                                     tuple(h.key for h in self.hazards))
+                                     tuple(h.key for h in self.hazards), batched=not reference)
         self.sources = self.population.inflow_sources()
         origins = ["initial", "initial:no_contact"] + [f"initial:{p}" for p in scenario.population.initial.programmes] \
             + [name for name, _, _ in self.sources]
@@ -213,6 +215,7 @@ class Model:
         self.customers.clear()
 
 
-def simulate(scenario: Scenario, seed: int, years: float | None = None, progress=None) -> RunOutput:
+def simulate(scenario: Scenario, seed: int, years: float | None = None, progress=None,
+             reference: bool = False) -> RunOutput:
     """Run one replication of a scenario."""
-    return Model(scenario, seed, years).run(progress)
+    return Model(scenario, seed, years, reference).run(progress)

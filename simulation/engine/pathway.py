@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .conditions import holds
 from .hazards import EPS, INF, CompiledHazard
+from .portable_math import exponential
 from .programme import Ticket
 from .targets import CASE_MANAGEMENT, Target
 
@@ -354,5 +355,5 @@ class Pathway:
             return WOKEN
         if fired is None:
             return DEADLINE
-        left[fired.idx] = -math.log1p(-c.rng.uniform(fired.key))   # its clock starts again
+        left[fired.idx] = exponential(c.rng.uniform(fired.key))   # its clock starts again
         return fired

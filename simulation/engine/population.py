@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import math
 from array import array
 from typing import Iterator, NamedTuple
 
@@ -18,6 +17,7 @@ import numpy as np
 from .clock import DAYS_PER_MONTH, Clock, add_months
 from .conditions import Attributes
 from .distributions import build
+from .portable_math import exponential, exponential_array
 from .random_streams import Decisions, FirstDraws, Streams, entity_key, entity_keys, first_uniforms, name_key, successive
 
 BATCH = 4096          # customers created together (their first random numbers drawn at once)
@@ -88,8 +88,9 @@ class SegmentSampler:
 
 class Population:
     def __init__(self, pop, attributes: Attributes, clock: Clock, root: int, decisions: Decisions,
-                 hazard_draws: tuple[int, ...] = ()) -> None:
+                 hazard_draws: tuple[int, ...] = (), batched: bool = True) -> None:
         self.spec, self.clock, self.root, self.decisions = pop, clock, root, decisions
+        self.batched = batched     # False: every customer made by `newcomer`, the reference path
         self.segments = {n: SegmentSampler(seg, pop.common, attributes, decisions) for n, seg in pop.segments.items()}
         self.segment_draw = decisions("segment")
         self.months_draw = decisions("months_in_benefit")
@@ -98,6 +99,9 @@ class Population:
 
     def cohort(self, origin: str, count: int, shares: Draw, start: int = 0) -> Iterator[Newcomer]:
         """newcomer(origin, i, shares) for i = start .. start+count-1, the same customers, made in batches."""
+        if not self.batched:
+            yield from (self.newcomer(origin, i, shares) for i in range(start, start + count))
+            return
         segments = [self.segments[n] for n in shares.names]
         born = [self.decisions.counters(s.born + self.hazard_draws) for s in segments]
         columns = sorted({d for s in segments for d in s.born} | {self.months_draw})
@@ -118,7 +122,7 @@ class Population:
                 sampler.attribute_codes(u, column, np.flatnonzero(seg == s), codes)
             months = u[:, column[self.months_draw]].tolist()
             thresholds = array("d")
-            thresholds.frombytes(np.ascontiguousarray(-np.log1p(-u[:, len(columns):])).tobytes())
+            thresholds.frombytes(np.ascontiguousarray(exponential_array(u[:, len(columns):])).tobytes())
             first = FirstDraws(keys, self.decisions, later) if later else None
             for i, (key, s, attrs) in enumerate(zip(keys.tolist(), seg.tolist(), map(tuple, codes.tolist()))):
                 sampler = segments[s]
@@ -131,7 +135,7 @@ class Population:
         rng = Streams(entity_key(self.root, origin, index), self.decisions)
         seg = self.segments[shares(rng.uniform(self.segment_draw))]
         attrs, days = tuple(seg.attributes(rng)), seg.days_in_benefit(rng)
-        return Newcomer(rng, attrs, days, array("d", [-math.log1p(-rng.uniform(d)) for d in self.hazard_draws]))
+        return Newcomer(rng, attrs, days, array("d", [exponential(rng.uniform(d)) for d in self.hazard_draws]))
 
     def inflow_sources(self) -> list[tuple[str, Draw, list[tuple[float, float, float]]]]:
         """Each inflow source with its segment draw and (from day, to day, rate per day) pieces.
@@ -162,7 +166,7 @@ class Population:
     def arrival_times(self, origin: str, pieces):
         """Arrival days of a Poisson process with piecewise-constant rate, from the origin's stream."""
         u = successive(entity_key(self.root, origin, -1), ARRIVAL_KEY)
-        need = -math.log1p(-next(u))
+        need = exponential(next(u))
         for a, b, rate in pieces:
             t = a
             if rate <= 0:
@@ -170,7 +174,7 @@ class Population:
             while t + need / rate < b:
                 t += need / rate
                 yield t
-                need = -math.log1p(-next(u))
+                need = exponential(next(u))
             need -= rate * (b - t)
 
 
