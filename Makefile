@@ -9,12 +9,13 @@ RESULTS ?= results/compare
 REPORT_LANG ?= de
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test install clean app report bench
+.PHONY: run test install clean app report bench lock
 
-$(BIN)/jobpath: pyproject.toml
+# exact versions, with hashes, from requirements.lock (what CI tested); then jobpath itself
+$(BIN)/jobpath: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 install: $(BIN)/jobpath
@@ -38,6 +39,12 @@ app: install
 
 report: install
 	$(BIN)/jobpath report $(RESULTS) --lang $(REPORT_LANG)
+
+# re-resolve requirements.lock from pyproject.toml's ranges (after changing a dependency)
+lock:
+	$(PYTHON) -m venv build/uv && build/uv/bin/pip install --quiet uv
+	build/uv/bin/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 \
+		--generate-hashes --no-header --index-url https://pypi.org/simple -o requirements.lock
 
 clean:
 	rm -rf $(VENV) results/run .pytest_cache
