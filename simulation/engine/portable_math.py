@@ -289,43 +289,43 @@ def gamma_q(a: float, x: float, lgamma_a: float | None = None) -> float:
 
 
 def gamma_ppf(a: float, p: float, lgamma_a: float | None = None) -> float:
-    """x with P(a, x) = p, for 0 < p < 1 (Numerical Recipes' invgammp: a first guess, then Halley steps)."""
+    """x with P(a, x) = p, for 0 < p < 1 (Numerical Recipes' invgammp: a first guess, then Halley
+    steps; in the upper tail Q(x) = 1 - p is solved instead, which avoids cancellation)."""
     if p <= 0.0:
         return 0.0
     if p >= 1.0:
         return inf
     g = lgamma(a) if lgamma_a is None else lgamma_a
-    upper = 1.0 - p if p > 0.5 else None    # in the upper tail, solve Q(x) = 1 - p: no cancellation
+    upper = p > 0.5
+    q = 1.0 - p
     a1 = a - 1.0
     if a > 1.0:
-        lna1 = log(a1)
-        afac = exp(a1 * (lna1 - 1.0) - g)
-        pp = p if p < 0.5 else 1.0 - p
-        t = sqrt(-2.0 * log(pp))
+        t = sqrt(-2.0 * log(q if upper else p))
         x = (2.30753 + t * 0.27061) / (1.0 + t * (0.99229 + t * 0.04481)) - t
-        if p < 0.5:
+        if not upper:
             x = -x
         w = 1.0 - 1.0 / (9.0 * a) - x / (3.0 * sqrt(a))
         x = max(1e-3, a * w * w * w)
     else:
-        lna1 = afac = 0.0
         t = 1.0 - a * (0.253 + a * 0.12)
         x = power(p / t, 1.0 / a) if p < t else 1.0 - log1p(-(p - t) / (1.0 - t))
     for _ in range(100):
         if x <= 0.0:
             return 0.0
-        err = gamma_p(a, x, g) - p if upper is None else upper - gamma_q(a, x, g)   # P(x) - p
-        if a > 1.0:
-            t = afac * exp(-(x - a1) + a1 * (log(x) - lna1))
-        else:
-            t = exp(-x + a1 * log(x) - g)
-        if t == 0.0:
+        prefactor = exp(-x + a * log(x) - g)      # x times the density at x
+        if prefactor == 0.0:
             break
-        u = err / t
+        if x < a + 1.0:
+            lower = prefactor * _gamma_series(a, x)
+            err = (q - (1.0 - lower)) if upper else (lower - p)          # P(x) - p
+        else:
+            tail = prefactor * _gamma_fraction(a, x)
+            err = (q - tail) if upper else ((1.0 - tail) - p)
+        u = err * x / prefactor
         t = u / (1.0 - 0.5 * min(1.0, u * (a1 / x - 1.0)))
         x -= t
         if x <= 0.0:
             x = 0.5 * (x + t)
-        if abs(t) < 1e-12 * x:
+        if abs(t) < 1e-6 * x:        # Halley converges cubically: the error left is of order 1e-18 x
             break
     return x
