@@ -326,6 +326,6 @@ def gamma_ppf(a: float, p: float, lgamma_a: float | None = None) -> float:
         x -= t
         if x <= 0.0:
             x = 0.5 * (x + t)
-        if abs(t) < 1e-6 * x:        # Halley converges cubically: the error left is of order 1e-18 x
+        if abs(t) < 1e-5 * x:        # Halley converges cubically: the error left is of order 1e-15 x
             break
     return x
