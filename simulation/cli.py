@@ -153,7 +153,8 @@ def _batch(args) -> int:
         return EXIT_BAD_INPUT
     scenarios = args.scenarios if args.command == "batch" else [args.base, *args.variants]
     spec = BatchSpec(scenarios=scenarios, replications=args.replications, years=args.years,
-                     out=args.out or f"results/{args.command}", seed=args.seed, dask=args.dask, workers=args.workers,
+                     out=args.out if args.out is not None else f"results/{args.command}", seed=args.seed,
+                     dask=args.dask, workers=args.workers,
                      resume=args.resume, overwrite=args.overwrite, keep_spells=not args.no_spells,
                      precision=precision, indicators=getattr(args, "indicators", "iq,lzb_stock").split(","),
                      draws=getattr(args, "draws", None), force=args.force)

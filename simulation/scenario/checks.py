@@ -321,9 +321,12 @@ def longest_days(d) -> float:
 def _duration(d, path: str, p: _Problems) -> None:
     k = UNIT_DAYS[d.unit]
     params = {n: getattr(d, n) for n in ("value", "low", "high", "mean", "sd", "scale") if hasattr(d, n)}
+    before = len(p)
     for n, v in params.items():
         if v * k > MAX_DAYS:
             p.add(f"{path}.{n}", f"expected at most 100 years ({MAX_DAYS / k:g} {d.unit}), found {v:g}")
+    if len(p) > before:
+        return
     if d.dist == "empirical" and max(d.values) * k > MAX_DAYS:
         p.add(f"{path}.values", f"expected values of at most 100 years ({MAX_DAYS / k:g} {d.unit}), "
                                 f"found {max(d.values):g}")
