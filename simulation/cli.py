@@ -79,8 +79,11 @@ def main(argv: list[str] | None = None) -> int:
         print(e, file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("\ninterrupted: finished replications are kept; run the same command with --resume to complete "
-              "the batch", file=sys.stderr)
+        if getattr(args, "overwrite", False):
+            print("\ninterrupted: the earlier results in --out are kept as they were", file=sys.stderr)
+        else:
+            print("\ninterrupted: finished replications are kept; run the same command with --resume to complete "
+                  "the batch", file=sys.stderr)
         return 130
     except RecursionError:
         print("error: input nested too deep to be read", file=sys.stderr)
