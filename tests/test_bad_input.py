@@ -568,3 +568,15 @@ def test_mutated_scenarios_are_valid_or_cleanly_refused():
             signal.signal(signal.SIGALRM, old)
 
     check()
+
+
+def test_a_bad_draw_is_refused_before_any_replication(tmp_path, capsys):
+    """A draws file whose values make a scenario invalid (here an infinite rate) stops the batch up front."""
+    import pandas as pd
+    pd.DataFrame({"draw": [1, 2], "hazards.integration.rate_per_month": [0.02, math.inf]}).to_parquet(
+        tmp_path / "d.parquet")
+    code = main(["batch", str(TINY), "-n", "2", "--years", "0.25", "--workers", "1", "--draws",
+                 str(tmp_path / "d.parquet"), "--out", str(tmp_path / "out"), "--quiet"])
+    assert_refused(code, capsys.readouterr().err, "d.parquet (draw 2", "hazards.integration.rate_per_month",
+                   "finite")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.parquet"]

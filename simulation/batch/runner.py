@@ -167,8 +167,12 @@ def run_batch(spec: BatchSpec, progress: bool = True) -> BatchResult:
     if spec.draws:
         from .draws import check_paths, load_draws
         overrides_for = load_draws(spec.draws)
+        from ..scenario import validate
+        from .worker import apply_overrides
         for ref in refs:
             check_paths(overrides_for, ref.resolved, spec.draws)
+            for k in range(1, min(spec.replications, overrides_for.count) + 1):   # each draw used, checked first
+                validate(apply_overrides(ref.resolved, overrides_for(k)), f"{spec.draws} (draw {k}, {ref.path})")
     if spec.precision is not None:
         _check_indicators(spec, refs)
     if (why := check_backend(spec.dask, spec.workers)) is not None:
