@@ -79,7 +79,9 @@ def main(argv: list[str] | None = None) -> int:
         print(e, file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        if getattr(args, "overwrite", False):
+        if args.command == "run":
+            print("\ninterrupted: nothing was written", file=sys.stderr)
+        elif getattr(args, "overwrite", False):
             print("\ninterrupted: the earlier results in --out are kept as they were", file=sys.stderr)
         else:
             print("\ninterrupted: finished replications are kept; run the same command with --resume to complete "

@@ -580,3 +580,33 @@ def test_a_bad_draw_is_refused_before_any_replication(tmp_path, capsys):
     assert_refused(code, capsys.readouterr().err, "d.parquet (draw 2", "hazards.integration.rate_per_month",
                    "finite")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.parquet"]
+
+
+def test_dask_address_of_a_server_that_is_no_scheduler(good_batch, tmp_path, capsys):
+    """Something else listening there (here: a server answering with junk) is refused quickly and cleanly."""
+    import socket
+    import threading
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.sendall(b"\xff" * 64 + b"HTTP/1.1 400 Bad Request\r\n\r\n")
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    out = copy_of(good_batch, tmp_path)
+    before = snapshot(out)
+    t0 = time.perf_counter()
+    try:
+        code = main(["batch", str(TINY), "-n", "2", "--years", "0.25", "--dask", f"tcp://127.0.0.1:{port}",
+                     "--out", str(out), "--overwrite", "--quiet"])
+    finally:
+        server.close()
+    assert_refused(code, capsys.readouterr().err, "--dask", "expected a Dask scheduler")
+    assert time.perf_counter() - t0 < 20
+    assert snapshot(out) == before

@@ -170,7 +170,34 @@ def check_backend(dask: str | None, workers: int | None) -> str | None:
     try:
         socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
     except OSError as e:
-        return f"--dask: expected a Dask scheduler listening at {dask[:80]}, found none ({e.strerror or e})"
+        return f"--dask: expected a Dask scheduler listening at {dask[:80]}, found none ({e.strerror or 'timed out'})"
+    found = _scheduler_identity(f"tcp://{host}:{port}" if ":" not in host else f"tcp://[{host}]:{port}")
+    if found is not None:
+        return f"--dask: expected a Dask scheduler at {dask[:80]}, found {found}"
+    return None
+
+
+def _scheduler_identity(address: str) -> str | None:
+    """Ask the server at `address` who it is, as a Dask client does first; None if a scheduler answers,
+    else what was found. (Something else listening there must not reach the client, which fails slowly.)"""
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def ask():
+        comm = await connect(address, timeout=CONNECT_TIMEOUT)
+        try:
+            await comm.write({"op": "identity"})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    try:
+        reply = asyncio.run(asyncio.wait_for(ask(), CONNECT_TIMEOUT))
+    except Exception as e:  # noqa: BLE001 - whatever the other end does, it is not a scheduler
+        return f"a server that does not speak Dask's protocol ({type(e).__name__})"
+    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        return "a server that is no Dask scheduler"
     return None
 
 

@@ -199,7 +199,7 @@ def _run_batch(spec, refs, years, overrides_for, plan, final: Path, work: Path, 
     report = None
     try:
         backend.__enter__()             # connects to a cluster: may fail, before anything is written
-    except (OSError, TimeoutError) as e:
+    except Exception as e:  # noqa: BLE001 - a cluster that cannot be reached or started: refused before writing
         raise BatchError(f"--dask: expected a Dask scheduler to answer at {spec.dask}, found none ({shorten(str(e))})") \
             from None
     with contextlib.ExitStack() as stack:
