@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import ArgumentError
+from .errors import ArgumentError, shorten
 
 
 def check_writable(out: Path, option: str = "--out") -> None:
@@ -23,10 +23,18 @@ def check_writable(out: Path, option: str = "--out") -> None:
                             f"({e.strerror})") from None
 
 
-def check_out(text: str | None, marker: str, what: str, option: str = "--out") -> Path:
+def check_out(text: str, marker: str, what: str, option: str = "--out") -> Path:
     """An output folder that is new, empty, or holds earlier results (recognised by `marker`)."""
-    if text is not None and not text.strip():
+    if not text.strip():
         raise ArgumentError(f"{option}: expected a folder name, found an empty one")
+    try:
+        return _check_out(text, marker, what, option)
+    except OSError as e:            # e.g. a name too long for the file system
+        raise ArgumentError(f"{option}: expected a usable folder name, found '{shorten(text)}' "
+                            f"({e.strerror})") from None
+
+
+def _check_out(text: str, marker: str, what: str, option: str) -> Path:
     out = Path(text)
     resolved = out.resolve()
     here = Path.cwd().resolve()

@@ -354,8 +354,9 @@ def test_run_refuses_a_folder_of_other_files(tmp_path, capsys):
 @pytest.mark.parametrize("out, words", [("", ["--out", "empty"]), (".", ["--out", "current folder"]),
                                         ("..", ["--out", "current folder"]),
                                         ("/proc/jobpath-results", ["--out", "not writable"]),
-                                        ("/proc/self/status/x", ["--out", "file"])],
-                         ids=["empty", "dot", "dotdot", "proc", "under-a-file"])
+                                        ("/proc/self/status/x", ["--out", "file"]),
+                                        ("x" * 300, ["--out", "usable folder name", "300 characters"])],
+                         ids=["empty", "dot", "dotdot", "proc", "under-a-file", "name-too-long"])
 @pytest.mark.parametrize("command", ["run", "batch"])
 def test_unusable_out_is_refused(command, out, words, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -610,3 +611,11 @@ def test_dask_address_of_a_server_that_is_no_scheduler(good_batch, tmp_path, cap
     assert_refused(code, capsys.readouterr().err, "--dask", "expected a Dask scheduler")
     assert time.perf_counter() - t0 < 20
     assert snapshot(out) == before
+
+
+def test_ten_thousand_problems_give_a_short_message(tmp_path, capsys):
+    f = tmp_path / "many.toml"
+    f.write_text(TINY.read_text() + "".join(f"[programmes.q{i}]\nplaces = -1\nduration = {{ dist = 'fixed', value = 1 }}\n"
+                                            for i in range(10_000)))
+    code = main(["validate", str(f)])
+    assert_refused(code, capsys.readouterr().err, "many.toml", "programmes.q0.places", "and 9970 more")
