@@ -619,3 +619,13 @@ def test_ten_thousand_problems_give_a_short_message(tmp_path, capsys):
                                             for i in range(10_000)))
     code = main(["validate", str(f)])
     assert_refused(code, capsys.readouterr().err, "many.toml", "programmes.q0.places", "and 9970 more")
+
+
+def test_indicator_names_checked_up_front_are_those_of_a_real_batch(good_batch):
+    """--indicators is checked against a list made without running: it must equal what a run gives."""
+    from simulation.batch import stats
+    from simulation.batch.runner import yearly_indicator_names
+    from simulation.batch.store import read_table
+    y = stats.yearly(read_table(good_batch, "monthly", "tiny", [1]), read_table(good_batch, "programme_monthly",
+                                                                               "tiny", [1]))
+    assert yearly_indicator_names(load_scenario(TINY).scenario) == set(y["indicator"])
