@@ -24,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--years", type=float, default=None, help="horizon in years (default: the scenario's)")
     run.add_argument("--out", default=None, help="output directory (default results/<scenario>-seed<N>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    run.add_argument("--force", action="store_true", help="run even if the estimated memory exceeds what is available")
     for name, helptext in (("batch", "run many replications of one or more scenarios, with confidence intervals"),
                            ("compare", "paired comparison of variants against a base scenario (common random numbers)")):
         b = sub.add_parser(name, help=helptext)
@@ -54,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
                            help="posterior draws (draws.parquet from `jobpath calibrate`): replication k runs with "
                            "draw k, so intervals include parameter uncertainty")
         b.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+        b.add_argument("--force", action="store_true", help="run even if the estimated memory exceeds what is "
+                       "available")
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("scenarios", nargs="+")
     for module in EXTENSIONS:
@@ -63,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from .errors import ScenarioError
+    from .errors import ArgumentError, ScenarioError
     try:
         if args.command == "validate":
             return _validate(args)
@@ -72,13 +75,37 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(args, "func"):
             return args.func(args)
         return _run(args)
-    except ScenarioError as e:
+    except (ScenarioError, ArgumentError) as e:
         print(e, file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("\ninterrupted: finished replications are kept; run the same command with --resume to complete "
-              "the batch", file=sys.stderr)
+        if args.command == "run":
+            print("\ninterrupted: nothing was written", file=sys.stderr)
+        elif getattr(args, "overwrite", False):
+            print("\ninterrupted: the earlier results in --out are kept as they were", file=sys.stderr)
+        else:
+            print("\ninterrupted: finished replications are kept; run the same command with --resume to complete "
+                  "the batch", file=sys.stderr)
         return 130
+    except RecursionError:
+        print("error: input nested too deep to be read", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"error: {where}{e.strerror or e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+MAX_SEED = 2**63 - 1
+
+
+def check_common(args) -> None:
+    """Arguments shared by run and batch, checked before any file is read or written."""
+    from .errors import ArgumentError
+    if not 0 <= args.seed <= MAX_SEED:
+        raise ArgumentError(f"--seed: expected a whole number from 0 to {MAX_SEED}, found {args.seed}")
+    if args.years is not None and not 1 / 12 <= args.years <= 50:
+        raise ArgumentError(f"--years: expected a number of years from 1/12 (one month) to 50, found {args.years:g}")
 
 
 def _validate(args) -> int:
@@ -90,11 +117,18 @@ def _validate(args) -> int:
 
 
 def _run(args) -> int:
+    check_common(args)
+    from .outdir import check_out
+    out = check_out(args.out if args.out is not None else f"results/{Path(args.scenario).stem}-seed{args.seed}",
+                    "manifest.json", "results")
     from .scenario import load_scenario
     loaded = load_scenario(args.scenario)
-    if args.years is not None and not 0 < args.years <= 50:
-        print(f"--years: expected a number of years in (0, 50], found {args.years}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    years = args.years if args.years is not None else loaded.scenario.time.years
+    if not args.force:
+        from .capacity import too_big
+        from .errors import ArgumentError
+        if (why := too_big(loaded.scenario, years)) is not None:
+            raise ArgumentError(f"{args.scenario}: {why}")
     from tqdm import tqdm
 
     from .engine.model import Model  # noqa: F401  (import cost shows before the bar starts)
@@ -102,8 +136,6 @@ def _run(args) -> int:
     from .run import replicate
     from .summary import summary
 
-    out = Path(args.out or f"results/{Path(args.scenario).stem}-seed{args.seed}")
-    years = args.years if args.years is not None else loaded.scenario.time.years
     with tqdm(total=round(12 * years), unit="month", desc="simulating", disable=True if args.quiet else None,
               leave=False) as bar:
         rep = replicate(loaded, args.seed, args.years, progress=lambda t: bar.update(1))
@@ -116,22 +148,21 @@ def _run(args) -> int:
 
 def _batch(args) -> int:
     from .batch.runner import BatchError, BatchSpec, long_values, run_batch
-    if args.replications < 1:
-        print(f"--replications: expected at least 1, found {args.replications}", file=sys.stderr)
+    if not 1 <= args.replications <= 100_000:
+        print(f"--replications: expected 1 to 100000, found {args.replications}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if args.years is not None and not 0 < args.years <= 50:
-        print(f"--years: expected a number of years in (0, 50], found {args.years}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    check_common(args)
     precision = getattr(args, "precision", None)
     if precision is not None and not 0 < precision < 1:
         print(f"--precision: expected a fraction in (0, 1) such as 0.05, found {precision}", file=sys.stderr)
         return EXIT_BAD_INPUT
     scenarios = args.scenarios if args.command == "batch" else [args.base, *args.variants]
     spec = BatchSpec(scenarios=scenarios, replications=args.replications, years=args.years,
-                     out=args.out or f"results/{args.command}", seed=args.seed, dask=args.dask, workers=args.workers,
+                     out=args.out if args.out is not None else f"results/{args.command}", seed=args.seed,
+                     dask=args.dask, workers=args.workers,
                      resume=args.resume, overwrite=args.overwrite, keep_spells=not args.no_spells,
                      precision=precision, indicators=getattr(args, "indicators", "iq,lzb_stock").split(","),
-                     draws=getattr(args, "draws", None))
+                     draws=getattr(args, "draws", None), force=args.force)
     try:
         result = run_batch(spec, progress=not args.quiet)
     except BatchError as e:

@@ -65,10 +65,10 @@ def test_run_refusal_leaves_existing_results_alone(tmp_path):
     assert [p.name for p in out.iterdir()] == ["manifest.json"] and (out / "manifest.json").read_text() == "{}"
 
 
-@pytest.mark.parametrize("years", ["0", "-1", "51"])
+@pytest.mark.parametrize("years", ["0", "-1", "51", "0.01"])
 def test_run_refuses_years_out_of_range(tmp_path, years):
     res = jobpath("run", TINY, f"--years={years}", "--out", str(tmp_path / "out"), "--quiet")
-    assert_clean_refusal(res, "--years", "(0, 50]")
+    assert_clean_refusal(res, "--years", "from 1/12 (one month) to 50")
     assert list(tmp_path.iterdir()) == []
 
 

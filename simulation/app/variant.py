@@ -203,7 +203,9 @@ def _run_watched(spec, run_batch, out: Path, total: int, on_progress) -> Any:
     last = -1
     while th.is_alive():
         th.join(0.25)
-        done = len(list(out.glob("runs/*/rep-*.parquet"))) if out.is_dir() else 0
+        staging = sorted(out.parent.glob(f".{out.name}.new-*"))   # an overwrite writes there until complete
+        watched = staging[0] if staging else out
+        done = len(list(watched.glob("runs/*/rep-*.parquet"))) if watched.is_dir() else 0
         if on_progress and done != last:
             on_progress(min(done, total), total)
             last = done

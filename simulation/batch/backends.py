@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import time
 import uuid
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -20,6 +21,8 @@ from .worker import run_job
 
 OnDone = Callable[[dict], None]
 RETRIES = 3
+CONNECT_TIMEOUT = 5           # seconds to wait for a Dask scheduler: an address nobody listens on fails fast
+MAX_WORKERS = 1024
 
 
 class Serial:
@@ -36,10 +39,34 @@ class Serial:
             on_done(run_job(job, out))
 
 
-def _ignore_interrupts() -> None:
+def _worker_start(parent: int) -> None:
     """Worker start-up: Ctrl-C (SIGINT to the whole process group) is for the main process alone,
-    which then lets the running replications finish and starts no new one."""
+    which then lets the running replications finish and starts no new one; and the worker dies
+    with the main process, even one killed outright (kill -9), rather than run on unwatched."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: the kernel sends SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG); elsewhere, and as
+    a fallback, a thread checks every second that the parent is still there."""
+    import threading
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)        # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:                        # the parent died before the signal was set up
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 class LocalProcesses:
@@ -52,7 +79,7 @@ class LocalProcesses:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_ignore_interrupts)
+                                   initializer=_worker_start, initargs=(os.getpid(),))
 
     def __enter__(self):
         self.pool = self._new_pool()
@@ -104,7 +131,7 @@ class Dask:
                                         dashboard_address=":0", silence_logs=40)
             self.client = Client(self.cluster, set_as_default=False)
         else:
-            self.client = Client(self.address, set_as_default=False)
+            self.client = Client(self.address, set_as_default=False, timeout=CONNECT_TIMEOUT)
         self.workers = max(sum(self.client.nthreads().values()), 1)
         return self
 
@@ -123,6 +150,65 @@ class Dask:
         futures = self.client.map(run_job, jobs, [out] * len(jobs), key=keys, pure=False, retries=RETRIES)
         for f in as_completed(futures, loop=self.client.loop):
             on_done(f.result())
+
+
+def check_backend(dask: str | None, workers: int | None) -> str | None:
+    """What is wrong with --dask / --workers (None if nothing): checked before anything runs or is written."""
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        return f"--workers: expected a number of worker processes from 1 to {MAX_WORKERS}, found {workers}"
+    if dask is None:
+        return None
+    if dask.startswith("local:"):
+        n = dask.split(":", 1)[1]
+        if not (n.isdigit() and 1 <= int(n) <= MAX_WORKERS):
+            return f"--dask: expected local:N with N workers from 1 to {MAX_WORKERS}, found '{dask[:80]}'"
+        return None
+    host, port = _host_port(dask)
+    if host is None:
+        return (f"--dask: expected a scheduler address such as tcp://host:8786 or local:N, found '{dask[:80]}'")
+    import socket
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
+    except OSError as e:
+        return f"--dask: expected a Dask scheduler listening at {dask[:80]}, found none ({e.strerror or 'timed out'})"
+    found = _scheduler_identity(f"tcp://{host}:{port}" if ":" not in host else f"tcp://[{host}]:{port}")
+    if found is not None:
+        return f"--dask: expected a Dask scheduler at {dask[:80]}, found {found}"
+    return None
+
+
+def _scheduler_identity(address: str) -> str | None:
+    """Ask the server at `address` who it is, as a Dask client does first; None if a scheduler answers,
+    else what was found. (Something else listening there must not reach the client, which fails slowly.)"""
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def ask():
+        comm = await connect(address, timeout=CONNECT_TIMEOUT)
+        try:
+            await comm.write({"op": "identity"})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    try:
+        reply = asyncio.run(asyncio.wait_for(ask(), CONNECT_TIMEOUT))
+    except Exception as e:  # noqa: BLE001 - whatever the other end does, it is not a scheduler
+        return f"a server that does not speak Dask's protocol ({type(e).__name__})"
+    if not isinstance(reply, dict) or reply.get("type") != "Scheduler":
+        return "a server that is no Dask scheduler"
+    return None
+
+
+def _host_port(address: str) -> tuple[str | None, int]:
+    """Host and port of a tcp scheduler address (tcp://host:port or host:port); (None, 0) if it is not one."""
+    rest = address.removeprefix("tcp://")
+    host, _, port = rest.rpartition(":")
+    host = host.strip("[]")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536 or "/" in host:
+        return None, 0
+    return host, int(port)
 
 
 def backend_for(dask: str | None, workers: int | None):

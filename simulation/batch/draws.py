@@ -36,6 +36,7 @@ def load_draws(path: str):
         return rows[(replication - 1) % len(rows)]
 
     overrides.paths = cols
+    overrides.count = len(rows)
     return overrides
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -13,7 +14,8 @@ from .. import __version__
 from ..errors import ScenarioError
 from . import precision as alg
 from . import stats
-from .backends import backend_for
+from ..errors import shorten
+from .backends import backend_for, check_backend
 from .plan import ScenarioRef, jobs_for, scenario_refs
 from .store import clean_temporaries, create_duckdb, is_done, read_table, remove_replication, write_parquet_atomic
 
@@ -38,6 +40,7 @@ class BatchSpec:
     indicators: list[str] = field(default_factory=lambda: ["iq", "lzb_stock"])
     initial: int = 5
     draws: str | None = None
+    force: bool = False
 
 
 @dataclass
@@ -56,11 +59,22 @@ def _plan_record(spec: BatchSpec, refs: list[ScenarioRef], years: float) -> dict
             "resolved": {r.name: r.resolved for r in refs}}
 
 
-def _prepare_out(spec: BatchSpec, plan: dict) -> Path:
-    out = Path(spec.out)
+def _check_out(spec: BatchSpec, plan: dict) -> tuple[Path, Path]:
+    """The results folder and the folder to write into (a hidden sibling when overwriting, so the old
+    results stay whole until the new ones are complete). Nothing is written here."""
+    from ..errors import ArgumentError
+    from ..outdir import check_out
+    try:
+        out = check_out(spec.out, "batch.json", "batch results")
+    except ArgumentError as e:
+        raise BatchError(str(e)) from None
     record = out / "batch.json"
     if record.exists():
-        old = json.loads(record.read_text())
+        try:
+            old = json.loads(record.read_text())
+        except (OSError, ValueError):
+            raise BatchError(f"{record}: expected the record of an earlier batch, found an unreadable file; "
+                             "use another --out") from None
         if spec.resume:
             differ = [k for k in ("seed", "years", "scenarios", "draws") if old.get(k) != plan.get(k)]
             if differ:
@@ -70,16 +84,63 @@ def _prepare_out(spec: BatchSpec, plan: dict) -> Path:
             raise BatchError(f"{out} already holds batch results; use --resume to complete them or --overwrite "
                              "to start again")
         else:
-            import shutil
-            shutil.rmtree(out)
+            return out, out.parent / f".{out.name}.new-{os.getpid()}"
     elif spec.resume and out.exists() and any(out.iterdir()):
         raise BatchError(f"{out}: nothing to resume (no batch.json)")
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = out / ".batch.json.tmp"
+    return out, out
+
+
+def _prepare_out(work: Path, plan: dict) -> Path:
+    if work.name.startswith(".") and work.exists():     # a staging folder left by an earlier overwrite
+        import shutil
+        shutil.rmtree(work)
+    work.mkdir(parents=True, exist_ok=True)
+    record = work / "batch.json"
+    tmp = work / ".batch.json.tmp"
     tmp.write_text(json.dumps(plan, indent=2, default=str))
     os.replace(tmp, record)
-    clean_temporaries(out)
-    return out
+    clean_temporaries(work)
+    return work
+
+
+def _replace(out: Path, work: Path) -> None:
+    """Put the complete new results in place of the old ones (two renames; the old ones are then removed)."""
+    import shutil
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    out.rename(old)
+    work.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def yearly_indicator_names(scenario) -> set[str]:
+    """The indicators `stats.yearly` gives for a scenario (names allowed with --indicators)."""
+    from ..scenario.schema import EXIT_KINDS, INTEGRATION_KINDS
+    sexes = scenario.attributes["sex"]
+    names = {"inflows", "outflows", "integrations", "elb_stock", "lzb_stock", "iq", "lzb_share", "months"}
+    names |= {f"outflows_{k}" for k in EXIT_KINDS} | {f"integrations_{k}" for k in INTEGRATION_KINDS}
+    for sx in sexes:
+        names |= {f"integrations_{sx}", f"elb_stock_{sx}", f"lzb_stock_{sx}", f"iq_{sx}"}
+    for prog in scenario.programmes:
+        names |= {f"programme.{prog}.{m}" for m in ("entries", "cost", "participants", "waiting", "mean_wait_days")}
+    return names
+
+
+def _check_indicators(spec: BatchSpec, refs: list[ScenarioRef]) -> None:
+    from ..scenario import validate
+    for ref in refs:
+        known = yearly_indicator_names(validate(ref.resolved, ref.path))
+        for ind in spec.indicators:
+            if ind not in known:
+                raise BatchError(f"--indicators: expected indicators of {ref.path} (e.g. iq, lzb_stock, integrations, "
+                                 f"elb_stock, or programme.<name>.<measure>), found '{shorten(ind)}'")
+
+
+def _check_memory(spec: BatchSpec, refs: list[ScenarioRef], years: float, processes: int) -> None:
+    from ..capacity import too_big
+    from ..scenario import validate
+    for ref in refs:
+        if (why := too_big(validate(ref.resolved, ref.path), years, processes)) is not None:
+            raise BatchError(f"{ref.path}: {why}")
 
 
 def _watched(out: Path, scenario: str, reps: list[int], indicators: list[str]) -> dict[str, list[float]]:
@@ -99,25 +160,55 @@ def _watched(out: Path, scenario: str, reps: list[int], indicators: list[str]) -
 
 
 def run_batch(spec: BatchSpec, progress: bool = True) -> BatchResult:
+    """Every argument, the scenarios and the backend are checked before anything is written."""
     refs = scenario_refs(spec.scenarios)
     years = spec.years if spec.years is not None else refs[0].resolved["time"].get("years", 1)
     overrides_for = None
     if spec.draws:
         from .draws import check_paths, load_draws
         overrides_for = load_draws(spec.draws)
+        from ..scenario import validate
+        from .worker import apply_overrides
         for ref in refs:
             check_paths(overrides_for, ref.resolved, spec.draws)
-    out = _prepare_out(spec, _plan_record(spec, refs, years))
+            for k in range(1, min(spec.replications, overrides_for.count) + 1):   # each draw used, checked first
+                validate(apply_overrides(ref.resolved, overrides_for(k)), f"{spec.draws} (draw {k}, {ref.path})")
+    if spec.precision is not None:
+        _check_indicators(spec, refs)
+    if (why := check_backend(spec.dask, spec.workers)) is not None:
+        raise BatchError(why)
+    plan = _plan_record(spec, refs, years)
+    out, work = _check_out(spec, plan)
+    backend = backend_for(spec.dask, spec.workers)
+    if not spec.force and not spec.dask:
+        _check_memory(spec, refs, years, min(getattr(backend, "workers", 1), spec.replications))
+    try:
+        return _run_batch(spec, refs, years, overrides_for, plan, out, work, backend, progress)
+    except BaseException:
+        if work != out:        # an unfinished overwrite: the old results stay as they were
+            import shutil
+            shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def _run_batch(spec, refs, years, overrides_for, plan, final: Path, work: Path, backend, progress) -> BatchResult:
     from tqdm import tqdm
 
     budget = spec.replications
-    total = budget * len(refs) if spec.precision is None else None
-    bar = tqdm(total=total, unit="replication", desc="replications", disable=None if progress else True,
-               dynamic_ncols=True)
-    backend = backend_for(spec.dask, spec.workers)
     used: dict[str, list[int]] = {}
     report = None
-    with bar, backend:
+    try:
+        backend.__enter__()             # connects to a cluster: may fail, before anything is written
+    except Exception as e:  # noqa: BLE001 - a cluster that cannot be reached or started: refused before writing
+        raise BatchError(f"--dask: expected a Dask scheduler to answer at {spec.dask}, found none ({shorten(str(e))})") \
+            from None
+    with contextlib.ExitStack() as stack:
+        stack.push(backend.__exit__)    # left on the way out, whatever happens below
+        out = _prepare_out(work, plan)
+        total = budget * len(refs) if spec.precision is None else None
+        bar = stack.enter_context(tqdm(total=total, unit="replication", desc="replications",
+                                       disable=None if progress else True, dynamic_ncols=True))
+
         def run(ref: ScenarioRef, reps: list[int]) -> None:
             todo = [k for k in reps if not is_done(out, ref.name, k)]
             bar.update(len(reps) - len(todo))
@@ -146,8 +237,8 @@ def run_batch(spec: BatchSpec, progress: bool = True) -> BatchResult:
                 for k in range(n_used + 1, have + 1):       # beyond what the algorithm used: not kept
                     remove_replication(out, ref.name, k)
                 used[ref.name] = list(range(1, n_used + 1))
-                final = _watched(out, ref.name, used[ref.name], spec.indicators)
-                widths = {k: alg.relative_half_width(pd.Series(v).to_numpy()) for k, v in final.items()}
+                final_values = _watched(out, ref.name, used[ref.name], spec.indicators)
+                widths = {k: alg.relative_half_width(pd.Series(v).to_numpy()) for k, v in final_values.items()}
                 report[ref.name] = {
                     "replications": n_used, "solution": d.solution, "converged": d.solution is not None,
                     "precision": spec.precision,
@@ -160,8 +251,10 @@ def run_batch(spec: BatchSpec, progress: bool = True) -> BatchResult:
     if report is not None:
         (out / "precision.json").write_text(json.dumps(report, indent=2) + "\n")
     clean_temporaries(out)
-    create_duckdb(out)
-    return BatchResult(out, used, summary, report, backend.name)
+    if work != final:
+        _replace(final, work)
+    create_duckdb(final)      # its views name the files by their final paths
+    return BatchResult(final, used, summary, report, backend.name)
 
 
 def long_values(out: Path, used: dict[str, list[int]]) -> pd.DataFrame:

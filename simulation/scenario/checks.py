@@ -6,12 +6,22 @@ every state a customer can reach some exit from benefit receipt.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 from .schema import EXIT_KINDS, Condition, Scenario, Test
 
 TOL = 1e-6
 FIXED_STATES = ("case_management", "no_contact", "handover")
+# Sane magnitudes (docs/scenario_format.md, "Sane magnitudes"): beyond them a run would hang,
+# overflow or stop meaning anything
+UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
+MAX_DAYS = 100 * 365.25          # any duration parameter, its mean, and any span: at most 100 years
+INSTANT_DAYS = 1 / 1440          # a duration whose mean (or largest value) is below a minute counts as no time
+MIN_START_EVERY_DAYS = 1.0       # cohorts start at most daily
+MAX_RATE = 100.0                 # a hazard's rate per month, times its largest multiplier (a move every 7 hours)
+CV_RANGE = (1e-3, 1e2)           # sd / mean of a gamma or lognormal duration
+SHAPE_RANGE = (0.1, 100.0)       # Weibull shape
 
 
 class _Problems(list):
@@ -26,6 +36,7 @@ def check(s: Scenario) -> list[tuple[str, str]]:
     _programmes(s, p)
     _routes(s, p)
     _hazards(s, p)
+    _magnitudes(s, p)
     if not p:
         _exits_reachable(s, p)
         _no_instant_loops(s, p)
@@ -51,6 +62,8 @@ def _condition(s: Scenario, cond: Condition | None, path: str, p: _Problems) -> 
     for attr, test in (cond or {}).items():
         where = f"{path}.{attr}"
         before = len(p)
+        if _levels(s, attr, where, p) is None:
+            continue
         if isinstance(test, str):
             _level(s, attr, test, where, p)
         elif isinstance(test, list):
@@ -87,7 +100,16 @@ def _shares(shares: dict[str, float], known, what: str, path: str, p: _Problems)
             p.add(f"{path}.{name}", f"expected one of the {what} {sorted(known)}, found '{name}'")
     total = sum(shares.values())
     if abs(total - 1) > TOL:
-        p.add(path, f"shares must sum to 1, found {total:g}")
+        p.add(path, f"shares must sum to 1, found {number(total)}")
+
+
+def number(x: float) -> str:
+    """A sum shown with enough digits to see how far it is from 1 (1.000002, not 1)."""
+    for digits in range(6, 18):
+        text = f"{x:.{digits}g}"
+        if abs(float(text) - 1) > TOL / 2 or float(text) == x:
+            return text
+    return repr(x)
 
 
 def _mix(s, attr, mix, path, p) -> None:
@@ -219,7 +241,7 @@ def _routes(s: Scenario, p: _Problems) -> None:
             _condition(s, rule.when, f"{path}[{i}].when", p)
             total = sum(o.probability for o in rule.options)
             if abs(total - 1) > TOL:
-                p.add(f"{path}[{i}].options", f"probabilities must sum to 1, found {total:g}")
+                p.add(f"{path}[{i}].options", f"probabilities must sum to 1, found {number(total)}")
             for j, o in enumerate(rule.options):
                 _target(s, o.to, f"{path}[{i}].options[{j}].to", p)
                 if o.gap is not None and not o.to.startswith("programme:"):
@@ -246,38 +268,144 @@ def _hazards(s: Scenario, p: _Problems) -> None:
         _set(s, h.set, f"{path}.set", p)
 
 
+# --- magnitudes ------------------------------------------------------------------------
+
+def durations(s: Scenario):
+    """Every duration of the scenario with its field path."""
+    pop = s.population
+    for name, seg in pop.segments.items():
+        yield f"population.segments.{name}.months_in_benefit", seg.months_in_benefit
+    for name, ip in pop.initial.programmes.items():
+        yield f"population.initial.programmes.{name}.elapsed", ip.elapsed
+        yield f"population.initial.programmes.{name}.waited", ip.waited
+    if pop.initial.no_contact is not None:
+        yield "population.initial.no_contact.elapsed", pop.initial.no_contact.elapsed
+    for name, prog in s.programmes.items():
+        yield f"programmes.{name}.duration", prog.duration
+        yield f"programmes.{name}.waiting_list.patience", prog.waiting_list.patience
+    for name, rules in s.routes.items():
+        for i, rule in enumerate(rules):
+            for j, o in enumerate(rule.options):
+                yield f"routes.{name}[{i}].options[{j}].gap", o.gap
+
+
+def mean_days(d) -> float:
+    """The mean of a duration in days (inf if it overflows)."""
+    k = UNIT_DAYS[d.unit]
+    if d.dist == "fixed":
+        return d.value * k
+    if d.dist == "uniform":
+        return (d.low + d.high) / 2 * k
+    if d.dist == "empirical":
+        w = d.weights or [1.0] * len(d.values)
+        return sum(v * x for v, x in zip(d.values, w)) / sum(w) * k
+    if d.dist == "weibull":
+        log_mean = math.log(d.scale * k) + math.lgamma(1 + 1 / d.shape)
+        return math.exp(log_mean) if log_mean < 700 else math.inf
+    return d.mean * k
+
+
+def longest_days(d) -> float:
+    """The largest value a duration takes (its mean for unbounded kinds), in days."""
+    k = UNIT_DAYS[d.unit]
+    if d.dist == "fixed":
+        return d.value * k
+    if d.dist == "uniform":
+        return d.high * k
+    if d.dist == "empirical":
+        w = d.weights or [1.0] * len(d.values)
+        return max(v for v, x in zip(d.values, w) if x > 0) * k
+    return mean_days(d)
+
+
+def _duration(d, path: str, p: _Problems) -> None:
+    k = UNIT_DAYS[d.unit]
+    params = {n: getattr(d, n) for n in ("value", "low", "high", "mean", "sd", "scale") if hasattr(d, n)}
+    before = len(p)
+    for n, v in params.items():
+        if v * k > MAX_DAYS:
+            p.add(f"{path}.{n}", f"expected at most 100 years ({MAX_DAYS / k:g} {d.unit}), found {v:g}")
+    if len(p) > before:
+        return
+    if d.dist == "empirical" and max(d.values) * k > MAX_DAYS:
+        p.add(f"{path}.values", f"expected values of at most 100 years ({MAX_DAYS / k:g} {d.unit}), "
+                                f"found {max(d.values):g}")
+    if d.dist in ("gamma", "lognormal") and not CV_RANGE[0] <= d.sd / d.mean <= CV_RANGE[1]:
+        p.add(f"{path}.sd", f"expected sd between {CV_RANGE[0]:g} and {CV_RANGE[1]:g} times the mean ({d.mean:g}), "
+                            f"found {d.sd:g}")
+    if d.dist == "weibull":
+        if not SHAPE_RANGE[0] <= d.shape <= SHAPE_RANGE[1]:
+            p.add(f"{path}.shape", f"expected a shape between {SHAPE_RANGE[0]:g} and {SHAPE_RANGE[1]:g}, "
+                                   f"found {d.shape:g}")
+        elif mean_days(d) > MAX_DAYS:
+            p.add(f"{path}.scale", f"expected a mean of at most 100 years, found {mean_days(d) / k:g} {d.unit}")
+
+
+def _span(span, path: str, p: _Problems, least: float = 0.0) -> None:
+    days = span.value * UNIT_DAYS[span.unit]
+    if days > MAX_DAYS:
+        p.add(f"{path}.value", f"expected at most 100 years, found {span.value:g} {span.unit}")
+    elif days < least:
+        p.add(f"{path}.value", f"expected at least {least:g} day, found {span.value:g} {span.unit}")
+
+
+def _magnitudes(s: Scenario, p: _Problems) -> None:
+    for path, d in durations(s):
+        if d is not None:
+            _duration(d, path, p)
+    for name, prog in s.programmes.items():
+        if prog.cohorts is not None and prog.cohorts.start_every is not None:
+            _span(prog.cohorts.start_every, f"programmes.{name}.cohorts.start_every", p, MIN_START_EVERY_DAYS)
+    for name, h in s.hazards.items():
+        if h.after_in_state is not None:
+            _span(h.after_in_state, f"hazards.{name}.after_in_state", p)
+        top = max([m for _, m in h.by_months_in_benefit], default=1.0)
+        if h.rate_per_month * top > MAX_RATE:
+            where = "rate_per_month" if top <= 1 else "by_months_in_benefit"
+            p.add(f"hazards.{name}.{where}", f"expected a rate of at most {MAX_RATE:g} per month (times the largest "
+                  f"multiplier), found {h.rate_per_month:g}" + (f" x {top:g}" if top != 1 else ""))
+
+
 # --- time must move on ---------------------------------------------------------------
 
-def _instant(prog) -> bool:
-    """A programme whose duration is always zero."""
-    d = prog.duration
-    return (d.dist == "fixed" and d.value == 0) or (d.dist == "empirical" and max(d.values) == 0) or \
-        (d.dist == "uniform" and d.high == 0)
+def _instant(d) -> bool:
+    """A duration that lets (next to) no time pass: always zero, or below a minute at most or on average."""
+    return d is not None and longest_days(d) < INSTANT_DAYS
 
 
 def _no_instant_loops(s: Scenario, p: _Problems) -> None:
-    """Routes through zero-length programmes, without gaps, must not form a circle (it would never end)."""
-    edges = {name: {o.to.split(":", 1)[1] for rule in s.routes.get(name, []) for o in rule.options
-                    if o.probability > 0 and o.gap is None and o.to.startswith("programme:")}
-             for name, prog in s.programmes.items() if _instant(prog)}
+    """Moves that take no time must not form a circle (it would never end): zero-length programmes routing
+    on without a gap (or a gap of no time), and waiting lists left at once (patience of no time)."""
+    edges: dict[str, list[tuple[str, str]]] = defaultdict(list)   # state -> [(next state, field)]
+    for name, prog in s.programmes.items():
+        edges[f"waiting:{name}"].append((f"programme:{name}", ""))        # admission can be immediate
+        wl = prog.waiting_list
+        if _instant(wl.patience) and wl.renege_to.startswith("programme:"):
+            edges[f"waiting:{name}"].append((_node(wl.renege_to), f"programmes.{name}.waiting_list.patience"))
+        if _instant(prog.duration):
+            for rule in s.routes.get(name, []):
+                for o in rule.options:
+                    if o.probability > 0 and o.to.startswith("programme:") and (o.gap is None or _instant(o.gap)):
+                        edges[f"programme:{name}"].append((_node(o.to), f"routes.{name}"))
     state: dict[str, int] = {}
 
-    def visit(n: str, path: list[str]) -> list[str] | None:
+    def visit(n: str, path: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
         state[n] = 1
-        for m in edges.get(n, ()):
-            if m not in edges:
-                continue
+        for m, field in edges.get(n, ()):
             if state.get(m) == 1:
-                return path + [n, m]
-            if m not in state and (cycle := visit(m, path + [n])):
+                return path + [(n, field), (m, "")]
+            if m not in state and (cycle := visit(m, path + [(n, field)])):
                 return cycle
         state[n] = 2
         return None
 
-    for n in edges:
+    for n in list(edges):
         if n not in state and (cycle := visit(n, [])):
-            p.add(f"routes.{cycle[-1]}", "expected time to pass on every circle of routes, found zero-length "
-                  f"programmes routing into each other without a gap: {' -> '.join(cycle)}")
+            start = next(i for i, (x, _) in enumerate(cycle) if x == cycle[-1][0])
+            loop = cycle[start:]
+            field = next(f for _, f in reversed(loop) if f)
+            p.add(field, "expected time to pass on every circle of moves, found zero-length programmes, gaps or "
+                  f"patience routing into each other: {' -> '.join(x for x, _ in loop)}")
             return
 
 
@@ -310,7 +438,8 @@ def _exits_reachable(s: Scenario, p: _Problems) -> None:
             if any(matches(pat, st) for pat in h.in_):
                 edges[st].add(_node(h.to))
     for name, prog in s.programmes.items():
-        edges[f"waiting:{name}"].add(f"programme:{name}")
+        if prog.places != 0 and prog.entries_per_year != 0:   # no places or no quota: nobody is admitted
+            edges[f"waiting:{name}"].add(f"programme:{name}")
         if prog.waiting_list.patience is not None:
             edges[f"waiting:{name}"].add(_node(prog.waiting_list.renege_to))
         rules = s.routes.get(name)

@@ -10,28 +10,50 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, shorten
 from .checks import check
 from .schema import DIST_TAGS, Scenario
 
 
+MAX_EXTENDS = 20      # files in one chain of `extends` (a variant of a variant of ... a base)
+MAX_FILE_BYTES = 10 * 2**20   # a scenario file is a few kB; more is not a scenario
+
+
 def read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """The file's content with `extends = "base.toml"` merged in (tables merge, other values replace)."""
+    """The file's content with `extends = "base.toml"` merged in (tables merge, other values replace).
+
+    A base file's problems are reported at the `extends` field of the file that names it."""
+    where = str(chain[-1]) if chain else str(path)
+    field = "extends" if chain else ""
     if path in chain:
         raise ScenarioError(str(chain[0]), [("extends", f"circular: {' -> '.join(map(str, chain + (path,)))}")])
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(str(chain[0]), [("extends", f"expected at most {MAX_EXTENDS} files in a chain of "
+                                                        f"extends, found more (via {chain[-1]})")])
     if not path.is_file():
-        where = str(chain[-1]) if chain else str(path)
-        field = "extends" if chain else ""
         raise ScenarioError(where, [(field, f"expected an existing scenario file, found no file at '{path}'")])
+    if chain and path.suffix != ".toml":
+        raise ScenarioError(where, [(field, f"expected a scenario file ending in .toml, found '{path}'")])
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ScenarioError(where, [(field, f"expected a scenario file of at most {MAX_FILE_BYTES // 2**20} MB, "
+                                                f"found {path.stat().st_size / 2**20:.0f} MB in '{path}'")])
+        text = path.read_text(encoding="utf-8").removeprefix("\ufeff")   # a byte-order mark is not content
+        data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ScenarioError(str(path), [("", f"expected a TOML file, found a syntax error: {e}")]) from None
+        found = f"a syntax error in '{path}'" if chain else "a syntax error"
+        raise ScenarioError(where, [(field, f"expected a TOML file, found {found}: {shorten(str(e))}")]) from None
+    except RecursionError:
+        raise ScenarioError(where, [(field, f"expected a TOML file, found tables or arrays nested too deep in "
+                                            f"'{path}'")]) from None
+    except OSError as e:
+        raise ScenarioError(where, [(field, f"expected a readable scenario file, found '{path}' unreadable "
+                                            f"({e.strerror})")]) from None
     base = data.pop("extends", None)
     if base is None:
         return data
     if not isinstance(base, str):
-        raise ScenarioError(str(path), [("extends", f"expected a file name, found {base!r}")])
+        raise ScenarioError(str(path), [("extends", f"expected a file name, found {shorten(repr(base))}")])
     return merge(read_toml((path.parent / base).resolve(), chain + (path,)), data)
 
 
@@ -81,16 +103,16 @@ def _problems(err: ValidationError) -> list[tuple[str, str]]:
         elif kind == "union_tag_invalid":
             ctx = e.get("ctx", {})
             loc.append(ctx.get("discriminator", "dist").strip("'"))
-            msg = f"expected one of {ctx.get('expected_tags')}, found {ctx.get('tag')!r}"
+            msg = f"expected one of {ctx.get('expected_tags')}, found {shorten(repr(ctx.get('tag')))}"
         elif kind == "union_tag_not_found":
             loc.append("dist")
             msg = f"required: the kind of distribution, one of {', '.join(repr(t) for t in DIST_TAGS)}"
         elif kind == "value_error":
-            msg = str(e["msg"]).removeprefix("Value error, ")   # our own validators say expected and found
+            msg = shorten(str(e["msg"]).removeprefix("Value error, "), 400)   # our validators say expected and found
         else:
             found = e.get("input")
             found = found.isoformat() if hasattr(found, "isoformat") else found
-            msg = f"{e['msg'][0].lower()}{e['msg'][1:]}, found {found!r}"
+            msg = f"{e['msg'][0].lower()}{e['msg'][1:]}, found {shorten(repr(found))}"
         path = _path(loc)
         if (path, msg) not in seen:
             seen.add((path, msg))
@@ -111,6 +133,8 @@ def validate(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
         scenario = Scenario.model_validate(data)
     except ValidationError as e:
         raise ScenarioError(source, _problems(e)) from None
+    except RecursionError:
+        raise ScenarioError(source, [("", "expected a scenario, found tables or arrays nested too deep")]) from None
     problems = check(scenario)
     if problems:
         raise ScenarioError(source, problems)

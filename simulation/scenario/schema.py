@@ -13,6 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 NonNeg = Annotated[float, Field(ge=0)]
 Pos = Annotated[float, Field(gt=0)]
+# Sane bounds (docs/scenario_format.md, "Sane magnitudes"); durations, rates and loops are checked in checks.py
+MAX_COUNT = 10**8          # people, places and quotas: more than all of Germany's benefit recipients
+MAX_PER_MONTH = 10**6      # inflow per month
+MAX_MONEY = 10**7          # euros per participant and month
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Prob = Annotated[float, Field(ge=0, le=1)]
 Unit = Literal["days", "weeks", "months", "years"]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$")]
@@ -24,7 +29,7 @@ EXIT_KINDS = INTEGRATION_KINDS + OTHER_EXIT_KINDS
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)   # no inf or nan anywhere
 
 
 # --- durations -------------------------------------------------------------------------
@@ -139,8 +144,8 @@ class Segment(Strict):
 
 class InitialProgramme(Strict):
     """People already in a programme, or on its waiting list, on day one."""
-    participants: Annotated[int, Field(ge=0)] = 0
-    waiting: Annotated[int, Field(ge=0)] = 0
+    participants: Count = 0
+    waiting: Count = 0
     segment: str
     elapsed: Duration | None = None   # time already spent in the programme
     waited: Duration | None = None    # time already spent on the waiting list
@@ -148,29 +153,29 @@ class InitialProgramme(Strict):
 
 class InitialNoContact(Strict):
     """People out of contact with the job centre on day one, and for how long already."""
-    count: Annotated[int, Field(ge=0)]
+    count: Count
     segment: str
     elapsed: Duration | None = None
 
 
 class Initial(Strict):
-    size: Annotated[int, Field(ge=0)]
+    size: Count
     segments: dict[str, Prob]
     programmes: dict[str, InitialProgramme] = {}
     no_contact: InitialNoContact | None = None
 
 
 class Inflow(Strict):
-    per_month: NonNeg
+    per_month: Annotated[float, Field(ge=0, le=MAX_PER_MONTH)]
     segments: dict[str, Prob]
-    monthly_factors: Annotated[list[NonNeg], Field(min_length=12, max_length=12)] | None = None
+    monthly_factors: Annotated[list[Annotated[float, Field(ge=0, le=100)]], Field(min_length=12, max_length=12)] | None = None
 
 
 class Wave(Strict):
     """An extra inflow over a period, e.g. a refugee arrival."""
     start: dt.date
     end: dt.date
-    per_month: NonNeg
+    per_month: Annotated[float, Field(ge=0, le=MAX_PER_MONTH)]
     segments: dict[str, Prob]
 
     @model_validator(mode="after")
@@ -203,8 +208,8 @@ class WaitingList(Strict):
 
 class Cohorts(Strict):
     """Courses start as classes: on a schedule, or as soon as the minimum class size is reached."""
-    class_size: Annotated[int, Field(ge=1)]
-    min_size: Annotated[int, Field(ge=1)] = 1
+    class_size: Annotated[int, Field(ge=1, le=MAX_COUNT)]
+    min_size: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 1
     start_every: Span | None = None
     dates: list[dt.date] = []
 
@@ -224,10 +229,10 @@ class Alongside(Strict):
 
 class Programme(Strict):
     label: str = ""
-    places: Annotated[int, Field(ge=0)] | None = None            # seats at once; none = unlimited
-    entries_per_year: Annotated[int, Field(ge=0)] | None = None  # yearly entry quota
+    places: Count | None = None              # seats at once; none = unlimited
+    entries_per_year: Count | None = None    # yearly entry quota
     duration: Duration
-    cost_per_month: NonNeg = 0.0
+    cost_per_month: Annotated[float, Field(ge=0, le=MAX_MONEY)] = 0.0
     eligible: Condition = {}
     waiting_list: WaitingList = WaitingList()
     cohorts: Cohorts | None = None
@@ -270,6 +275,9 @@ class Hazard(Strict):
         return self
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2200   # calendar dates stay representable over a 50-year horizon
+
+
 class Time(Strict):
     start: dt.date
     years: Annotated[float, Field(ge=1 / 12, le=50)] = 1
@@ -278,6 +286,8 @@ class Time(Strict):
     def _first_of_month(self):
         if self.start.day != 1:
             raise ValueError(f"expected start on the first day of a month, found start = {self.start}")
+        if not FIRST_YEAR <= self.start.year <= LAST_YEAR:
+            raise ValueError(f"expected start in the years {FIRST_YEAR} to {LAST_YEAR}, found start = {self.start}")
         return self
 
 
