@@ -10,11 +10,12 @@ from typing import Callable
 import pandas as pd
 import simpy
 
-from .clock import UNIT_DAYS, Clock
+from .clock import DAYS_PER_MONTH, UNIT_DAYS, Clock
 from .conditions import Attributes
 from .customer import Customer
 from .distributions import build
 from .eventlog import EventLog
+from .budgets import Budget
 from .hazards import hazards_by_state
 from .pathway import Initial, Move, Pathway
 from .population import Draw, Newcomer, Population
@@ -22,7 +23,7 @@ from .programme import Programme
 from .random_streams import Decisions, root_key
 from .routing import build_routes
 from ..scenario.schema import Scenario
-from .targets import CASE_MANAGEMENT, Target
+from .targets import CASE_MANAGEMENT, Target, parse_target
 
 ARRIVAL = Move("arrival", Target("entry"))   # how every newcomer starts: through the entry route
 
@@ -54,9 +55,11 @@ class Model:
         # thresholds and the attributes, drawn at birth
         self.decisions = d = Decisions()
         self.elapsed_draw, self.waited_draw = d("elapsed"), d("waited")
-        self.programmes = {n: Programme(self.env, n, p, self.attributes, d) for n, p in scenario.programmes.items()}
+        self.programmes = {n: Programme(self.env, n, p, self.attributes, d, self.clock)
+                           for n, p in scenario.programmes.items()}
+        self.budgets = self._budgets()
         self.routes = build_routes(scenario.routes, self.attributes, d)
-        self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes, d)
+        self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes, d, self.clock)
         self.population = Population(scenario.population, self.attributes, self.clock, self.root, d,
                                      tuple(h.key for h in self.hazards))
         self.sources = self.population.inflow_sources()
@@ -66,6 +69,20 @@ class Model:
         self.log = EventLog(self.attributes.names, self.attributes.levels, origins)
         self.pathway = Pathway(self)
         self.customers: list[Customer] = []
+
+    def _budgets(self) -> list[Budget]:
+        """The scenario's budgets, each bound to the programmes it pays for."""
+        out = []
+        for name, spec in self.scenario.budgets.items():
+            b = Budget(name, spec, self.clock)
+            divert = None if spec.when_exhausted == "wait" else parse_target(spec.when_exhausted)
+            for pname in spec.programmes:
+                prog = self.programmes[pname]
+                prog.budget, prog.divert = b, divert
+                prog.commit = prog.spec.cost_per_month * prog.duration.mean / DAYS_PER_MONTH
+                b.programmes.append(prog)
+            out.append(b)
+        return out
 
     # --- building the population -------------------------------------------------------
 
@@ -141,8 +158,22 @@ class Model:
             env.process(self.pathway.run(c, first=ARRIVAL))
 
     def _schedules(self) -> None:
+        """Timed events, one per date and programme (or budget): steps in places, quotas and budgets,
+        1 January, cohort start dates. Steps come first, so a new year starts with the new values."""
         env = self.env
         years = self.clock.year_starts()
+        horizon = self.clock.horizon
+        for prog in self.programmes.values():
+            for line, setter in ((prog.places_line, prog.set_places), (prog.quota_line, prog.set_quota)):
+                if line is not None:
+                    for t, v in line.changes(horizon):
+                        env.timeout(t).callbacks.append(lambda _e, f=setter, v=v: f(v))
+        for b in self.budgets:
+            for t, v in b.line.changes(horizon):
+                if t not in years:          # on 1 January the year's budget is set anew anyway
+                    env.timeout(t).callbacks.append(lambda _e, b=b, old=b.line.at(t - 1e-9), v=v: b.step(old, v))
+            for t in years:
+                env.timeout(t).callbacks.append(lambda _e, b=b, t=t: b.new_year(t=t))
         for prog in self.programmes.values():
             if prog.quota != float("inf"):
                 for t in years:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .schema import EXIT_KINDS, Condition, Scenario, Test
+import datetime as dt
+
+from .schema import EXIT_KINDS, Condition, Scenario, Test, is_steps
 
 TOL = 1e-6
 FIXED_STATES = ("case_management", "no_contact", "handover")
@@ -26,6 +28,8 @@ def check(s: Scenario) -> list[tuple[str, str]]:
     _programmes(s, p)
     _routes(s, p)
     _hazards(s, p)
+    _timed_values(s, p)
+    _budgets(s, p)
     if not p:
         _exits_reachable(s, p)
         _no_instant_loops(s, p)
@@ -195,8 +199,10 @@ def _programmes(s: Scenario, p: _Problems) -> None:
         for i, group in enumerate(prog.waiting_list.priority):
             _condition(s, group.when, f"{path}.waiting_list.priority[{i}].when", p)
         _target(s, prog.waiting_list.renege_to, f"{path}.waiting_list.renege_to", p)
-        if prog.cohorts is not None and prog.places is not None and prog.cohorts.min_size > prog.places:
-            p.add(f"{path}.cohorts.min_size", f"expected at most the programme's {prog.places} places, found {prog.cohorts.min_size}")
+        most = None if prog.places is None else (max(st.value for st in prog.places) if is_steps(prog.places)
+                                                 else prog.places)
+        if prog.cohorts is not None and most is not None and prog.cohorts.min_size > most:
+            p.add(f"{path}.cohorts.min_size", f"expected at most the programme's {most:g} places, found {prog.cohorts.min_size}")
         for other, a in prog.alongside.items():
             where = f"{path}.alongside.{other}"
             if other not in s.programmes or other == name:
@@ -241,6 +247,67 @@ def _hazards(s: Scenario, p: _Problems) -> None:
             p.add(f"{path}.to", "'entry' (re-entry into benefit receipt) applies only to 'exit:' states")
         _condition(s, h.when, f"{path}.when", p)
         _set(s, h.set, f"{path}.set", p)
+
+
+# --- values over calendar time and budgets ------------------------------------------
+
+def _end_date(s: Scenario) -> dt.date:
+    y, m = divmod(s.time.start.month - 1 + round(12 * s.time.years), 12)
+    return dt.date(s.time.start.year + y, m + 1, 1)
+
+
+def _steps(s: Scenario, value, path: str, p: _Problems, whole: bool = False) -> None:
+    """A value over calendar time: the first step on or before the start, every step before the end."""
+    if not is_steps(value):
+        return
+    start, end = s.time.start, _end_date(s)
+    if value[0].from_ > start:
+        p.add(f"{path}[0].from", f"expected the first step on or before the start ({start.isoformat()}), "
+                                 f"found {value[0].from_.isoformat()}")
+    for i, step in enumerate(value):
+        if step.from_ >= end:
+            p.add(f"{path}[{i}].from", f"expected a date before the end of the simulated time ({end.isoformat()}), "
+                                       f"found {step.from_.isoformat()}")
+        if whole and step.value != int(step.value):
+            p.add(f"{path}[{i}].value", f"expected a whole number, found {step.value:g}")
+
+
+def _timed_values(s: Scenario, p: _Problems) -> None:
+    for name, prog in s.programmes.items():
+        _steps(s, prog.places, f"programmes.{name}.places", p, whole=True)
+        _steps(s, prog.entries_per_year, f"programmes.{name}.entries_per_year", p, whole=True)
+    if s.population.inflow is not None:
+        _steps(s, s.population.inflow.per_month, "population.inflow.per_month", p)
+    for name, h in s.hazards.items():
+        if h.calendar is not None:
+            _steps(s, h.calendar, f"hazards.{name}.calendar", p)
+    lm = s.labour_market
+    if lm is not None:
+        _steps(s, lm.factor, "labour_market.factor", p)
+        for i, h in enumerate(lm.hazards):
+            if h not in s.hazards:
+                p.add(f"labour_market.hazards[{i}]", f"expected a defined hazard {sorted(s.hazards)}, found '{h}'")
+
+
+def _budgets(s: Scenario, p: _Problems) -> None:
+    paid_by: dict[str, str] = {}
+    for name, b in s.budgets.items():
+        path = f"budgets.{name}"
+        _steps(s, b.per_year, f"{path}.per_year", p)
+        for i, prog in enumerate(b.programmes):
+            where = f"{path}.programmes[{i}]"
+            if prog not in s.programmes:
+                p.add(where, f"expected a defined programme {sorted(s.programmes)}, found '{prog}'")
+            elif prog in paid_by:
+                p.add(where, f"expected each programme in one budget at most, found '{prog}' also in "
+                             f"budgets.{paid_by[prog]}")
+            elif s.programmes[prog].cost_per_month <= 0:
+                p.add(where, f"expected a programme with a cost_per_month above 0 (an entry commits cost x mean "
+                             f"duration), found '{prog}' with none")
+            else:
+                paid_by[prog] = name
+        if b.when_exhausted != "wait":
+            _target(s, b.when_exhausted, f"{path}.when_exhausted", p)
 
 
 # --- time must move on ---------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 NonNeg = Annotated[float, Field(ge=0)]
 Pos = Annotated[float, Field(gt=0)]
@@ -106,6 +106,38 @@ class Span(Strict):
     unit: Unit = "months"
 
 
+# --- values over calendar time ----------------------------------------------------------
+
+class Step(Strict):
+    """From this date on (until the next step), the value is `value`."""
+    from_: dt.date = Field(alias="from")
+    value: NonNeg
+
+
+def _sorted_steps(steps: list[Step]) -> list[Step]:
+    dates = [s.from_ for s in steps]
+    if any(b <= a for a, b in zip(dates, dates[1:])):
+        raise ValueError(f"expected steps in increasing order of 'from', found {[d.isoformat() for d in dates]}")
+    return steps
+
+
+def _kind(v) -> str:
+    return "steps" if isinstance(v, list) else "value"
+
+
+Steps = Annotated[list[Step], Field(min_length=1), AfterValidator(_sorted_steps)]
+# a value over calendar time: one number for the whole horizon, or steps from dates on (a list
+# is read as steps, anything else as the number: errors then speak of the one the input meant)
+Timed = Annotated[Union[Annotated[NonNeg, Tag("value")], Annotated[Steps, Tag("steps")]], Discriminator(_kind)]
+TimedCount = Annotated[Union[Annotated[Annotated[int, Field(ge=0)], Tag("value")], Annotated[Steps, Tag("steps")]],
+                       Discriminator(_kind)]   # whole numbers (for steps: checked in checks.py)
+TIMED_TAGS = ("value", "steps")
+
+
+def is_steps(value) -> bool:
+    return isinstance(value, list)
+
+
 # --- conditions ------------------------------------------------------------------------
 
 class Test(Strict):
@@ -161,7 +193,7 @@ class Initial(Strict):
 
 
 class Inflow(Strict):
-    per_month: NonNeg
+    per_month: Timed
     segments: dict[str, Prob]
     monthly_factors: Annotated[list[NonNeg], Field(min_length=12, max_length=12)] | None = None
 
@@ -224,8 +256,8 @@ class Alongside(Strict):
 
 class Programme(Strict):
     label: str = ""
-    places: Annotated[int, Field(ge=0)] | None = None            # seats at once; none = unlimited
-    entries_per_year: Annotated[int, Field(ge=0)] | None = None  # yearly entry quota
+    places: TimedCount | None = None            # seats at once; none = unlimited
+    entries_per_year: TimedCount | None = None  # yearly entry quota
     duration: Duration
     cost_per_month: NonNeg = 0.0
     eligible: Condition = {}
@@ -257,6 +289,7 @@ class Hazard(Strict):
     when: Condition = {}
     by_months_in_benefit: list[tuple[NonNeg, NonNeg]] = []   # [from_month, multiplier] bands
     after_in_state: Span | None = None                       # active only after this time in the state
+    calendar: Steps | None = None                            # a rate factor over calendar time
     set: dict[str, str] = {}
 
     @model_validator(mode="after")
@@ -268,6 +301,22 @@ class Hazard(Strict):
             if any(b[i + 1][0] <= b[i][0] for i in range(len(b) - 1)):
                 raise ValueError(f"expected increasing months in by_months_in_benefit, found {[m for m, _ in b]}")
         return self
+
+
+class LabourMarket(Strict):
+    """A rate factor over calendar time for the hazards named (e.g. a weaker labour market in 2025)."""
+    factor: Timed = 1.0
+    hazards: list[str] = []
+    source: str = ""
+
+
+class Budget(Strict):
+    """Money for one or more programmes per calendar year; an entry commits its expected cost."""
+    programmes: Annotated[list[str], Field(min_length=1)]
+    per_year: Timed                                   # EUR per calendar year, the value in force on 1 January
+    when_exhausted: str = "wait"                      # "wait" on the list, or a target to send referrals to
+    carry_over: bool = False                          # unspent money adds to next year's budget
+    source: str = ""
 
 
 class Time(Strict):
@@ -290,3 +339,5 @@ class Scenario(Strict):
     programmes: dict[Name, Programme] = {}
     routes: dict[str, Annotated[list[RouteRule], Field(min_length=1)]] = {}
     hazards: dict[Name, Hazard] = {}
+    labour_market: LabourMarket | None = None
+    budgets: dict[Name, Budget] = {}
