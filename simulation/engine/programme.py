@@ -12,6 +12,7 @@ from .distributions import build
 from .random_streams import Decisions
 from .targets import parse_target
 from .timeline import Timeline
+from ..scenario.schema import is_steps
 
 INF = math.inf
 
@@ -37,9 +38,9 @@ class Programme:
         self.quota_line = None if spec.entries_per_year is None else Timeline.of(spec.entries_per_year, clock)
         self.places = INF if self.places_line is None else self.places_line.at(0.0)
         self.quota = INF if self.quota_line is None else self.quota_line.at(0.0)
-        if self.places_line is not None and self.places_line.constant:
+        if spec.places is not None and not is_steps(spec.places):
             self.places = spec.places        # the number as given (an int), as before schedules existed
-        if self.quota_line is not None and self.quota_line.constant:
+        if spec.entries_per_year is not None and not is_steps(spec.entries_per_year):
             self.quota = spec.entries_per_year
         self.duration = build(spec.duration)
         self.duration_key = decisions("duration:" + name)
