@@ -317,7 +317,10 @@ def scenario_dicts(draw, head_start: bool = True, instant_moves: bool = True, da
 def _steps(draw, start: dt.date, end: dt.date, values) -> list[dict]:
     """Steps of a value over calendar time: the first on or before the start, 1-3 more before the end."""
     span = (end - start).days
-    days = sorted(set(draw(st.lists(st.integers(1, span - 1), min_size=1, max_size=3))))
+    new_years = [(dt.date(y, 1, 1) - start).days for y in range(start.year + 1, end.year + 1)]
+    new_years = [d for d in new_years if 0 < d < span]           # steps on 1 January meet the new year
+    some_day = st.one_of(st.integers(1, span - 1), st.sampled_from(new_years)) if new_years else st.integers(1, span - 1)
+    days = sorted(set(draw(st.lists(some_day, min_size=1, max_size=3))))
     dates = [start - dt.timedelta(days=draw(st.integers(0, 40)))] + [start + dt.timedelta(days=d) for d in days]
     return [{"from": str(d), "value": draw(values)} for d in dates]
 

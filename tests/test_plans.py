@@ -377,3 +377,23 @@ def test_scenarios_without_plans_give_the_same_spells_as_with_constant_steps():
                           "calendar": steps(("2024-01-01", 1.0))}}
     pd.testing.assert_frame_equal(simulate(scenario(a), seed=3).spells, simulate(scenario(b), seed=3).spells,
                                   check_exact=True)
+
+
+def test_steps_on_1_january_belong_to_the_new_year():
+    """A quota raised from 10 to 20 on 1 January admits 20 in the new year (not 10 more on the old
+    year's count, then 20); places raised on 1 January commit their entries to the new year's budget."""
+    d = mmc_dict(30, 1, places=None, years=2)
+    d["programmes"]["p"]["entries_per_year"] = steps(("2024-01-01", 10), ("2025-01-01", 20))
+    sc = scenario(d)
+    jan = Clock(sc.time.start, 2).day(dt.date(2025, 1, 1))
+    e = entry_days(simulate(sc, seed=1).spells)
+    assert (e < jan).sum() == 10 and (e >= jan).sum() == 20
+    d = budget_dict(steps(("2024-01-01", 40000), ("2025-01-01", 10000)), inflow=5)
+    d["programmes"]["p"]["places"] = steps(("2024-01-01", 2), ("2025-01-01", 8))
+    sc = scenario(d)
+    clock = Clock(sc.time.start, 2)
+    sp = simulate(sc, seed=1).spells
+    e = entry_days(sp)
+    assert (e == jan).sum() == 5                          # 10,000 pays 5 of the 6 seats freed on 1 January
+    bm = budget_monthly(sp, sc, clock)
+    assert (bm["left"] >= 0).all() and bm.loc[bm["month"] == "2025-12", "left"].item() == 0

@@ -40,23 +40,12 @@ class Budget:
     def spend(self, cost: float) -> None:
         self.committed += cost
 
-    def new_year(self, _event=None, t: float | None = None) -> None:
+    def new_year(self, t: float) -> None:
         """1 January: the new year's budget (plus the rest of the old one, with carry-over)."""
-        t = self._now() if t is None else t
         left = max(self.allotment - self.committed, 0.0) if self.carry_over else 0.0
         self.allotment = self.line.at(t) + left
         self.committed = 0.0
-        self._refill()
 
     def step(self, old: float, new: float) -> None:
         """A step in `per_year` during the year: the difference is added to this year's budget."""
         self.allotment += new - old
-        self._refill()
-
-    def _now(self) -> float:
-        return self.programmes[0].env.now
-
-    def _refill(self) -> None:
-        for prog in self.programmes:
-            if not prog.scheduled:
-                prog.fill()

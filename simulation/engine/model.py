@@ -158,26 +158,29 @@ class Model:
             env.process(self.pathway.run(c, first=ARRIVAL))
 
     def _schedules(self) -> None:
-        """Timed events, one per date and programme (or budget): steps in places, quotas and budgets,
-        1 January, cohort start dates. Steps come first, so a new year starts with the new values."""
+        """Timed events: 1 January, cohort start dates, and the dates of a plan (steps in places,
+        quotas or budgets; with budgets, every 1 January), each plan date one event for all."""
         env = self.env
         years = self.clock.year_starts()
         horizon = self.clock.horizon
+        plan: dict[float, list] = {}        # day -> (programme or budget, what changes, new value)
         for prog in self.programmes.values():
-            for line, setter in ((prog.places_line, prog.set_places), (prog.quota_line, prog.set_quota)):
+            for line, what in ((prog.places_line, "places"), (prog.quota_line, "quota")):
                 if line is not None:
                     for t, v in line.changes(horizon):
-                        env.timeout(t).callbacks.append(lambda _e, f=setter, v=v: f(v))
+                        plan.setdefault(t, []).append((prog, what, v))
         for b in self.budgets:
             for t, v in b.line.changes(horizon):
-                if t not in years:          # on 1 January the year's budget is set anew anyway
-                    env.timeout(t).callbacks.append(lambda _e, b=b, old=b.line.at(t - 1e-9), v=v: b.step(old, v))
+                plan.setdefault(t, []).append((b, "budget", v))
             for t in years:
-                env.timeout(t).callbacks.append(lambda _e, b=b, t=t: b.new_year(t=t))
+                plan.setdefault(t, [])
+        for t in sorted(plan):
+            env.timeout(t).callbacks.append(lambda _e, t=t, changes=plan[t]: self._plan_day(t, t in years, changes))
         for prog in self.programmes.values():
             if prog.quota != float("inf"):
                 for t in years:
-                    env.timeout(t).callbacks.append(prog.new_year)
+                    if t not in plan:
+                        env.timeout(t).callbacks.append(prog.new_year)
             if prog.scheduled:
                 starts = set(self.clock.day(d) for d in prog.cohorts.dates)
                 if prog.cohorts.start_every is not None:
@@ -188,6 +191,27 @@ class Model:
                         t += step
                 for t in sorted(x for x in starts if 0 <= x < self.clock.horizon):
                     env.timeout(t).callbacks.append(prog.fill)
+
+    def _plan_day(self, t: float, new_year: bool, changes: list) -> None:
+        """A date of the plan: first the new year (budgets and quotas start afresh), then the new
+        values, then admissions: budgets' programmes in the budgets' order, then the others."""
+        if new_year:
+            for b in self.budgets:
+                b.new_year(t)
+            for prog in self.programmes.values():
+                prog.entries_this_year = 0
+        for obj, what, v in changes:
+            if what == "places":
+                obj.places = v
+            elif what == "quota":
+                obj.quota = v
+            elif not new_year:       # on 1 January the budget's new value is the year's budget already
+                obj.step(obj.line.at(t - 1e-9), v)
+        order = [p for b in self.budgets for p in b.programmes]
+        order += [p for p in self.programmes.values() if p.budget is None]
+        for prog in order:
+            if not prog.scheduled:
+                prog.fill()
 
     # --- running -----------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ class Programme:
     def __init__(self, env: simpy.Environment, name: str, spec, attributes: Attributes, decisions: Decisions,
                  clock=None) -> None:
         self.env, self.name, self.spec = env, name, spec
-        # places and quota over calendar time: the value on day one here, later steps by `set_places`/`set_quota`
+        # places and quota over calendar time: the value on day one here, later steps by Model._plan_day
         self.places_line = None if spec.places is None else Timeline.of(spec.places, clock)
         self.quota_line = None if spec.entries_per_year is None else Timeline.of(spec.entries_per_year, clock)
         self.places = INF if self.places_line is None else self.places_line.at(0.0)
@@ -119,18 +119,6 @@ class Programme:
 
     def new_year(self, _event=None) -> None:
         self.entries_this_year = 0
-        if not self.scheduled:
-            self.fill()
-
-    def set_places(self, value: float) -> None:
-        """A step in places: more admit waiting people now; fewer shrink as participants leave."""
-        self.places = value
-        if not self.scheduled:
-            self.fill()
-
-    def set_quota(self, value: float) -> None:
-        """A step in the yearly quota: entries already made this year count against the new one."""
-        self.quota = value
         if not self.scheduled:
             self.fill()
 
