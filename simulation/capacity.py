@@ -21,7 +21,9 @@ def customers(scenario, years: float) -> float:
     n = float(pop.initial.size)
     if pop.inflow is not None:
         factors = pop.inflow.monthly_factors or [1.0] * 12
-        n += pop.inflow.per_month * months * sum(factors) / 12
+        per_month = pop.inflow.per_month      # a number or steps over time: the largest step bounds it
+        per_month = max(st.value for st in per_month) if isinstance(per_month, list) else per_month
+        n += per_month * months * sum(factors) / 12
     for wave in pop.waves.values():
         n += wave.per_month * min((wave.end - wave.start).days, 365.25 * years) / (365.25 / 12)
     return n

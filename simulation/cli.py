@@ -142,7 +142,7 @@ def _run(args) -> int:
     write_atomic(out, rep.tables, manifest(loaded, args.seed, years, rep.run))
     if not args.quiet:
         print(summary(loaded, args.seed, rep))
-        print(f"Results written to {out}/ (spells, monthly, programme_monthly .parquet; manifest.json)")
+        print(f"Results written to {out}/ ({', '.join(rep.tables)} .parquet; manifest.json)")
     return 0
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 
 from . import indicators
 from .engine.model import Model, RunOutput
+from .indicators.budgets import budget_monthly
 from .scenario import LoadedScenario
 
 
@@ -17,15 +18,20 @@ class Replication:
     monthly: pd.DataFrame
     programme_monthly: pd.DataFrame
     years: float
+    budget_monthly: pd.DataFrame | None = None   # only for scenarios with budgets
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"spells": self.run.spells, "monthly": self.monthly, "programme_monthly": self.programme_monthly}
+        out = {"spells": self.run.spells, "monthly": self.monthly, "programme_monthly": self.programme_monthly}
+        if self.budget_monthly is not None:
+            out["budget_monthly"] = self.budget_monthly
+        return out
 
 
 def replicate(loaded: LoadedScenario, seed: int, years: float | None = None, progress=None) -> Replication:
     model = Model(loaded.scenario, seed, years)
     run = model.run(progress)
+    budgets = budget_monthly(run.spells, loaded.scenario, model.clock) if loaded.scenario.budgets else None
     return Replication(run, indicators.monthly(run.spells, loaded.scenario, model.clock),
                        indicators.programme_monthly(run.spells, loaded.scenario, model.clock),
-                       years if years is not None else loaded.scenario.time.years)
+                       years if years is not None else loaded.scenario.time.years, budgets)

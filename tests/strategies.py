@@ -213,9 +213,9 @@ def segment(draw):
 
 @st.composite
 def initial_programme(draw, prog: dict, segments: list[str], head_start: bool):
-    """People in a programme or on its waiting list on day one (within its places)."""
+    """People in a programme or on its waiting list on day one (sometimes more than its places)."""
     cap = prog.get("places")
-    participants = draw(st.integers(0, min(cap, 8) if cap is not None else 8))
+    participants = draw(st.integers(0, min(cap + 3, 8) if cap is not None else 8))
     ip = {"participants": participants, "waiting": draw(st.integers(0, 10)),
           "segment": draw(st.sampled_from(segments))}
     if head_start and draw(st.booleans()):
@@ -226,7 +226,8 @@ def initial_programme(draw, prog: dict, segments: list[str], head_start: bool):
 
 
 @st.composite
-def scenario_dicts(draw, head_start: bool = True, instant_moves: bool = True, day_one_contention: bool = True):
+def scenario_dicts(draw, head_start: bool = True, instant_moves: bool = True, day_one_contention: bool = True,
+                   plans: bool = True):
     """A complete, valid scenario dict.
 
     head_start: whether people in programmes on day one may have started (or joined the
@@ -235,6 +236,8 @@ def scenario_dicts(draw, head_start: bool = True, instant_moves: bool = True, da
     day_one_contention: whether the day-one stock may compete for places on day one itself:
     day-one waiters in priority groups of a programme with places free on day one, or day-one
     people of one programme taking another's places alongside while that one has day-one people.
+    plans: whether values may change over calendar time (places, quotas, inflow, hazard factors)
+    and budgets may cap entries.
     """
     month = draw(st.integers(1, 12))
     years = draw(st.sampled_from([1, 1.5, 2]))
@@ -296,6 +299,7 @@ def scenario_dicts(draw, head_start: bool = True, instant_moves: bool = True, da
 
     if not day_one_contention:
         _without_day_one_contention(progs, init_progs)
+    budgets = _plans(draw, start, end, progs, population, hazards) if plans and draw(st.integers(0, 2)) == 0 else {}
     out = {
         "name": "property",
         "time": {"start": str(start), "years": years},
@@ -305,7 +309,49 @@ def scenario_dicts(draw, head_start: bool = True, instant_moves: bool = True, da
         "routes": routes,
         "hazards": hazards,
     }
+    if budgets:
+        out["budgets"] = budgets
     return out
+
+
+def _steps(draw, start: dt.date, end: dt.date, values) -> list[dict]:
+    """Steps of a value over calendar time: the first on or before the start, 1-3 more before the end."""
+    span = (end - start).days
+    new_years = [(dt.date(y, 1, 1) - start).days for y in range(start.year + 1, end.year + 1)]
+    new_years = [d for d in new_years if 0 < d < span]           # steps on 1 January meet the new year
+    some_day = st.one_of(st.integers(1, span - 1), st.sampled_from(new_years)) if new_years else st.integers(1, span - 1)
+    days = sorted(set(draw(st.lists(some_day, min_size=1, max_size=3))))
+    dates = [start - dt.timedelta(days=draw(st.integers(0, 40)))] + [start + dt.timedelta(days=d) for d in days]
+    return [{"from": str(d), "value": draw(values)} for d in dates]
+
+
+def _plans(draw, start: dt.date, end: dt.date, progs: dict, population: dict, hazards: dict) -> dict:
+    """Values over calendar time, on an otherwise drawn scenario; returns its budgets (perhaps none)."""
+    for prog in progs.values():
+        if "places" in prog and draw(st.booleans()):
+            low = prog["cohorts"]["min_size"] if "cohorts" in prog else 0
+            prog["places"] = _steps(draw, start, end, st.integers(0, 8))
+            prog["places"][0]["value"] = max(prog["places"][0]["value"], low)   # min_size fits some step
+        if "entries_per_year" in prog and draw(st.booleans()):
+            prog["entries_per_year"] = _steps(draw, start, end, st.integers(0, 12))
+    inflow = population.get("inflow")
+    if inflow is not None and draw(st.booleans()):
+        inflow["per_month"] = _steps(draw, start, end, _num(0.0, 15.0))
+    for h in hazards.values():
+        if draw(st.integers(0, 2)) == 0:
+            h["calendar"] = _steps(draw, start, end, st.one_of(st.just(0.0), _num(0.0, 3.0)))
+    names = sorted(progs)
+    if draw(st.booleans()):
+        paid = draw(st.lists(st.sampled_from(names), min_size=1, max_size=len(names), unique=True))
+        for n in paid:
+            progs[n]["cost_per_month"] = draw(_num(10.0, 1000.0))
+        per_year = _steps(draw, start, end, _num(0.0, 20000.0)) if draw(st.booleans()) else draw(_num(0.0, 20000.0))
+        budget = {"programmes": paid, "carry_over": draw(st.booleans()), "per_year": per_year}
+        if draw(st.booleans()):
+            budget["when_exhausted"] = draw(st.sampled_from(["case_management", "no_contact", "exit:other"]
+                                                            + [f"programme:{n}" for n in names]))
+        return {"b": budget}
+    return {}
 
 
 def _without_day_one_contention(progs: dict, init_progs: dict) -> None:

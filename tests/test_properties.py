@@ -8,6 +8,7 @@ yearly quota, waiting lists are served in priority-then-FIFO order, runs are rep
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -23,7 +24,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from simulation import indicators
-from simulation.engine.clock import Clock
+from simulation.engine.clock import DAYS_PER_MONTH, Clock
+from simulation.engine.distributions import build
 from simulation.engine.model import Model
 from tests.conftest import BASE, merge, scenario
 from tests.strategies import scenario_dicts, seeds
@@ -233,33 +235,96 @@ def max_concurrent(start: np.ndarray, end: np.ndarray) -> int:
     return int(np.cumsum(delta[order]).max(initial=0))
 
 
-def check_capacity(r: Run) -> None:
-    """No programme holds more participants than places, nor admits more than its quota a year.
+def day_one_participants(spells: pd.DataFrame, init, name: str) -> pd.Index:
+    """The people taking part in `name` on day one: the first `participants` of its day-one people.
 
-    Places taken alongside another programme use places and quota like any admission.
+    Day-one participants are created before the waiters of their programme, so they have the
+    lowest person numbers of origin initial:<name> (their times cannot tell them from waiters
+    admitted at day 0).
+    """
+    ip = init.get(name)
+    if ip is None or not ip.participants:
+        return pd.Index([])
+    pids = np.sort(spells.loc[spells["origin"] == f"initial:{name}", "person_id"].unique())
+    return pd.Index(pids[: ip.participants])
+
+
+def check_places(start: np.ndarray, end: np.ndarray, day_one: np.ndarray, places_at) -> None:
+    """Every admission during the run finds a place free: occupancy after it is within the places then.
+
+    Day-one participants (`day_one`) hold their seats from the start and may exceed the
+    places (a plan that cuts places); they are never admitted, so they only ever leave.
+    Ends free their seats before admissions at the same time.
+    """
+    occ = int(day_one.sum())
+    run_start = start[~day_one]
+    times = np.r_[end, run_start]
+    delta = np.r_[-np.ones(len(end), int), np.ones(len(run_start), int)]
+    order = np.lexsort((delta, times))
+    for t, d in zip(times[order], delta[order]):
+        occ += d
+        if d > 0:
+            assert occ <= places_at(t), (t, occ, places_at(t))
+
+
+def value_at(value, start: dt.date, t: float) -> float:
+    """A scenario value over calendar time on day t: the number, or the last step from on or before t."""
+    if not isinstance(value, list):
+        return value
+    days = [(dt.date.fromisoformat(str(s["from"])) - start).days for s in value]
+    held = [s["value"] for d, s in zip(days, value) if d <= t]
+    return held[-1] if held else value[0]["value"]
+
+
+def check_capacity(r: Run) -> None:
+    """No programme admits anyone beyond its places, nor beyond its quota of the year, at any time;
+    no budget commits more than the year's money.
+
+    Places, quotas and budgets may change over calendar time: each admission is held against
+    the values of its day. Places taken alongside another programme use places, quota and
+    budget like any admission.
     """
     sp = r.spells
     prog = sp[sp["state"].isin(["programme", "alongside"]) & sp["start"].notna()]
-    first = first_spells(sp, in_run=True)
     bounds = np.array([0.0] + r.clock.year_starts() + [r.clock.horizon])
     init = r.scenario.population.initial.programmes
-    for name, spec in r.scenario.programmes.items():
+    start_date = r.scenario.time.start
+    entries_of = {}
+    for name, spec in r.data["programmes"].items():
         p = prog[prog["programme"] == name]
         start, end = p["start"].to_numpy(float), p["end"].to_numpy(float)
-        if spec.places is not None:
-            assert max_concurrent(start, end) <= spec.places, name
-        if spec.entries_per_year is None:
+        ones = day_one_participants(sp, init, name)
+        cand = p[(p["state"] == "programme") & p["person_id"].isin(ones) & (p["start"] <= 0)]
+        first_of_each = cand.sort_values(["start", "end"], kind="stable").drop_duplicates("person_id").index
+        day_one = p.index.isin(first_of_each)
+        if "places" in spec:
+            check_places(start, end, day_one, lambda t, v=spec["places"]: value_at(v, start_date, t))
+        entries = np.sort(start[~day_one])
+        entries_of[name] = entries
+        if "entries_per_year" not in spec:
             continue
-        # people in the programme on day one were not admitted during the run; those placed at
-        # exactly day 0 cannot be told from admissions at day 0 by their times, so count them
-        ip = init.get(name)
-        mine = first[(first["origin"] == f"initial:{name}") & (first["state"] == "programme")]
-        before = int((mine["start"] < 0).sum())
-        placed_at_zero = (ip.participants - before) if ip else 0
-        entries = np.bincount(np.searchsorted(bounds, start[start >= 0], side="right") - 1,
-                              minlength=len(bounds) - 1)
-        entries[0] -= placed_at_zero
-        assert (entries <= spec.entries_per_year).all(), (name, entries.tolist())
+        year = np.searchsorted(bounds, entries, side="right") - 1
+        for y in np.unique(year):
+            times = entries[year == y]
+            k = np.arange(1, len(times) + 1)
+            quota = np.array([value_at(spec["entries_per_year"], start_date, t) for t in times])
+            assert (k <= quota).all(), (name, y, times[k > quota][:3])
+    for bname, b in r.data.get("budgets", {}).items():
+        cost = {n: r.scenario.programmes[n].cost_per_month * build(r.scenario.programmes[n].duration).mean
+                / DAYS_PER_MONTH for n in b["programmes"]}
+        times = np.concatenate([entries_of[n] for n in b["programmes"]])
+        costs = np.concatenate([np.full(len(entries_of[n]), cost[n]) for n in b["programmes"]])
+        order = np.argsort(times, kind="stable")
+        times, costs = times[order], costs[order]
+        year = np.searchsorted(bounds, times, side="right") - 1
+        carry = 0.0
+        for y in range(len(bounds) - 1):
+            sel = year == y
+            spent = np.cumsum(costs[sel])
+            money = np.array([value_at(b["per_year"], start_date, t) for t in times[sel]]) + carry
+            assert (spent <= money + 1e-6).all(), (bname, y)
+            end_money = value_at(b["per_year"], start_date, bounds[y + 1] - 1e-9) + carry
+            carry = max(end_money - (spent[-1] if len(spent) else 0.0), 0.0) if b.get("carry_over") else 0.0
 
 
 @FAST

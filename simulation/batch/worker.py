@@ -37,7 +37,7 @@ def run_job(job: Job, out: str) -> dict:
     rep = replicate(loaded, job.seed, job.years)
     keys = {"scenario": job.scenario, "replication": job.replication}
     for table in TABLES:
-        if table == "spells" and not job.keep_spells:
+        if (table == "spells" and not job.keep_spells) or table not in rep.tables:
             continue
         df = rep.tables[table]
         df = pd.concat([pd.DataFrame(keys, index=df.index), df], axis=1)

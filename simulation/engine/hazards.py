@@ -17,6 +17,7 @@ from .random_streams import Decisions
 from ..scenario.checks import matches, states
 from ..scenario.schema import EXIT_KINDS, Scenario
 from .targets import Target, parse_target
+from .timeline import Timeline
 
 INF = math.inf
 EPS = 1e-9
@@ -84,28 +85,108 @@ class Schedule:
         return total + factors[max(i, 0)] * (t1 - s)
 
 
+class CalendarSchedule(Schedule):
+    """A Schedule whose factor is also multiplied by a step function of calendar time.
+
+    Between two breakpoints (a band boundary of the episode, or a calendar step) the factor is
+    constant, so reaching a threshold is solved exactly, segment by segment, as for the bands.
+    `settled` is infinite: `Pathway.stay` always asks `reach` and `elapsed`.
+    """
+
+    __slots__ = ("cal_days", "cal_values")
+
+    def __init__(self, band_days, factors, delay, cal_days: tuple[float, ...], cal_values: tuple[float, ...]) -> None:
+        super().__init__(band_days, factors, delay)
+        self.cal_days, self.cal_values = cal_days, cal_values
+        self.simple, self.settled = False, INF
+
+    def _segments(self, s: float, entered: float, episode_start: float):
+        """From day s on: (segment end, factor) pieces, the last one ending at INF."""
+        days, factors, cd, cv = self.band_days, self.factors, self.cal_days, self.cal_values
+        i = bisect.bisect_right(days, s - episode_start + EPS) - 1
+        j = bisect.bisect_right(cd, s + EPS) - 1
+        last_i, last_j = len(days) - 1, len(cd) - 1
+        while True:
+            band_end = episode_start + days[i + 1] if i < last_i else INF
+            cal_end = cd[j + 1] if j < last_j else INF
+            end = min(band_end, cal_end)
+            yield end, factors[max(i, 0)] * cv[j]
+            if end == INF:
+                return
+            if band_end == end:
+                i += 1
+            if cal_end == end:
+                j += 1
+
+    def reach(self, now: float, x: float, entered: float, episode_start: float) -> float:
+        s = max(entered + self.delay, now)
+        for end, f in self._segments(s, entered, episode_start):
+            if f > 0:
+                t = s + x / f
+                if t <= end:
+                    return t
+                x -= f * (end - s)
+            s = end
+        return INF
+
+    def elapsed(self, t0: float, t1: float, entered: float, episode_start: float) -> float:
+        s = max(entered + self.delay, t0)
+        if s >= t1:
+            return 0.0
+        total = 0.0
+        for end, f in self._segments(s, entered, episode_start):
+            if end >= t1:
+                return total + f * (t1 - s)
+            total += f * (end - s)
+            s = end
+        return total
+
+
+def calendar_factors(s: Scenario, clock) -> dict[str, Timeline]:
+    """Each hazard's rate factor over calendar time: its own `calendar` times the labour market's."""
+    out = {}
+    lm = s.labour_market
+    market = Timeline.of(lm.factor, clock) if lm is not None else None
+    for name, h in s.hazards.items():
+        line = Timeline.of(h.calendar, clock) if h.calendar is not None else None
+        if market is not None and name in lm.hazards:
+            line = market if line is None else line.times(market)
+        if line is not None:
+            out[name] = line
+    return out
+
+
 class CompiledHazard:
     __slots__ = ("name", "idx", "key", "rate", "when", "schedule", "target", "set")
 
     def __init__(self, idx: int, name: str, spec, attributes: Attributes, decisions: Decisions,
-                 schedules: dict | None = None) -> None:
+                 schedules: dict | None = None, calendar: Timeline | None = None) -> None:
         self.idx, self.name, self.key = idx, name, decisions("hazard:" + name)
         self.rate = spec.rate_per_month / DAYS_PER_MONTH       # base rate per day
+        if calendar is not None and calendar.constant and calendar.values[0] > 0:   # a constant factor: part of the rate
+            self.rate *= calendar.values[0]
+            calendar = None
         self.when = attributes.compile(spec.when)
         bands = spec.by_months_in_benefit or [(0.0, 1.0)]
         delay = spec.after_in_state.value * UNIT_DAYS[spec.after_in_state.unit] if spec.after_in_state else 0.0
         key = (tuple(m * DAYS_PER_MONTH for m, _ in bands), tuple(float(k) for _, k in bands), delay)
         schedules = {} if schedules is None else schedules       # one object per distinct schedule
-        self.schedule = schedules.setdefault(key, Schedule(*key))
+        if calendar is None:
+            self.schedule = schedules.setdefault(key, Schedule(*key))
+        else:
+            key += (calendar.days, calendar.values)
+            self.schedule = schedules.setdefault(key, CalendarSchedule(*key))
         self.target: Target = parse_target(spec.to)
         self.set = attributes.assignments(spec.set)
 
 
-def hazards_by_state(s: Scenario, attributes: Attributes,
-                     decisions: Decisions) -> tuple[list[CompiledHazard], dict[str, list[CompiledHazard]]]:
+def hazards_by_state(s: Scenario, attributes: Attributes, decisions: Decisions,
+                     clock=None) -> tuple[list[CompiledHazard], dict[str, list[CompiledHazard]]]:
     """All hazards, and for every state the hazards acting in it."""
     schedules: dict = {}
-    compiled = [CompiledHazard(i, n, h, attributes, decisions, schedules) for i, (n, h) in enumerate(s.hazards.items())]
+    calendar = calendar_factors(s, clock) if clock is not None else {}
+    compiled = [CompiledHazard(i, n, h, attributes, decisions, schedules, calendar.get(n))
+                for i, (n, h) in enumerate(s.hazards.items())]
     all_states = states(s) + ["handover"] + [f"exit:{k}" for k in EXIT_KINDS]
     by_state = {st: [h for h, spec in zip(compiled, s.hazards.values())
                      if spec.rate_per_month > 0 and any(matches(p, st) for p in spec.in_)]

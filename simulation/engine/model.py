@@ -10,11 +10,12 @@ from typing import Callable
 import pandas as pd
 import simpy
 
-from .clock import UNIT_DAYS, Clock
+from .clock import DAYS_PER_MONTH, UNIT_DAYS, Clock
 from .conditions import Attributes
 from .customer import Customer
 from .distributions import build
 from .eventlog import EventLog
+from .budgets import Budget
 from .hazards import hazards_by_state
 from .pathway import Initial, Move, Pathway
 from .population import Draw, Newcomer, Population
@@ -22,7 +23,7 @@ from .programme import Programme
 from .random_streams import Decisions, root_key
 from .routing import build_routes
 from ..scenario.schema import Scenario
-from .targets import CASE_MANAGEMENT, Target
+from .targets import CASE_MANAGEMENT, Target, parse_target
 
 ARRIVAL = Move("arrival", Target("entry"))   # how every newcomer starts: through the entry route
 
@@ -56,9 +57,11 @@ class Model:
         # thresholds and the attributes, drawn at birth
         self.decisions = d = Decisions()
         self.elapsed_draw, self.waited_draw = d("elapsed"), d("waited")
-        self.programmes = {n: Programme(self.env, n, p, self.attributes, d) for n, p in scenario.programmes.items()}
+        self.programmes = {n: Programme(self.env, n, p, self.attributes, d, self.clock)
+                           for n, p in scenario.programmes.items()}
+        self.budgets = self._budgets()
         self.routes = build_routes(scenario.routes, self.attributes, d)
-        self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes, d)
+        self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes, d, self.clock)
         self.population = Population(scenario.population, self.attributes, self.clock, self.root, d,
                                      tuple(h.key for h in self.hazards), batched=not reference)
         self.sources = self.population.inflow_sources()
@@ -68,6 +71,20 @@ class Model:
         self.log = EventLog(self.attributes.names, self.attributes.levels, origins)
         self.pathway = Pathway(self)
         self.customers: list[Customer] = []
+
+    def _budgets(self) -> list[Budget]:
+        """The scenario's budgets, each bound to the programmes it pays for."""
+        out = []
+        for name, spec in self.scenario.budgets.items():
+            b = Budget(name, spec, self.clock)
+            divert = None if spec.when_exhausted == "wait" else parse_target(spec.when_exhausted)
+            for pname in spec.programmes:
+                prog = self.programmes[pname]
+                prog.budget, prog.divert = b, divert
+                prog.commit = prog.spec.cost_per_month * prog.duration.mean / DAYS_PER_MONTH
+                b.programmes.append(prog)
+            out.append(b)
+        return out
 
     # --- building the population -------------------------------------------------------
 
@@ -143,12 +160,29 @@ class Model:
             env.process(self.pathway.run(c, first=ARRIVAL))
 
     def _schedules(self) -> None:
+        """Timed events: 1 January, cohort start dates, and the dates of a plan (steps in places,
+        quotas or budgets; with budgets, every 1 January), each plan date one event for all."""
         env = self.env
         years = self.clock.year_starts()
+        horizon = self.clock.horizon
+        plan: dict[float, list] = {}        # day -> (programme or budget, what changes, new value)
+        for prog in self.programmes.values():
+            for line, what in ((prog.places_line, "places"), (prog.quota_line, "quota")):
+                if line is not None:
+                    for t, v in line.changes(horizon):
+                        plan.setdefault(t, []).append((prog, what, v))
+        for b in self.budgets:
+            for t, v in b.line.changes(horizon):
+                plan.setdefault(t, []).append((b, "budget", v))
+            for t in years:
+                plan.setdefault(t, [])
+        for t in sorted(plan):
+            env.timeout(t).callbacks.append(lambda _e, t=t, changes=plan[t]: self._plan_day(t, t in years, changes))
         for prog in self.programmes.values():
             if prog.quota != float("inf"):
                 for t in years:
-                    env.timeout(t).callbacks.append(prog.new_year)
+                    if t not in plan:
+                        env.timeout(t).callbacks.append(prog.new_year)
             if prog.scheduled:
                 starts = set(self.clock.day(d) for d in prog.cohorts.dates)
                 if prog.cohorts.start_every is not None:
@@ -159,6 +193,27 @@ class Model:
                         t += step
                 for t in sorted(x for x in starts if 0 <= x < self.clock.horizon):
                     env.timeout(t).callbacks.append(prog.fill)
+
+    def _plan_day(self, t: float, new_year: bool, changes: list) -> None:
+        """A date of the plan: first the new year (budgets and quotas start afresh), then the new
+        values, then admissions: budgets' programmes in the budgets' order, then the others."""
+        if new_year:
+            for b in self.budgets:
+                b.new_year(t)
+            for prog in self.programmes.values():
+                prog.entries_this_year = 0
+        for obj, what, v in changes:
+            if what == "places":
+                obj.places = v
+            elif what == "quota":
+                obj.quota = v
+            elif not new_year:       # on 1 January the budget's new value is the year's budget already
+                obj.step(obj.line.at(t - 1e-9), v)
+        order = [p for b in self.budgets for p in b.programmes]
+        order += [p for p in self.programmes.values() if p.budget is None]
+        for prog in order:
+            if not prog.scheduled:
+                prog.fill()
 
     # --- running -----------------------------------------------------------------------
 

@@ -150,8 +150,14 @@ class Pathway:
                     self.change(c, o.set)
                 target = o.target
                 gap = o.gap.sample(c.rng.uniform(route.gap_key)) if o.gap else 0.0
-        if target.kind == "programme" and not self.programmes[target.name].is_eligible(c.attrs):
-            target = CASE_MANAGEMENT
+        if target.kind == "programme":
+            prog = self.programmes[target.name]
+            if not prog.is_eligible(c.attrs):
+                target = CASE_MANAGEMENT
+            elif prog.divert is not None and prog.diverted():   # its budget is used up: go elsewhere
+                target = prog.divert
+                if target.kind == "programme" and not self.programmes[target.name].is_eligible(c.attrs):
+                    target = CASE_MANAGEMENT
         if target.kind != "programme":
             gap = 0.0
         if (c.state == "exit") != (target.kind == "exit"):

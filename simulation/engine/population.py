@@ -18,6 +18,7 @@ from .clock import DAYS_PER_MONTH, Clock, add_months
 from .conditions import Attributes
 from .distributions import build
 from .portable_math import exponential, exponential_array
+from .timeline import Timeline
 from .random_streams import Decisions, FirstDraws, Streams, entity_key, entity_keys, first_uniforms, name_key, successive
 
 BATCH = 4096          # customers created together (their first random numbers drawn at once)
@@ -147,12 +148,15 @@ class Population:
         edges = self.clock.month_edges()
         first = self.clock.first_month
         inflow = self.spec.inflow
-        if inflow is not None and inflow.per_month > 0:
+        line = Timeline.of(inflow.per_month, self.clock) if inflow is not None else None
+        if line is not None and max(line.values) > 0:
             pieces = []
             for m in range(len(edges) - 1):
                 month = add_months(first, m).month
                 factor = inflow.monthly_factors[month - 1] if inflow.monthly_factors else 1.0
-                pieces.append((edges[m], edges[m + 1], inflow.per_month * factor / DAYS_PER_MONTH))
+                cuts = [edges[m]] + line.breaks(edges[m], edges[m + 1]) + [edges[m + 1]]   # steps within the month
+                for a, b in zip(cuts, cuts[1:]):
+                    pieces.append((a, b, line.at(a) * factor / DAYS_PER_MONTH))
             out.append(("inflow", Draw(inflow.segments), pieces))
         for name, wave in self.spec.waves.items():
             pieces = []

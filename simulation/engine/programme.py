@@ -11,6 +11,8 @@ from .conditions import Attributes, holds
 from .distributions import build
 from .random_streams import Decisions
 from .targets import parse_target
+from .timeline import Timeline
+from ..scenario.schema import is_steps
 
 INF = math.inf
 
@@ -28,10 +30,18 @@ class Ticket:
 
 
 class Programme:
-    def __init__(self, env: simpy.Environment, name: str, spec, attributes: Attributes, decisions: Decisions) -> None:
+    def __init__(self, env: simpy.Environment, name: str, spec, attributes: Attributes, decisions: Decisions,
+                 clock=None) -> None:
         self.env, self.name, self.spec = env, name, spec
-        self.places = INF if spec.places is None else spec.places
-        self.quota = INF if spec.entries_per_year is None else spec.entries_per_year
+        # places and quota over calendar time: the value on day one here, later steps by Model._plan_day
+        self.places_line = None if spec.places is None else Timeline.of(spec.places, clock)
+        self.quota_line = None if spec.entries_per_year is None else Timeline.of(spec.entries_per_year, clock)
+        self.places = INF if self.places_line is None else self.places_line.at(0.0)
+        self.quota = INF if self.quota_line is None else self.quota_line.at(0.0)
+        if spec.places is not None and not is_steps(spec.places):
+            self.places = spec.places        # the number as given (an int), as before schedules existed
+        if spec.entries_per_year is not None and not is_steps(spec.entries_per_year):
+            self.quota = spec.entries_per_year
         self.duration = build(spec.duration)
         self.duration_key = decisions("duration:" + name)
         self.patience = build(spec.waiting_list.patience) if spec.waiting_list.patience else None
@@ -50,6 +60,9 @@ class Programme:
         self.n_waiting = 0
         self.entries_this_year = 0
         self.held = False           # admissions wait while the day-one stock is set up
+        self.budget = None          # the Budget this programme's entries are paid from, if any
+        self.commit = 0.0           # what an entry commits from it: cost per month x mean duration
+        self.divert = None          # where referrals go while the budget cannot pay an entry (None: they wait)
 
     # --- customers' side ---------------------------------------------------------------
 
@@ -59,7 +72,8 @@ class Programme:
     def enter_now(self) -> bool:
         """Take a free place at once if one is there for a newcomer to the list (nobody waiting)."""
         if self.immediate and not self.held and not self.n_waiting \
-                and self.in_use < self.places and self.entries_this_year < self.quota:
+                and self.in_use < self.places and self.entries_this_year < self.quota \
+                and (self.budget is None or self.budget.allows(self.commit)):
             self._enter()
             return True
         return False
@@ -90,7 +104,8 @@ class Programme:
 
     def take_free_place(self) -> bool:
         """A place for someone joining alongside another programme: only a free one, never ahead of the list."""
-        if self.n_waiting or self.in_use >= self.places or self.entries_this_year >= self.quota:
+        if self.n_waiting or self.in_use >= self.places or self.entries_this_year >= self.quota \
+                or (self.budget is not None and not self.budget.allows(self.commit)):
             return False
         self._enter()
         return True
@@ -107,12 +122,18 @@ class Programme:
         if not self.scheduled:
             self.fill()
 
+    def diverted(self) -> bool:
+        """Whether referrals go elsewhere now: the budget cannot pay one more entry."""
+        return not self.budget.allows(self.commit)
+
     def fill(self, _event=None) -> None:
         """Admit waiting customers while places and quota allow (a whole class for cohorts)."""
         if self.held:
             return
         while self.n_waiting:
             free = min(self.places - self.in_use, self.quota - self.entries_this_year)
+            if self.budget is not None:
+                free = min(free, self.budget.entries(self.commit))
             if free < 1:
                 return
             if self.cohorts is None:
@@ -143,3 +164,5 @@ class Programme:
         """One entry: a place taken, counted against the year's quota."""
         self.in_use += 1
         self.entries_this_year += 1
+        if self.budget is not None:
+            self.budget.spend(self.commit)

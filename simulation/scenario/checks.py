@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from .schema import EXIT_KINDS, Condition, Scenario, Test
+import datetime as dt
+
+from .schema import EXIT_KINDS, Condition, Scenario, Test, is_steps
 
 TOL = 1e-6
 FIXED_STATES = ("case_management", "no_contact", "handover")
@@ -37,6 +39,8 @@ def check(s: Scenario) -> list[tuple[str, str]]:
     _routes(s, p)
     _hazards(s, p)
     _magnitudes(s, p)
+    _timed_values(s, p)
+    _budgets(s, p)
     if not p:
         _exits_reachable(s, p)
         _no_instant_loops(s, p)
@@ -195,9 +199,6 @@ def _population(s: Scenario, p: _Problems) -> None:
             continue
         if ip.segment not in pop.segments:
             p.add(f"{path}.segment", f"expected one of the segments {sorted(pop.segments)}, found '{ip.segment}'")
-        places = s.programmes[prog].places
-        if places is not None and ip.participants > places:
-            p.add(f"{path}.participants", f"expected at most the programme's {places} places, found {ip.participants}")
         in_programmes += ip.participants + ip.waiting
     nc = pop.initial.no_contact
     if nc is not None:
@@ -220,8 +221,10 @@ def _programmes(s: Scenario, p: _Problems) -> None:
         for i, group in enumerate(prog.waiting_list.priority):
             _condition(s, group.when, f"{path}.waiting_list.priority[{i}].when", p)
         _target(s, prog.waiting_list.renege_to, f"{path}.waiting_list.renege_to", p)
-        if prog.cohorts is not None and prog.places is not None and prog.cohorts.min_size > prog.places:
-            p.add(f"{path}.cohorts.min_size", f"expected at most the programme's {prog.places} places, found {prog.cohorts.min_size}")
+        most = None if prog.places is None else (max(st.value for st in prog.places) if is_steps(prog.places)
+                                                 else prog.places)
+        if prog.cohorts is not None and most is not None and prog.cohorts.min_size > most:
+            p.add(f"{path}.cohorts.min_size", f"expected at most the programme's {most:g} places, found {prog.cohorts.min_size}")
         for other, a in prog.alongside.items():
             where = f"{path}.alongside.{other}"
             if other not in s.programmes or other == name:
@@ -364,6 +367,72 @@ def _magnitudes(s: Scenario, p: _Problems) -> None:
             where = "rate_per_month" if top <= 1 else "by_months_in_benefit"
             p.add(f"hazards.{name}.{where}", f"expected a rate of at most {MAX_RATE:g} per month (times the largest "
                   f"multiplier), found {h.rate_per_month:g}" + (f" x {top:g}" if top != 1 else ""))
+# --- values over calendar time and budgets ------------------------------------------
+
+def _end_date(s: Scenario) -> dt.date:
+    y, m = divmod(s.time.start.month - 1 + round(12 * s.time.years), 12)
+    return dt.date(s.time.start.year + y, m + 1, 1)
+
+
+def _steps(s: Scenario, value, path: str, p: _Problems, whole: bool = False) -> None:
+    """A value over calendar time: the first step on or before the start, every step before the end."""
+    if not is_steps(value):
+        return
+    start, end = s.time.start, _end_date(s)
+    if value[0].from_ > start:
+        p.add(f"{path}[0].from", f"expected the first step on or before the start ({start.isoformat()}), "
+                                 f"found {value[0].from_.isoformat()}")
+    for i, step in enumerate(value):
+        if step.from_ >= end:
+            p.add(f"{path}[{i}].from", f"expected a date before the end of the simulated time ({end.isoformat()}), "
+                                       f"found {step.from_.isoformat()}")
+        if whole and step.value != int(step.value):
+            p.add(f"{path}[{i}].value", f"expected a whole number, found {step.value:g}")
+
+
+def _timed_values(s: Scenario, p: _Problems) -> None:
+    for name, prog in s.programmes.items():
+        _steps(s, prog.places, f"programmes.{name}.places", p, whole=True)
+        _steps(s, prog.entries_per_year, f"programmes.{name}.entries_per_year", p, whole=True)
+    if s.population.inflow is not None:
+        _steps(s, s.population.inflow.per_month, "population.inflow.per_month", p)
+    for name, h in s.hazards.items():
+        if h.calendar is not None:
+            _steps(s, h.calendar, f"hazards.{name}.calendar", p)
+    lm = s.labour_market
+    if lm is not None:
+        _steps(s, lm.factor, "labour_market.factor", p)
+        for i, h in enumerate(lm.hazards):
+            if h not in s.hazards:
+                p.add(f"labour_market.hazards[{i}]", f"expected a defined hazard {sorted(s.hazards)}, found '{h}'")
+
+
+def _budgets(s: Scenario, p: _Problems) -> None:
+    paid_by: dict[str, str] = {}
+    for name, b in s.budgets.items():
+        path = f"budgets.{name}"
+        _steps(s, b.per_year, f"{path}.per_year", p)
+        for i, prog in enumerate(b.programmes):
+            where = f"{path}.programmes[{i}]"
+            if prog not in s.programmes:
+                p.add(where, f"expected a defined programme {sorted(s.programmes)}, found '{prog}'")
+            elif prog in paid_by:
+                p.add(where, f"expected each programme in one budget at most, found '{prog}' also in "
+                             f"budgets.{paid_by[prog]}")
+            elif s.programmes[prog].cost_per_month <= 0:
+                p.add(where, f"expected a programme with a cost_per_month above 0 (an entry commits cost x mean "
+                             f"duration), found '{prog}' with none")
+            else:
+                paid_by[prog] = name
+        if b.when_exhausted != "wait":
+            _target(s, b.when_exhausted, f"{path}.when_exhausted", p)
+
+
+def _ever(value) -> bool:
+    """A count (or count over time) that is above 0 at some time, or unlimited (None)."""
+    if value is None:
+        return True
+    return any(st.value > 0 for st in value) if is_steps(value) else value > 0
 
 
 # --- time must move on ---------------------------------------------------------------
@@ -438,7 +507,7 @@ def _exits_reachable(s: Scenario, p: _Problems) -> None:
             if any(matches(pat, st) for pat in h.in_):
                 edges[st].add(_node(h.to))
     for name, prog in s.programmes.items():
-        if prog.places != 0 and prog.entries_per_year != 0:   # no places or no quota: nobody is admitted
+        if _ever(prog.places) and _ever(prog.entries_per_year):   # no places or no quota: nobody is admitted
             edges[f"waiting:{name}"].add(f"programme:{name}")
         if prog.waiting_list.patience is not None:
             edges[f"waiting:{name}"].add(_node(prog.waiting_list.renege_to))

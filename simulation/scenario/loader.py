@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from ..errors import ScenarioError, shorten
 from .checks import check
-from .schema import DIST_TAGS, Scenario
+from .schema import DIST_TAGS, TIMED_TAGS, Scenario
 
 
 MAX_EXTENDS = 20      # files in one chain of `extends` (a variant of a variant of ... a base)
@@ -79,6 +79,8 @@ def _clean_loc(loc: tuple) -> list:
         if isinstance(x, str) and (x in UNION_MEMBERS or x.startswith(("function-", "union[", "tagged-union"))):
             continue
         if i and loc[i - 1] in DURATION_FIELDS and isinstance(x, str) and x in DIST_TAGS:
+            continue
+        if i and x in TIMED_TAGS and isinstance(loc[i - 1], str):   # the branch of a value over time
             continue
         out.append(x)
     return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 NonNeg = Annotated[float, Field(ge=0)]
 Pos = Annotated[float, Field(gt=0)]
@@ -111,6 +111,38 @@ class Span(Strict):
     unit: Unit = "months"
 
 
+# --- values over calendar time ----------------------------------------------------------
+
+class Step(Strict):
+    """From this date on (until the next step), the value is `value`."""
+    from_: dt.date = Field(alias="from")
+    value: NonNeg
+
+
+def _sorted_steps(steps: list[Step]) -> list[Step]:
+    dates = [s.from_ for s in steps]
+    if any(b <= a for a, b in zip(dates, dates[1:])):
+        raise ValueError(f"expected steps in increasing order of 'from', found {[d.isoformat() for d in dates]}")
+    return steps
+
+
+def _kind(v) -> str:
+    return "steps" if isinstance(v, list) else "value"
+
+
+Steps = Annotated[list[Step], Field(min_length=1), AfterValidator(_sorted_steps)]
+# a value over calendar time: one number for the whole horizon, or steps from dates on (a list
+# is read as steps, anything else as the number: errors then speak of the one the input meant)
+Timed = Annotated[Union[Annotated[NonNeg, Tag("value")], Annotated[Steps, Tag("steps")]], Discriminator(_kind)]
+TimedCount = Annotated[Union[Annotated[Count, Tag("value")], Annotated[Steps, Tag("steps")]],
+                       Discriminator(_kind)]   # whole numbers (for steps: checked in checks.py)
+TIMED_TAGS = ("value", "steps")
+
+
+def is_steps(value) -> bool:
+    return isinstance(value, list)
+
+
 # --- conditions ------------------------------------------------------------------------
 
 class Test(Strict):
@@ -166,7 +198,8 @@ class Initial(Strict):
 
 
 class Inflow(Strict):
-    per_month: Annotated[float, Field(ge=0, le=MAX_PER_MONTH)]
+    per_month: Annotated[Union[Annotated[Annotated[float, Field(ge=0, le=MAX_PER_MONTH)], Tag("value")],
+                               Annotated[Steps, Tag("steps")]], Discriminator(_kind)]
     segments: dict[str, Prob]
     monthly_factors: Annotated[list[Annotated[float, Field(ge=0, le=100)]], Field(min_length=12, max_length=12)] | None = None
 
@@ -229,8 +262,8 @@ class Alongside(Strict):
 
 class Programme(Strict):
     label: str = ""
-    places: Count | None = None              # seats at once; none = unlimited
-    entries_per_year: Count | None = None    # yearly entry quota
+    places: TimedCount | None = None            # seats at once; none = unlimited
+    entries_per_year: TimedCount | None = None  # yearly entry quota
     duration: Duration
     cost_per_month: Annotated[float, Field(ge=0, le=MAX_MONEY)] = 0.0
     eligible: Condition = {}
@@ -262,6 +295,7 @@ class Hazard(Strict):
     when: Condition = {}
     by_months_in_benefit: list[tuple[NonNeg, NonNeg]] = []   # [from_month, multiplier] bands
     after_in_state: Span | None = None                       # active only after this time in the state
+    calendar: Steps | None = None                            # a rate factor over calendar time
     set: dict[str, str] = {}
 
     @model_validator(mode="after")
@@ -276,6 +310,20 @@ class Hazard(Strict):
 
 
 FIRST_YEAR, LAST_YEAR = 1900, 2200   # calendar dates stay representable over a 50-year horizon
+class LabourMarket(Strict):
+    """A rate factor over calendar time for the hazards named (e.g. a weaker labour market in 2025)."""
+    factor: Timed = 1.0
+    hazards: list[str] = []
+    source: str = ""
+
+
+class Budget(Strict):
+    """Money for one or more programmes per calendar year; an entry commits its expected cost."""
+    programmes: Annotated[list[str], Field(min_length=1)]
+    per_year: Timed                                   # EUR per calendar year, the value in force on 1 January
+    when_exhausted: str = "wait"                      # "wait" on the list, or a target to send referrals to
+    carry_over: bool = False                          # unspent money adds to next year's budget
+    source: str = ""
 
 
 class Time(Strict):
@@ -300,3 +348,5 @@ class Scenario(Strict):
     programmes: dict[Name, Programme] = {}
     routes: dict[str, Annotated[list[RouteRule], Field(min_length=1)]] = {}
     hazards: dict[Name, Hazard] = {}
+    labour_market: LabourMarket | None = None
+    budgets: dict[Name, Budget] = {}
