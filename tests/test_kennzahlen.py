@@ -283,3 +283,56 @@ def test_bad_indicator_marks_are_refused_clearly(tmp_path, marks, path, words):
     problems = dict(info.value.problems)
     assert path in problems, problems
     assert all(w in problems[path] for w in words), problems[path]
+
+
+# --- a simulated run, checked person by person ----------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny_two_years():
+    loaded = load_scenario(ROOT / "tests" / "scenarios" / "tiny.toml")
+    rep = replicate(loaded, 3, 2)
+    return rep.run.spells, rep.monthly, Clock(loaded.scenario.time.start, 2)
+
+
+def test_k2e3_and_k3e1_person_by_person(tiny_two_years):
+    """tiny.toml integrates by exits only: walk each person's spells in order. An integration is a
+    benefit spell ending in an exit into work (the first per person and month); continuous if the
+    exit spell lasts to the end of the sixth month after; LZB if on benefit on >= 638 of the 730
+    days before."""
+    spells, mo, clock = tiny_two_years
+    edges = np.asarray(clock.month_edges())
+    n = len(edges) - 1
+    cont, lzb = np.zeros(n), np.zeros(n)
+    main = spells[spells["state"] != "alongside"]
+    for _, p in main.groupby("person_id", sort=False):
+        rows = list(p.itertuples())
+        seen = set()
+        benefit = [(r.start if np.isnan(r.waiting_start) else r.waiting_start, r.end) for r in rows if r.state != "exit"]
+        for k, r in enumerate(rows):
+            if r.state == "exit" or not str(r.next_state).startswith("exit:employment"):
+                continue
+            m = int(np.searchsorted(edges, r.end, side="left")) - 1
+            if not 0 <= m < n or m in seen:
+                continue
+            seen.add(m)
+            if m + 6 < n:
+                cont[m] += rows[k + 1].end >= edges[m + 7]
+            days = sum(max(0.0, min(b, r.end) - max(a, r.end - 730)) for a, b in benefit)
+            lzb[m] += days >= 638 - 1e-9
+    got = mo["integrations_continuous"].to_numpy(float)
+    assert np.array_equal(got[:n - 6], cont[:n - 6]) and np.isnan(got[n - 6:]).all()
+    assert np.array_equal(mo["integrations_lzb"].to_numpy(float), lzb)
+    assert cont.sum() > 0 and lzb.sum() > 0 and (cont < mo["integrations"]).any()
+
+
+def test_identities_of_a_run(tiny_two_years):
+    _, mo, _ = tiny_two_years
+    for name in ("inflows", "outflows", "integrations_continuous", "lzb_inflows", "lzb_in_programme"):
+        assert (mo[f"{name}_female"] + mo[f"{name}_male"]).equals(mo[name].astype(mo[f"{name}_female"].dtype)) \
+            or np.allclose(mo[f"{name}_female"] + mo[f"{name}_male"], mo[name], equal_nan=True), name
+    day_one = mo["lzb_stock"][0] - mo["lzb_inflows"][0] + mo["lzb_outflows"][0]
+    prev = np.r_[day_one, mo["lzb_stock"].to_numpy()[:-1]]
+    assert (mo["lzb_stock"] == prev + mo["lzb_inflows"] - mo["lzb_outflows"]).all()
+    assert (mo["lzb_in_programme"] <= mo["lzb_stock"]).all() and mo["lzb_in_programme"].sum() > 0
+    assert (mo["integrations_lzb"] <= mo["integrations"]).all()
+    assert ((mo["continuous_share"].dropna() >= 0) & (mo["continuous_share"].dropna() <= 1)).all()
