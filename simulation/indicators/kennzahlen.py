@@ -103,16 +103,26 @@ def _employed_blocks(spells: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     integration on entry (subsidised work). Adjoining stretches are merged."""
     on_entry = [n for n, p in scenario.programmes.items() if p.integration_on_entry]
     state = spells["state"].to_numpy()
-    out = (state == "exit") & spells["exit_kind"].isin(INTEGRATION_KINDS).to_numpy()
-    work = np.isin(state, PARTICIPATING) & spells["programme"].isin(on_entry).to_numpy() & \
-        spells["start"].notna().to_numpy()
-    iv = spells.loc[out | work, ["person_id", "start", "end"]].sort_values(["person_id", "start"], kind="stable")
-    reach = iv.groupby("person_id", sort=False)["end"].cummax()
-    prev_reach = reach.groupby(iv["person_id"], sort=False).shift(1)
-    block = (prev_reach.isna() | (iv["start"] > prev_reach)).cumsum()
-    return pd.DataFrame({"person": iv["person_id"].to_numpy(np.int64), "block": block.to_numpy(),
-                         "start": iv["start"].to_numpy(float), "reach": reach.to_numpy(float)}) \
-        .groupby("block").agg(person=("person", "first"), start=("start", "first"), end=("reach", "max"))
+    keep = state == "exit"                                   # text columns tested on their subsets only
+    keep[keep] = spells["exit_kind"][keep].isin(INTEGRATION_KINDS).to_numpy(bool)
+    work = np.isin(state, PARTICIPATING) & spells["start"].notna().to_numpy()
+    work[work] = spells["programme"][work].isin(on_entry).to_numpy(bool)
+    keep |= work
+    person = spells["person_id"].to_numpy(np.int64)[keep]
+    start, end = spells["start"].to_numpy(float)[keep], spells["end"].to_numpy(float)[keep]
+    order = np.lexsort((start, person))
+    person, start, end = person[order], start[order], end[order]
+    # running maximum of the end within each person (persons sorted: offset each person's ends
+    # above all earlier persons'), taken back from the original ends so that it stays exact
+    span = (np.max(end) - np.min(start) + 1.0) if len(end) else 1.0
+    key = (person - (person[0] if len(person) else 0)) * span + (end - (np.min(start) if len(end) else 0.0))
+    run = np.maximum.accumulate(key) if len(key) else key
+    at = np.maximum.accumulate(np.where(key == run, np.arange(len(key)), 0)) if len(key) else key.astype(int)
+    reach = end[at]
+    first = np.r_[True, person[1:] != person[:-1]] if len(person) else np.zeros(0, bool)
+    new = first | (start > np.r_[-np.inf, reach[:-1]])
+    last = np.r_[np.flatnonzero(new)[1:] - 1, len(new) - 1] if len(new) else np.zeros(0, int)
+    return pd.DataFrame({"person": person[new], "start": start[new], "end": reach[last]})
 
 
 def continuous(ev: pd.DataFrame, spells: pd.DataFrame, scenario: Scenario, edges: np.ndarray) -> np.ndarray:
