@@ -283,3 +283,17 @@ def test_png_export_writes_every_figure(compare_dir, tmp_path):
         width, height = struct.unpack(">II", head[16:24])
         assert width == 2560 and height >= 800                   # 1280 px at scale 2
         assert f.stat().st_size > 20_000                          # drawn, not blank
+
+
+def test_kennzahlen_table_shows_the_yearly_summary(compare_dir, reports):
+    """The § 48a table: one row per Kennzahl and scenario, the yearly mean and CI of the summary
+    (K3E2 is known after one month; K2E3 needs 18 months and shows as –)."""
+    res = load_results(compare_dir)
+    s = res.summary.set_index(["scenario", "period_type", "period", "indicator"])
+    r = s.loc[("tiny", "year", "2024", "lzb_activation")]
+    cell = f"{100 * r['mean']:.2f} % [{100 * r['ci_low']:.2f} %; {100 * r['ci_high']:.2f} %]".replace(".", ",")
+    row = re.search(r"<td>K3E2 Aktivierungsquote der LZB</td><td>tiny</td><td>(.*?)</td>", reports["de"].html)
+    assert row and row.group(1) == cell
+    row = re.search(r"<td>K2E3 Continuous employment after integration</td><td>variant_tiny</td><td>(.*?)</td>",
+                    reports["en"].html)
+    assert row and row.group(1) == "–"

@@ -216,6 +216,8 @@ def results(lang: str) -> None:
     st.subheader(t("sec_indicators", lang))
     for fig in F.indicator_figures(res, lang, targets):
         st.plotly_chart(fig)
+    st.caption(t("kennzahlen_note", lang))
+    st.table(tables.kennzahlen_frame(res, lang))
     st.subheader(t("sec_programmes", lang))
     for _, fig in F.entries_figures(res, lang, targets) + F.cost_figures(res, lang):
         st.plotly_chart(fig)

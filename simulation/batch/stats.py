@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..indicators import registry
+
 ID = ["scenario", "replication"]
-# how a month's value becomes a year's: stocks are averaged, flows summed
-FLOW_PREFIXES = ("inflows", "outflows", "integrations", "entries", "cost")
 
 
 def long_indicators(monthly: pd.DataFrame, programmes: pd.DataFrame) -> pd.DataFrame:
@@ -25,18 +25,21 @@ def long_indicators(monthly: pd.DataFrame, programmes: pd.DataFrame) -> pd.DataF
 
 
 def yearly(monthly: pd.DataFrame, programmes: pd.DataFrame) -> pd.DataFrame:
-    """Per replication and calendar year: flows summed, stocks averaged, IQ and shares recomputed."""
+    """Per replication and calendar year, each column by the yearly rule its registry entry declares."""
     mo = monthly.copy()
     mo["year"] = mo["month"].str[:4]
     cols = [c for c in mo.columns if c not in ID + ["month", "year", "month_end_day"]]
-    flows = [c for c in cols if c.startswith(FLOW_PREFIXES)]
-    stocks = [c for c in cols if c.startswith(("elb_stock", "lzb_stock"))]
+    rule = {c: registry.yearly_rule(c) for c in cols}          # declared with the column, not guessed
+    of = {r: [c for c in cols if rule[c] == r] for r in registry.RULES}
     g = mo.groupby(ID + ["year"], sort=True)
-    y = pd.concat([g[flows].sum(), g[stocks].mean(), g.size().rename("months")], axis=1).reset_index()
-    for col in [c for c in cols if c.startswith("iq")]:
-        suffix = col[2:]
-        y[col] = y[f"integrations{suffix}"] / y[f"elb_stock{suffix}"].where(y[f"elb_stock{suffix}"] > 0)
-    y["lzb_share"] = y["lzb_stock"] / y["elb_stock"].where(y["elb_stock"] > 0)
+    sums = g[of[registry.SUM]].sum()
+    sums = sums.where(g[of[registry.SUM]].count() == g.size().to_numpy()[:, None])   # a month not known yet
+    y = pd.concat([sums, g[of[registry.MEAN]].mean(), g.size().rename("months")], axis=1).reset_index()
+    for col in of[registry.RATIO]:
+        num, den = registry.ratio_parts(col)
+        y[col] = y[num] / y[den].where(y[den] > 0)
+    last = mo.drop_duplicates(ID + ["year"], keep="last").set_index(ID + ["year"])[of[registry.LAST]]
+    y = y.merge(last, left_on=ID + ["year"], right_index=True, how="left")
     y = y.rename(columns={"year": "period"}).melt(id_vars=ID + ["period"], var_name="indicator")
 
     pr = programmes.copy()

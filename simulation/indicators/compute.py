@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..engine.clock import DAYS_PER_MONTH, Clock
 from ..scenario.schema import EXIT_KINDS, INTEGRATION_KINDS, Scenario
+from . import kennzahlen
 
 LZB_WINDOW_DAYS = 730   # § 48a SGB II, K3: eLb on at least 638 of the last 730 days
 LZB_MIN_DAYS = 638
@@ -96,17 +97,25 @@ def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFr
     order = np.argsort(enter, kind="stable")       # spells by start: those begun by t are a prefix
     enter_s, end_s, pid_s = enter[order], end[order], pid[order]
     size = pid.max() + 1 if len(pid) else 0
-    for m, t in enumerate(ref):
+
+    def stock_at(t: float) -> tuple[np.ndarray, np.ndarray]:
+        """The benefit spells open at instant t, and which of them are long-term (LZB)."""
         now = (enter <= t) & (t < end_open)
         k = np.searchsorted(enter_s, t, side="right")
         days = np.clip(np.minimum(end_s[:k], t) - np.maximum(enter_s[:k], t - LZB_WINDOW_DAYS), 0.0, None)
         total = np.bincount(pid_s[:k], weights=days, minlength=size)
-        long_term = total[pid[now]] >= LZB_MIN_DAYS - 1e-9
+        return now, total[pid[now]] >= LZB_MIN_DAYS - 1e-9
+
+    kz = kennzahlen.Stocks(spells, ben, scenario, edges, size)
+    kz.observe(*stock_at(edges[0]), pid, sex)      # day one: the stock the first month's flows start from
+    for m, t in enumerate(ref):
+        now, long_term = stock_at(t)
         sex_now = sex[now]
         elb[0, m], lzb[0, m] = len(sex_now), long_term.sum()
         for j in range(len(sexes)):
             elb[j + 1, m] = (sex_now == j).sum()
             lzb[j + 1, m] = (long_term & (sex_now == j)).sum()
+        kz.observe(now, long_term, pid, sex)
     out["elb_stock"] = elb[0]
     for j, sx in enumerate(sexes):
         out[f"elb_stock_{sx}"] = elb[j + 1]
@@ -134,6 +143,7 @@ def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFr
 
     # integrations: exits into work/training/self-employment, and entries into programmes
     # that count as integration (e.g. wage subsidy); at most one per person and month
+    ev_row = [ben.index.to_numpy()[is_exit]]                # the spell the integration ends or begins
     ev_person = [ben["person_id"].to_numpy()[is_exit]]
     ev_time, ev_kind, ev_sex = [end[is_exit]], [exit_kind[is_exit]], [sex[is_exit]]   # sex as level index
     on_entry = {n: p.integration_on_entry for n, p in scenario.programmes.items() if p.integration_on_entry}
@@ -141,12 +151,14 @@ def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFr
         pe = spells[["person_id", "start", "programme", "sex"]][(
             spells["state"].isin(["programme", "alongside"]) & spells["programme"].isin(list(on_entry))
             & (spells["start"] >= 0)).to_numpy()]
+        ev_row.append(pe.index.to_numpy())
         ev_person.append(pe["person_id"].to_numpy())
         ev_time.append(pe["start"].to_numpy(float))
         ev_kind.append(pe["programme"].map(on_entry).astype(str).to_numpy())
         ev_sex.append(pe["sex"].cat.codes.to_numpy())
     ev = pd.DataFrame({"person": np.concatenate(ev_person), "time": np.concatenate(ev_time),
-                       "kind": np.concatenate(ev_kind), "sex": np.concatenate(ev_sex)})
+                       "kind": np.concatenate(ev_kind), "sex": np.concatenate(ev_sex),
+                       "row": np.concatenate(ev_row)})
     ev = ev[ev["kind"].isin(INTEGRATION_KINDS)]
     ev["m"] = _month_of(ev["time"].to_numpy(float), edges, right=True)
     ev = ev[(ev["m"] >= 0) & (ev["m"] < n_months)].sort_values("time", kind="stable")
@@ -167,7 +179,10 @@ def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFr
     for j, sx in enumerate(sexes):
         out[f"lzb_stock_{sx}"] = lzb[j + 1]
     out["lzb_share"] = out["lzb_stock"] / out["elb_stock"].where(out["elb_stock"] > 0)
-    return out
+
+    # § 48a supplementary indicators (K1E2-K1E4, K2E1-K2E4, K3, K3E1-K3E4): columns added after the above
+    flows = {"inflows": (m_in, sex[starts_episode]), "outflows": (m_out[ok], sex[is_exit][ok])}
+    return kennzahlen.add(out, kz, flows, ev, spells, ben, scenario, edges)
 
 
 def programme_monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFrame:

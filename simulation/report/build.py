@@ -91,6 +91,8 @@ def _indicators(page: _Page, res: Results, lang: str, targets: Targets | None) -
     for name, fig in zip(["elb_stock", "integrations", "iq", "lzb_stock", "lzb_share"],
                          F.indicator_figures(res, lang, targets)):
         page.figure(name, fig)
+    page.text(t("kennzahlen_note", lang))
+    page.raw(tables.to_html(tables.kennzahlen_frame(res, lang)))
 
 
 def _programmes(page: _Page, res: Results, lang: str, targets: Targets | None) -> None:

@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..indicators import registry
 from . import sankey
 from .data import Results
 from .labels import exit_label, indicator_label, sex_label, t
@@ -28,7 +29,11 @@ def color(i: int, alpha: float = 1.0) -> str:
 
 
 def is_percent(indicator: str) -> bool:
-    return indicator.split("_")[0] == "iq" or indicator.startswith("lzb_share")
+    """Shares and changes (by their registry unit) are shown as percent."""
+    try:
+        return registry.lookup(indicator)[0].percent
+    except registry.UnknownColumn:
+        return False
 
 
 def layout(fig: go.Figure, title: str, lang: str, height: int = HEIGHT) -> go.Figure:

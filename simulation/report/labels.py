@@ -6,6 +6,8 @@ Langzeitleistungsbeziehende, eLb-Bestand, Wartezeit, Eintritte, Kosten).
 
 from __future__ import annotations
 
+from ..indicators import registry
+
 LANGS = ("en", "de")
 
 LABELS: dict[str, dict[str, str]] = {
@@ -26,6 +28,14 @@ LABELS: dict[str, dict[str, str]] = {
                         "de": "Ein einzelner Lauf: keine Konfidenzbänder."},
     # sections
     "sec_indicators": {"en": "Indicators over time", "de": "Kennzahlen im Zeitverlauf"},
+    "kennzahlen_note": {"en": "The § 48a SGB II indicators per calendar year (mean over replications, 95 % "
+                        "confidence interval in brackets). – : not modelled by the scenario, or not computable "
+                        "within the horizon (12-month values need 12 months, changes on the year before 24, "
+                        "K2E3 six months more).",
+                        "de": "Die Kennzahlen nach § 48a SGB II je Kalenderjahr (Mittelwert über die Replikationen, "
+                        "95-%-Konfidenzintervall in Klammern). – : im Szenario nicht abgebildet oder im "
+                        "Simulationszeitraum nicht berechenbar (12-Monats-Werte brauchen 12 Monate, Veränderungen "
+                        "zum Vorjahr 24, K2E3 sechs Monate mehr)."},
     "sec_programmes": {"en": "Programmes", "de": "Maßnahmen"},
     "sec_pathways": {"en": "Customers' pathways", "de": "Wege der Kundinnen und Kunden"},
     "sec_comparison": {"en": "Comparison with the base scenario", "de": "Vergleich mit dem Basisszenario"},
@@ -218,6 +228,12 @@ def indicator_label(indicator: str, lang: str) -> str:
         _, name, measure = indicator.split(".", 2)
         m = t(MEASURE_KEYS[measure], lang) if measure in MEASURE_KEYS else measure
         return f"{name}: {m}"
+    try:                                    # a monthly column: its registry entry names it
+        ind, suffix = registry.lookup(indicator)
+    except registry.UnknownColumn:
+        ind, suffix = None, ""
+    if ind is not None and ind.name not in INDICATOR_KEYS:
+        return ind.label(lang) + (f" ({sex_label(suffix[1:], lang)})" if suffix else "")
     for key in sorted(INDICATOR_KEYS, key=len, reverse=True):
         if indicator == key:
             return t(INDICATOR_KEYS[key], lang)

@@ -7,6 +7,7 @@ import math
 
 import pandas as pd
 
+from ..indicators import registry
 from .data import Results
 from .figures import HEADLINE, is_percent
 from .labels import indicator_label, t
@@ -55,6 +56,27 @@ def comparison_frame(res: Results, lang: str, programmes: bool = False) -> pd.Da
             t("ci_low", lang): fmt(r.diff_ci_low, ind, lang), t("ci_high", lang): fmt(r.diff_ci_high, ind, lang),
             t("replications", lang): int(r.n),
             t("variance_reduction", lang): "–" if pd.isna(vr) else fmt(float(vr), "x", lang) + "×"})
+    return pd.DataFrame(rows)
+
+
+def kennzahlen_frame(res: Results, lang: str) -> pd.DataFrame:
+    """The § 48a SGB II indicators (registry entries with a code) per scenario and calendar year."""
+    y = res.summary[res.summary["period_type"] == "year"]
+    periods = sorted(y["period"].astype(str).unique())
+    cells = {(r.scenario, str(r.period), r.indicator): r for r in y.itertuples()}
+    rows = []
+    for ind in sorted((i for i in registry.INDICATORS if i.code), key=lambda i: i.code):
+        if not any(k[2] == ind.name for k in cells):
+            continue                        # results from before the indicator existed
+        for scen in res.scenarios:
+            row = {t("indicator", lang): ind.label(lang), t("scenario", lang): scen}
+            for p in periods:
+                r = cells.get((scen, p, ind.name))
+                v = "–" if r is None else fmt(r.mean, ind.name, lang)
+                if r is not None and r.n > 1 and v != "–" and not pd.isna(r.ci_low):
+                    v += f" [{fmt(r.ci_low, ind.name, lang)}; {fmt(r.ci_high, ind.name, lang)}]"
+                row[p] = v
+            rows.append(row)
     return pd.DataFrame(rows)
 
 

@@ -41,6 +41,7 @@ def check(s: Scenario) -> list[tuple[str, str]]:
     _magnitudes(s, p)
     _timed_values(s, p)
     _budgets(s, p)
+    _indicators(s, p)
     if not p:
         _exits_reachable(s, p)
         _no_instant_loops(s, p)
@@ -230,6 +231,25 @@ def _programmes(s: Scenario, p: _Problems) -> None:
             if other not in s.programmes or other == name:
                 p.add(where, f"expected another defined programme {sorted(set(s.programmes) - {name})}, found '{other}'")
             _condition(s, a.when, f"{where}.when", p)
+
+
+def _indicators(s: Scenario, p: _Problems) -> None:
+    """The programmes and the attribute level that the § 48a indicators count must exist."""
+    ind = s.indicators
+    for field in ("marginal_employment", "public_employment"):
+        for i, name in enumerate(getattr(ind, field)):
+            if name not in s.programmes:
+                p.add(f"indicators.{field}[{i}]", f"expected a defined programme {sorted(s.programmes)}, found '{name}'")
+        if len(set(getattr(ind, field))) != len(getattr(ind, field)):
+            p.add(f"indicators.{field}", f"programmes must be distinct, found {getattr(ind, field)}")
+    both = set(ind.marginal_employment) & set(ind.public_employment)
+    if both:
+        p.add("indicators.public_employment",
+              f"expected programmes not also listed in marginal_employment, found {sorted(both)}")
+    if ind.single_parent is not None:
+        sp = ind.single_parent
+        if _levels(s, sp.attribute, "indicators.single_parent.attribute", p) is not None:
+            _level(s, sp.attribute, sp.level, "indicators.single_parent.level", p)
 
 
 def _routes(s: Scenario, p: _Problems) -> None:

@@ -339,6 +339,18 @@ class Time(Strict):
         return self
 
 
+class AttributeLevel(Strict):
+    attribute: str
+    level: str
+
+
+class Indicators(Strict):
+    """What the § 48a supplementary indicators count that the states alone do not say."""
+    marginal_employment: list[str] = []     # programmes whose entries are entries into marginal employment (K2E1)
+    public_employment: list[str] = []       # programmes that are publicly funded employment (K2E2)
+    single_parent: AttributeLevel | None = None   # the attribute level marking single parents (K2E4)
+
+
 class Scenario(Strict):
     name: str = ""
     description: str = ""
@@ -350,3 +362,4 @@ class Scenario(Strict):
     hazards: dict[Name, Hazard] = {}
     labour_market: LabourMarket | None = None
     budgets: dict[Name, Budget] = {}
+    indicators: Indicators = Indicators()

@@ -1,0 +1,138 @@
+"""What each column of `monthly.parquet` is: its § 48a code, labels, unit and yearly rule.
+
+One entry per indicator, declared with the column, so that batch summaries, the report and
+the app read how to turn months into a year (and how to label it) from here, never from the
+column's name. Columns by sex (`<name>_<level>`) or by kind (`<name>_<kind>`) share the entry
+of their indicator. docs/outputs.md gives the full definitions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..scenario.schema import EXIT_KINDS, INTEGRATION_KINDS
+
+# How a year's value comes from its months (a year cut short by the horizon uses its months only)
+SUM = "sum"       # flows: summed; empty if any month of the year is empty (not known yet)
+MEAN = "mean"     # stocks: mean of the month-end values
+LAST = "last"     # comparisons with the year before and 12-month averages: the year's last month
+RATIO = "ratio"   # a quota: the yearly numerator over the yearly denominator (each by its own rule)
+RULES = (SUM, MEAN, LAST, RATIO)
+
+UNITS = ("days", "persons", "share", "change")   # share and change are shown as percent
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One monthly column (and its per-sex or per-kind columns)."""
+    name: str
+    code: str                 # § 48a SGB II code (K2, K2E3, ...), "" for a plain count
+    label_en: str
+    label_de: str
+    unit: str                 # one of UNITS
+    yearly: str               # one of RULES
+    by: tuple[str, ...] = ("sex",)   # suffixes that exist: "sex", "exit_kind", "integration_kind"
+    num: str = ""             # RATIO: numerator and denominator columns (same suffix)
+    den: str = ""
+
+    def __post_init__(self):
+        assert self.yearly in RULES and self.unit in UNITS, self
+        assert (self.yearly == RATIO) == bool(self.num and self.den), self
+
+    @property
+    def percent(self) -> bool:
+        return self.unit in ("share", "change")
+
+    def label(self, lang: str) -> str:
+        text = self.label_de if lang == "de" else self.label_en
+        return f"{self.code} {text}" if self.code else text
+
+
+def _i(name, code, en, de, unit, yearly, by=("sex",), num="", den=""):
+    return Indicator(name, code, en, de, unit, yearly, tuple(by), num, den)
+
+
+NOSEX: tuple[str, ...] = ()
+
+INDICATORS: tuple[Indicator, ...] = (
+    _i("month_end_day", "", "End of month (days)", "Monatsende (Tage)", "days", LAST, NOSEX),
+    _i("elb_stock", "", "eLb stock", "eLb-Bestand", "persons", MEAN),
+    _i("inflows", "", "Inflows", "Zugänge", "persons", SUM),
+    _i("outflows", "", "Outflows", "Abgänge", "persons", SUM, ("exit_kind", "sex")),
+    _i("integrations", "", "Integrations", "Integrationen", "persons", SUM, ("integration_kind", "sex")),
+    _i("iq", "K2", "Integrationsquote", "Integrationsquote", "share", RATIO, num="integrations", den="elb_stock"),
+    _i("lzb_stock", "", "Long-term benefit recipients (LZB)", "Langzeitleistungsbeziehende (LZB)", "persons", MEAN),
+    _i("lzb_share", "", "LZB share of eLb", "LZB-Anteil am eLb-Bestand", "share", RATIO, NOSEX,
+       num="lzb_stock", den="elb_stock"),
+    # K1: reduction of need (the eLb side; the money sums K1, K1E1 are not modelled)
+    _i("elb_change", "K1E2", "Change in the number of eLb", "Veränderung der Zahl der eLb", "change", LAST),
+    _i("inflow_rate", "K1E3", "Average inflow rate of eLb", "Durchschnittliche Zugangsrate der eLb", "share", LAST),
+    _i("outflow_rate", "K1E4", "Average outflow rate of eLb", "Durchschnittliche Abgangsrate der eLb", "share", LAST),
+    # K2: integration into work
+    _i("marginal_entries", "", "Entries into marginal employment", "Eintritte in geringfügige Beschäftigung",
+       "persons", SUM),
+    _i("marginal_quota", "K2E1", "Rate of entries into marginal employment",
+       "Quote der Eintritte in geringfügige Beschäftigung", "share", RATIO, num="marginal_entries", den="elb_stock"),
+    _i("public_entries", "", "Entries into publicly funded employment",
+       "Eintritte in öffentlich geförderte Beschäftigung", "persons", SUM),
+    _i("public_quota", "K2E2", "Rate of entries into publicly funded employment",
+       "Quote der Eintritte in öffentlich geförderte Beschäftigung", "share", RATIO, num="public_entries",
+       den="elb_stock"),
+    _i("integrations_continuous", "", "Integrations followed by continuous employment",
+       "Integrationen mit kontinuierlicher Beschäftigung", "persons", SUM),
+    _i("continuous_share", "K2E3", "Continuous employment after integration",
+       "Kontinuierliche Beschäftigung nach Integration", "share", RATIO, num="integrations_continuous",
+       den="integrations"),
+    _i("elb_stock_single_parent", "", "eLb stock, single parents", "eLb-Bestand, Alleinerziehende", "persons", MEAN),
+    _i("integrations_single_parent", "", "Integrations of single parents", "Integrationen von Alleinerziehenden",
+       "persons", SUM),
+    _i("single_parent_iq", "K2E4", "Integrationsquote of single parents", "Integrationsquote der Alleinerziehenden",
+       "share", RATIO, num="integrations_single_parent", den="elb_stock_single_parent"),
+    # K3: avoiding long-term benefit receipt
+    _i("lzb_change", "K3", "Change in the LZB stock", "Veränderung des Bestands an LZB", "change", LAST),
+    _i("integrations_lzb", "", "Integrations of LZB", "Integrationen von LZB", "persons", SUM),
+    _i("lzb_iq", "K3E1", "Integrationsquote of LZB", "Integrationsquote der LZB", "share", RATIO,
+       num="integrations_lzb", den="lzb_stock"),
+    _i("lzb_in_programme", "", "LZB taking part in a programme", "LZB in einer Maßnahme", "persons", MEAN),
+    _i("lzb_activation", "K3E2", "Activation rate of LZB", "Aktivierungsquote der LZB", "share", RATIO,
+       num="lzb_in_programme", den="lzb_stock"),
+    _i("lzb_inflows", "", "Inflows into LZB", "Zugänge in den LZB-Bestand", "persons", SUM),
+    _i("lzb_outflows", "", "Outflows from LZB", "Abgänge aus dem LZB-Bestand", "persons", SUM),
+    _i("lzb_inflow_rate", "K3E3", "Average inflow rate of LZB", "Durchschnittliche Zugangsrate der LZB", "share", LAST),
+    _i("lzb_outflow_rate", "K3E4", "Average outflow rate of LZB", "Durchschnittliche Abgangsrate der LZB", "share",
+       LAST),
+)
+
+BY_NAME = {ind.name: ind for ind in INDICATORS}
+KINDS = {"exit_kind": set(EXIT_KINDS), "integration_kind": set(INTEGRATION_KINDS)}
+_LONGEST_FIRST = sorted(INDICATORS, key=lambda ind: len(ind.name), reverse=True)
+
+
+class UnknownColumn(KeyError):
+    """A monthly column with no entry here: it must be declared before it can be summarised."""
+
+
+def lookup(column: str) -> tuple[Indicator, str]:
+    """The indicator of a monthly column and the column's suffix ("" / "_female" / "_employment").
+
+    An exact name wins; else the longest name that the column extends by a known kind, or by a
+    sex level when the indicator is reported by sex (sex levels are the scenario's own).
+    """
+    if column in BY_NAME:
+        return BY_NAME[column], ""
+    for ind in _LONGEST_FIRST:
+        if ind.by and column.startswith(ind.name + "_"):
+            rest = column[len(ind.name) + 1:]
+            if any(rest in KINDS[b] for b in ind.by if b in KINDS) or "sex" in ind.by:
+                return ind, "_" + rest
+    raise UnknownColumn(f"monthly column '{column}' has no entry in simulation/indicators/registry.py")
+
+
+def yearly_rule(column: str) -> str:
+    return lookup(column)[0].yearly
+
+
+def ratio_parts(column: str) -> tuple[str, str]:
+    """Numerator and denominator columns of a RATIO column (with the column's suffix)."""
+    ind, suffix = lookup(column)
+    return ind.num + suffix, ind.den + suffix
