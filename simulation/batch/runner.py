@@ -113,13 +113,17 @@ def _replace(out: Path, work: Path) -> None:
 
 
 def yearly_indicator_names(scenario) -> set[str]:
-    """The indicators `stats.yearly` gives for a scenario (names allowed with --indicators)."""
-    from ..scenario.schema import EXIT_KINDS, INTEGRATION_KINDS
-    sexes = scenario.attributes["sex"]
-    names = {"inflows", "outflows", "integrations", "elb_stock", "lzb_stock", "iq", "lzb_share", "months"}
-    names |= {f"outflows_{k}" for k in EXIT_KINDS} | {f"integrations_{k}" for k in INTEGRATION_KINDS}
-    for sx in sexes:
-        names |= {f"integrations_{sx}", f"elb_stock_{sx}", f"lzb_stock_{sx}", f"iq_{sx}"}
+    """The indicators `stats.yearly` gives for a scenario (names allowed with --indicators), from
+    the indicator registry: each indicator, its per-sex and per-kind columns, and the programmes'."""
+    from ..indicators import registry
+    names = {"months"}
+    for ind in registry.INDICATORS:
+        if ind.name == "month_end_day":
+            continue
+        names.add(ind.name)
+        for by in ind.by:
+            levels = scenario.attributes["sex"] if by == "sex" else registry.KINDS[by]
+            names |= {f"{ind.name}_{level}" for level in levels}
     for prog in scenario.programmes:
         names |= {f"programme.{prog}.{m}" for m in ("entries", "cost", "participants", "waiting", "mean_wait_days")}
     return names
