@@ -26,6 +26,13 @@ def summary(loaded, seed: int, rep, top: int = 5) -> str:
         f"  LZB stock:  {int(last['lzb_stock']):,} ({_pct(last['lzb_share'])} of eLb; "
         + ", ".join(f"{sx} {int(last[f'lzb_stock_{sx}']):,}" for sx in sexes) + ")",
     ]
+    if "lzb_activation" in mo:                    # the rest of the § 48a set (docs/outputs.md, Kennzahlen)
+        known = mo.dropna(subset=["continuous_share"])
+        k2e3 = f"{_pct(known['continuous_share'].iloc[-1])} ({known['month'].iloc[-1]})" if len(known) else \
+            "n/a (needs 18 months)"
+        lines.append(f"  § 48a: inflow rate {_pct(last['inflow_rate'])}, outflow rate {_pct(last['outflow_rate'])} (K1E3/4); "
+                     f"IQ of LZB {_pct(last['lzb_iq'])} (K3E1); LZB activation {_pct(last['lzb_activation'])} (K3E2); "
+                     f"continuous employment {k2e3} (K2E3)")
     if len(pm):
         end = pm[pm["month"] == last["month"]].sort_values("waiting_end", ascending=False).head(top)
         end = end[end["waiting_end"] > 0]
