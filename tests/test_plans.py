@@ -397,3 +397,28 @@ def test_steps_on_1_january_belong_to_the_new_year():
     assert (e == jan).sum() == 5                          # 10,000 pays 5 of the 6 seats freed on 1 January
     bm = budget_monthly(sp, sc, clock)
     assert (bm["left"] >= 0).all() and bm.loc[bm["month"] == "2025-12", "left"].item() == 0
+
+
+def test_report_draws_places_over_time_and_their_cost(tmp_path):
+    """The report of a run with places over calendar time: the places line follows the steps month
+    by month, and the cost of full occupancy sums places x cost over the months."""
+    from simulation.cli import main
+    from simulation.report import figures as F
+    from simulation.report.data import load_results
+    scen = tmp_path / "plan.toml"
+    tiny = Path(__file__).parent / "scenarios" / "tiny.toml"
+    scen.write_text(f'extends = "{tiny.as_posix()}"\n[programmes.course]\n'
+                    'places = [{ from = 2024-01-01, value = 40 }, { from = 2024-04-01, value = 55 }]\n', encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["run", str(scen), "--years", "0.5", "--out", str(out), "--quiet"]) == 0
+    res = load_results(out)
+    fig = F.programme_figure(res, "course", "en")
+    line = [tr for tr in fig.data if (tr.name or "").endswith(": Places")][0]
+    assert list(line.x) == ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06"]
+    assert list(line.y) == [40, 40, 40, 55, 55, 55]
+    cost = dict(F.cost_figures(res, "en"))["cost_2024"]
+    marks = [tr for tr in cost.data if tr.type == "scatter"][0]
+    assert dict(zip(marks.x, marks.y))["course"] == (3 * 40 + 3 * 55) * 400
+
+
+from pathlib import Path  # noqa: E402

@@ -50,3 +50,12 @@ class Timeline:
         """The product of two step functions."""
         days = sorted(set(self.days) | set(other.days))
         return Timeline(tuple(days), tuple(self.at(d) * other.at(d) for d in days))
+
+
+def value_on(value, day):
+    """A value over calendar time as written in a scenario's content (a number, or a list of
+    {"from": date or "YYYY-MM-DD", "value": x}) on a calendar date: for reports of resolved files."""
+    if not isinstance(value, list):
+        return value
+    held = [s["value"] for s in value if str(s["from"])[:10] <= day.isoformat()]
+    return held[-1] if held else value[0]["value"]

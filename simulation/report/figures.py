@@ -6,6 +6,8 @@ web app show the same pictures.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -16,6 +18,7 @@ from . import sankey
 from .data import Results
 from .labels import exit_label, indicator_label, sex_label, t
 from .targets import Targets
+from ..engine.timeline import value_on
 
 PALETTE = ["#1f5fa8", "#d1603d", "#2e8b57", "#8a4fb5", "#b8860b", "#c2185b", "#00838f", "#5d4037"]
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash"]
@@ -153,7 +156,11 @@ def programme_figure(res: Results, name: str, lang: str) -> go.Figure:
                 add_series(fig, rows, scen, i, row=r, col=c, legend=k == 0)
         places = _programme_spec(res, scen, name).get("places")
         months = monthly_rows(res, scen, f"programme.{name}.participants")["period"].astype(str).tolist()
-        if places is not None and months:
+        if isinstance(places, list) and months:     # places over calendar time: a step line
+            fig.add_trace(go.Scatter(x=months, y=[value_on(places, _first_day(m)) for m in months], mode="lines",
+                                     line={"color": color(i), "dash": "dot", "width": 1.5, "shape": "hv"},
+                                     name=f"{scen}: {t('places', lang)}", legendgroup=scen), row=1, col=1)
+        elif places is not None and months:
             fig.add_trace(go.Scatter(x=[months[0], months[-1]], y=[places, places], mode="lines",
                                      line={"color": color(i), "dash": "dot", "width": 1.5},
                                      name=f"{scen}: {t('places', lang)}", legendgroup=scen), row=1, col=1)
@@ -171,6 +178,16 @@ def _short(text: str, n: int = 110) -> str:
 
 def years(res: Results) -> list[str]:
     return sorted(yearly_rows(res, "elb_stock")["period"].astype(str).unique())
+
+
+def _first_day(month: str) -> dt.date:
+    return dt.date(int(month[:4]), int(month[5:7]), 1)
+
+
+def _per_month_sum(res: Results, scenario: str, programme: str, year: str, value) -> float:
+    """A value over calendar time summed over the simulated months of a year (its value on each 1st)."""
+    months = monthly_rows(res, scenario, f"programme.{programme}.participants")["period"].astype(str)
+    return float(sum(value_on(value, _first_day(m)) for m in months if m.startswith(year)))
 
 
 def _months_in(res: Results, scenario: str, year: str) -> float:
@@ -215,7 +232,8 @@ def entries_figures(res: Results, lang: str, targets: Targets | None) -> list[tu
         for i, scen in enumerate(res.scenarios):
             months = _months_in(res, scen, year)
             quota = [(_programme_spec(res, scen, p).get("entries_per_year")) for p in progs]
-            _markers(fig, labels, [q * months / 12 if q is not None else None for q in quota],
+            _markers(fig, labels, [_per_month_sum(res, scen, p, year, q) / 12 if isinstance(q, list) else
+                                   q * months / 12 if q is not None else None for p, q in zip(progs, quota)],
                      f"{scen}: {t('planned', lang)}", i)
         layout(fig, f"{t('entries_vs_plan', lang)} – {year}", lang)
         if not any(tr.type == "scatter" for tr in fig.data):
@@ -267,7 +285,11 @@ def cost_figures(res: Results, lang: str) -> list[tuple[str, go.Figure]]:
             for p in progs:
                 spec = _programme_spec(res, scen, p)
                 ok = spec.get("places") is not None and "cost_per_month" in spec
-                budget.append(spec["places"] * spec["cost_per_month"] * months if ok else None)
+                places = spec.get("places")
+                if ok and isinstance(places, list):
+                    budget.append(_per_month_sum(res, scen, p, year, places) * spec["cost_per_month"])
+                else:
+                    budget.append(places * spec["cost_per_month"] * months if ok else None)
             _markers(fig, labels, budget, f"{scen}: {t('budget', lang)}", i)
         layout(fig, f"{t('cost_vs_budget', lang)} – {year}", lang)
         fig.update_yaxes(title=f"{t('cost', lang)} ({t('euro', lang)})")
