@@ -213,9 +213,9 @@ def segment(draw):
 
 @st.composite
 def initial_programme(draw, prog: dict, segments: list[str], head_start: bool):
-    """People in a programme or on its waiting list on day one (within its places)."""
+    """People in a programme or on its waiting list on day one (sometimes more than its places)."""
     cap = prog.get("places")
-    participants = draw(st.integers(0, min(cap, 8) if cap is not None else 8))
+    participants = draw(st.integers(0, min(cap + 3, 8) if cap is not None else 8))
     ip = {"participants": participants, "waiting": draw(st.integers(0, 10)),
           "segment": draw(st.sampled_from(segments))}
     if head_start and draw(st.booleans()):

@@ -233,8 +233,40 @@ def max_concurrent(start: np.ndarray, end: np.ndarray) -> int:
     return int(np.cumsum(delta[order]).max(initial=0))
 
 
+def day_one_participants(spells: pd.DataFrame, init, name: str) -> pd.Index:
+    """The people taking part in `name` on day one: the first `participants` of its day-one people.
+
+    Day-one participants are created before the waiters of their programme, so they have the
+    lowest person numbers of origin initial:<name> (their times cannot tell them from waiters
+    admitted at day 0).
+    """
+    ip = init.get(name)
+    if ip is None or not ip.participants:
+        return pd.Index([])
+    pids = np.sort(spells.loc[spells["origin"] == f"initial:{name}", "person_id"].unique())
+    return pd.Index(pids[: ip.participants])
+
+
+def check_places(start: np.ndarray, end: np.ndarray, day_one: np.ndarray, places_at) -> None:
+    """Every admission during the run finds a place free: occupancy after it is within the places then.
+
+    Day-one participants (`day_one`) hold their seats from the start and may exceed the
+    places (a plan that cuts places); they are never admitted, so they only ever leave.
+    Ends free their seats before admissions at the same time.
+    """
+    occ = int(day_one.sum())
+    run_start = start[~day_one]
+    times = np.r_[end, run_start]
+    delta = np.r_[-np.ones(len(end), int), np.ones(len(run_start), int)]
+    order = np.lexsort((delta, times))
+    for t, d in zip(times[order], delta[order]):
+        occ += d
+        if d > 0:
+            assert occ <= places_at(t), (t, occ, places_at(t))
+
+
 def check_capacity(r: Run) -> None:
-    """No programme holds more participants than places, nor admits more than its quota a year.
+    """No programme admits anyone beyond its places, nor admits more than its quota a year.
 
     Places taken alongside another programme use places and quota like any admission.
     """
@@ -247,7 +279,11 @@ def check_capacity(r: Run) -> None:
         p = prog[prog["programme"] == name]
         start, end = p["start"].to_numpy(float), p["end"].to_numpy(float)
         if spec.places is not None:
-            assert max_concurrent(start, end) <= spec.places, name
+            ones = day_one_participants(sp, init, name)
+            cand = p[(p["state"] == "programme") & p["person_id"].isin(ones) & (p["start"] <= 0)]
+            first_of_each = cand.sort_values(["start", "end"], kind="stable").drop_duplicates("person_id").index
+            day_one = p.index.isin(first_of_each)
+            check_places(start, end, day_one, lambda t, n=spec.places: n)
         if spec.entries_per_year is None:
             continue
         # people in the programme on day one were not admitted during the run; those placed at

@@ -173,9 +173,6 @@ def _population(s: Scenario, p: _Problems) -> None:
             continue
         if ip.segment not in pop.segments:
             p.add(f"{path}.segment", f"expected one of the segments {sorted(pop.segments)}, found '{ip.segment}'")
-        places = s.programmes[prog].places
-        if places is not None and ip.participants > places:
-            p.add(f"{path}.participants", f"expected at most the programme's {places} places, found {ip.participants}")
         in_programmes += ip.participants + ip.waiting
     nc = pop.initial.no_contact
     if nc is not None:
