@@ -64,6 +64,10 @@ class Results:
                     out.setdefault(name, p["label"])
         return out
 
+    def display_names(self) -> dict[str, str]:
+        """Scenario (file stem) -> the name its file gives (`name`), as planners wrote it."""
+        return {s: str(self.contents.get(s, {}).get("name") or s) for s in self.scenarios}
+
     def spells(self, scenario: str) -> pd.DataFrame | None:
         files = self.spells_files.get(scenario) or []
         if not files:

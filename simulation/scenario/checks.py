@@ -26,6 +26,7 @@ def check(s: Scenario) -> list[tuple[str, str]]:
     _programmes(s, p)
     _routes(s, p)
     _hazards(s, p)
+    _levers(s, p)
     if not p:
         _exits_reachable(s, p)
         _no_instant_loops(s, p)
@@ -241,6 +242,13 @@ def _hazards(s: Scenario, p: _Problems) -> None:
             p.add(f"{path}.to", "'entry' (re-entry into benefit receipt) applies only to 'exit:' states")
         _condition(s, h.when, f"{path}.when", p)
         _set(s, h.set, f"{path}.set", p)
+
+
+def _levers(s: Scenario, p: _Problems) -> None:
+    for name, group in s.levers.items():
+        for i, h in enumerate(group.hazards):
+            if h not in s.hazards:
+                p.add(f"levers.{name}.hazards[{i}]", f"expected a defined hazard {sorted(s.hazards)}, found '{h}'")
 
 
 # --- time must move on ---------------------------------------------------------------

@@ -281,6 +281,13 @@ class Time(Strict):
         return self
 
 
+class LeverGroup(Strict):
+    """Hazards a planner switches or scales together in the app (e.g. "Jobturbo"); not used by the model."""
+    label: str = ""
+    label_de: str = ""
+    hazards: Annotated[list[str], Field(min_length=1)]
+
+
 class Scenario(Strict):
     name: str = ""
     description: str = ""
@@ -290,3 +297,4 @@ class Scenario(Strict):
     programmes: dict[Name, Programme] = {}
     routes: dict[str, Annotated[list[RouteRule], Field(min_length=1)]] = {}
     hazards: dict[Name, Hazard] = {}
+    levers: dict[Name, LeverGroup] = {}
