@@ -150,10 +150,13 @@ def test_yearly_difference_is_the_paired_t_interval(compare_dir, reports):
     assert tr.error_y.array[0] == pytest.approx(hi - mean)
     assert tr.error_y.arrayminus[0] == pytest.approx(mean - lo)
     # and the table shows the same numbers, German formatted
-    row = re.search(r"<td>variant_tiny</td><td>Integrationen</td><td>2024</td>(.*?)</tr>", reports["de"].html)
+    row = re.search(r"<td>tiny variant</td><td>Integrationen</td><td>2024</td>(.*?)</tr>", reports["de"].html)
     assert row, "no integrations row in the German comparison table"
     cells = re.findall(r"<td>(.*?)</td>", row.group(1))
-    assert cells[2] == f"{mean:.2f}".replace(".", ",")
+    sign = "+" if round(mean, 1) > 0 else "−" if round(mean, 1) < 0 else ""
+    assert cells[2] == sign + f"{abs(mean):.1f}".replace(".", ",")          # one decimal, a sign, decimal comma
+    significant = lo > 0 or hi < 0
+    assert cells[4] == ("ja" if significant else "nein")
 
 
 def test_cost_budget_is_places_times_cost_times_months(reports):
