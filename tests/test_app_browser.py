@@ -327,15 +327,29 @@ def test_report_renders_offline_in_the_browser(browser, tmp_path):
     page = context.new_page()
     errors = watch_errors(page)
     page.goto(html.as_uri())
-    plots = page.locator(".js-plotly-plot")
-    plots.nth(n_figs - 1).locator(".main-svg").first.wait_for()
+    plots = page.locator("div.plot")
     assert plots.count() == n_figs
-    for k in range(n_figs):
-        assert plots.nth(k).locator("svg.main-svg").count() >= 1
+    for k in range(n_figs):                                 # drawn when scrolled near
+        plots.nth(k).scroll_into_view_if_needed()
+        plots.nth(k).locator("svg.main-svg").first.wait_for()
+    assert page.locator(".js-plotly-plot").count() == n_figs
     # drawn, not just framed: lines of the series, bars, and the flows of the pathways
     assert page.locator(".js-plotly-plot .scatterlayer .trace path.js-line").count() > 20
     assert page.locator(".js-plotly-plot .barlayer .point path").count() > 0
     assert page.locator(".js-plotly-plot .sankey .sankey-link").count() > 5
+    # the summary for decision comes first, with the significance of each difference
+    assert page.locator("h2").first.inner_text() == "Zusammenfassung für die Entscheidung"
+    summary = page.locator("table.summary")
+    assert "tiny variant" in summary.inner_text() and "signifikant" in summary.inner_text()
+    assert "Varianzreduktion" not in page.locator("body").inner_text()
+    # titles and legends do not overlap in any figure
+    overlaps = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].filter(p => {
+        const t = p.querySelector('.gtitle'), l = p.querySelector('.legend');
+        if (!t || !l) return false;
+        const a = t.getBoundingClientRect(), b = l.getBoundingClientRect();
+        return !(a.right < b.left || b.right < a.left || a.bottom < b.top || b.bottom < a.top);
+    }).map(p => p.id)""")
+    assert not overlaps, overlaps
     assert page.get_by_role("heading", name="Wege der Kundinnen und Kunden").count() == 1
     assert not errors, errors
     assert not requests, requests

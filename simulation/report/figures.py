@@ -6,6 +6,8 @@ web app show the same pictures.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -41,9 +43,9 @@ def layout(fig: go.Figure, title: str, lang: str, height: int = HEIGHT) -> go.Fi
 
 
 def bar_layout(fig: go.Figure) -> None:
-    """Grouped bars with the legend above the plot (long programme names take the space below)."""
-    fig.update_layout(barmode="group", hovermode="x", margin={"t": 100},
-                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0})
+    """Grouped bars with the legend at the right (above, a wrapped legend ran into the title)."""
+    fig.update_layout(barmode="group", hovermode="x", margin={"t": 60, "r": 20},
+                      legend={"orientation": "v", "yanchor": "top", "y": 1, "x": 1.02, "xanchor": "left"})
 
 
 def monthly_rows(res: Results, scenario: str, indicator: str) -> pd.DataFrame:
@@ -137,7 +139,9 @@ def _programme_spec(res: Results, scenario: str, name: str) -> dict:
 def programme_figure(res: Results, name: str, lang: str) -> go.Figure:
     """One programme over time: places used (against places), waiting list, mean wait, entries."""
     label = res.programme_labels().get(name, "")
-    title = f"{t('programme', lang)}: {name}" + (f"<br><sup>{_short(label)}</sup>" if label else "")
+    sub = _wrap(f"{label} ({name})") if label else []
+    title = f"{t('programme', lang)}: {short_label(label, 80).replace('<br>', ' ') if label else name}" + \
+        (f"<br><sup>{'<br>'.join(sub)}</sup>" if sub else "")
     titles = [t("places_used", lang), t("waiting_list", lang), t("mean_wait", lang), t("entries_per_month", lang)]
     fig = make_subplots(rows=2, cols=2, subplot_titles=titles, shared_xaxes=True, vertical_spacing=0.14)
     cells = [("participants", 1, 1), ("waiting", 1, 2), ("mean_wait_days", 2, 1), ("entries", 2, 2)]
@@ -152,16 +156,18 @@ def programme_figure(res: Results, name: str, lang: str) -> go.Figure:
             fig.add_trace(go.Scatter(x=[months[0], months[-1]], y=[places, places], mode="lines",
                                      line={"color": color(i), "dash": "dot", "width": 1.5},
                                      name=f"{scen}: {t('places', lang)}", legendgroup=scen), row=1, col=1)
-    layout(fig, title, lang, height=580)
-    fig.update_layout(margin={"t": 90})
+    layout(fig, title, lang, height=580 + 16 * len(sub))
+    fig.update_layout(margin={"t": 80 + 16 * len(sub)})
     fig.update_xaxes(tickformat="%Y-%m")
     fig.update_yaxes(rangemode="tozero")
     fig.update_layout(hovermode="x")
     return fig
 
 
-def _short(text: str, n: int = 110) -> str:
-    return text if len(text) <= n else text[:n - 1] + "…"
+def _wrap(text: str, n: int = 120) -> list[str]:
+    """A long label in lines of at most n characters (never cut off)."""
+    import textwrap
+    return textwrap.wrap(text, n) or [text]
 
 
 def years(res: Results) -> list[str]:
@@ -276,13 +282,25 @@ def _has_cost(res: Results, programme: str) -> bool:
     return bool(len(c)) and bool((c["mean"] > 0).any())
 
 
-def node_label(node: str, lang: str) -> str:
+def short_label(label: str, width: int = 44) -> str:
+    """A programme's label for a diagram: without source references and the part after a colon, parentheses
+    dropped if long, wrapped (never cut off) at `width` characters."""
+    import textwrap
+    text = re.sub(r"\s*\[[^\]]*\]", "", label).strip()
+    text = text.split(": ", 1)[0]
+    if len(text) > width:
+        text = re.sub(r"\s*\([^)]*\)", "", text).strip()
+    return "<br>".join(textwrap.wrap(text, width)) or label
+
+
+def node_label(node: str, lang: str, labels: dict[str, str] | None = None) -> str:
     if node.startswith("origin:"):
         return t(f"origin_{node[7:]}", lang)
     if node.startswith("step"):
         k, _, p = node[4:].partition(":")
-        return f"{k}. {t('small_programmes', lang, pct=round(100 * sankey.MIN_SHARE))}" if p == sankey.SMALL \
-            else f"{k}. {p}"
+        if p == sankey.SMALL:
+            return f"{k}. {t('small_programmes', lang, pct=round(100 * sankey.MIN_SHARE))}"
+        return f"{k}. {short_label(labels[p]) if labels and labels.get(p) else p}"
     if node == sankey.MORE:
         return f"{sankey.MAX_STEPS + 1}+ {t('more_programmes', lang)}"
     if node == sankey.STILL:
@@ -303,17 +321,17 @@ def node_color(node: str, alpha: float = 1.0) -> str:
     return f"rgba({rgb[0]},{rgb[1]},{rgb[2]},{alpha})"
 
 
-def sankey_figure(flows: sankey.Flows, scenario: str, lang: str) -> go.Figure:
-    """The pathways diagram of one scenario."""
+def sankey_figure(flows: sankey.Flows, scenario: str, lang: str, labels: dict[str, str] | None = None) -> go.Figure:
+    """The pathways diagram of one scenario (programmes by their labels when given)."""
     index = {n: k for k, n in enumerate(flows.nodes)}
     fig = go.Figure(go.Sankey(
-        arrangement="snap", valueformat=",.1f",
-        node={"label": [node_label(n, lang) for n in flows.nodes], "pad": 12, "thickness": 16,
+        arrangement="snap", valueformat=",.1f", textfont={"size": 13, "color": "#111"},
+        node={"label": [node_label(n, lang, labels) for n in flows.nodes], "pad": 18, "thickness": 16,
               "color": [node_color(n) for n in flows.nodes]},
         link={"source": [index[s] for s in flows.links["source"]], "target": [index[s] for s in flows.links["target"]],
               "value": flows.links["value"].tolist(),
               "color": [node_color(n, 0.3) for n in flows.links["target"]]}))
-    layout(fig, f"{t('sankey_title', lang)}: {scenario}", lang, height=max(460, 14 * len(flows.nodes)))
+    layout(fig, f"{t('sankey_title', lang)}: {scenario}", lang, height=max(520, 30 * len(flows.nodes)))
     return fig
 
 
@@ -326,6 +344,7 @@ def comparison_figures(res: Results, lang: str) -> list[go.Figure]:
     if comp is None or comp.empty:
         return []
     variants = list(dict.fromkeys(comp["variant"]))
+    names = res.display_names()
     yearly = comp[comp["period_type"] == "year"]
     fig = make_subplots(rows=2, cols=3, subplot_titles=[indicator_label(i, lang) for i in HEADLINE],
                         horizontal_spacing=0.08, vertical_spacing=0.2)
@@ -334,7 +353,7 @@ def comparison_figures(res: Results, lang: str) -> list[go.Figure]:
         for i, v in enumerate(variants):
             d = yearly[(yearly["variant"] == v) & (yearly["indicator"] == ind)].sort_values("period")
             fig.add_trace(go.Scatter(
-                x=d["period"].astype(str), y=d["diff_mean"], mode="markers", name=v, legendgroup=v,
+                x=d["period"].astype(str), y=d["diff_mean"], mode="markers", name=names.get(v, v), legendgroup=v,
                 showlegend=k == 1, marker={"color": color(i + 1), "size": 10},
                 error_y={"type": "data", "array": (d["diff_ci_high"] - d["diff_mean"]).fillna(0).tolist(),
                          "arrayminus": (d["diff_mean"] - d["diff_ci_low"]).fillna(0).tolist()}), row=r, col=c)
@@ -353,7 +372,7 @@ def comparison_figures(res: Results, lang: str) -> list[go.Figure]:
         for i, v in enumerate(variants):
             d = monthly[(monthly["variant"] == v) & (monthly["indicator"] == ind)].sort_values("period")
             rows = d.rename(columns={"diff_mean": "mean", "diff_ci_low": "ci_low", "diff_ci_high": "ci_high"})
-            add_series(fig2, rows, v, i + 1, row=r, col=c, legend=k == 0)
+            add_series(fig2, rows, names.get(v, v), i + 1, row=r, col=c, legend=k == 0)
         fig2.update_yaxes(tickformat=".2~%" if is_percent(ind) else None, row=r, col=c)
     layout(fig2, t("diff_month_chart", lang), lang, height=560)
     fig2.update_xaxes(tickformat="%Y-%m")

@@ -241,6 +241,11 @@ LABELS: dict[str, dict[str, str]] = {
                   "percentage points) and whether it is significant.",
                   "de": "Basis: Mittelwert des Basisszenarios. Je Variante: die Differenz zur Basis (Quoten in "
                   "Prozentpunkten) und ob sie signifikant ist."},
+    "slow_effects_report": {"en": "Slow levers (course places, waiting times) show in integrations from the second "
+                            "year on: read the later years.",
+                            "de": "Langsame Hebel (Kursplätze, Wartezeiten) zeigen sich in den Integrationen erst ab "
+                            "dem zweiten Jahr: die späteren Jahre lesen."},
+    "needs_js": {"en": "The figures need JavaScript.", "de": "Die Abbildungen brauchen JavaScript."},
     "remove": {"en": "Remove", "de": "Entfernen"},
     "run_button": {"en": "Compare {n} variant(s) with the base", "de": "{n} Variante(n) mit der Basis vergleichen"},
     "running": {"en": "Running: {done} of {total} replications done ({seconds} s) …",
