@@ -234,7 +234,7 @@ def _group_figure(res: Results, targets: Targets, year: str, lang: str) -> go.Fi
     """Entries of the targets' programme groups (sum of means) against the planned entries with band."""
     fig = go.Figure()
     groups = targets.entry_groups()
-    names = [g.label.split(":", 1)[-1].strip() for g in groups]
+    names = [g.label_in(lang).split(":", 1)[-1].strip() for g in groups]
     for i, scen in enumerate(res.scenarios):
         s = res.summary
         y = s[(s["scenario"] == scen) & (s["period_type"] == "year") & (s["period"].astype(str) == year)]

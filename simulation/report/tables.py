@@ -242,12 +242,19 @@ def summary_frame(res: Results, lang: str, period: str | None = None) -> pd.Data
     return pd.DataFrame(rows)
 
 
+def _decimals(x: float) -> int:
+    """As many decimals as the figure was given with (at most 3)."""
+    return 0 if float(x).is_integer() else min(3, len(f"{x:g}".split(".")[-1]))
+
+
 def targets_frame(targets: Targets, lang: str) -> pd.DataFrame:
     rows = []
     for tg in targets.items:
         band = "" if tg.low is None and tg.high is None else \
-            f"{'' if tg.low is None else f'{tg.low:g}'} – {'' if tg.high is None else f'{tg.high:g}'}"
-        rows.append({t("target", lang): tg.label, t("value", lang): f"{tg.value:g}", t("band", lang): band,
+            f"{'' if tg.low is None else number(tg.low, _decimals(tg.low), lang)} – " \
+            f"{'' if tg.high is None else number(tg.high, _decimals(tg.high), lang)}"
+        rows.append({t("target", lang): tg.label_in(lang), t("value", lang): number(tg.value, _decimals(tg.value), lang),
+                     t("band", lang): band,
                      t("source", lang): tg.source})
     return pd.DataFrame(rows)
 
