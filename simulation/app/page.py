@@ -211,7 +211,7 @@ def _programme_inputs(key: str, base: V.Changes, content: dict, lang: str,
     initial = content.get("population", {}).get("initial", {}).get("programmes", {})
     with st.container(height=min(60 + 64 * len(base.programmes), 520)):
         for name, p in base.programmes.items():
-            label = content["programmes"][name].get("label") or name
+            label = programme_label(content, name, lang)
             c = st.columns(widths, vertical_alignment="center")
             day_one = initial.get(name, {}).get("participants", 0)
             c[0].markdown(f"{label}  \n<small>{t('day_one', lang, n=day_one)}</small>", unsafe_allow_html=True)
@@ -241,12 +241,17 @@ def _hazard_inputs(key: str, content: dict, lang: str, errors: FormErrors) -> di
     return out
 
 
+def programme_label(content: dict, name: str, lang: str) -> str:
+    """A programme as planners know it: its label in the language (German `label_de`), else its name."""
+    p = content.get("programmes", {}).get(name, {})
+    return (p.get("label_de") if lang == "de" else "") or p.get("label") or name
+
+
 def target_label(to: str, content: dict, lang: str) -> str:
     """A hazard's target as planners read it: the programme's label, the exit's kind."""
     from simulation.report.labels import exit_label
     if to.startswith("programme:"):
-        name = to.split(":", 1)[1]
-        return content.get("programmes", {}).get(name, {}).get("label") or name
+        return programme_label(content, to.split(":", 1)[1], lang)
     if to.startswith("exit:"):
         return exit_label(to.split(":", 1)[1], lang)
     return t(f"state_{to}", lang) if f"state_{to}" in _labels() else to

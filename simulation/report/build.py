@@ -174,7 +174,7 @@ def _pathways(page: _Page, res: Results, lang: str) -> None:
             page.text(t("sankey_note", lang, k=flows.replications))
             shown = True
         page.figure(f"pathways_{scen}", F.sankey_figure(flows, res.display_names().get(scen, scen), lang,
-                                                        res.programme_labels()))
+                                                        res.programme_labels(lang)))
     if not shown:
         page.text(t("no_spells", lang))
 

@@ -138,7 +138,7 @@ def _programme_spec(res: Results, scenario: str, name: str) -> dict:
 
 def programme_figure(res: Results, name: str, lang: str) -> go.Figure:
     """One programme over time: places used (against places), waiting list, mean wait, entries."""
-    label = res.programme_labels().get(name, "")
+    label = res.programme_labels(lang).get(name, "")
     sub = _wrap(f"{label} ({name})") if label else []
     title = f"{t('programme', lang)}: {short_label(label, 80).replace('<br>', ' ') if label else name}" + \
         (f"<br><sup>{'<br>'.join(sub)}</sup>" if sub else "")
@@ -180,6 +180,13 @@ def _months_in(res: Results, scenario: str, year: str) -> float:
     return float(m["mean"].iloc[0]) if len(m) else 12.0
 
 
+def _bar_labels(res: Results, programmes: list[str], lang: str) -> list[str]:
+    """Programmes on a bar chart's axis: their short labels (the name where a label is missing or repeats)."""
+    known = res.programme_labels(lang)
+    labels = [short_label(known[p], 28) if known.get(p) else p for p in programmes]
+    return [lab if labels.count(lab) == 1 else p for lab, p in zip(labels, programmes)]
+
+
 def _bars(res: Results, measure: str, year: str, programmes: list[str], labels: list[str], fig: go.Figure) -> None:
     """One bar per programme and scenario (mean of the year, 95 % CI as error bar)."""
     for i, scen in enumerate(res.scenarios):
@@ -208,7 +215,7 @@ def _markers(fig: go.Figure, labels: list[str], values: list[float | None], name
 def entries_figures(res: Results, lang: str, targets: Targets | None) -> list[tuple[str, go.Figure]]:
     """Per year: entries per programme against the scenario's quota, and target groups against plan (named)."""
     progs = res.programmes
-    labels = progs
+    labels = _bar_labels(res, progs, lang)
     figs = []
     for year in years(res):
         fig = go.Figure()
@@ -257,7 +264,7 @@ def cost_figures(res: Results, lang: str) -> list[tuple[str, go.Figure]]:
     progs = [p for p in res.programmes if _has_cost(res, p)]
     if not progs:
         return []
-    labels = progs
+    labels = _bar_labels(res, progs, lang)
     figs = []
     for year in years(res):
         fig = go.Figure()

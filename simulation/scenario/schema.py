@@ -224,6 +224,7 @@ class Alongside(Strict):
 
 class Programme(Strict):
     label: str = ""
+    label_de: str = ""                                           # the label in German (reports, app)
     places: Annotated[int, Field(ge=0)] | None = None            # seats at once; none = unlimited
     entries_per_year: Annotated[int, Field(ge=0)] | None = None  # yearly entry quota
     duration: Duration
