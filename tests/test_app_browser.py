@@ -149,11 +149,24 @@ def add_variant(page, name: str, fields: dict[str, str], listed: str) -> None:
     page.get_by_text(listed).wait_for()
 
 
-def screenshot(page, name: str) -> None:
-    """With JOBPATH_SCREENSHOTS=1, the page as shown, for docs/app_<name>.png."""
-    if os.environ.get("JOBPATH_SCREENSHOTS"):
-        page.wait_for_timeout(800)
-        page.screenshot(path=str(ROOT / "docs" / f"app_{name}.png"))
+def screenshot(page, name: str, top: str | None = None) -> None:
+    """With JOBPATH_SCREENSHOTS=1, the page from the text `top` on, for docs/app_<name>.png."""
+    if not os.environ.get("JOBPATH_SCREENSHOTS"):
+        return
+    size = page.viewport_size
+    page.set_viewport_size({"width": 1400, "height": 1500})
+    page.wait_for_timeout(800)
+    if top:                                   # scroll the main pane until `top` is at the top
+        page.mouse.move(800, 700)
+        for _ in range(5):
+            box = page.get_by_text(top).first.bounding_box()
+            if box is None or abs(box["y"] - 20) < 30:
+                break
+            page.mouse.wheel(0, box["y"] - 20)
+            page.wait_for_timeout(400)
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(ROOT / "docs" / f"app_{name}.png"))
+    page.set_viewport_size(size)
 
 
 @needs_chromium
@@ -174,14 +187,14 @@ def test_three_variants_side_by_side_survive_a_language_switch(app_url, page, tm
     add_variant(page, "Outreach aus", {"Outreach ×": "0"}, "Variants to compare (2 of at most 5)")
     add_variant(page, "Mehr Zugänge", {"Monthly inflow × (now 25 a month)": "1.5"},
                 "Variants to compare (3 of at most 5)")
-    screenshot(page, "variants")
+    screenshot(page, "variants", "Lever groups")
     page.get_by_role("button", name="Compare 3 variant(s) with the base").click()
     page.get_by_text("Running:").wait_for()
     page.get_by_role("radio", name="Deutsch").check(force=True)             # a rerun during the run
     page.get_by_text(re.compile(r"Läuft: \d+ von 12 Replikationen|Fertig: 12 Replikationen")).first.wait_for()
     page.get_by_text("Fertig: 12 Replikationen").wait_for(timeout=120_000)
     page.get_by_text("Zusammenfassung für die Entscheidung").wait_for()
-    screenshot(page, "results")
+    screenshot(page, "results", "Zusammenfassung für die Entscheidung")
 
     # all three variants side by side, each with its difference and whether it is significant
     side = page.locator("table").filter(has_text="Basis: tiny")
@@ -267,10 +280,10 @@ def test_german_mode_shows_no_english_ui_string(app_url, page):
     page.get_by_label("Zuweisungen ins Coaching ×").fill("0")
     page.get_by_label("Plätze · coaching").fill("1.000")           # German thousands: one thousand places
     page.get_by_role("button", name="Variante hinzufügen").click()
-    page.get_by_text("programmes.coaching.places: 20 → 1000").wait_for()
+    page.get_by_text("programmes.coaching.places: 20 → 1.000").wait_for()
     page.get_by_text("Übergangsraten einzeln").click()
     page.get_by_label(re.compile(r"^contact_loss \(0,005 je Monat → kein Kontakt\)")).wait_for()
-    screenshot(page, "levers_de")
+    screenshot(page, "levers_de", "Hebelgruppen")
     page.get_by_role("button", name="1 Variante(n) mit der Basis vergleichen").click()
     page.get_by_text("Zusammenfassung für die Entscheidung").wait_for(timeout=120_000)
     for fold in ("Einzelheiten: Werte, Differenzen", "Änderungen gegenüber der Basis"):
@@ -351,6 +364,11 @@ def test_report_renders_offline_in_the_browser(browser, tmp_path):
     }).map(p => p.id)""")
     assert not overlaps, overlaps
     assert page.get_by_role("heading", name="Wege der Kundinnen und Kunden").count() == 1
+    if os.environ.get("JOBPATH_SCREENSHOTS"):
+        page.locator("h1").scroll_into_view_if_needed()
+        page.set_viewport_size({"width": 1280, "height": 1400})
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(ROOT / "docs" / "app_report.png"))
     assert not errors, errors
     assert not requests, requests
     context.close()

@@ -318,14 +318,17 @@ def variants_list(items: list[dict], lang: str) -> None:
     for k, item in enumerate(list(items)):
         c = st.columns([3, 6, 2], vertical_alignment="center")
         c[0].markdown(f"**{item['name']}**")
-        c[1].caption("; ".join(f"{p}: {_short(b)} → {_short(v)}" for p, b, v in item["diffs"][:6])
+        c[1].caption("; ".join(f"{p}: {_short(b, lang)} → {_short(v, lang)}" for p, b, v in item["diffs"][:6])
                      + (" …" if len(item["diffs"]) > 6 else "") if item["diffs"] else t("no_changes", lang))
         if c[2].button(t("remove", lang), key=f"remove-{item['stem']}"):
             items.pop(k)
             st.rerun()
 
 
-def _short(value) -> str:
+def _short(value, lang: str) -> str:
+    """A changed value for the list: numbers in the language's format, long values shortened."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return show_number(float(value), lang)
     text = str(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -438,8 +441,8 @@ def results(lang: str) -> None:
         for stem, diffs in last["diffs"].items():
             st.markdown(f"**{last['names'].get(stem, stem)}**")
             if diffs:
-                st.table([{t("field", lang): p, t("base", lang): str(b), t("variant", lang): str(v)}
-                          for p, b, v in diffs])
+                st.table([{t("field", lang): p, t("base", lang): _short(b, lang),
+                           t("variant", lang): _short(v, lang)} for p, b, v in diffs])
             else:
                 st.write(t("no_changes", lang))
     for fig in F.comparison_figures(res, lang):
