@@ -95,6 +95,31 @@ def test_uploaded_variant_extends_the_apps_scenarios():
         V.load_upload(b"\xff\xfe\x00", "x.toml", SCENARIOS)
 
 
+def test_a_failed_run_reports_its_message_not_a_traceback(tmp_path):
+    assert V.message_of('Traceback (most recent call last):\n  File "x.py", line 1\nValueError: bad\n') == \
+        "ValueError: bad"
+    assert V.message_of("scenarios/a.toml: 2 problems\n  x: expected y\n") == "scenarios/a.toml: 2 problems\n  x: expected y"
+
+
+def test_extends_file_holds_only_the_changed_lines():
+    """Tables recurse, a duration is written whole (the loader replaces it whole), a removal falls back."""
+    base = load_scenario(SCENARIOS / "tiny.toml").resolved
+    ch = V.current(base)
+    ch.name = "Längere Kurse"
+    ch.programmes["course"].duration_factor = 2.0
+    ch.group_factors["outreach"] = 0.5
+    ch.inflow_factor = 1.2
+    variant = V.apply(base, ch)
+    assert V.overrides(base, variant) == {
+        "name": ch.name, "programmes": {"course": {"duration": {"dist": "gamma", "mean": 16.0, "sd": 4.0}}},
+        "hazards": {"outreach_referral": {"rate_per_month": 2.0}}, "population": {"inflow": {"per_month": 30.0}}}
+    from simulation.scenario.loader import merge
+    assert merge(base, V.overrides(base, variant)) == variant
+    ch.programmes["course"].places = None                         # unlimited: not sayable as an override
+    text = V.extends_toml("tiny.toml", base, V.apply(base, ch))
+    assert "extends" not in tomllib.loads(text) and "places" not in tomllib.loads(text)["programmes"]["course"]
+
+
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright

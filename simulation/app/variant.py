@@ -219,10 +219,6 @@ def extends_toml(base_file: str, base: dict, variant: dict, comment: str = "") -
     return to_toml({"extends": base_file, **changed}, comment)
 
 
-class RunCancelled(Exception):
-    """The planner cancelled the run."""
-
-
 @dataclass
 class RunJob:
     """A comparison running in the background: `jobpath compare` in its own process group.
@@ -307,7 +303,7 @@ def start_comparison(work: Path, paths: list[Path], replications: int, years: fl
             if job._cancel.is_set():
                 job.state = "cancelled"
             elif job.proc.returncode != 0:
-                job.error, job.state = err.strip()[-2000:], "failed"
+                job.error, job.state = message_of(err), "failed"
             else:
                 job.state = "done"
         except Exception as e:  # handed to the page as a message
@@ -316,6 +312,14 @@ def start_comparison(work: Path, paths: list[Path], replications: int, years: fl
     job.thread = threading.Thread(target=target, daemon=True)
     job.thread.start()
     return job
+
+
+def message_of(stderr: str) -> str:
+    """What a failed `jobpath compare` said, for the page: its message, never a stack trace."""
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    if any(line.startswith("Traceback") for line in lines):
+        lines = lines[-1:]                       # the exception's own line
+    return "\n".join(lines)[-2000:]
 
 
 @dataclass
