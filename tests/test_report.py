@@ -141,7 +141,7 @@ def test_lzb_and_iq_by_sex(compare_dir, reports):
     mo = rep_frames(compare_dir, "monthly", "variant_tiny")
     fig = figure(reports["de"], "lzb_stock")
     for sx, label in (("female", "Frauen"), ("male", "Männer")):
-        tr = next(tr for tr in fig.data if tr.name == f"variant_tiny: {label}")
+        tr = next(tr for tr in fig.data if tr.name == f"tiny variant: {label}")   # the name the file gives
         expected = mo.groupby("month")[f"lzb_stock_{sx}"].mean().to_numpy()
         np.testing.assert_allclose(np.asarray(tr.y, float), expected)
     # half a year has no rolling 12-month Integrationsquote: the chart says so instead of drawing nothing
@@ -175,7 +175,7 @@ def test_cost_budget_is_places_times_cost_times_months(reports):
     fig = figure(reports["en"], "cost")
     marker = next(tr for tr in fig.data if tr.name == f"tiny: {t('budget', 'en')}")
     assert dict(zip(marker.x, marker.y))["course"] == pytest.approx(40 * 400 * 6)
-    variant = next(tr for tr in fig.data if tr.name == f"variant_tiny: {t('budget', 'en')}")
+    variant = next(tr for tr in fig.data if tr.name == f"tiny variant: {t('budget', 'en')}")
     assert dict(zip(variant.x, variant.y))["course"] == pytest.approx(32 * 400 * 6)
 
 

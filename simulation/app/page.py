@@ -40,7 +40,7 @@ def options() -> argparse.Namespace:
 
 def show_problems(e: ScenarioError, lang: str, key: str = "invalid_scenario") -> None:
     """A scenario error as a readable message: the file, then each field and what is wrong."""
-    lines = [f"**{t(key, lang)}**: `{e.file}`", ""]
+    lines = [f"**{t(key, lang)}**: `{e.file}`", "", t("problems_note", lang), ""]
     lines += [f"- `{path or t('whole_file', lang)}`: {msg}" for path, msg in e.problems]
     st.error("\n".join(lines))
 

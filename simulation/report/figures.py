@@ -29,6 +29,11 @@ def color(i: int, alpha: float = 1.0) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+def shown(res: Results, scenario: str) -> str:
+    """A scenario as the legend names it: the name its file gives (the file name if none)."""
+    return res.display_names().get(scenario, scenario)
+
+
 def is_percent(indicator: str) -> bool:
     return indicator.split("_")[0] == "iq" or indicator.startswith("lzb_share")
 
@@ -109,7 +114,7 @@ def indicator_figure(res: Results, indicator: str, title_key: str, lang: str, ta
             rows = monthly_rows(res, scen, ind)
             if rows.empty:
                 continue
-            name = scen if not by_sex else f"{scen}: {part}"
+            name = shown(res, scen) if not by_sex else f"{shown(res, scen)}: {part}"
             add_series(fig, rows, name if len(res.scenarios) > 1 or by_sex else t(title_key, lang), i, dash)
     add_targets(fig, res, targets, indicator, lang)
     layout(fig, t(title_key, lang), lang)
@@ -149,13 +154,13 @@ def programme_figure(res: Results, name: str, lang: str) -> go.Figure:
         for k, (measure, r, c) in enumerate(cells):
             rows = monthly_rows(res, scen, f"programme.{name}.{measure}")
             if not rows.empty:
-                add_series(fig, rows, scen, i, row=r, col=c, legend=k == 0)
+                add_series(fig, rows, shown(res, scen), i, row=r, col=c, legend=k == 0)
         places = _programme_spec(res, scen, name).get("places")
         months = monthly_rows(res, scen, f"programme.{name}.participants")["period"].astype(str).tolist()
         if places is not None and months:
             fig.add_trace(go.Scatter(x=[months[0], months[-1]], y=[places, places], mode="lines",
                                      line={"color": color(i), "dash": "dot", "width": 1.5},
-                                     name=f"{scen}: {t('places', lang)}", legendgroup=scen), row=1, col=1)
+                                     name=f"{shown(res, scen)}: {t('places', lang)}", legendgroup=scen), row=1, col=1)
     layout(fig, title, lang, height=580 + 16 * len(sub))
     fig.update_layout(margin={"t": 80 + 16 * len(sub)})
     fig.update_xaxes(tickformat="%Y-%m")
@@ -200,7 +205,7 @@ def _bars(res: Results, measure: str, year: str, programmes: list[str], labels: 
             means.append(m)
             lo.append(m - float(y.at[ind, "ci_low"]) if ind in y.index and pd.notna(y.at[ind, "ci_low"]) else 0.0)
             hi.append(float(y.at[ind, "ci_high"]) - m if ind in y.index and pd.notna(y.at[ind, "ci_high"]) else 0.0)
-        fig.add_trace(go.Bar(x=labels, y=means, name=scen, marker_color=color(i, 0.85), legendgroup=scen,
+        fig.add_trace(go.Bar(x=labels, y=means, name=shown(res, scen), marker_color=color(i, 0.85), legendgroup=scen,
                              error_y={"type": "data", "array": hi, "arrayminus": lo, "visible": True}))
 
 
@@ -224,7 +229,7 @@ def entries_figures(res: Results, lang: str, targets: Targets | None) -> list[tu
             months = _months_in(res, scen, year)
             quota = [(_programme_spec(res, scen, p).get("entries_per_year")) for p in progs]
             _markers(fig, labels, [q * months / 12 if q is not None else None for q in quota],
-                     f"{scen}: {t('planned', lang)}", i)
+                     f"{shown(res, scen)}: {t('planned', lang)}", i)
         layout(fig, f"{t('entries_vs_plan', lang)} – {year}", lang)
         if not any(tr.type == "scatter" for tr in fig.data):
             fig.add_annotation(text=t("no_plan", lang), showarrow=False, xref="paper", yref="paper", x=1, y=1.08,
@@ -247,7 +252,7 @@ def _group_figure(res: Results, targets: Targets, year: str, lang: str) -> go.Fi
         y = s[(s["scenario"] == scen) & (s["period_type"] == "year") & (s["period"].astype(str) == year)]
         y = y.set_index("indicator")["mean"]
         sums = [float(sum(y.get(f"programme.{p}.entries", 0.0) for p in g.programmes)) for g in groups]
-        fig.add_trace(go.Bar(x=names, y=sums, name=scen, marker_color=color(i, 0.85)))
+        fig.add_trace(go.Bar(x=names, y=sums, name=shown(res, scen), marker_color=color(i, 0.85)))
     fig.add_trace(go.Scatter(
         x=names, y=[g.value for g in groups], mode="markers", name=t("planned", lang),
         marker={"symbol": "line-ew-open", "size": 28, "line": {"width": 3}, "color": "#444"},
@@ -276,7 +281,7 @@ def cost_figures(res: Results, lang: str) -> list[tuple[str, go.Figure]]:
                 spec = _programme_spec(res, scen, p)
                 ok = spec.get("places") is not None and "cost_per_month" in spec
                 budget.append(spec["places"] * spec["cost_per_month"] * months if ok else None)
-            _markers(fig, labels, budget, f"{scen}: {t('budget', lang)}", i)
+            _markers(fig, labels, budget, f"{shown(res, scen)}: {t('budget', lang)}", i)
         layout(fig, f"{t('cost_vs_budget', lang)} – {year}", lang)
         fig.update_yaxes(title=f"{t('cost', lang)} ({t('euro', lang)})")
         bar_layout(fig)

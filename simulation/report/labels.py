@@ -260,6 +260,9 @@ LABELS: dict[str, dict[str, str]] = {
     "whole_number": {"en": "expected a whole number", "de": "erwartet: eine ganze Zahl"},
     "range_from": {"en": "of at least {low}", "de": "ab {low}"},
     "range_between": {"en": "between {low} and {high}", "de": "zwischen {low} und {high}"},
+    "problems_note": {"en": "Each line names the field and what was expected there.",
+                      "de": "Jede Zeile nennt das Feld und was dort erwartet wird (die Prüfmeldungen selbst sind "
+                      "englisch, wie bei jobpath validate)."},
     "whole_file": {"en": "(whole file)", "de": "(ganze Datei)"},
     "variant_comment": {"en": "{name}: variant of {base} (only the changed lines), written by jobpath app on {when}",
                         "de": "{name}: Variante von {base} (nur die geänderten Zeilen), erstellt mit jobpath app am "
