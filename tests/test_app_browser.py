@@ -12,6 +12,7 @@ import math
 import os
 import re
 import shutil
+import time
 import tomllib
 import zipfile
 from pathlib import Path
@@ -277,6 +278,37 @@ def test_a_run_can_be_cancelled(app_url, page):
     page.get_by_text("The run was cancelled.").wait_for()
     assert page.get_by_text("Summary for decision").count() == 0
     assert page.get_by_role("button", name="Compare 1 variant(s) with the base").is_enabled()
+
+
+def _runs_of(years: str, reps: str) -> set[int]:
+    """Processes of `jobpath compare` with these (unusual) settings: the runs of one test."""
+    import subprocess
+    out = subprocess.run(["pgrep", "-f", f"simulation.cli compare .*--replications {reps} --years {years}"],
+                         capture_output=True, text=True).stdout
+    return {int(x) for x in out.split()}
+
+
+@needs_chromium
+def test_no_run_outlives_the_app(browser, tmp_path):
+    """A run still going when the app stops is stopped with it (it has its own process group)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    with running_app(SCENARIOS, tmp_path) as url:
+        open_app(page, url)
+        fill(page, "Years to simulate", "9.75")
+        fill(page, "Replications", "47")
+        add_variant(page, "long", {"Outreach ×": "0"}, "Variants to compare (1 of at most 5)")
+        page.get_by_role("button", name="Compare 1 variant(s) with the base").click()
+        page.get_by_text("Running:").wait_for()
+        ours = _runs_of("9.75", "47")
+        assert len(ours) == 1
+    context.close()
+    for _ in range(50):
+        if not ours & _runs_of("9.75", "47"):
+            break
+        time.sleep(0.1)
+    assert not ours & _runs_of("9.75", "47")
 
 
 def english_fragments() -> list[str]:

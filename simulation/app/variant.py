@@ -9,6 +9,7 @@ lines, validated like any file, and run by `jobpath compare` in a background pro
 
 from __future__ import annotations
 
+import atexit
 import copy
 import io
 import os
@@ -219,7 +220,7 @@ def extends_toml(base_file: str, base: dict, variant: dict, comment: str = "") -
     return to_toml({"extends": base_file, **changed}, comment)
 
 
-@dataclass
+@dataclass(eq=False)
 class RunJob:
     """A comparison running in the background: `jobpath compare` in its own process group.
 
@@ -260,6 +261,25 @@ class RunJob:
         return self.state
 
 
+_RUNNING: set[RunJob] = set()
+
+
+def _end_with_parent() -> None:
+    """In the run's process, before it starts (Linux): a SIGTERM when the app's process ends, however it
+    ends, so that no run outlives the app (the run has its own process group, which the app's stop misses)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@atexit.register
+def _stop_running() -> None:
+    """When the app stops, so do its runs (each runs in its own process group)."""
+    for job in list(_RUNNING):
+        job.cancel()
+
+
 def write_scenarios(work: Path, base_name: str, base: dict, variants: list[tuple[str, dict, str]]) -> list[Path]:
     """The base (resolved) and each variant (an `extends` file of it) in work/scenarios; validated.
 
@@ -295,7 +315,7 @@ def start_comparison(work: Path, paths: list[Path], replications: int, years: fl
         t0 = time.perf_counter()
         try:
             job.proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                        start_new_session=True, text=True)
+                                        start_new_session=True, text=True, preexec_fn=_end_with_parent)
             if job._cancel.is_set():
                 job.cancel()
             _, err = job.proc.communicate()
@@ -308,8 +328,11 @@ def start_comparison(work: Path, paths: list[Path], replications: int, years: fl
                 job.state = "done"
         except Exception as e:  # handed to the page as a message
             job.error, job.state = f"{type(e).__name__}: {e}", "failed"
+        finally:
+            _RUNNING.discard(job)
 
     job.thread = threading.Thread(target=target, daemon=True)
+    _RUNNING.add(job)
     job.thread.start()
     return job
 
