@@ -7,11 +7,12 @@ app's logic without the page (variant.py) is checked first, without a browser.
 
 from __future__ import annotations
 
-import copy
 import io
 import math
+import os
 import re
 import shutil
+import time
 import tomllib
 import zipfile
 from pathlib import Path
@@ -21,6 +22,7 @@ import pytest
 
 from simulation.app import variant as V
 from simulation.errors import ScenarioError
+from simulation.report.labels import LABELS
 from simulation.scenario import load_scenario
 from tests.browser import CHROMIUM, ROOT, SKIP_REASON, launch, running_app, watch_errors
 
@@ -28,7 +30,8 @@ needs_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason=SKIP_REASON)
 
 SCENARIOS = ROOT / "tests/scenarios"
 BROKEN = SCENARIOS / "broken"
-RUN = "Run comparison"
+ADD = "Add variant"
+LABEL = {k: v["en"] for k, v in LABELS.items()}
 
 
 def mean_of(d: dict) -> float:
@@ -93,6 +96,31 @@ def test_uploaded_variant_extends_the_apps_scenarios():
         V.load_upload(b"\xff\xfe\x00", "x.toml", SCENARIOS)
 
 
+def test_a_failed_run_reports_its_message_not_a_traceback(tmp_path):
+    assert V.message_of('Traceback (most recent call last):\n  File "x.py", line 1\nValueError: bad\n') == \
+        "ValueError: bad"
+    assert V.message_of("scenarios/a.toml: 2 problems\n  x: expected y\n") == "scenarios/a.toml: 2 problems\n  x: expected y"
+
+
+def test_extends_file_holds_only_the_changed_lines():
+    """Tables recurse, a duration is written whole (the loader replaces it whole), a removal falls back."""
+    base = load_scenario(SCENARIOS / "tiny.toml").resolved
+    ch = V.current(base)
+    ch.name = "Längere Kurse"
+    ch.programmes["course"].duration_factor = 2.0
+    ch.group_factors["outreach"] = 0.5
+    ch.inflow_factor = 1.2
+    variant = V.apply(base, ch)
+    assert V.overrides(base, variant) == {
+        "name": ch.name, "programmes": {"course": {"duration": {"dist": "gamma", "mean": 16.0, "sd": 4.0}}},
+        "hazards": {"outreach_referral": {"rate_per_month": 2.0}}, "population": {"inflow": {"per_month": 30.0}}}
+    from simulation.scenario.loader import merge
+    assert merge(base, V.overrides(base, variant)) == variant
+    ch.programmes["course"].places = None                         # unlimited: not sayable as an override
+    text = V.extends_toml("tiny.toml", base, V.apply(base, ch))
+    assert "extends" not in tomllib.loads(text) and "places" not in tomllib.loads(text)["programmes"]["course"]
+
+
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -120,73 +148,221 @@ def page(browser):
 def open_app(page, url: str) -> list[str]:
     errors = watch_errors(page)
     page.goto(url)
-    page.get_by_role("button", name=RUN).wait_for()
+    page.get_by_role("button", name=ADD).wait_for()
     return errors
 
 
 def download(page, button: str, to: Path) -> Path:
     with page.expect_download() as d:
-        page.get_by_role("button", name=button).click()
+        page.get_by_role("button", name=button, exact=True).click()
     d.value.save_as(to)
     return to
 
 
+def fill(page, label: str, text: str) -> None:
+    """Type into a text field and leave it (outside a form, Streamlit takes the value on Enter)."""
+    box = page.get_by_label(label, exact=True)
+    box.fill(text)
+    box.press("Enter")
+
+
+def add_variant(page, name: str, fields: dict[str, str], listed: str) -> None:
+    """Set a variant's name and levers in the form, add it, wait until the list shows it."""
+    page.get_by_label(LABEL["variant_name"], exact=True).fill(name)
+    for label, text in fields.items():
+        page.get_by_label(label, exact=True).fill(text)
+    page.get_by_role("button", name=ADD).click()
+    page.get_by_text(listed).wait_for()
+
+
+def screenshot(page, name: str, top: str | None = None) -> None:
+    """With JOBPATH_SCREENSHOTS=1, the page from the text `top` on, for docs/app_<name>.png."""
+    if not os.environ.get("JOBPATH_SCREENSHOTS"):
+        return
+    size = page.viewport_size
+    page.set_viewport_size({"width": 1400, "height": 1500})
+    page.wait_for_timeout(800)
+    if top:                                   # scroll the main pane until `top` is at the top
+        page.mouse.move(800, 700)
+        for _ in range(5):
+            box = page.get_by_text(top).first.bounding_box()
+            if box is None or abs(box["y"] - 20) < 30:
+                break
+            page.mouse.wheel(0, box["y"] - 20)
+            page.wait_for_timeout(400)
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(ROOT / "docs" / f"app_{name}.png"))
+    page.set_viewport_size(size)
+
+
 @needs_chromium
-def test_change_capacity_run_compare_and_download(app_url, page, tmp_path):
+def test_three_variants_side_by_side_survive_a_language_switch(app_url, page, tmp_path):
+    """A cut below day-one occupancy, a lever group off and more inflow: run together, the language
+    switched while they run; the side-by-side table, the Excel workbook and the variant files."""
     from simulation.batch.runner import BatchSpec, long_values, run_batch
     from simulation.batch.stats import paired
 
     errors = open_app(page, app_url)
-    page.get_by_label("Years to simulate").fill("0.5")
-    page.get_by_label("Replications").fill("2")
-    page.get_by_label("Seed").fill("4")
-    places = page.get_by_label("Places · course")
-    assert places.input_value() == "40"                        # the scenario's value
-    places.fill("30")
-    page.get_by_text("referral_coaching (").click()             # switch a hazard off
-    page.get_by_role("button", name=RUN).click()
-    page.get_by_role("button", name="Download variant scenario (TOML)").wait_for(timeout=90_000)
-    page.get_by_text("Done: 4 replications").wait_for()
-    table = page.locator("table").filter(has_text="Variance reduction")
-    assert "tiny_variant" in table.inner_text() and "Integrationsquote" in table.inner_text()
-    charts = page.locator("[data-testid=stPlotlyChart]")
-    charts.nth(7).wait_for(state="attached")                    # differences, indicators, programmes, pathways
-    for k in range(charts.count()):                             # charts draw when scrolled into view
-        charts.nth(k).scroll_into_view_if_needed()
-        charts.nth(k).locator(".main-svg").first.wait_for()
+    fill(page, "Years to simulate", "1")
+    fill(page, "Replications", "3")
+    fill(page, "Seed", "4")
+    assert page.get_by_label("Places · course").input_value() == "40"          # the scenario's value
+    page.get_by_text("30 in it on day one").first.wait_for()
+    # 20 places for the 30 people in the course on day one: a normal plan, accepted
+    add_variant(page, "Kürzung Kurs", {"Places · course": "20"}, "Variants to compare (1 of at most 5)")
+    add_variant(page, "Outreach aus", {"Outreach ×": "0"}, "Variants to compare (2 of at most 5)")
+    add_variant(page, "Mehr Zugänge", {"Monthly inflow × (now 25 a month)": "1.5"},
+                "Variants to compare (3 of at most 5)")
+    screenshot(page, "variants", "Lever groups")
+    page.get_by_role("button", name="Compare 3 variant(s) with the base").click()
+    page.get_by_text("Running:").wait_for()
+    page.get_by_role("radio", name="Deutsch").check(force=True)             # a rerun during the run
+    page.get_by_text(re.compile(r"Läuft: \d+ von 12 Replikationen|Fertig: 12 Replikationen")).first.wait_for()
+    page.get_by_text("Fertig: 12 Replikationen").wait_for(timeout=120_000)
+    page.get_by_text("Zusammenfassung für die Entscheidung").wait_for()
+    screenshot(page, "results", "Zusammenfassung für die Entscheidung")
 
-    # the downloaded variant is the base with exactly the two changes, and valid
-    saved = download(page, "Download variant scenario (TOML)", tmp_path / "tiny_variant.toml")
-    variant = load_scenario(saved)
-    base = load_scenario(SCENARIOS / "tiny.toml")
-    expected = copy.deepcopy(base.resolved)
-    expected["name"] = "tiny variant"
-    expected["programmes"]["course"]["places"] = 30
-    expected["hazards"]["referral_coaching"]["rate_per_month"] = 0.0
-    assert variant.resolved == expected
-    assert variant.scenario.programmes["course"].places == 30
+    # all three variants side by side, each with its difference and whether it is significant
+    side = page.locator("table").filter(has_text="Basis: tiny")
+    head = side.locator("thead").inner_text()
+    assert all(v in head for v in ("Kürzung Kurs", "Outreach aus", "Mehr Zugänge")), head
+    body = side.locator("tbody").inner_text()
+    assert "Integrationsquote" in body and "Pp." in body and "signifikant" in body
+    assert "Varianzreduktion" not in page.locator("body").inner_text()
+    summary = page.locator("table").filter(has_text="Kosten der Variante / Budget")
+    assert summary.locator("tbody tr").count() == 3
+    # more inflow: more people in benefit, a difference the replications show clearly
+    more = summary.locator("tbody tr").filter(has_text="Mehr Zugänge")
+    assert "(signifikant)" in more.inner_text()
 
-    # the results it shows are those of base and downloaded variant run with the same seed
-    archive = zipfile.ZipFile(io.BytesIO(download(page, "Download results (zip)", tmp_path / "r.zip").read_bytes()))
-    assert {"summary.parquet", "comparison.parquet", "scenarios/tiny.toml", "scenarios/tiny_variant.toml"} \
-        <= set(archive.namelist())
+    archive = zipfile.ZipFile(io.BytesIO(download(page, "Ergebnisse herunterladen (zip)", tmp_path / "r.zip")
+                                         .read_bytes()))
+    shown = pd.read_parquet(io.BytesIO(archive.read("comparison.parquet")))
+    assert set(shown["variant"]) == {"Kürzung_Kurs", "Outreach_aus", "Mehr_Zugänge"}
+
+    # the Excel workbook holds the comparison, as numbers (rates in %, differences in percentage points)
+    book = pd.read_excel(download(page, "Vergleich als Excel-Arbeitsmappe", tmp_path / "v.xlsx"), sheet_name=None)
+    assert {"Zusammenfassung", "Vergleich", "Maßnahmen", "Kosten"} <= set(book)
+    cmp_sheet = book["Vergleich"]
+    iq = cmp_sheet[(cmp_sheet["Kennzahl"] == "Integrationsquote") & (cmp_sheet["Variante"] == "Kürzung Kurs")]
+    want = shown[(shown["indicator"] == "iq") & (shown["variant"] == "Kürzung_Kurs") & (shown["period_type"] == "year")]
+    assert iq["Differenz"].to_numpy() == pytest.approx(100 * want["diff_mean"].to_numpy())
+    assert len(book["Zusammenfassung"]) == 3
+    csv = download(page, "Vergleich als CSV", tmp_path / "v.csv")
+    assert len(pd.read_csv(csv, sep=";", decimal=",", encoding="utf-8-sig")) >= len(cmp_sheet)
+
+    # the variant file: `extends` the base with only the changed lines; valid; it reproduces the run
+    saved = download(page, "Kürzung Kurs", tmp_path / "Kürzung_Kurs.toml")
+    text = saved.read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    assert data == {"extends": "tiny.toml", "name": "Kürzung Kurs", "programmes": {"course": {"places": 20}}}
+    assert len(text.splitlines()) < 12
     shutil.copy(SCENARIOS / "tiny.toml", tmp_path / "tiny.toml")
-    r = run_batch(BatchSpec([str(tmp_path / "tiny.toml"), str(saved)], replications=2, years=0.5, seed=4,
+    assert load_scenario(saved).scenario.programmes["course"].places == 20
+    r = run_batch(BatchSpec([str(tmp_path / "tiny.toml"), str(saved)], replications=3, years=1, seed=4,
                             out=str(tmp_path / "again"), workers=1), progress=False)
     again = paired(long_values(r.out, r.used), base="tiny")
-    shown = pd.read_parquet(io.BytesIO(archive.read("comparison.parquet")))
-    pd.testing.assert_frame_equal(shown.reset_index(drop=True), again.reset_index(drop=True))
-
-    report = download(page, "Download report (HTML)", tmp_path / "report.html").read_text(encoding="utf-8")
-    assert "tiny_variant" in report and not re.search(r"<script\b[^>]*\bsrc=", report)
+    mine = shown[shown["variant"] == "Kürzung_Kurs"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, again.reset_index(drop=True))
     assert not errors, errors
+
+
+@needs_chromium
+def test_a_run_can_be_cancelled(app_url, page):
+    open_app(page, app_url)
+    fill(page, "Years to simulate", "10")
+    fill(page, "Replications", "50")
+    add_variant(page, "long", {"Duration × · course": "1.5"}, "Variants to compare (1 of at most 5)")
+    page.get_by_role("button", name="Compare 1 variant(s) with the base").click()
+    page.get_by_role("button", name="Cancel run").click()
+    page.get_by_text("The run was cancelled.").wait_for()
+    assert page.get_by_text("Summary for decision").count() == 0
+    assert page.get_by_role("button", name="Compare 1 variant(s) with the base").is_enabled()
+
+
+def _runs_of(years: str, reps: str) -> set[int]:
+    """Processes of `jobpath compare` with these (unusual) settings: the runs of one test."""
+    import subprocess
+    out = subprocess.run(["pgrep", "-f", f"simulation.cli compare .*--replications {reps} --years {years}"],
+                         capture_output=True, text=True).stdout
+    return {int(x) for x in out.split()}
+
+
+@needs_chromium
+def test_no_run_outlives_the_app(browser, tmp_path):
+    """A run still going when the app stops is stopped with it (it has its own process group)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    with running_app(SCENARIOS, tmp_path) as url:
+        open_app(page, url)
+        fill(page, "Years to simulate", "9.75")
+        fill(page, "Replications", "47")
+        add_variant(page, "long", {"Outreach ×": "0"}, "Variants to compare (1 of at most 5)")
+        page.get_by_role("button", name="Compare 1 variant(s) with the base").click()
+        page.get_by_text("Running:").wait_for()
+        ours = _runs_of("9.75", "47")
+        assert len(ours) == 1
+    context.close()
+    for _ in range(50):
+        if not ours & _runs_of("9.75", "47"):
+            break
+        time.sleep(0.1)
+    assert not ours & _runs_of("9.75", "47")
+
+
+def english_fragments() -> list[str]:
+    """Fixed parts of the catalogue's English labels that differ from German (placeholders cut out)."""
+    out = set()
+    for key, entry in LABELS.items():
+        en, de = entry["en"], entry.get("de", "")
+        if en == de:
+            continue
+        for part in re.split(r"\{[^}]*\}", en):
+            part = part.strip(" .,:;()…-–")
+            if len(part) >= 8 and part not in de:
+                out.add(part)
+    return sorted(out)
+
+
+@needs_chromium
+def test_german_mode_shows_no_english_ui_string(app_url, page):
+    """The whole German page, with a run's results and its folds open, against the label catalogue."""
+    open_app(page, app_url)
+    page.get_by_role("radio", name="Deutsch").check(force=True)
+    page.get_by_role("button", name="Variante hinzufügen").wait_for()
+    fill(page, "Simulierte Jahre", "0,5")
+    fill(page, "Replikationen", "2")
+    page.get_by_label("Name der Variante", exact=True).fill("Jobturbo-ähnlich")
+    page.get_by_label("Zuweisungen ins Coaching ×").fill("0")
+    page.get_by_label("Plätze · coaching").fill("1.000")           # German thousands: one thousand places
+    page.get_by_role("button", name="Variante hinzufügen").click()
+    page.get_by_text("programmes.coaching.places: 20 → 1.000").wait_for()
+    page.get_by_text("Übergangsraten einzeln").click()
+    page.get_by_label(re.compile(r"^contact_loss \(0,005 je Monat → kein Kontakt\)")).wait_for()
+    screenshot(page, "levers_de", "Hebelgruppen")
+    page.get_by_role("button", name="1 Variante(n) mit der Basis vergleichen").click()
+    page.get_by_text("Zusammenfassung für die Entscheidung").wait_for(timeout=120_000)
+    for fold in ("Einzelheiten: Werte, Differenzen", "Änderungen gegenüber der Basis"):
+        page.get_by_text(fold).click()
+    page.get_by_text("Mittel Variante").first.wait_for()
+    text = page.locator("[data-testid=stMain], [data-testid=stSidebar]").all_inner_texts()
+    text = "\n".join(text)
+    assert len(english_fragments()) > 100                          # the catalogue, not a handful of words
+    found = [frag for frag in english_fragments() if re.search(rf"(?<!\w){re.escape(frag)}(?!\w)", text)]
+    assert not found, found
+    # a wrong number: the message in German, naming the field
+    page.get_by_label("Dauer × · course").fill("zwei")
+    page.get_by_role("button", name="Variante hinzufügen").click()
+    page.get_by_text("Einige Eingaben sind keine verwendbaren Zahlen").wait_for()
+    page.get_by_text("erwartet: eine Zahl zwischen 0,05 und 20").wait_for()
 
 
 @needs_chromium
 def test_broken_uploads_give_a_message_not_a_traceback(app_url, page):
     open_app(page, app_url)
     page.get_by_role("radio", name="Deutsch").check(force=True)
-    page.get_by_role("button", name="Vergleich rechnen").wait_for()
+    page.get_by_role("button", name="Variante hinzufügen").wait_for()
     upload = page.locator("input[type=file]")
     upload.set_input_files(str(BROKEN / "not_toml.toml"))
     page.get_by_text("Dieses Szenario ist nicht verwendbar").wait_for()
@@ -195,7 +371,7 @@ def test_broken_uploads_give_a_message_not_a_traceback(app_url, page):
     # a file extending the app's tiny.toml, with a negative capacity: the field is named
     upload.set_input_files(str(BROKEN / "negative_places.toml"))
     page.get_by_text("programmes.course.places").wait_for()
-    assert page.get_by_role("button", name="Vergleich rechnen").count() == 0   # nothing to run
+    assert page.get_by_role("button", name="Variante hinzufügen").count() == 0   # nothing to run
     body = page.locator("body").inner_text()
     assert "Traceback" not in body and 'File "' not in body
 
@@ -221,16 +397,35 @@ def test_report_renders_offline_in_the_browser(browser, tmp_path):
     page = context.new_page()
     errors = watch_errors(page)
     page.goto(html.as_uri())
-    plots = page.locator(".js-plotly-plot")
-    plots.nth(n_figs - 1).locator(".main-svg").first.wait_for()
+    plots = page.locator("div.plot")
     assert plots.count() == n_figs
-    for k in range(n_figs):
-        assert plots.nth(k).locator("svg.main-svg").count() >= 1
+    for k in range(n_figs):                                 # drawn when scrolled near
+        plots.nth(k).scroll_into_view_if_needed()
+        plots.nth(k).locator("svg.main-svg").first.wait_for()
+    assert page.locator(".js-plotly-plot").count() == n_figs
     # drawn, not just framed: lines of the series, bars, and the flows of the pathways
     assert page.locator(".js-plotly-plot .scatterlayer .trace path.js-line").count() > 20
     assert page.locator(".js-plotly-plot .barlayer .point path").count() > 0
     assert page.locator(".js-plotly-plot .sankey .sankey-link").count() > 5
+    # the summary for decision comes first, with the significance of each difference
+    assert page.locator("h2").first.inner_text() == "Zusammenfassung für die Entscheidung"
+    summary = page.locator("table.summary")
+    assert "tiny variant" in summary.inner_text() and "signifikant" in summary.inner_text()
+    assert "Varianzreduktion" not in page.locator("body").inner_text()
+    # titles and legends do not overlap in any figure
+    overlaps = page.evaluate("""() => [...document.querySelectorAll('.js-plotly-plot')].filter(p => {
+        const t = p.querySelector('.gtitle'), l = p.querySelector('.legend');
+        if (!t || !l) return false;
+        const a = t.getBoundingClientRect(), b = l.getBoundingClientRect();
+        return !(a.right < b.left || b.right < a.left || a.bottom < b.top || b.bottom < a.top);
+    }).map(p => p.id)""")
+    assert not overlaps, overlaps
     assert page.get_by_role("heading", name="Wege der Kundinnen und Kunden").count() == 1
+    if os.environ.get("JOBPATH_SCREENSHOTS"):
+        page.locator("h1").scroll_into_view_if_needed()
+        page.set_viewport_size({"width": 1280, "height": 1400})
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(ROOT / "docs" / "app_report.png"))
     assert not errors, errors
     assert not requests, requests
     context.close()

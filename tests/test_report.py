@@ -3,7 +3,10 @@ files and the spells they come from, its labels in both languages, offline, and 
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html as htmllib
+import json
 import re
 import struct
 from pathlib import Path
@@ -101,10 +104,18 @@ def test_cli_writes_self_contained_html(compare_dir, tmp_path):
     doc = out.read_text(encoding="utf-8")
     # nothing fetched from anywhere: no external scripts, styles, images or frames
     assert not re.search(r"<(script|link|img|iframe)\b[^>]*\b(src|href)\s*=", doc, re.I)
-    assert doc.count(get_plotlyjs()) == 1                      # plotly.js inline, once
+    # plotly.js inline, once, gzip-compressed: it unpacks to the bundle plotly ships
+    packed = re.findall(r'<script type="application/octet-stream" id="plotly-gz">(.*?)</script>', doc, re.S)
+    assert len(packed) == 1
+    assert gzip.decompress(base64.b64decode(packed[0])).decode("utf-8") == get_plotlyjs()
+    assert len(doc) < len(get_plotlyjs())                      # the whole report smaller than the bundle alone
     divs = re.findall(r'<div id="(fig-\d+)"', doc)
     assert len(divs) == len(set(divs)) >= 10
-    assert doc.count("Plotly.newPlot(") == len(divs)
+    assert doc.count("Plotly.newPlot(") == 1                   # one drawing function for all figures
+    for d in divs:                                             # each figure's data, as JSON, beside its div
+        data = json.loads(re.search(rf'<script type="application/json" id="{d}-data">(.*?)</script>', doc,
+                                    re.S).group(1).replace("<\\/", "</"))
+        assert data["data"] and "layout" in data
 
 
 def test_indicator_series_are_the_replications_mean_and_t_interval(compare_dir, reports):
@@ -130,7 +141,7 @@ def test_lzb_and_iq_by_sex(compare_dir, reports):
     mo = rep_frames(compare_dir, "monthly", "variant_tiny")
     fig = figure(reports["de"], "lzb_stock")
     for sx, label in (("female", "Frauen"), ("male", "Männer")):
-        tr = next(tr for tr in fig.data if tr.name == f"variant_tiny: {label}")
+        tr = next(tr for tr in fig.data if tr.name == f"tiny variant: {label}")   # the name the file gives
         expected = mo.groupby("month")[f"lzb_stock_{sx}"].mean().to_numpy()
         np.testing.assert_allclose(np.asarray(tr.y, float), expected)
     # half a year has no rolling 12-month Integrationsquote: the chart says so instead of drawing nothing
@@ -145,15 +156,18 @@ def test_yearly_difference_is_the_paired_t_interval(compare_dir, reports):
     mean, lo, hi = t_interval((var - base).to_numpy(float))
     fig = figure(reports["en"], "difference_yearly")
     tr = next(tr for tr in fig.data if tr.xaxis == "x2")       # second panel: integrations
-    assert tr.name == "variant_tiny" and list(tr.x) == ["2024"]
+    assert tr.name == "tiny variant" and list(tr.x) == ["2024"]          # the name the file gives
     assert tr.y[0] == pytest.approx(mean)
     assert tr.error_y.array[0] == pytest.approx(hi - mean)
     assert tr.error_y.arrayminus[0] == pytest.approx(mean - lo)
     # and the table shows the same numbers, German formatted
-    row = re.search(r"<td>variant_tiny</td><td>Integrationen</td><td>2024</td>(.*?)</tr>", reports["de"].html)
+    row = re.search(r"<td>tiny variant</td><td>Integrationen</td><td>2024</td>(.*?)</tr>", reports["de"].html)
     assert row, "no integrations row in the German comparison table"
     cells = re.findall(r"<td>(.*?)</td>", row.group(1))
-    assert cells[2] == f"{mean:.2f}".replace(".", ",")
+    sign = "+" if round(mean, 1) > 0 else "−" if round(mean, 1) < 0 else ""
+    assert cells[2] == sign + f"{abs(mean):.1f}".replace(".", ",")          # one decimal, a sign, decimal comma
+    significant = lo > 0 or hi < 0
+    assert cells[4] == ("ja" if significant else "nein")
 
 
 def test_cost_budget_is_places_times_cost_times_months(reports):
@@ -161,7 +175,7 @@ def test_cost_budget_is_places_times_cost_times_months(reports):
     fig = figure(reports["en"], "cost")
     marker = next(tr for tr in fig.data if tr.name == f"tiny: {t('budget', 'en')}")
     assert dict(zip(marker.x, marker.y))["course"] == pytest.approx(40 * 400 * 6)
-    variant = next(tr for tr in fig.data if tr.name == f"variant_tiny: {t('budget', 'en')}")
+    variant = next(tr for tr in fig.data if tr.name == f"tiny variant: {t('budget', 'en')}")
     assert dict(zip(variant.x, variant.y))["course"] == pytest.approx(32 * 400 * 6)
 
 

@@ -1,8 +1,10 @@
-"""The web page (a Streamlit script): pick a scenario, change it, compare variant and base, download.
+"""The web page (a Streamlit script): pick a base scenario, define up to five variants, compare them side by side.
 
-Started by `jobpath app`; arguments after `--`: --scenarios DIR. Every message a planner
-reads comes from the report's label dictionary; errors are shown as messages, never as
-stack traces.
+Started by `jobpath app`; arguments after `--`: --scenarios DIR, --work DIR. Every text a
+planner reads comes from the report's label catalogue (simulation/report/labels.py), in
+English or German; numbers are read and shown in the language's format. The comparison runs
+in the background (`jobpath compare` in its own process, kept in the session), so clicks and
+a language switch during a run do not lose it; it can be cancelled.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from pathlib import Path
 
 import streamlit as st
 
+from simulation.app import exports
 from simulation.app import variant as V
 from simulation.errors import ScenarioError
 from simulation.report.labels import t
+from simulation.report.tables import number
 
 REPLICATIONS_DEFAULT = 5
+MAX_VARIANTS = 5
+MIN_YEARS_DEFAULT = 2      # course places and other slow levers show their effect in the second year
 
 
 def options() -> argparse.Namespace:
@@ -34,13 +40,66 @@ def options() -> argparse.Namespace:
 
 def show_problems(e: ScenarioError, lang: str, key: str = "invalid_scenario") -> None:
     """A scenario error as a readable message: the file, then each field and what is wrong."""
-    lines = [f"**{t(key, lang)}**: `{e.file}`", ""]
-    lines += [f"- `{path or '(file)'}`: {msg}" for path, msg in e.problems]
+    lines = [f"**{t(key, lang)}**: `{e.file}`", "", t("problems_note", lang), ""]
+    lines += [f"- `{path or t('whole_file', lang)}`: {msg}" for path, msg in e.problems]
     st.error("\n".join(lines))
 
 
-def choose_source(lang: str, scenarios_dir: Path) -> tuple[str, str, dict] | None:
-    """The base scenario (key for widget state, short name, resolved content), or None with a message."""
+# --- numbers as the language writes them ---------------------------------------------------
+
+def parse_number(text: str, lang: str) -> float:
+    """A number typed in the language's format (German 1.234,5 or 0,5; a point as decimal mark accepted)."""
+    s = str(text).strip().replace("\u2009", "").replace(" ", "").replace("−", "-")
+    if lang == "de":
+        if "," in s:
+            s = s.replace(".", "").replace(",", ".")
+        elif s.count(".") >= 1 and all(len(part) == 3 for part in s.split(".")[1:]) and s.split(".")[0]:
+            s = s.replace(".", "")               # 1.000 = one thousand
+    else:
+        s = s.replace(",", "")
+    return float(s)
+
+
+def show_number(x: float | None, lang: str, decimals: int | None = None) -> str:
+    """A number for an input field: whole numbers without decimals, others with up to 4."""
+    if x is None:
+        return ""
+    if decimals is None:
+        decimals = 0 if float(x).is_integer() else min(4, max(1, len(f"{x:g}".split(".")[-1])))
+    return number(float(x), decimals, lang).replace("−", "-")
+
+
+class FormErrors(list):
+    """Fields whose text is not a number in the allowed range: (label, text, expectation)."""
+
+
+def num_field(col, label: str, value: float | None, lang: str, key: str, errors: FormErrors, minimum: float = 0.0,
+              maximum: float | None = None, optional: bool = False, integer: bool = False, hidden: bool = False):
+    """A text field that reads a number in the language's format; None if empty and optional."""
+    text = col.text_input(label, value=show_number(value, lang), key=key,
+                          label_visibility="collapsed" if hidden else "visible",
+                          placeholder=t("unlimited", lang) if optional else "")
+    if optional and not text.strip():
+        return None
+    try:
+        x = parse_number(text, lang)
+        if integer and not float(x).is_integer():
+            raise ValueError
+        if x < minimum or (maximum is not None and x > maximum):
+            raise ValueError
+    except ValueError:
+        lo = show_number(minimum, lang)
+        rng = t("range_from", lang, low=lo) if maximum is None else \
+            t("range_between", lang, low=lo, high=show_number(maximum, lang))
+        errors.append((label, text, t("whole_number" if integer else "a_number", lang) + " " + rng))
+        return value
+    return int(x) if integer else float(x)
+
+
+# --- the base scenario --------------------------------------------------------------------
+
+def choose_source(lang: str, scenarios_dir: Path) -> tuple[str, str, str, dict] | None:
+    """The base scenario (state key, short name, file name for `extends`, resolved content), or None."""
     files = V.list_scenarios(scenarios_dir)
     choice = None
     if files:
@@ -55,7 +114,7 @@ def choose_source(lang: str, scenarios_dir: Path) -> tuple[str, str, dict] | Non
             show_problems(e, lang)
             return None
         digest = hashlib.sha256(data).hexdigest()[:12]
-        return f"upload-{digest}", V.safe_name(Path(upload.name).stem), content
+        return f"upload-{digest}", V.safe_name(Path(upload.name).stem), upload.name, content
     if choice is None:
         st.info(t("no_scenarios", lang, dir=scenarios_dir))
         return None
@@ -64,113 +123,265 @@ def choose_source(lang: str, scenarios_dir: Path) -> tuple[str, str, dict] | Non
     except ScenarioError as e:
         show_problems(e, lang)
         return None
-    return f"file-{V.safe_name(str(choice.relative_to(scenarios_dir)))}", V.safe_name(choice.stem), content
+    key = f"file-{V.safe_name(str(choice.relative_to(scenarios_dir)))}"
+    return key, V.safe_name(choice.stem), choice.name, content
 
 
-def variant_form(key: str, name: str, content: dict, lang: str):
-    """The form: run settings, programmes, switches. Returns (submitted, settings, changes)."""
+def run_settings(key: str, content: dict, lang: str, errors: FormErrors) -> dict:
+    """Horizon, replications, seed and worker processes, on the main page (kept across variants)."""
+    st.subheader(t("run_settings", lang))
+    c = st.columns(4)
+    scen_years = float(content.get("time", {}).get("years", 1))
+    years = num_field(c[0], t("years", lang), max(scen_years, MIN_YEARS_DEFAULT), lang, f"{key}-years", errors,
+                      minimum=1 / 12, maximum=50)
+    reps = num_field(c[1], t("replications", lang), REPLICATIONS_DEFAULT, lang, f"{key}-reps", errors, minimum=2,
+                     maximum=200, integer=True)
+    seed = num_field(c[2], t("seed", lang), 1, lang, f"{key}-seed", errors, integer=True)
+    workers = num_field(c[3], t("workers", lang), 1, lang, f"{key}-workers", errors, minimum=1, maximum=2,
+                        integer=True)
+    st.caption(t("years_help", lang, years=show_number(scen_years, lang)))
+    return {"years": float(years), "replications": int(reps), "seed": int(seed), "workers": int(workers)}
+
+
+# --- one variant: the levers --------------------------------------------------------------
+
+def variant_form(key: str, content: dict, lang: str, n: int) -> tuple[bool, V.Changes, FormErrors]:
+    """The levers of one variant; submitting adds it to the list. Returns (submitted, changes, errors)."""
+    errors = FormErrors()
     base = V.current(content)
-    with st.form(key=f"form-{key}"):
-        st.subheader(t("run_settings", lang))
-        c = st.columns(5)
-        years = c[0].number_input(t("years", lang), min_value=0.1, max_value=50.0, step=0.5, key=f"{key}-years",
-                                  value=float(content.get("time", {}).get("years", 1)))
-        reps = c[1].number_input(t("replications", lang), min_value=2, max_value=200, step=1,
-                                 value=REPLICATIONS_DEFAULT, key=f"{key}-reps")
-        seed = c[2].number_input(t("seed", lang), min_value=0, step=1, value=1, key=f"{key}-seed")
-        workers = c[3].number_input(t("workers", lang), min_value=1, max_value=2, step=1, value=1, key=f"{key}-workers")
-        vname = c[4].text_input(t("variant_name", lang), value=f"{name} variant", key=f"{key}-vname")
-        programmes = _programme_inputs(key, base, lang)
-        off = _switches(key, content, lang)
-        submitted = st.form_submit_button(t("run_button", lang), type="primary")
-    settings = {"years": float(years), "replications": int(reps), "seed": int(seed), "workers": int(workers)}
-    return submitted, settings, V.Changes(vname.strip() or f"{name} variant", programmes, off)
+    with st.form(key=f"form-{key}", clear_on_submit=True, border=True):
+        st.subheader(t("new_variant", lang, n=n))
+        vname = st.text_input(t("variant_name", lang), value="", placeholder=t("variant_n", lang, n=n),
+                              key=f"{key}-vname")
+        groups = _group_inputs(key, content, lang, errors)
+        inflow, waves = _inflow_inputs(key, content, lang, errors)
+        programmes = _programme_inputs(key, base, content, lang, errors)
+        hazards = _hazard_inputs(key, content, lang, errors)
+        submitted = st.form_submit_button(t("add_variant", lang), type="primary")
+    changes = V.Changes(vname.strip() or t("variant_n", lang, n=n), programmes, set(), hazards, groups, inflow, waves)
+    return submitted, changes, errors
 
 
-def _programme_inputs(key: str, base: V.Changes, lang: str) -> dict[str, V.ProgrammeChange]:
-    """One row per programme: places (empty = unlimited), duration factor, cost, yearly quota (empty = none)."""
-    st.subheader(t("programmes_form", lang))
+def _group_inputs(key: str, content: dict, lang: str, errors: FormErrors) -> dict[str, float]:
+    groups = V.lever_groups(content)
+    if not groups:
+        return {}
+    st.markdown(f"**{t('lever_groups', lang)}**")
+    st.caption(t("lever_groups_help", lang))
+    cols = st.columns(min(len(groups), 4))
+    out = {}
+    for k, (g, spec) in enumerate(groups.items()):
+        label = (spec.get("label_de") if lang == "de" else "") or spec.get("label") or g
+        out[g] = num_field(cols[k % len(cols)], f"{label} ×", 1.0, lang, f"{key}-group-{g}", errors)
+    return out
+
+
+def _inflow_inputs(key: str, content: dict, lang: str, errors: FormErrors) -> tuple[float, dict[str, float]]:
+    pop = content.get("population", {})
+    waves = pop.get("waves", {})
+    if not pop.get("inflow") and not waves:
+        return 1.0, {}
+    st.markdown(f"**{t('inflow_section', lang)}**")
+    cols = st.columns(4)
+    inflow = 1.0
+    if pop.get("inflow"):
+        per = show_number(float(pop["inflow"]["per_month"]), lang)
+        inflow = num_field(cols[0], t("inflow_factor", lang, per=per), 1.0, lang, f"{key}-inflow", errors)
+    out = {}
+    for k, (w, spec) in enumerate(waves.items(), start=1):
+        per = show_number(float(spec["per_month"]), lang)
+        out[w] = num_field(cols[k % 4], t("wave_factor", lang, wave=w, start=spec["start"], end=spec["end"], per=per),
+                           1.0, lang, f"{key}-wave-{w}", errors)
+    return inflow, out
+
+
+def _programme_inputs(key: str, base: V.Changes, content: dict, lang: str,
+                      errors: FormErrors) -> dict[str, V.ProgrammeChange]:
+    """One row per programme (its label): places (empty = unlimited), duration factor, cost, yearly quota."""
+    st.markdown(f"**{t('programmes_form', lang)}**")
     if not base.programmes:
         st.caption(t("no_programmes", lang))
         return {}
     st.caption(t("places_help", lang))
-    widths = [2, 1, 1, 1, 1]
+    widths = [4, 1, 1, 1, 1]
     head = st.columns(widths)
-    for col, k in zip(head[1:], ("places", "duration_factor", "cost_per_month", "entries_per_year")):
+    for col, k in zip(head, ("programme", "places", "duration_factor", "cost_per_month", "entries_per_year")):
         col.markdown(f"**{t(k, lang)}**")
     out = {}
-    hidden = "collapsed"
-    with st.container(height=min(40 + 56 * len(base.programmes), 460)):
+    initial = content.get("population", {}).get("initial", {}).get("programmes", {})
+    with st.container(height=min(60 + 64 * len(base.programmes), 520)):
         for name, p in base.programmes.items():
+            label = programme_label(content, name, lang)
             c = st.columns(widths, vertical_alignment="center")
-            c[0].markdown(f"**{name}**")
-            places = c[1].number_input(f"{t('places', lang)} · {name}", min_value=0, step=1, value=p.places,
-                                       placeholder=t("unlimited", lang), key=f"{key}-places-{name}",
-                                       label_visibility=hidden)
-            factor = c[2].number_input(f"{t('duration_factor', lang)} · {name}", min_value=0.05, max_value=20.0,
-                                       step=0.1, value=1.0, format="%.2f", key=f"{key}-dur-{name}",
-                                       label_visibility=hidden)
-            cost = c[3].number_input(f"{t('cost_per_month', lang)} · {name}", min_value=0.0, step=50.0,
-                                     value=float(p.cost_per_month), key=f"{key}-cost-{name}",
-                                     label_visibility=hidden)
-            quota = c[4].number_input(f"{t('entries_per_year', lang)} · {name}", min_value=0, step=1,
-                                      value=p.entries_per_year, placeholder="–", key=f"{key}-quota-{name}",
-                                      label_visibility=hidden)
-            out[name] = V.ProgrammeChange(None if places is None else int(places), float(factor), float(cost),
-                                          None if quota is None else int(quota))
+            day_one = initial.get(name, {}).get("participants", 0)
+            c[0].markdown(f"{label}  \n<small>{t('day_one', lang, n=day_one)}</small>", unsafe_allow_html=True)
+            places = num_field(c[1], f"{t('places', lang)} · {name}", p.places, lang, f"{key}-places-{name}", errors,
+                               optional=True, integer=True, hidden=True)
+            factor = num_field(c[2], f"{t('duration_factor', lang)} · {name}", 1.0, lang, f"{key}-dur-{name}", errors,
+                               minimum=0.05, maximum=20, hidden=True)
+            cost = num_field(c[3], f"{t('cost_per_month', lang)} · {name}", p.cost_per_month, lang,
+                             f"{key}-cost-{name}", errors, hidden=True)
+            quota = num_field(c[4], f"{t('entries_per_year', lang)} · {name}", p.entries_per_year, lang,
+                              f"{key}-quota-{name}", errors, optional=True, integer=True, hidden=True)
+            out[name] = V.ProgrammeChange(places, float(factor), float(cost), quota)
     return out
 
 
-def _switches(key: str, content: dict, lang: str) -> set[str]:
-    """One checkbox per hazard; unticked = rate 0 (e.g. Jobturbo off)."""
+def _hazard_inputs(key: str, content: dict, lang: str, errors: FormErrors) -> dict[str, float]:
+    """One factor per hazard rate (1 = as in the scenario, 0 = off), in a fold."""
     hazards = content.get("hazards", {})
-    st.subheader(t("switches", lang))
-    st.caption(t("switches_help", lang))
-    off = set()
-    with st.container(height=min(60 + 14 * len(hazards), 300)):
+    out = {}
+    with st.expander(t("switches", lang), expanded=False):
+        st.caption(t("switches_help", lang))
         cols = st.columns(3)
         for k, (h, spec) in enumerate(hazards.items()):
-            label = f"{h} ({float(spec.get('rate_per_month', 0)):g} {t('rate', lang)} → {spec.get('to', '')})"
-            if not cols[k % 3].checkbox(label, value=True, key=f"{key}-haz-{h}"):
-                off.add(h)
-    return off
+            label = t("hazard_label", lang, name=h, rate=show_number(float(spec.get("rate_per_month", 0)), lang),
+                      to=target_label(spec.get("to", ""), content, lang))
+            out[h] = num_field(cols[k % 3], label, 1.0, lang, f"{key}-haz-{h}", errors)
+    return out
 
 
-def run(name: str, content: dict, settings: dict, changes: V.Changes, lang: str, work_root: str | None) -> None:
-    """Validate the variant, run the comparison with a progress bar, keep the results in the session."""
+def programme_label(content: dict, name: str, lang: str) -> str:
+    """A programme as planners know it: its label in the language (German `label_de`), else its name."""
+    p = content.get("programmes", {}).get(name, {})
+    return (p.get("label_de") if lang == "de" else "") or p.get("label") or name
+
+
+def target_label(to: str, content: dict, lang: str) -> str:
+    """A hazard's target as planners read it: the programme's label, the exit's kind."""
+    from simulation.report.labels import exit_label
+    if to.startswith("programme:"):
+        return programme_label(content, to.split(":", 1)[1], lang)
+    if to.startswith("exit:"):
+        return exit_label(to.split(":", 1)[1], lang)
+    return t(f"state_{to}", lang) if f"state_{to}" in _labels() else to
+
+
+def _labels():
+    from simulation.report.labels import LABELS
+    return LABELS
+
+
+# --- the list of variants -----------------------------------------------------------------
+
+def variants_state(key: str) -> list[dict]:
+    """The variants defined for this base (a new base starts an empty list)."""
+    if st.session_state.get("variants_of") != key:
+        st.session_state["variants_of"] = key
+        st.session_state["variants"] = []
+    return st.session_state["variants"]
+
+
+def add_variant(items: list[dict], base_name: str, content: dict, changes: V.Changes, lang: str) -> None:
     variant = V.apply(content, changes)
-    vname = V.safe_name(changes.name)
-    if vname == name:
-        vname = f"{vname}_variant"
-    try:
-        V.validate(variant, f"{vname}.toml")
-    except ScenarioError as e:
-        show_problems(e, lang, "invalid_variant")
-        return
+    stem = V.safe_name(changes.name)
+    taken = {base_name} | {v["stem"] for v in items}
+    k = 2
+    while stem in taken:
+        stem, k = f"{V.safe_name(changes.name)}_{k}", k + 1
     diffs = [d for d in V.differences(content, variant) if d[0] != "name"]
-    _forget_last()
+    items.append({"name": changes.name, "stem": stem, "content": variant, "diffs": diffs})
+
+
+def file_variants(items: list[dict], key: str, base_name: str, content: dict, scenarios_dir: Path,
+                  lang: str) -> None:
+    """Scenario files of the app's directory added as variants of the base (e.g. the shipped variants)."""
+    files = [p for p in V.list_scenarios(scenarios_dir) if V.safe_name(p.stem) != base_name]
+    if not files:
+        return
+    c = st.columns([4, 1], vertical_alignment="bottom")
+    chosen = c[0].multiselect(t("add_files", lang), files, key=f"{key}-files",
+                              format_func=lambda p: str(p.relative_to(scenarios_dir)),
+                              placeholder=t("choose_files", lang))
+    if c[1].button(t("add_files_button", lang), key=f"{key}-files-add", disabled=not chosen):
+        for p in chosen:
+            if len(items) >= MAX_VARIANTS:
+                break
+            try:
+                other = V.load_path(p)
+            except ScenarioError as e:
+                show_problems(e, lang)
+                continue
+            name = str(other.get("name") or p.stem)
+            stem = V.safe_name(p.stem)
+            if stem in {v["stem"] for v in items}:
+                continue
+            items.append({"name": name, "stem": stem, "content": other,
+                          "diffs": [d for d in V.differences(content, other) if d[0] != "name"]})
+
+
+def variants_list(items: list[dict], lang: str) -> None:
+    st.subheader(t("variants_list", lang, n=len(items), max=MAX_VARIANTS))
+    if not items:
+        st.caption(t("no_variants", lang))
+        return
+    for k, item in enumerate(list(items)):
+        c = st.columns([3, 6, 2], vertical_alignment="center")
+        c[0].markdown(f"**{item['name']}**")
+        c[1].caption("; ".join(f"{p}: {_short(b, lang)} → {_short(v, lang)}" for p, b, v in item["diffs"][:6])
+                     + (" …" if len(item["diffs"]) > 6 else "") if item["diffs"] else t("no_changes", lang))
+        if c[2].button(t("remove", lang), key=f"remove-{item['stem']}"):
+            items.pop(k)
+            st.rerun()
+
+
+def _short(value, lang: str) -> str:
+    """A changed value for the list: numbers in the language's format, long values shortened."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return show_number(float(value), lang)
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# --- the run in the background ------------------------------------------------------------
+
+def start_run(source: tuple, items: list[dict], settings: dict, lang: str, work_root: str | None) -> None:
+    """Write base and variants (validated), start `jobpath compare` in the background."""
+    key, base_name, base_file, content = source
     if work_root:
         Path(work_root).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="run-", dir=work_root))
-    bar = st.progress(0.0, text=t("running", lang, done=1, total=2 * settings["replications"]))
-
-    def progress(done: int, total: int) -> None:
-        bar.progress(done / total, text=t("running", lang, done=min(done + 1, total), total=total))
-
+    stamp = f"{datetime.now():%Y-%m-%d %H:%M}"
+    comments = {v["stem"]: t("variant_comment", lang, name=v["name"], base=base_file, when=stamp) for v in items}
     try:
-        comp = V.run_comparison(content, variant, name, vname, work, settings["replications"], settings["years"],
-                                settings["seed"], settings["workers"], progress)
-    except (ScenarioError, ValueError) as e:
-        bar.empty()
+        paths = V.write_scenarios(work, base_name, content, [(v["stem"], v["content"], comments[v["stem"]])
+                                                            for v in items])
+    except ScenarioError as e:
         shutil.rmtree(work, ignore_errors=True)
-        st.error(f"**{t('run_failed', lang)}**: {e}")
+        show_problems(e, lang, "invalid_variant")
         return
-    bar.progress(1.0, text=t("done", lang, total=2 * settings["replications"], seconds=comp.seconds))
-    comment = (f"{changes.name}: variant of {name}, written by jobpath app on {datetime.now():%Y-%m-%d %H:%M}\n"
-               + "\n".join(f"{p}: {b!r} -> {v!r}" for p, b, v in diffs))
-    st.session_state["last"] = {"work": str(work), "out": str(comp.out), "base": name, "variant": vname,
-                                "seconds": comp.seconds, "toml": V.to_toml(variant, comment), "diffs": diffs,
-                                "reports": {}}
+    job = V.start_comparison(work, paths, settings["replications"], settings["years"], settings["seed"],
+                             settings["workers"])
+    downloads = {v["stem"]: V.extends_toml(base_file, content, v["content"], comments[v["stem"]]) for v in items}
+    st.session_state["job"] = {"job": job, "base": base_name, "names": {v["stem"]: v["name"] for v in items},
+                               "downloads": downloads, "settings": dict(settings), "diffs":
+                               {v["stem"]: v["diffs"] for v in items}}
+
+
+def run_status(lang: str) -> None:
+    """Progress of the background run with a cancel button; when it ends, its results replace the last."""
+    entry = st.session_state.get("job")
+    if not entry:
+        return
+    job: V.RunJob = entry["job"]
+    if job.state == "running":
+        done = job.done_count()
+        st.progress(done / job.total, text=t("running", lang, done=done, total=job.total,
+                                              seconds=number(V.time.monotonic() - job.started, 0, lang)))
+        if st.button(t("cancel", lang), key="cancel-run"):
+            job.cancel()
+            job.wait(15)
+        else:
+            return
+    st.session_state.pop("job")
+    if job.state == "done":
+        _forget_last()
+        entry.update(work=str(job.work), out=str(job.out), seconds=job.seconds, reports={})
+        st.session_state["last"] = entry
+    else:
+        shutil.rmtree(job.work, ignore_errors=True)
+        st.session_state["run_message"] = (job.state, job.error)
+    st.rerun(scope="app")
 
 
 def _forget_last() -> None:
@@ -179,56 +390,66 @@ def _forget_last() -> None:
         shutil.rmtree(last["work"], ignore_errors=True)
 
 
+# --- the results --------------------------------------------------------------------------
+
 def results(lang: str) -> None:
-    """The last comparison: downloads, the table of differences and the report's figures."""
+    """The last comparison: summary for decision, all variants side by side, downloads, figures."""
     last = st.session_state.get("last")
     if not last or not Path(last["out"]).is_dir():
         return
     from simulation.report import figures as F
-    from simulation.report import sankey, tables
+    from simulation.report import tables
     from simulation.report.build import build
     from simulation.report.data import load_results
     from simulation.report.targets import targets_for
     res = load_results(last["out"])
     targets = targets_for(None, res.programmes)
     st.header(t("results", lang))
-    with st.expander(t("changes", lang), expanded=False):
-        if last["diffs"]:
-            st.table([{t("field", lang): p, t("base", lang): str(b), t("variant", lang): str(v)}
-                      for p, b, v in last["diffs"]])
-        else:
-            st.write(t("no_changes", lang))
+    st.success(t("done", lang, total=sum(res.replications.values()), seconds=number(last["seconds"], 0, lang)))
+    years = F.years(res)
+    year = st.selectbox(t("summary_year", lang), years, index=len(years) - 1, key="summary-year") if years else None
+    st.subheader(t("sec_summary", lang))
+    st.caption(t("summary_note", lang, year=year))
+    st.table(tables.summary_frame(res, lang, year).set_index(t("variant", lang)))
+    if len(years) > 1 and year == years[0]:
+        st.caption(t("slow_effects", lang))
+    c = st.columns(4)
+    c[0].download_button(t("download_excel", lang), exports.workbook(res, lang), file_name="vergleich.xlsx"
+                         if lang == "de" else "comparison.xlsx", on_click="ignore", key="dl-excel",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    c[1].download_button(t("download_csv", lang), exports.csv_bytes(res, lang), file_name="vergleich.csv"
+                         if lang == "de" else "comparison.csv", mime="text/csv", on_click="ignore", key="dl-csv")
+    c[2].download_button(t("download_results", lang), V.results_zip(Path(last["out"])),
+                         file_name=f"{last['base']}-results.zip", mime="application/zip", on_click="ignore",
+                         key="dl-results")
     if lang not in last["reports"]:
         last["reports"][lang] = build(res, lang, targets).html.encode("utf-8")
-    c = st.columns(3)
-    c[0].download_button(t("download_variant", lang), last["toml"], file_name=f"{last['variant']}.toml",
-                         mime="application/toml", on_click="ignore", key="dl-variant")
-    c[1].download_button(t("download_results", lang), V.results_zip(Path(last["out"])),
-                         file_name=f"{last['variant']}-results.zip", mime="application/zip", on_click="ignore",
-                         key="dl-results")
-    c[2].download_button(t("download_report", lang), last["reports"][lang], file_name=f"{last['variant']}-report.html",
+    c[3].download_button(t("download_report", lang), last["reports"][lang], file_name=f"{last['base']}-report.html",
                          mime="text/html", on_click="ignore", key="dl-report")
+    st.markdown(f"**{t('download_variant', lang)}**")
+    dc = st.columns(max(len(last["downloads"]), 1))
+    for k, (stem, text) in enumerate(last["downloads"].items()):
+        dc[k].download_button(last["names"].get(stem, stem), text, file_name=f"{stem}.toml", mime="application/toml",
+                              on_click="ignore", key=f"dl-variant-{stem}")
     st.subheader(t("sec_comparison", lang))
-    st.caption(t("comparison_note", lang))
-    st.table(tables.comparison_frame(res, lang))
+    st.caption(t("side_note", lang))
+    st.table(tables.side_by_side_frame(res, lang).set_index([t("indicator", lang), t("period", lang)]))
+    with st.expander(t("comparison_details", lang), expanded=False):
+        st.caption(t("comparison_note", lang))
+        st.table(tables.comparison_frame(res, lang).set_index(t("variant", lang)))
+    with st.expander(t("changes", lang), expanded=False):
+        for stem, diffs in last["diffs"].items():
+            st.markdown(f"**{last['names'].get(stem, stem)}**")
+            if diffs:
+                st.table([{t("field", lang): p, t("base", lang): _short(b, lang),
+                           t("variant", lang): _short(v, lang)} for p, b, v in diffs])
+            else:
+                st.write(t("no_changes", lang))
     for fig in F.comparison_figures(res, lang):
         st.plotly_chart(fig)
     st.subheader(t("sec_indicators", lang))
     for fig in F.indicator_figures(res, lang, targets):
         st.plotly_chart(fig)
-    st.caption(t("kennzahlen_note", lang))
-    st.table(tables.kennzahlen_frame(res, lang))
-    st.subheader(t("sec_programmes", lang))
-    for _, fig in F.entries_figures(res, lang, targets) + F.cost_figures(res, lang):
-        st.plotly_chart(fig)
-    if res.programmes:
-        p = st.selectbox(t("programme", lang), res.programmes, key="programme-shown")
-        st.plotly_chart(F.programme_figure(res, p, lang))
-    st.subheader(t("sec_pathways", lang))
-    for scen in res.scenarios:
-        spells = res.spells(scen)
-        if spells is not None and not spells.empty:
-            st.plotly_chart(F.sankey_figure(sankey.flows(spells), scen, lang))
 
 
 def main() -> None:
@@ -240,12 +461,40 @@ def main() -> None:
     opts = options()
     scenarios_dir = Path(opts.scenarios)
     try:
+        message = st.session_state.pop("run_message", None)
+        if message:
+            state, error = message
+            if state == "cancelled":
+                st.warning(t("run_cancelled", lang))
+            else:
+                st.error(f"**{t('run_failed', lang)}**: {error}")
         source = choose_source(lang, scenarios_dir)
         if source is not None:
-            key, name, content = source
-            submitted, settings, changes = variant_form(key, name, content, lang)
+            key, base_name, _, content = source
+            errors = FormErrors()
+            settings = run_settings(key, content, lang, errors)
+            items = variants_state(key)
+            submitted, changes, form_errors = variant_form(key, content, lang, len(items) + 1)
             if submitted:
-                run(name, content, settings, changes, lang, opts.work)
+                if form_errors:
+                    st.error("\n".join([f"**{t('invalid_input', lang)}**", ""] +
+                                       [f"- {label}: „{text}“ – {what}" if lang == "de" else
+                                        f"- {label}: '{text}' – {what}" for label, text, what in form_errors]))
+                elif len(items) >= MAX_VARIANTS:
+                    st.warning(t("too_many_variants", lang, max=MAX_VARIANTS))
+                else:
+                    add_variant(items, base_name, content, changes, lang)
+            file_variants(items, key, base_name, content, scenarios_dir, lang)
+            variants_list(items, lang)
+            running = "job" in st.session_state
+            if errors:
+                st.error("\n".join([f"**{t('invalid_input', lang)}**", ""] +
+                                   [f"- {label}: {text!r} – {what}" for label, text, what in errors]))
+            elif st.button(t("run_button", lang, n=len(items)), type="primary", disabled=running or not items,
+                           key="run"):
+                start_run(source, items, settings, lang, opts.work)
+            if "job" in st.session_state:
+                st.fragment(run_every=0.5)(run_status)(lang)
         results(lang)
     except Exception as e:  # the page shows a message, never a stack trace
         st.error(f"**{t('run_failed', lang)}**: {type(e).__name__}: {e}")

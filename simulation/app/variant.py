@@ -1,15 +1,22 @@
-"""The app's logic without the page: scenarios in, a variant out, a paired comparison run.
+"""The app's logic without the page: scenarios in, variants out, a paired comparison run.
 
 A variant is the base scenario's resolved content (data, never code) with the planner's
 changes applied: places, durations (scaled), cost per place and month, yearly entry quotas,
-and hazards switched off (rate 0). It is validated like a file and written as plain TOML.
+inflow and wave factors, and hazard rates scaled (factor 0 = off), one by one or by the
+scenario's lever groups. It is written as a short `extends` file holding only the changed
+lines, validated like any file, and run by `jobpath compare` in a background process.
 """
 
 from __future__ import annotations
 
+import atexit
 import copy
 import io
+import os
 import re
+import signal
+import subprocess
+import sys
 import threading
 import time
 import tomllib
@@ -94,6 +101,10 @@ class Changes:
     name: str
     programmes: dict[str, ProgrammeChange] = field(default_factory=dict)
     hazards_off: set[str] = field(default_factory=set)
+    hazard_factors: dict[str, float] = field(default_factory=dict)    # hazard -> rate factor
+    group_factors: dict[str, float] = field(default_factory=dict)     # lever group -> rate factor of its hazards
+    inflow_factor: float = 1.0
+    wave_factors: dict[str, float] = field(default_factory=dict)      # wave -> factor on its inflow
 
 
 def current(content: dict) -> Changes:
@@ -101,6 +112,20 @@ def current(content: dict) -> Changes:
     progs = {n: ProgrammeChange(p.get("places"), 1.0, float(p.get("cost_per_month", 0.0)), p.get("entries_per_year"))
              for n, p in content.get("programmes", {}).items()}
     return Changes(str(content.get("name", "")), progs, set())
+
+
+def lever_groups(content: dict) -> dict[str, dict]:
+    """The scenario's lever groups (`[levers.<name>]`: label, hazards), in file order."""
+    return {k: dict(v) for k, v in content.get("levers", {}).items()}
+
+
+def hazard_factor(changes: Changes, content: dict, hazard: str) -> float:
+    """The factor on a hazard's rate: its own factor times those of the lever groups that hold it."""
+    f = 0.0 if hazard in changes.hazards_off else float(changes.hazard_factors.get(hazard, 1.0))
+    for g, spec in lever_groups(content).items():
+        if hazard in spec.get("hazards", []):
+            f *= float(changes.group_factors.get(g, 1.0))
+    return f
 
 
 def apply(content: dict, changes: Changes) -> dict:
@@ -119,8 +144,16 @@ def apply(content: dict, changes: Changes) -> dict:
             p["cost_per_month"] = float(ch.cost_per_month)
         if ch.duration_factor != 1.0:
             p["duration"] = scale_duration(p["duration"], float(ch.duration_factor))
-    for h in changes.hazards_off:
-        out["hazards"][h]["rate_per_month"] = 0.0
+    for h, spec in out.get("hazards", {}).items():
+        f = hazard_factor(changes, content, h)
+        if f != 1.0:
+            spec["rate_per_month"] = float(spec.get("rate_per_month", 0.0)) * f
+    pop = out.get("population", {})
+    if changes.inflow_factor != 1.0 and pop.get("inflow"):
+        pop["inflow"]["per_month"] = float(pop["inflow"]["per_month"]) * float(changes.inflow_factor)
+    for w, f in changes.wave_factors.items():
+        if f != 1.0 and w in pop.get("waves", {}):
+            pop["waves"][w]["per_month"] = float(pop["waves"][w]["per_month"]) * float(f)
     return out
 
 
@@ -149,8 +182,167 @@ def to_toml(content: dict, comment: str = "") -> str:
 
 
 def safe_name(text: str) -> str:
-    """A file and scenario name from free text (letters, digits, _ and -)."""
-    return re.sub(r"[^A-Za-z0-9_\-]+", "_", text).strip("_")[:50] or "scenario"
+    """A file and scenario name from free text: letters (umlauts kept), digits, _ and -."""
+    return re.sub(r"[^\w\-]+", "_", text).strip("_")[:50] or "scenario"
+
+
+def overrides(base: Any, variant: Any) -> dict:
+    """The tables of `variant` that differ from `base`, as an `extends` file writes them.
+
+    Tables recurse; a duration (a table with `dist`) and any other value are written whole,
+    as the loader's merge replaces them whole. A key the variant lacks cannot be written:
+    ValueError.
+    """
+    out: dict = {}
+    for k in list(base) + [k for k in variant if k not in base]:
+        if k not in variant:
+            raise ValueError(f"{k}: removed in the variant, which an extends file cannot say")
+        b, v = base.get(k), variant[k]
+        if isinstance(b, dict) and isinstance(v, dict) and "dist" not in v:
+            sub = overrides(b, v)
+            if sub:
+                out[k] = sub
+        elif b != v:
+            out[k] = v
+    return out
+
+
+def extends_toml(base_file: str, base: dict, variant: dict, comment: str = "") -> str:
+    """The variant as a short file: `extends = base_file` and only the changed lines.
+
+    Falls back to the whole resolved content when a change cannot be said as an override
+    (a field removed, e.g. places made unlimited).
+    """
+    try:
+        changed = overrides(base, variant)
+    except ValueError:
+        return to_toml(variant, comment)
+    return to_toml({"extends": base_file, **changed}, comment)
+
+
+@dataclass(eq=False)
+class RunJob:
+    """A comparison running in the background: `jobpath compare` in its own process group.
+
+    Kept in the page's session, it survives reruns of the page (clicks, a language switch);
+    `cancel()` stops the process. `state` is running, done, failed or cancelled.
+    """
+    work: Path
+    base: str
+    variants: list[str]
+    total: int
+    started: float = field(default_factory=time.monotonic)
+    state: str = "running"
+    error: str = ""
+    seconds: float = 0.0
+    proc: subprocess.Popen | None = None
+    thread: threading.Thread | None = None
+    _cancel: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def out(self) -> Path:
+        return self.work / "results"
+
+    def done_count(self) -> int:
+        """Finished replications: their files in `runs/` (each written whole, atomically)."""
+        return min(len(list(self.out.glob("runs/*/rep-*.parquet"))) if self.out.is_dir() else 0, self.total)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    def wait(self, timeout: float | None = None) -> str:
+        if self.thread is not None:
+            self.thread.join(timeout)
+        return self.state
+
+
+_RUNNING: set[RunJob] = set()
+
+
+def _end_with_parent() -> None:
+    """In the run's process, before it starts (Linux): a SIGTERM when the app's process ends, however it
+    ends, so that no run outlives the app (the run has its own process group, which the app's stop misses)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@atexit.register
+def _stop_running() -> None:
+    """When the app stops, so do its runs (each runs in its own process group)."""
+    for job in list(_RUNNING):
+        job.cancel()
+
+
+def write_scenarios(work: Path, base_name: str, base: dict, variants: list[tuple[str, dict, str]]) -> list[Path]:
+    """The base (resolved) and each variant (an `extends` file of it) in work/scenarios; validated.
+
+    `variants` holds (file stem, content, comment). Returns the paths, base first.
+    """
+    from ..scenario import load_scenario
+    d = Path(work) / "scenarios"
+    d.mkdir(parents=True, exist_ok=True)
+    base_path = d / f"{base_name}.toml"
+    base_path.write_text(to_toml(base), encoding="utf-8")
+    paths = [base_path]
+    for stem, content, comment in variants:
+        if stem == base_name:
+            raise ValueError(f"variant name: expected a name other than the base's ('{base_name}'), found the same")
+        p = d / f"{stem}.toml"
+        p.write_text(extends_toml(base_path.name, base, content, comment), encoding="utf-8")
+        load_scenario(p)            # ScenarioError names the field, as for any file
+        paths.append(p)
+    return paths
+
+
+def start_comparison(work: Path, paths: list[Path], replications: int, years: float, seed: int = 1,
+                     workers: int = 1) -> RunJob:
+    """Run `jobpath compare base variants…` in the background; the job reports progress and end."""
+    out = Path(work) / "results"
+    cmd = [sys.executable, "-m", "simulation.cli", "compare", *map(str, paths), "--replications", str(replications),
+           "--years", repr(float(years)), "--seed", str(seed), "--workers", str(workers), "--out", str(out),
+           "--overwrite", "--quiet"]
+    job = RunJob(Path(work), paths[0].stem, [p.stem for p in paths[1:]], replications * len(paths))
+    root = Path(__file__).resolve().parents[2]
+
+    def target() -> None:
+        t0 = time.perf_counter()
+        try:
+            job.proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                        start_new_session=True, text=True, preexec_fn=_end_with_parent)
+            if job._cancel.is_set():
+                job.cancel()
+            _, err = job.proc.communicate()
+            job.seconds = time.perf_counter() - t0
+            if job._cancel.is_set():
+                job.state = "cancelled"
+            elif job.proc.returncode != 0:
+                job.error, job.state = message_of(err), "failed"
+            else:
+                job.state = "done"
+        except Exception as e:  # handed to the page as a message
+            job.error, job.state = f"{type(e).__name__}: {e}", "failed"
+        finally:
+            _RUNNING.discard(job)
+
+    job.thread = threading.Thread(target=target, daemon=True)
+    _RUNNING.add(job)
+    job.thread.start()
+    return job
+
+
+def message_of(stderr: str) -> str:
+    """What a failed `jobpath compare` said, for the page: its message, never a stack trace."""
+    lines = [line for line in stderr.strip().splitlines() if line.strip()]
+    if any(line.startswith("Traceback") for line in lines):
+        lines = lines[-1:]                       # the exception's own line
+    return "\n".join(lines)[-2000:]
 
 
 @dataclass
@@ -164,56 +356,15 @@ class Comparison:
 def run_comparison(base: dict, variant: dict, base_name: str, variant_name: str, work_dir: Path, replications: int,
                    years: float, seed: int = 1, workers: int = 1,
                    on_progress: Callable[[int, int], None] | None = None) -> Comparison:
-    """Run base and variant with common random numbers; write summary and paired comparison."""
-    from ..batch.runner import BatchSpec, long_values, run_batch
-    from ..batch.stats import paired
-    from ..batch.store import create_duckdb, write_parquet_atomic
-    if base_name == variant_name:
-        raise ValueError(f"variant name: expected a name other than the base's ('{base_name}'), found the same")
-    scen_dir = Path(work_dir) / "scenarios"
-    scen_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, content in ((base_name, base), (variant_name, variant)):
-        p = scen_dir / f"{name}.toml"
-        p.write_text(to_toml(content), encoding="utf-8")
-        paths.append(str(p))
-    out = Path(work_dir) / "results"
-    spec = BatchSpec(scenarios=paths, replications=replications, years=years, out=str(out), seed=seed,
-                     workers=workers, overwrite=True)
-    t0 = time.perf_counter()
-    result = _run_watched(spec, run_batch, out, 2 * replications, on_progress)
-    comp = paired(long_values(result.out, result.used), base=base_name)
-    write_parquet_atomic(comp, result.out / "comparison.parquet")
-    create_duckdb(result.out)
-    return Comparison(result.out, base_name, variant_name, time.perf_counter() - t0)
-
-
-def _run_watched(spec, run_batch, out: Path, total: int, on_progress) -> Any:
-    """Run the batch in a thread, reporting finished replications (their `runs` files) as they appear."""
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["result"] = run_batch(spec, progress=False)
-        except BaseException as e:  # handed to the caller's thread
-            box["error"] = e
-
-    th = threading.Thread(target=target, daemon=True)
-    th.start()
-    last = -1
-    while th.is_alive():
-        th.join(0.25)
-        staging = sorted(out.parent.glob(f".{out.name}.new-*"))   # an overwrite writes there until complete
-        watched = staging[0] if staging else out
-        done = len(list(watched.glob("runs/*/rep-*.parquet"))) if watched.is_dir() else 0
-        if on_progress and done != last:
-            on_progress(min(done, total), total)
-            last = done
-    if "error" in box:
-        raise box["error"]
-    if on_progress:
-        on_progress(total, total)
-    return box["result"]
+    """One variant against the base, in the foreground (waits for the background job)."""
+    paths = write_scenarios(Path(work_dir), base_name, base, [(variant_name, variant, "")])
+    job = start_comparison(Path(work_dir), paths, replications, years, seed, workers)
+    while job.wait(0.25) == "running":
+        if on_progress:
+            on_progress(job.done_count(), job.total)
+    if job.state != "done":
+        raise ValueError(job.error or job.state)
+    return Comparison(job.out, base_name, variant_name, job.seconds)
 
 
 def results_zip(out: Path, extra: dict[str, bytes] | None = None) -> bytes:

@@ -1,8 +1,17 @@
-"""One self-contained HTML report (plotly.js inline, opens offline) from a results directory."""
+"""One self-contained HTML report (plotly.js inline, opens offline) from a results directory.
+
+To keep the file small and quick to open, plotly.js is embedded once, gzip-compressed (the
+browser unpacks it with DecompressionStream), each figure's data is stored with five
+significant digits, and figures are drawn only when scrolled near.
+"""
 
 from __future__ import annotations
 
+import base64
+import functools
+import gzip
 import html
+import json
 import os
 import re
 import uuid
@@ -30,7 +39,9 @@ table.data{border-collapse:collapse;font-size:0.88em;margin:12px 0}
 table.data th,table.data td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:right}
 table.data th:nth-child(-n+3),table.data td:nth-child(-n+3){text-align:left}
 .figure{margin:12px 0 24px} details{margin:12px 0}
+table.summary td,table.summary th{font-size:1.05em}
 """
+SIGNIFICANT_DIGITS = 5      # figure data as stored in the file: enough for every axis and hover label
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
                  "toImageButtonOptions": {"format": "png", "width": 1280, "scale": 2}}
 
@@ -63,24 +74,63 @@ class _Page:
         self.parts.append(f'<p class="note">{html.escape(note)}</p>')
 
     def figure(self, name: str, fig: go.Figure) -> None:
+        """A figure as an empty div (of the figure's height) and its data; drawn when scrolled near."""
         k = len(self.figures) + 1
         self.figures.append((f"{k:02d}_{slug(name)}", fig))
-        div = pio.to_html(fig, include_plotlyjs=False, full_html=False, div_id=f"fig-{k:02d}",
-                          config=PLOTLY_CONFIG)
-        self.parts.append(f'<div class="figure">{div}</div>')
+        data = compact(json.loads(pio.to_json(fig, validate=False)))
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
+        height = int(fig.layout.height or 450)
+        self.parts.append(f'<div class="figure"><div id="fig-{k:02d}" class="plot" style="height:{height}px"></div>'
+                          f'<script type="application/json" id="fig-{k:02d}-data">{text}</script></div>')
 
     def raw(self, fragment: str) -> None:
         self.parts.append(fragment)
 
 
+def compact(obj):
+    """Figure data with floats rounded to SIGNIFICANT_DIGITS (a third of the characters of full precision)."""
+    if isinstance(obj, float):
+        return float(f"{obj:.{SIGNIFICANT_DIGITS}g}")
+    if isinstance(obj, list):
+        return [compact(x) for x in obj]
+    if isinstance(obj, dict):
+        return {k: compact(v) for k, v in obj.items()}
+    return obj
+
+
+@functools.lru_cache(maxsize=1)
+def plotly_gzip_base64() -> str:
+    """plotly.js, gzip-compressed (fixed timestamp: the same bytes every time) and base64-encoded."""
+    return base64.b64encode(gzip.compress(get_plotlyjs().encode("utf-8"), compresslevel=9, mtime=0)).decode("ascii")
+
+
+LOADER = """(async function () {
+  var b = atob(document.getElementById("plotly-gz").textContent.trim()), bytes = new Uint8Array(b.length);
+  for (var i = 0; i < b.length; i++) bytes[i] = b.charCodeAt(i);
+  var js = await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
+  var s = document.createElement("script"); s.textContent = js; document.head.appendChild(s);
+  var config = CONFIG;
+  function draw(div) {
+    var d = JSON.parse(document.getElementById(div.id + "-data").textContent);
+    Plotly.newPlot(div, d.data, d.layout, config);
+  }
+  var io = new IntersectionObserver(function (entries) {
+    entries.forEach(function (e) { if (e.isIntersecting) { io.unobserve(e.target); draw(e.target); } });
+  }, {rootMargin: "800px 0px"});
+  document.querySelectorAll("div.plot").forEach(function (d) { io.observe(d); });
+})();"""
+
+
 def build(res: Results, lang: str = "en", targets: Targets | None = None) -> Report:
-    """The report's HTML and figures for loaded results."""
+    """The report's HTML and figures for loaded results: the summary for decision and the comparison
+    first (when there is one), then indicators, programmes, pathways and the figures used."""
     page = _Page()
+    if res.comparison is not None and not res.comparison.empty:
+        _summary(page, res, lang)
+        _comparison(page, res, lang)
     _indicators(page, res, lang, targets)
     _programmes(page, res, lang, targets)
     _pathways(page, res, lang)
-    if res.comparison is not None and not res.comparison.empty:
-        _comparison(page, res, lang)
     _targets(page, lang, targets)
     return Report(_frame(page, res, lang), page.figures)
 
@@ -125,14 +175,35 @@ def _pathways(page: _Page, res: Results, lang: str) -> None:
         if not shown:
             page.text(t("sankey_note", lang, k=flows.replications))
             shown = True
-        page.figure(f"pathways_{scen}", F.sankey_figure(flows, scen, lang))
+        page.figure(f"pathways_{scen}", F.sankey_figure(flows, res.display_names().get(scen, scen), lang,
+                                                        res.programme_labels(lang)))
     if not shown:
         page.text(t("no_spells", lang))
 
 
+def _summary(page: _Page, res: Results, lang: str) -> None:
+    """Per variant and year: integrations, IQ in percentage points, LZB and cost, with significance."""
+    ys = F.years(res)
+    span = ys[0] if len(ys) == 1 else f"{ys[0]}–{ys[-1]}"
+    page.section("summary", t("sec_summary", lang), t("summary_note", lang, year=span))
+    import pandas as pd
+    frames = [tables.summary_frame(res, lang, y) for y in ys]
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not df.empty:
+        df = df.sort_values([t("variant", lang), t("period", lang)], kind="stable",
+                            key=lambda c: c.map({n: k for k, n in enumerate(res.display_names().values())})
+                            if c.name == t("variant", lang) else c)
+    page.raw(tables.to_html(df, "data summary"))
+    if len(ys) > 1:
+        page.text(t("slow_effects_report", lang))
+
+
 def _comparison(page: _Page, res: Results, lang: str) -> None:
-    page.section("comparison", t("sec_comparison", lang), t("comparison_note", lang))
-    page.raw(tables.to_html(tables.comparison_frame(res, lang)))
+    page.section("comparison", t("sec_comparison", lang), t("side_note", lang))
+    page.raw(tables.to_html(tables.side_by_side_frame(res, lang)))
+    page.text(t("comparison_note", lang))
+    page.raw(f"<details><summary>{html.escape(t('comparison_details', lang))}</summary>"
+             f"{tables.to_html(tables.comparison_frame(res, lang))}</details>")
     for fig, name in zip(F.comparison_figures(res, lang), ["difference_yearly", "difference_monthly"]):
         page.figure(name, fig)
     prog = tables.comparison_frame(res, lang, programmes=True)
@@ -160,10 +231,13 @@ def _frame(page: _Page, res: Results, lang: str) -> str:
     return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f'<title>{html.escape(t("report_title", lang))}: {html.escape(", ".join(res.scenarios))}</title>\n'
-            f'<style>{CSS}</style>\n<script type="text/javascript">{get_plotlyjs()}</script>\n</head>\n<body>\n'
+            f'<style>{CSS}</style>\n</head>\n<body>\n'
             f'<h1>{html.escape(t("report_title", lang))}</h1>\n<p class="meta">{meta}</p>\n'
             f'<nav><h3>{html.escape(t("contents", lang))}</h3><ul>{toc}</ul></nav>\n'
-            + "\n".join(page.parts) + "\n</body>\n</html>\n")
+            + "\n".join(page.parts)
+            + f'\n<script type="application/octet-stream" id="plotly-gz">{plotly_gzip_base64()}</script>\n'
+            + f'<script>{LOADER.replace("CONFIG", json.dumps(PLOTLY_CONFIG))}</script>\n'
+            + f'<noscript>{html.escape(t("needs_js", lang))}</noscript>\n</body>\n</html>\n')
 
 
 def default_out(results_dir: Path, lang: str) -> Path:

@@ -56,13 +56,19 @@ class Results:
                     names.append(p)
         return names
 
-    def programme_labels(self) -> dict[str, str]:
+    def programme_labels(self, lang: str = "en") -> dict[str, str]:
+        """Programme -> its label in `lang` (German: `label_de` where given, else `label`)."""
         out: dict[str, str] = {}
         for s in self.scenarios:
             for name, p in self.contents.get(s, {}).get("programmes", {}).items():
-                if p.get("label"):
-                    out.setdefault(name, p["label"])
+                label = (p.get("label_de") if lang == "de" else "") or p.get("label")
+                if label:
+                    out.setdefault(name, label)
         return out
+
+    def display_names(self) -> dict[str, str]:
+        """Scenario (file stem) -> the name its file gives (`name`), as planners wrote it."""
+        return {s: str(self.contents.get(s, {}).get("name") or s) for s in self.scenarios}
 
     def spells(self, scenario: str) -> pd.DataFrame | None:
         files = self.spells_files.get(scenario) or []

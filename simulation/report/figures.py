@@ -7,6 +7,7 @@ web app show the same pictures.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,11 @@ def color(i: int, alpha: float = 1.0) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+def shown(res: Results, scenario: str) -> str:
+    """A scenario as the legend names it: the name its file gives (the file name if none)."""
+    return res.display_names().get(scenario, scenario)
+
+
 def is_percent(indicator: str) -> bool:
     """Shares and changes (by their registry unit) are shown as percent."""
     try:
@@ -49,9 +55,9 @@ def layout(fig: go.Figure, title: str, lang: str, height: int = HEIGHT) -> go.Fi
 
 
 def bar_layout(fig: go.Figure) -> None:
-    """Grouped bars with the legend above the plot (long programme names take the space below)."""
-    fig.update_layout(barmode="group", hovermode="x", margin={"t": 100},
-                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0})
+    """Grouped bars with the legend at the right (above, a wrapped legend ran into the title)."""
+    fig.update_layout(barmode="group", hovermode="x", margin={"t": 60, "r": 20},
+                      legend={"orientation": "v", "yanchor": "top", "y": 1, "x": 1.02, "xanchor": "left"})
 
 
 def monthly_rows(res: Results, scenario: str, indicator: str) -> pd.DataFrame:
@@ -115,7 +121,7 @@ def indicator_figure(res: Results, indicator: str, title_key: str, lang: str, ta
             rows = monthly_rows(res, scen, ind)
             if rows.empty:
                 continue
-            name = scen if not by_sex else f"{scen}: {part}"
+            name = shown(res, scen) if not by_sex else f"{shown(res, scen)}: {part}"
             add_series(fig, rows, name if len(res.scenarios) > 1 or by_sex else t(title_key, lang), i, dash)
     add_targets(fig, res, targets, indicator, lang)
     layout(fig, t(title_key, lang), lang)
@@ -144,8 +150,10 @@ def _programme_spec(res: Results, scenario: str, name: str) -> dict:
 
 def programme_figure(res: Results, name: str, lang: str) -> go.Figure:
     """One programme over time: places used (against places), waiting list, mean wait, entries."""
-    label = res.programme_labels().get(name, "")
-    title = f"{t('programme', lang)}: {name}" + (f"<br><sup>{_short(label)}</sup>" if label else "")
+    label = res.programme_labels(lang).get(name, "")
+    sub = _wrap(f"{label} ({name})") if label else []
+    title = f"{t('programme', lang)}: {short_label(label, 80).replace('<br>', ' ') if label else name}" + \
+        (f"<br><sup>{'<br>'.join(sub)}</sup>" if sub else "")
     titles = [t("places_used", lang), t("waiting_list", lang), t("mean_wait", lang), t("entries_per_month", lang)]
     fig = make_subplots(rows=2, cols=2, subplot_titles=titles, shared_xaxes=True, vertical_spacing=0.14)
     cells = [("participants", 1, 1), ("waiting", 1, 2), ("mean_wait_days", 2, 1), ("entries", 2, 2)]
@@ -153,7 +161,7 @@ def programme_figure(res: Results, name: str, lang: str) -> go.Figure:
         for k, (measure, r, c) in enumerate(cells):
             rows = monthly_rows(res, scen, f"programme.{name}.{measure}")
             if not rows.empty:
-                add_series(fig, rows, scen, i, row=r, col=c, legend=k == 0)
+                add_series(fig, rows, shown(res, scen), i, row=r, col=c, legend=k == 0)
         places = _programme_spec(res, scen, name).get("places")
         months = monthly_rows(res, scen, f"programme.{name}.participants")["period"].astype(str).tolist()
         if isinstance(places, list) and months:     # places over calendar time: a step line
@@ -163,17 +171,19 @@ def programme_figure(res: Results, name: str, lang: str) -> go.Figure:
         elif places is not None and months:
             fig.add_trace(go.Scatter(x=[months[0], months[-1]], y=[places, places], mode="lines",
                                      line={"color": color(i), "dash": "dot", "width": 1.5},
-                                     name=f"{scen}: {t('places', lang)}", legendgroup=scen), row=1, col=1)
-    layout(fig, title, lang, height=580)
-    fig.update_layout(margin={"t": 90})
+                                     name=f"{shown(res, scen)}: {t('places', lang)}", legendgroup=scen), row=1, col=1)
+    layout(fig, title, lang, height=580 + 16 * len(sub))
+    fig.update_layout(margin={"t": 80 + 16 * len(sub)})
     fig.update_xaxes(tickformat="%Y-%m")
     fig.update_yaxes(rangemode="tozero")
     fig.update_layout(hovermode="x")
     return fig
 
 
-def _short(text: str, n: int = 110) -> str:
-    return text if len(text) <= n else text[:n - 1] + "…"
+def _wrap(text: str, n: int = 120) -> list[str]:
+    """A long label in lines of at most n characters (never cut off)."""
+    import textwrap
+    return textwrap.wrap(text, n) or [text]
 
 
 def years(res: Results) -> list[str]:
@@ -196,6 +206,13 @@ def _months_in(res: Results, scenario: str, year: str) -> float:
     return float(m["mean"].iloc[0]) if len(m) else 12.0
 
 
+def _bar_labels(res: Results, programmes: list[str], lang: str) -> list[str]:
+    """Programmes on a bar chart's axis: their short labels (the name where a label is missing or repeats)."""
+    known = res.programme_labels(lang)
+    labels = [short_label(known[p], 28) if known.get(p) else p for p in programmes]
+    return [lab if labels.count(lab) == 1 else p for lab, p in zip(labels, programmes)]
+
+
 def _bars(res: Results, measure: str, year: str, programmes: list[str], labels: list[str], fig: go.Figure) -> None:
     """One bar per programme and scenario (mean of the year, 95 % CI as error bar)."""
     for i, scen in enumerate(res.scenarios):
@@ -209,7 +226,7 @@ def _bars(res: Results, measure: str, year: str, programmes: list[str], labels: 
             means.append(m)
             lo.append(m - float(y.at[ind, "ci_low"]) if ind in y.index and pd.notna(y.at[ind, "ci_low"]) else 0.0)
             hi.append(float(y.at[ind, "ci_high"]) - m if ind in y.index and pd.notna(y.at[ind, "ci_high"]) else 0.0)
-        fig.add_trace(go.Bar(x=labels, y=means, name=scen, marker_color=color(i, 0.85), legendgroup=scen,
+        fig.add_trace(go.Bar(x=labels, y=means, name=shown(res, scen), marker_color=color(i, 0.85), legendgroup=scen,
                              error_y={"type": "data", "array": hi, "arrayminus": lo, "visible": True}))
 
 
@@ -224,7 +241,7 @@ def _markers(fig: go.Figure, labels: list[str], values: list[float | None], name
 def entries_figures(res: Results, lang: str, targets: Targets | None) -> list[tuple[str, go.Figure]]:
     """Per year: entries per programme against the scenario's quota, and target groups against plan (named)."""
     progs = res.programmes
-    labels = progs
+    labels = _bar_labels(res, progs, lang)
     figs = []
     for year in years(res):
         fig = go.Figure()
@@ -234,7 +251,7 @@ def entries_figures(res: Results, lang: str, targets: Targets | None) -> list[tu
             quota = [(_programme_spec(res, scen, p).get("entries_per_year")) for p in progs]
             _markers(fig, labels, [_per_month_sum(res, scen, p, year, q) / 12 if isinstance(q, list) else
                                    q * months / 12 if q is not None else None for p, q in zip(progs, quota)],
-                     f"{scen}: {t('planned', lang)}", i)
+                     f"{shown(res, scen)}: {t('planned', lang)}", i)
         layout(fig, f"{t('entries_vs_plan', lang)} – {year}", lang)
         if not any(tr.type == "scatter" for tr in fig.data):
             fig.add_annotation(text=t("no_plan", lang), showarrow=False, xref="paper", yref="paper", x=1, y=1.08,
@@ -251,13 +268,13 @@ def _group_figure(res: Results, targets: Targets, year: str, lang: str) -> go.Fi
     """Entries of the targets' programme groups (sum of means) against the planned entries with band."""
     fig = go.Figure()
     groups = targets.entry_groups()
-    names = [g.label.split(":", 1)[-1].strip() for g in groups]
+    names = [g.label_in(lang).split(":", 1)[-1].strip() for g in groups]
     for i, scen in enumerate(res.scenarios):
         s = res.summary
         y = s[(s["scenario"] == scen) & (s["period_type"] == "year") & (s["period"].astype(str) == year)]
         y = y.set_index("indicator")["mean"]
         sums = [float(sum(y.get(f"programme.{p}.entries", 0.0) for p in g.programmes)) for g in groups]
-        fig.add_trace(go.Bar(x=names, y=sums, name=scen, marker_color=color(i, 0.85)))
+        fig.add_trace(go.Bar(x=names, y=sums, name=shown(res, scen), marker_color=color(i, 0.85)))
     fig.add_trace(go.Scatter(
         x=names, y=[g.value for g in groups], mode="markers", name=t("planned", lang),
         marker={"symbol": "line-ew-open", "size": 28, "line": {"width": 3}, "color": "#444"},
@@ -274,7 +291,7 @@ def cost_figures(res: Results, lang: str) -> list[tuple[str, go.Figure]]:
     progs = [p for p in res.programmes if _has_cost(res, p)]
     if not progs:
         return []
-    labels = progs
+    labels = _bar_labels(res, progs, lang)
     figs = []
     for year in years(res):
         fig = go.Figure()
@@ -290,7 +307,7 @@ def cost_figures(res: Results, lang: str) -> list[tuple[str, go.Figure]]:
                     budget.append(_per_month_sum(res, scen, p, year, places) * spec["cost_per_month"])
                 else:
                     budget.append(places * spec["cost_per_month"] * months if ok else None)
-            _markers(fig, labels, budget, f"{scen}: {t('budget', lang)}", i)
+            _markers(fig, labels, budget, f"{shown(res, scen)}: {t('budget', lang)}", i)
         layout(fig, f"{t('cost_vs_budget', lang)} – {year}", lang)
         fig.update_yaxes(title=f"{t('cost', lang)} ({t('euro', lang)})")
         bar_layout(fig)
@@ -303,13 +320,25 @@ def _has_cost(res: Results, programme: str) -> bool:
     return bool(len(c)) and bool((c["mean"] > 0).any())
 
 
-def node_label(node: str, lang: str) -> str:
+def short_label(label: str, width: int = 44) -> str:
+    """A programme's label for a diagram: without source references and the part after a colon, parentheses
+    dropped if long, wrapped (never cut off) at `width` characters."""
+    import textwrap
+    text = re.sub(r"\s*\[[^\]]*\]", "", label).strip()
+    text = text.split(": ", 1)[0]
+    if len(text) > width:
+        text = re.sub(r"\s*\([^)]*\)", "", text).strip()
+    return "<br>".join(textwrap.wrap(text, width)) or label
+
+
+def node_label(node: str, lang: str, labels: dict[str, str] | None = None) -> str:
     if node.startswith("origin:"):
         return t(f"origin_{node[7:]}", lang)
     if node.startswith("step"):
         k, _, p = node[4:].partition(":")
-        return f"{k}. {t('small_programmes', lang, pct=round(100 * sankey.MIN_SHARE))}" if p == sankey.SMALL \
-            else f"{k}. {p}"
+        if p == sankey.SMALL:
+            return f"{k}. {t('small_programmes', lang, pct=round(100 * sankey.MIN_SHARE))}"
+        return f"{k}. {short_label(labels[p]) if labels and labels.get(p) else p}"
     if node == sankey.MORE:
         return f"{sankey.MAX_STEPS + 1}+ {t('more_programmes', lang)}"
     if node == sankey.STILL:
@@ -330,17 +359,17 @@ def node_color(node: str, alpha: float = 1.0) -> str:
     return f"rgba({rgb[0]},{rgb[1]},{rgb[2]},{alpha})"
 
 
-def sankey_figure(flows: sankey.Flows, scenario: str, lang: str) -> go.Figure:
-    """The pathways diagram of one scenario."""
+def sankey_figure(flows: sankey.Flows, scenario: str, lang: str, labels: dict[str, str] | None = None) -> go.Figure:
+    """The pathways diagram of one scenario (programmes by their labels when given)."""
     index = {n: k for k, n in enumerate(flows.nodes)}
     fig = go.Figure(go.Sankey(
-        arrangement="snap", valueformat=",.1f",
-        node={"label": [node_label(n, lang) for n in flows.nodes], "pad": 12, "thickness": 16,
+        arrangement="snap", valueformat=",.1f", textfont={"size": 13, "color": "#111"},
+        node={"label": [node_label(n, lang, labels) for n in flows.nodes], "pad": 18, "thickness": 16,
               "color": [node_color(n) for n in flows.nodes]},
         link={"source": [index[s] for s in flows.links["source"]], "target": [index[s] for s in flows.links["target"]],
               "value": flows.links["value"].tolist(),
               "color": [node_color(n, 0.3) for n in flows.links["target"]]}))
-    layout(fig, f"{t('sankey_title', lang)}: {scenario}", lang, height=max(460, 14 * len(flows.nodes)))
+    layout(fig, f"{t('sankey_title', lang)}: {scenario}", lang, height=max(520, 30 * len(flows.nodes)))
     return fig
 
 
@@ -353,6 +382,7 @@ def comparison_figures(res: Results, lang: str) -> list[go.Figure]:
     if comp is None or comp.empty:
         return []
     variants = list(dict.fromkeys(comp["variant"]))
+    names = res.display_names()
     yearly = comp[comp["period_type"] == "year"]
     fig = make_subplots(rows=2, cols=3, subplot_titles=[indicator_label(i, lang) for i in HEADLINE],
                         horizontal_spacing=0.08, vertical_spacing=0.2)
@@ -361,7 +391,7 @@ def comparison_figures(res: Results, lang: str) -> list[go.Figure]:
         for i, v in enumerate(variants):
             d = yearly[(yearly["variant"] == v) & (yearly["indicator"] == ind)].sort_values("period")
             fig.add_trace(go.Scatter(
-                x=d["period"].astype(str), y=d["diff_mean"], mode="markers", name=v, legendgroup=v,
+                x=d["period"].astype(str), y=d["diff_mean"], mode="markers", name=names.get(v, v), legendgroup=v,
                 showlegend=k == 1, marker={"color": color(i + 1), "size": 10},
                 error_y={"type": "data", "array": (d["diff_ci_high"] - d["diff_mean"]).fillna(0).tolist(),
                          "arrayminus": (d["diff_mean"] - d["diff_ci_low"]).fillna(0).tolist()}), row=r, col=c)
@@ -380,7 +410,7 @@ def comparison_figures(res: Results, lang: str) -> list[go.Figure]:
         for i, v in enumerate(variants):
             d = monthly[(monthly["variant"] == v) & (monthly["indicator"] == ind)].sort_values("period")
             rows = d.rename(columns={"diff_mean": "mean", "diff_ci_low": "ci_low", "diff_ci_high": "ci_high"})
-            add_series(fig2, rows, v, i + 1, row=r, col=c, legend=k == 0)
+            add_series(fig2, rows, names.get(v, v), i + 1, row=r, col=c, legend=k == 0)
         fig2.update_yaxes(tickformat=".2~%" if is_percent(ind) else None, row=r, col=c)
     layout(fig2, t("diff_month_chart", lang), lang, height=560)
     fig2.update_xaxes(tickformat="%Y-%m")

@@ -140,6 +140,33 @@ LABELS: dict[str, dict[str, str]] = {
     "ci_high": {"en": "CI high", "de": "KI oben"},
     "replications": {"en": "Replications", "de": "Replikationen"},
     "variance_reduction": {"en": "Variance reduction", "de": "Varianzreduktion"},
+    "ci": {"en": "95 % interval of the difference", "de": "95-%-Intervall der Differenz"},
+    "significant": {"en": "Significant", "de": "Signifikant"},
+    "significant_short": {"en": "significant", "de": "signifikant"},
+    "not_significant_short": {"en": "not significant", "de": "nicht signifikant"},
+    "yes": {"en": "yes", "de": "ja"},
+    "no": {"en": "no", "de": "nein"},
+    "pp": {"en": "pp", "de": "Pp."},
+    "unit": {"en": "Unit", "de": "Einheit"},
+    "unit_pct": {"en": "% (difference: percentage points)", "de": "% (Differenz: Prozentpunkte)"},
+    "unit_count": {"en": "persons or cases", "de": "Personen bzw. Fälle"},
+    "iq_pp": {"en": "Integrationsquote (percentage points)", "de": "Integrationsquote (Prozentpunkte)"},
+    "cost_difference": {"en": "Programme cost (difference, EUR)", "de": "Maßnahmekosten (Differenz, EUR)"},
+    "cost_and_budget": {"en": "Variant's cost / budget", "de": "Kosten der Variante / Budget"},
+    "sec_summary": {"en": "Summary for decision", "de": "Zusammenfassung für die Entscheidung"},
+    "summary_note": {"en": "Per variant, the difference to the base in {year}: integrations, Integrationsquote "
+                     "in percentage points, long-term benefit recipients (LZB, yearly mean) and programme cost. "
+                     "\u201csignificant\u201d: the 95 % interval of the difference excludes 0, the replications "
+                     "show the difference clearly. Budget: the cost of all places filled.",
+                     "de": "Je Variante die Differenz zur Basis im Jahr {year}: Integrationen, Integrationsquote "
+                     "in Prozentpunkten, Langzeitleistungsbeziehende (LZB, Jahresmittel) und Maßnahmekosten. "
+                     "\u201esignifikant\u201c: das 95-%-Intervall der Differenz schließt die 0 aus, die "
+                     "Replikationen zeigen den Unterschied deutlich. Budget: die Kosten bei Vollbelegung."},
+    "sheet_summary": {"en": "Summary", "de": "Zusammenfassung"},
+    "sheet_comparison": {"en": "Comparison", "de": "Vergleich"},
+    "sheet_programmes": {"en": "Programmes", "de": "Maßnahmen"},
+    "sheet_cost": {"en": "Cost", "de": "Kosten"},
+    "total_cost": {"en": "Programme cost (EUR)", "de": "Maßnahmekosten (EUR)"},
     "more_rows": {"en": "Programmes: differences per year", "de": "Maßnahmen: Differenzen je Jahr"},
     # targets section
     "target": {"en": "Target", "de": "Zielwert"},
@@ -151,16 +178,19 @@ LABELS: dict[str, dict[str, str]] = {
                      "de": "Für diese Szenarien liegen keine passenden Ist-Werte vor."},
     # app
     "app_title": {"en": "jobpath: try a scenario variant", "de": "jobpath: eine Szenariovariante ausprobieren"},
-    "app_intro": {"en": "Pick a scenario, change places, durations, costs and switches, and compare the variant "
-                  "with the base: both run with the same random numbers, so differences are the variant's effect.",
-                  "de": "Szenario wählen, Plätze, Dauern, Kosten und Schalter ändern und die Variante mit der "
-                  "Basis vergleichen: beide laufen mit denselben Zufallszahlen, Unterschiede sind also die "
-                  "Wirkung der Variante."},
+    "app_intro": {"en": "Pick a base scenario, define up to five variants (places, durations, costs, inflow, "
+                  "transition rates) and compare them side by side with the base: all run with the same random "
+                  "numbers, so differences are the variants' effects.",
+                  "de": "Basisszenario wählen, bis zu fünf Varianten festlegen (Plätze, Dauern, Kosten, Zugänge, "
+                  "Übergangsraten) und nebeneinander mit der Basis vergleichen: alle laufen mit denselben "
+                  "Zufallszahlen, Unterschiede sind also die Wirkung der Varianten."},
+    "scenario_col": {"en": "Scenario", "de": "Szenario"},
     "language": {"en": "Language / Sprache", "de": "Language / Sprache"},   # the same in both: the switch
     "lang_en": {"en": "English", "de": "English"},      # each language in its own words
     "lang_de": {"en": "Deutsch", "de": "Deutsch"},
-    "scenario": {"en": "Scenario", "de": "Szenario"},
-    "upload": {"en": "… or upload a scenario file (TOML)", "de": "… oder eine Szenariodatei (TOML) hochladen"},
+    "scenario": {"en": "Base scenario", "de": "Basisszenario"},
+    "upload": {"en": "… or upload a base scenario file (TOML)",
+               "de": "… oder eine Basis-Szenariodatei (TOML) hochladen"},
     "no_scenarios": {"en": "No scenario files found in {dir}: upload one.",
                      "de": "Keine Szenariodateien in {dir} gefunden: bitte eine hochladen."},
     "invalid_scenario": {"en": "This scenario cannot be used", "de": "Dieses Szenario ist nicht verwendbar"},
@@ -168,29 +198,100 @@ LABELS: dict[str, dict[str, str]] = {
     "run_failed": {"en": "The run failed", "de": "Der Lauf ist fehlgeschlagen"},
     "run_settings": {"en": "Run", "de": "Lauf"},
     "years": {"en": "Years to simulate", "de": "Simulierte Jahre"},
+    "years_help": {"en": "The scenario plans {years} year(s). Slow levers (more course places, shorter waits) "
+                   "show in integrations only from the second year on: the horizon is at least 2 years.",
+                   "de": "Das Szenario plant {years} Jahr(e). Langsame Hebel (mehr Kursplätze, kürzere Wartezeiten) "
+                   "zeigen sich in den Integrationen erst ab dem zweiten Jahr: der Zeitraum ist mindestens 2 Jahre."},
     "seed": {"en": "Seed", "de": "Startwert (Seed)"},
     "workers": {"en": "Worker processes", "de": "Rechenprozesse"},
     "programmes_form": {"en": "Programmes", "de": "Maßnahmen"},
     "duration_factor": {"en": "Duration ×", "de": "Dauer ×"},
     "cost_per_month": {"en": "Cost per place and month (EUR)", "de": "Kosten je Platz und Monat (EUR)"},
     "entries_per_year": {"en": "Entries per year (quota)", "de": "Eintritte je Jahr (Kontingent)"},
-    "places_help": {"en": "Places: seats at once, empty = unlimited. Duration ×: every programme duration scaled "
-                    "by this factor. Entries per year: the yearly entry quota, empty = none.",
-                    "de": "Plätze: gleichzeitig belegbar, leer = unbegrenzt. Dauer ×: jede Maßnahmedauer mit "
-                    "diesem Faktor skaliert. Eintritte je Jahr: das jährliche Eintrittskontingent, leer = keins."},
-    "switches": {"en": "Switches (hazards)", "de": "Schalter (Übergangsraten)"},
-    "switches_help": {"en": "Untick to set a hazard's rate to 0 (e.g. the Jobturbo hazards off).",
-                      "de": "Abwählen setzt die Rate eines Übergangs auf 0 (z. B. Jobturbo aus)."},
+    "places_help": {"en": "Places: seats at once, empty = unlimited; fewer places than people in the programme "
+                    "on day one is allowed (nobody is admitted until occupancy is below the places). Duration ×: "
+                    "every programme duration scaled by this factor. Entries per year: the yearly entry quota, "
+                    "empty = none.",
+                    "de": "Plätze: gleichzeitig belegbar, leer = unbegrenzt; weniger Plätze als Teilnehmende am "
+                    "ersten Tag sind erlaubt (aufgenommen wird erst, wenn die Belegung unter den Plätzen liegt). "
+                    "Dauer ×: jede Maßnahmedauer mit diesem Faktor skaliert. Eintritte je Jahr: das jährliche "
+                    "Eintrittskontingent, leer = keins."},
+    "day_one": {"en": "{n} in it on day one", "de": "{n} Teilnehmende am ersten Tag"},
+    "switches": {"en": "Transition rates, one by one", "de": "Übergangsraten einzeln"},
+    "switches_help": {"en": "A factor on each rate: 1 = as in the scenario, 0 = off, 1.5 = half as much again.",
+                      "de": "Ein Faktor je Rate: 1 = wie im Szenario, 0 = aus, 1,5 = anderthalbfach."},
+    "hazard_label": {"en": "{name} ({rate} per month → {to}) ×", "de": "{name} ({rate} je Monat → {to}) ×"},
+    "lever_groups": {"en": "Lever groups", "de": "Hebelgruppen"},
+    "lever_groups_help": {"en": "A factor on all transition rates of a group: 0 = the group off, 1 = as in the "
+                          "scenario.",
+                          "de": "Ein Faktor auf alle Übergangsraten der Gruppe: 0 = Gruppe aus, 1 = wie im "
+                          "Szenario."},
+    "inflow_section": {"en": "Inflow", "de": "Zugänge"},
+    "inflow_factor": {"en": "Monthly inflow × (now {per} a month)", "de": "Monatliche Zugänge × (derzeit {per} je Monat)"},
+    "wave_factor": {"en": "Wave {wave} × ({start} to {end}, {per} a month)",
+                    "de": "Welle {wave} × ({start} bis {end}, {per} je Monat)"},
     "rate": {"en": "rate per month", "de": "Rate je Monat"},
     "field": {"en": "Field", "de": "Feld"},
     "variant_name": {"en": "Variant name", "de": "Name der Variante"},
-    "run_button": {"en": "Run comparison", "de": "Vergleich rechnen"},
-    "running": {"en": "Running replication {done} of {total} …", "de": "Replikation {done} von {total} läuft …"},
-    "done": {"en": "Done: {total} replications in {seconds:.0f} s.",
-             "de": "Fertig: {total} Replikationen in {seconds:.0f} s."},
+    "variant_n": {"en": "Variant {n}", "de": "Variante {n}"},
+    "new_variant": {"en": "Variant {n}: levers", "de": "Variante {n}: Hebel"},
+    "add_variant": {"en": "Add variant", "de": "Variante hinzufügen"},
+    "add_files": {"en": "… or add scenario files as variants", "de": "… oder Szenariodateien als Varianten hinzufügen"},
+    "add_files_button": {"en": "Add files", "de": "Dateien hinzufügen"},
+    "variants_list": {"en": "Variants to compare ({n} of at most {max})",
+                      "de": "Zu vergleichende Varianten ({n} von höchstens {max})"},
+    "no_variants": {"en": "No variant yet: set the levers above and add one.",
+                    "de": "Noch keine Variante: oben die Hebel einstellen und eine hinzufügen."},
+    "too_many_variants": {"en": "At most {max} variants: remove one first.",
+                          "de": "Höchstens {max} Varianten: bitte zuerst eine entfernen."},
+    "choose_files": {"en": "Choose files", "de": "Dateien wählen"},
+    "comparison_details": {"en": "Details: levels, differences and their 95 % intervals",
+                           "de": "Einzelheiten: Werte, Differenzen und ihre 95-%-Intervalle"},
+    "side_note": {"en": "Base: the base scenario's mean. Each variant: its difference to the base (rates in "
+                  "percentage points) and whether it is significant.",
+                  "de": "Basis: Mittelwert des Basisszenarios. Je Variante: die Differenz zur Basis (Quoten in "
+                  "Prozentpunkten) und ob sie signifikant ist."},
+    "slow_effects_report": {"en": "Slow levers (course places, waiting times) show in integrations from the second "
+                            "year on: read the later years.",
+                            "de": "Langsame Hebel (Kursplätze, Wartezeiten) zeigen sich in den Integrationen erst ab "
+                            "dem zweiten Jahr: die späteren Jahre lesen."},
+    "needs_js": {"en": "The figures need JavaScript.", "de": "Die Abbildungen brauchen JavaScript."},
+    "remove": {"en": "Remove", "de": "Entfernen"},
+    "run_button": {"en": "Compare {n} variant(s) with the base", "de": "{n} Variante(n) mit der Basis vergleichen"},
+    "running": {"en": "Running: {done} of {total} replications done ({seconds} s) …",
+                "de": "Läuft: {done} von {total} Replikationen fertig ({seconds} s) …"},
+    "cancel": {"en": "Cancel run", "de": "Lauf abbrechen"},
+    "run_cancelled": {"en": "The run was cancelled.", "de": "Der Lauf wurde abgebrochen."},
+    "done": {"en": "Done: {total} replications in {seconds} s.",
+             "de": "Fertig: {total} Replikationen in {seconds} s."},
+    "invalid_input": {"en": "Some entries are not numbers the form can use",
+                      "de": "Einige Eingaben sind keine verwendbaren Zahlen"},
+    "a_number": {"en": "expected a number", "de": "erwartet: eine Zahl"},
+    "whole_number": {"en": "expected a whole number", "de": "erwartet: eine ganze Zahl"},
+    "range_from": {"en": "of at least {low}", "de": "ab {low}"},
+    "range_between": {"en": "between {low} and {high}", "de": "zwischen {low} und {high}"},
+    "problems_note": {"en": "Each line names the field and what was expected there.",
+                      "de": "Jede Zeile nennt das Feld und was dort erwartet wird (die Prüfmeldungen selbst sind "
+                      "englisch, wie bei jobpath validate)."},
+    "whole_file": {"en": "(whole file)", "de": "(ganze Datei)"},
+    "variant_comment": {"en": "{name}: variant of {base} (only the changed lines), written by jobpath app on {when}",
+                        "de": "{name}: Variante von {base} (nur die geänderten Zeilen), erstellt mit jobpath app am "
+                        "{when}"},
+    "summary_year": {"en": "Year of the summary", "de": "Jahr der Zusammenfassung"},
+    "slow_effects": {"en": "Effects of slow levers (course places, waiting times) show in later years: choose a "
+                     "later year above.",
+                     "de": "Langsame Hebel (Kursplätze, Wartezeiten) wirken erst in späteren Jahren: oben ein "
+                     "späteres Jahr wählen."},
+    "download_excel": {"en": "Comparison as Excel workbook", "de": "Vergleich als Excel-Arbeitsmappe"},
+    "download_csv": {"en": "Comparison as CSV", "de": "Vergleich als CSV"},
+    "budget_col": {"en": "Budget (all places filled, EUR)", "de": "Budget (Vollbelegung, EUR)"},
+    "state_case_management": {"en": "case management", "de": "Fallbetreuung"},
+    "state_no_contact": {"en": "no contact", "de": "kein Kontakt"},
+    "state_entry": {"en": "re-entry", "de": "Wiedereintritt"},
+    "state_handover": {"en": "hand-over", "de": "Übergabe"},
     "results": {"en": "Results", "de": "Ergebnisse"},
-    "download_variant": {"en": "Download variant scenario (TOML)",
-                         "de": "Variante als Szenariodatei (TOML) herunterladen"},
+    "download_variant": {"en": "Variants as scenario files (TOML, only the changed lines):",
+                         "de": "Varianten als Szenariodateien (TOML, nur die geänderten Zeilen):"},
     "download_results": {"en": "Download results (zip)", "de": "Ergebnisse herunterladen (zip)"},
     "download_report": {"en": "Download report (HTML)", "de": "Bericht herunterladen (HTML)"},
     "changes": {"en": "Changes against the base", "de": "Änderungen gegenüber der Basis"},

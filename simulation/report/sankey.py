@@ -16,8 +16,8 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
-MAX_STEPS = 3
-MIN_SHARE = 0.01
+MAX_STEPS = 2
+MIN_SHARE = 0.03          # a programme node below 3 % of the episodes joins the step's lumped node
 MORE = "more"
 STILL = "still"
 SMALL = "*small*"            # programme name of the lumped node of a step

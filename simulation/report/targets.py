@@ -28,6 +28,11 @@ class Target:
     high: float | None = None
     source: str = ""
     programmes: list[str] = field(default_factory=list)
+    label_de: str = ""
+
+    def label_in(self, lang: str) -> str:
+        """The label in the report's language (German: `label_de` if the file gives one)."""
+        return (self.label_de if lang == "de" else "") or self.label
 
 
 @dataclass
@@ -66,7 +71,7 @@ def read_targets(path: Path) -> Targets:
             raise ValueError(f"{path}: targets.{key}: expected a table with metric and value, found {t!r}")
         items.append(Target(key, str(t.get("label", key)), str(t["metric"]), float(t["value"]),
                             _num(t.get("low")), _num(t.get("high")), str(t.get("source", "")),
-                            [str(p) for p in t.get("programmes", [])]))
+                            [str(p) for p in t.get("programmes", [])], str(t.get("label_de", ""))))
     year = data.get("year")
     if not isinstance(year, int):
         raise ValueError(f"{path}: year: expected the calendar year the targets describe, found {year!r}")

@@ -42,6 +42,7 @@ def check(s: Scenario) -> list[tuple[str, str]]:
     _timed_values(s, p)
     _budgets(s, p)
     _indicators(s, p)
+    _levers(s, p)
     if not p:
         _exits_reachable(s, p)
         _no_instant_loops(s, p)
@@ -453,6 +454,11 @@ def _ever(value) -> bool:
     if value is None:
         return True
     return any(st.value > 0 for st in value) if is_steps(value) else value > 0
+def _levers(s: Scenario, p: _Problems) -> None:
+    for name, group in s.levers.items():
+        for i, h in enumerate(group.hazards):
+            if h not in s.hazards:
+                p.add(f"levers.{name}.hazards[{i}]", f"expected a defined hazard {sorted(s.hazards)}, found '{h}'")
 
 
 # --- time must move on ---------------------------------------------------------------

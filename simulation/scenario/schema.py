@@ -262,6 +262,7 @@ class Alongside(Strict):
 
 class Programme(Strict):
     label: str = ""
+    label_de: str = ""                          # the label in German (reports, app)
     places: TimedCount | None = None            # seats at once; none = unlimited
     entries_per_year: TimedCount | None = None  # yearly entry quota
     duration: Duration
@@ -349,6 +350,11 @@ class Indicators(Strict):
     marginal_employment: list[str] = []     # programmes whose entries are entries into marginal employment (K2E1)
     public_employment: list[str] = []       # programmes that are publicly funded employment (K2E2)
     single_parent: AttributeLevel | None = None   # the attribute level marking single parents (K2E4)
+class LeverGroup(Strict):
+    """Hazards a planner switches or scales together in the app (e.g. "Jobturbo"); not used by the model."""
+    label: str = ""
+    label_de: str = ""
+    hazards: Annotated[list[str], Field(min_length=1)]
 
 
 class Scenario(Strict):
@@ -363,3 +369,4 @@ class Scenario(Strict):
     labour_market: LabourMarket | None = None
     budgets: dict[Name, Budget] = {}
     indicators: Indicators = Indicators()
+    levers: dict[Name, LeverGroup] = {}
