@@ -215,14 +215,22 @@ def _programme_inputs(key: str, base: V.Changes, content: dict, lang: str,
             c = st.columns(widths, vertical_alignment="center")
             day_one = initial.get(name, {}).get("participants", 0)
             c[0].markdown(f"{label}  \n<small>{t('day_one', lang, n=day_one)}</small>", unsafe_allow_html=True)
-            places = num_field(c[1], f"{t('places', lang)} · {name}", p.places, lang, f"{key}-places-{name}", errors,
-                               optional=True, integer=True, hidden=True)
+            if isinstance(p.places, list):          # places over time: kept as the scenario plans them
+                c[1].markdown(" → ".join(f"{s.value:g}" for s in p.places))
+                places = p.places
+            else:
+                places = num_field(c[1], f"{t('places', lang)} · {name}", p.places, lang, f"{key}-places-{name}",
+                                   errors, optional=True, integer=True, hidden=True)
             factor = num_field(c[2], f"{t('duration_factor', lang)} · {name}", 1.0, lang, f"{key}-dur-{name}", errors,
                                minimum=0.05, maximum=20, hidden=True)
             cost = num_field(c[3], f"{t('cost_per_month', lang)} · {name}", p.cost_per_month, lang,
                              f"{key}-cost-{name}", errors, hidden=True)
-            quota = num_field(c[4], f"{t('entries_per_year', lang)} · {name}", p.entries_per_year, lang,
-                              f"{key}-quota-{name}", errors, optional=True, integer=True, hidden=True)
+            if isinstance(p.entries_per_year, list):
+                c[4].markdown(" → ".join(f"{s.value:g}" for s in p.entries_per_year))
+                quota = p.entries_per_year
+            else:
+                quota = num_field(c[4], f"{t('entries_per_year', lang)} · {name}", p.entries_per_year, lang,
+                                  f"{key}-quota-{name}", errors, optional=True, integer=True, hidden=True)
             out[name] = V.ProgrammeChange(places, float(factor), float(cost), quota)
     return out
 

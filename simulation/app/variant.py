@@ -138,6 +138,8 @@ def apply(content: dict, changes: Changes) -> dict:
     for name, ch in changes.programmes.items():
         p = out["programmes"][name]
         for key, value in (("places", ch.places), ("entries_per_year", ch.entries_per_year)):
+            if isinstance(value, list):          # a plan over time: the form does not change it
+                continue
             if value != p.get(key):
                 _set_optional(p, key, None if value is None else int(value))
         if float(ch.cost_per_month) != float(p.get("cost_per_month", 0.0)):
