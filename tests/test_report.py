@@ -305,7 +305,7 @@ def test_kennzahlen_table_shows_the_yearly_summary(compare_dir, reports):
     res = load_results(compare_dir)
     s = res.summary.set_index(["scenario", "period_type", "period", "indicator"])
     r = s.loc[("tiny", "year", "2024", "lzb_activation")]
-    cell = f"{100 * r['mean']:.2f} % [{100 * r['ci_low']:.2f} %; {100 * r['ci_high']:.2f} %]".replace(".", ",")
+    cell = f"{100 * r['mean']:.1f} % [{100 * r['ci_low']:.1f} %; {100 * r['ci_high']:.1f} %]".replace(".", ",")
     row = re.search(r"<td>K3E2 Aktivierungsquote der LZB</td><td>tiny</td><td>(.*?)</td>", reports["de"].html)
     assert row and row.group(1) == cell
     row = re.search(r"<td>K2E3 Continuous employment after integration</td><td>variant_tiny</td><td>(.*?)</td>",
