@@ -262,30 +262,29 @@ def _gamma_fraction(a: float, x: float) -> float:
     return h
 
 
+def _gamma_pq(a: float, x: float, lgamma_a: float | None) -> tuple[float, float]:
+    """(P(a, x), Q(a, x)) for 0 < x < inf: the series below a + 1, the continued fraction above."""
+    g = lgamma(a) if lgamma_a is None else lgamma_a
+    prefactor = exp(-x + a * log(x) - g)
+    if x < a + 1.0:
+        lower = prefactor * _gamma_series(a, x)
+        return lower, 1.0 - lower
+    upper = prefactor * _gamma_fraction(a, x)
+    return 1.0 - upper, upper
+
+
 def gamma_p(a: float, x: float, lgamma_a: float | None = None) -> float:
     """The regularised lower incomplete gamma function P(a, x), a > 0."""
     if x <= 0.0:
         return 0.0
-    if x == inf:
-        return 1.0
-    g = lgamma(a) if lgamma_a is None else lgamma_a
-    prefactor = exp(-x + a * log(x) - g)
-    if x < a + 1.0:
-        return min(prefactor * _gamma_series(a, x), 1.0)
-    return 1.0 - prefactor * _gamma_fraction(a, x)
+    return 1.0 if x == inf else min(_gamma_pq(a, x, lgamma_a)[0], 1.0)
 
 
 def gamma_q(a: float, x: float, lgamma_a: float | None = None) -> float:
     """The regularised upper incomplete gamma function Q(a, x) = 1 - P(a, x), a > 0."""
     if x <= 0.0:
         return 1.0
-    if x == inf:
-        return 0.0
-    g = lgamma(a) if lgamma_a is None else lgamma_a
-    prefactor = exp(-x + a * log(x) - g)
-    if x < a + 1.0:
-        return max(1.0 - prefactor * _gamma_series(a, x), 0.0)
-    return prefactor * _gamma_fraction(a, x)
+    return 0.0 if x == inf else max(_gamma_pq(a, x, lgamma_a)[1], 0.0)
 
 
 def gamma_ppf(a: float, p: float, lgamma_a: float | None = None) -> float:
