@@ -52,8 +52,12 @@ def log(x: float) -> float:
     if m < _SQRT_HALF:
         m += m
         e -= 1
-    f = m - 1.0                      # exact: sqrt(1/2) <= m < sqrt(2)
-    k = float(e)
+    return _log_reduced(m - 1.0, float(e))     # m - 1 is exact: sqrt(1/2) <= m < sqrt(2)
+
+
+def _log_reduced(f, k):
+    """log((1 + f) * 2**k) for sqrt(1/2) <= 1 + f < sqrt(2); numbers or numpy arrays, the same
+    operations in the same order (so log and log_array agree bit for bit)."""
     s = f / (2.0 + f)
     z = s * s
     w = z * z
@@ -132,14 +136,7 @@ def log_array(x: np.ndarray) -> np.ndarray:
     m, e = np.frexp(x)
     low = m < _SQRT_HALF
     m = np.where(low, m + m, m)
-    f = m - 1.0
-    k = (e - low).astype(np.float64)
-    s = f / (2.0 + f)
-    z = s * s
-    w = z * z
-    r = z * (_LG1 + w * (_LG3 + w * (_LG5 + w * _LG7))) + w * (_LG2 + w * (_LG4 + w * _LG6))
-    hfsq = 0.5 * f * f
-    return k * _LN2_HI - ((hfsq - (s * (hfsq + r) + k * _LN2_LO)) - f)
+    return _log_reduced(m - 1.0, (e - low).astype(np.float64))
 
 
 def exponential_array(u: np.ndarray) -> np.ndarray:

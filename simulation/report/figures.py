@@ -200,6 +200,11 @@ def _per_month_sum(res: Results, scenario: str, programme: str, year: str, value
     return float(sum(value_on(value, _first_day(m)) for m in months if m.startswith(year)))
 
 
+def place_months(res: Results, scenario: str, programme: str, year: str, places, months: float) -> float:
+    """Places (a number or steps over time) summed over the simulated months of a year."""
+    return _per_month_sum(res, scenario, programme, year, places) if isinstance(places, list) else places * months
+
+
 def _months_in(res: Results, scenario: str, year: str) -> float:
     m = yearly_rows(res, "months")
     m = m[(m["scenario"] == scenario) & (m["period"].astype(str) == year)]
@@ -302,11 +307,8 @@ def cost_figures(res: Results, lang: str) -> list[tuple[str, go.Figure]]:
             for p in progs:
                 spec = _programme_spec(res, scen, p)
                 ok = spec.get("places") is not None and "cost_per_month" in spec
-                places = spec.get("places")
-                if ok and isinstance(places, list):
-                    budget.append(_per_month_sum(res, scen, p, year, places) * spec["cost_per_month"])
-                else:
-                    budget.append(places * spec["cost_per_month"] * months if ok else None)
+                budget.append(place_months(res, scen, p, year, spec["places"], months) * spec["cost_per_month"]
+                              if ok else None)
             _markers(fig, labels, budget, f"{shown(res, scen)}: {t('budget', lang)}", i)
         layout(fig, f"{t('cost_vs_budget', lang)} – {year}", lang)
         fig.update_yaxes(title=f"{t('cost', lang)} ({t('euro', lang)})")

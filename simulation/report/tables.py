@@ -178,7 +178,7 @@ def cost_numbers(res: Results) -> pd.DataFrame:
     Columns: scenario, period, cost, budget, diff_mean, diff_ci_low, diff_ci_high (diff only for variants).
     """
     from ..batch import stats
-    from .figures import _months_in, _per_month_sum, _programme_spec
+    from .figures import _months_in, _programme_spec, place_months
     if res.kind == "run" or not res.scenarios:
         return pd.DataFrame()
     totals = {}
@@ -199,11 +199,9 @@ def cost_numbers(res: Results) -> pd.DataFrame:
             budget = 0.0
             for p in res.programmes:
                 spec = _programme_spec(res, scen, p)
-                places = spec.get("places")
-                if isinstance(places, list):          # places over time: place-months of the year
-                    budget += _per_month_sum(res, scen, p, str(period), places) * float(spec.get("cost_per_month", 0.0))
-                elif places is not None:
-                    budget += places * float(spec.get("cost_per_month", 0.0)) * months
+                if spec.get("places") is not None:
+                    budget += place_months(res, scen, p, str(period), spec["places"], months) \
+                        * float(spec.get("cost_per_month", 0.0))
             row = {"scenario": scen, "period": str(period), "cost": float(vals.mean()),
                    "budget": budget if res.contents.get(scen) else float("nan"),
                    "diff_mean": float("nan"), "diff_ci_low": float("nan"), "diff_ci_high": float("nan")}
