@@ -142,6 +142,71 @@ class CalendarSchedule(Schedule):
         return total
 
 
+class Race:
+    """The competing hazards acting in one state, and the race between them.
+
+    Constant hazards are kept as (index, rate per day, hazard); the others are grouped by their
+    shared Schedule, each as (schedule, ((index, base rate, hazard), ...)). `first` solves every
+    hazard's firing time exactly over its delay, bands and calendar steps; `advance` takes the
+    rate integrated over the time actually spent off the hazards' thresholds (`left`).
+    """
+
+    __slots__ = ("hazards", "simple", "scheduled")
+
+    def __init__(self, hazards: tuple["CompiledHazard", ...]) -> None:
+        self.hazards = hazards
+        self.simple = tuple((h.idx, h.rate, h) for h in hazards if h.schedule.simple)
+        groups: dict = {}
+        for h in hazards:
+            if not h.schedule.simple:
+                groups.setdefault(h.schedule, []).append((h.idx, h.rate, h))
+        self.scheduled = tuple((sched, tuple(members)) for sched, members in groups.items())
+
+    def __bool__(self) -> bool:
+        return bool(self.hazards)
+
+    def first(self, left, now: float, entered: float, ep: float, until: float) -> tuple[float, "CompiledHazard | None"]:
+        """(day, hazard) of the first hazard to reach its threshold before `until`, or (until, None).
+
+        `entered`: start of the state (for `after_in_state` delays); `ep`: start of the episode
+        (for bands of months in benefit).
+        """
+        t_end, fired = until, None
+        for i, rate, h in self.simple:
+            t = now + left[i] / rate
+            if t < t_end:
+                t_end, fired = t, h
+        for sched, members in self.scheduled:   # within a schedule: least threshold left / base rate first
+            first, first_h = INF, None
+            for i, rate, h in members:
+                x = left[i] / rate
+                if x < first:
+                    first, first_h = x, h
+            if now - ep + EPS >= sched.settled and entered + sched.delay <= now:   # in the last band for good
+                t = now + first / sched.final if sched.final > 0 else INF
+            else:
+                t = sched.reach(now, first, entered, ep)
+            if t < t_end:
+                t_end, fired = t, first_h
+        return t_end, fired
+
+    def advance(self, left, now: float, t1: float, entered: float, ep: float) -> None:
+        """Take each hazard's rate integrated from day `now` to day `t1` off its threshold."""
+        dt = t1 - now
+        for i, rate, _ in self.simple:
+            left[i] -= rate * dt
+        for sched, members in self.scheduled:
+            # the same test as in `first`: recomputed, as keeping its outcome per schedule costs
+            # more instructions than these few comparisons
+            if now - ep + EPS >= sched.settled and entered + sched.delay <= now:
+                d = sched.final * dt
+            else:
+                d = sched.elapsed(now, t1, entered, ep)
+            if d:
+                for i, rate, _ in members:
+                    left[i] -= rate * d
+
+
 def calendar_factors(s: Scenario, clock) -> dict[str, Timeline]:
     """Each hazard's rate factor over calendar time: its own `calendar` times the labour market's."""
     out = {}
@@ -157,7 +222,7 @@ def calendar_factors(s: Scenario, clock) -> dict[str, Timeline]:
 
 
 class CompiledHazard:
-    __slots__ = ("name", "idx", "key", "rate", "when", "schedule", "target", "set")
+    __slots__ = ("name", "idx", "key", "rate", "when", "schedule", "target", "set", "caseload", "thin_key")
 
     def __init__(self, idx: int, name: str, spec, attributes: Attributes, decisions: Decisions,
                  schedules: dict | None = None, calendar: Timeline | None = None) -> None:
@@ -178,6 +243,8 @@ class CompiledHazard:
             self.schedule = schedules.setdefault(key, CalendarSchedule(*key))
         self.target: Target = parse_target(spec.to)
         self.set = attributes.assignments(spec.set)
+        self.caseload = None      # a Caseload scaling this hazard by thinning (engine/staffing.py), if any
+        self.thin_key = -1        # its decision: whether a candidate firing is kept
 
 
 def hazards_by_state(s: Scenario, attributes: Attributes, decisions: Decisions,

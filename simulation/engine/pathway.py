@@ -14,7 +14,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from .conditions import holds
-from .hazards import EPS, INF, CompiledHazard
+from .hazards import INF, CompiledHazard, Race
 from .portable_math import exponential
 from .programme import Ticket
 from .targets import CASE_MANAGEMENT, Target
@@ -56,25 +56,6 @@ class Initial(NamedTuple):
     start: float
 
 
-class Acting:
-    """The hazards acting in a state: constant ones as (index, rate per day, hazard); the others
-    grouped by their shared Schedule, each as (schedule, ((index, base rate, hazard), ...))."""
-
-    __slots__ = ("hazards", "simple", "scheduled")
-
-    def __init__(self, hazards: tuple[CompiledHazard, ...]) -> None:
-        self.hazards = hazards
-        self.simple = tuple((h.idx, h.rate, h) for h in hazards if h.schedule.simple)
-        groups: dict = {}
-        for h in hazards:
-            if not h.schedule.simple:
-                groups.setdefault(h.schedule, []).append((h.idx, h.rate, h))
-        self.scheduled = tuple((sched, tuple(members)) for sched, members in groups.items())
-
-    def __bool__(self) -> bool:
-        return bool(self.hazards)
-
-
 class Companion:
     """A place held in a programme taken alongside another; ends with its duration or the main phase."""
 
@@ -103,10 +84,10 @@ class Pathway:
         self.programmes = model.programmes
         self.routes = model.routes
         self.companions: set[Companion] = set()   # places held alongside, still open
-        self.active: dict[tuple, Acting] = {}   # (state, attributes looked at) -> hazards
+        self.active: dict[tuple, Race] = {}   # (state, attributes looked at) -> hazards
         self.looks_at: dict[str, object] = {}
         self.conditions: dict[str, list] = {}
-        self.acting_sets: dict[tuple, Acting] = {}    # one object for each distinct set of hazards
+        self.acting_sets: dict[tuple, Race] = {}    # one object for each distinct set of hazards
         # what would happen at or after the horizon never does: such customers wait on an event
         # that is never triggered (see `at`) instead of filling SimPy's queue with unused timeouts
         self.horizon = model.clock.horizon
@@ -257,7 +238,7 @@ class Pathway:
 
     # --- competing hazards -------------------------------------------------------------
 
-    def hazards_for(self, state: str, attrs: tuple[int, ...]) -> "Acting":
+    def hazards_for(self, state: str, attrs: tuple[int, ...]) -> Race:
         """The hazards acting on customers with these attributes in this state (cached by the caller)."""
         conditions = self.conditions.get(state)
         if conditions is None:     # each hazard's condition joined with its target programme's eligibility
@@ -267,14 +248,14 @@ class Pathway:
         hazards = tuple(h for h, cond in conditions if not cond or holds(cond, attrs))
         acting = self.acting_sets.get(hazards)
         if acting is None:
-            acting = self.acting_sets[hazards] = Acting(hazards)
+            acting = self.acting_sets[hazards] = Race(hazards)
         return acting
 
     def at(self, t: float):
         """An event on day t, or one that never comes if t is at or after the horizon."""
         return self.env.timeout(max(t - self.env.now, 0.0)) if t < self.horizon else self.never
 
-    def acting(self, state: str, attrs: tuple[int, ...]) -> "Acting":
+    def acting(self, state: str, attrs: tuple[int, ...]) -> Race:
         """The hazards acting on customers with these attributes in this state.
 
         Cached by state and the attributes that the state's hazard conditions and target
@@ -296,11 +277,13 @@ class Pathway:
         idx = sorted({i for cond in conds for i, _ in cond})
         return itemgetter(*idx) if idx else _nothing
 
-    def stay(self, c: "Customer", hz: "Acting", until: float = INF, wake: Ticket | None = None):
+    def stay(self, c: "Customer", hz: Race, until: float = INF, wake: Ticket | None = None):
         """Stay until the state's own end (`until`, or admission via `wake`) or one of hazards `hz` fires.
 
         Returns DEADLINE, WOKEN, the CompiledHazard that fired, or None when nothing can ever
-        happen (the customer stays until the horizon).
+        happen (the customer stays until the horizon). The race itself is `hazards.Race`: one
+        wake-up per stay, and another only when a caseload-dependent hazard's candidate firing
+        is thinned out.
         """
         env = self.env
         if not hz:                       # nothing competes with the state's own end
@@ -313,53 +296,27 @@ class Pathway:
                 yield wake.event
                 return WOKEN
         left = c.left
-        # every hazard's firing time, solved exactly over its delay and bands: one wake-up per stay
-        now = env.now
         entered = c.waiting_start if wake is not None else c.since   # earlier than now for day-one stock
         ep = c.episode_start
-        t_end, fired = until, None
-        for i, rate, h in hz.simple:
-            t = now + left[i] / rate
-            if t < t_end:
-                t_end, fired = t, h
-        for sched, members in hz.scheduled:   # within a schedule: least threshold left / base rate first
-            first, first_h = INF, None
-            for i, rate, h in members:
-                x = left[i] / rate
-                if x < first:
-                    first, first_h = x, h
-            if now - ep + EPS >= sched.settled and entered + sched.delay <= now:   # in the last band for good
-                t = now + first / sched.final if sched.final > 0 else INF
-            else:
-                t = sched.reach(now, first, entered, ep)
-            if t < t_end:
-                t_end, fired = t, first_h
-        if wake is None:
-            if t_end == INF:
-                return None
-            yield self.at(t_end)
-        else:                            # admission or the timer, whichever comes first, resumes us
-            admitted = wake.event
-            if t_end < self.horizon:
-                self.at(t_end).callbacks.append(lambda _timer: admitted.triggered or admitted.succeed())
-            yield admitted
-        t1 = env.now
-        dt = t1 - now
-        for i, rate, _ in hz.simple:
-            left[i] -= rate * dt
-        for sched, members in hz.scheduled:
-            # the same test as in the race above: recomputed, as keeping its outcome per schedule in a
-            # list costs more instructions than these few comparisons
-            if now - ep + EPS >= sched.settled and entered + sched.delay <= now:
-                d = sched.final * (t1 - now)
-            else:
-                d = sched.elapsed(now, t1, entered, ep)
-            if d:
-                for i, rate, _ in members:
-                    left[i] -= rate * d
-        if wake is not None and wake.admitted:
-            return WOKEN
-        if fired is None:
-            return DEADLINE
-        left[fired.idx] = exponential(c.rng.uniform(fired.key))   # its clock starts again
-        return fired
+        while True:
+            now = env.now
+            t_end, fired = hz.first(left, now, entered, ep, until)
+            if wake is None:
+                if t_end == INF:
+                    return None
+                yield self.at(t_end)
+            else:                        # admission or the timer, whichever comes first, resumes us
+                admitted = wake.event
+                if t_end < self.horizon:
+                    self.at(t_end).callbacks.append(lambda _timer: admitted.triggered or admitted.succeed())
+                yield admitted
+            hz.advance(left, now, env.now, entered, ep)
+            if wake is not None and wake.admitted:
+                return WOKEN
+            if fired is None:
+                return DEADLINE
+            left[fired.idx] = exponential(c.rng.uniform(fired.key))   # its clock starts again
+            if fired.caseload is None or fired.caseload.accepts(c.rng.uniform(fired.thin_key), env.now):
+                return fired
+            if wake is not None and wake.event.triggered:   # thinned out while waiting: the timer
+                wake.event = env.event()                      # used the ticket's event; a fresh one for admission
