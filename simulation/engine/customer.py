@@ -9,7 +9,7 @@ from .random_streams import Streams
 
 class Customer:
     __slots__ = ("pid", "origin", "rng", "attrs", "combo", "episode_start", "left",
-                 "state", "detail", "since", "waiting_start")
+                 "state", "detail", "since", "waiting_start", "caseload")
 
     def __init__(self, pid: int, origin: int, rng: Streams, attrs: tuple[int, ...], combo: int,
                  episode_start: float, thresholds: array) -> None:
@@ -26,3 +26,4 @@ class Customer:
         self.detail = ""                  # programme name, or exit kind
         self.since = 0.0                  # start of the spell (programme: admission)
         self.waiting_start = float("nan")
+        self.caseload = None              # the staffing group whose caseload counts them now, if any

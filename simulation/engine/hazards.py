@@ -247,13 +247,23 @@ class CompiledHazard:
         self.thin_key = -1        # its decision: whether a candidate firing is kept
 
 
-def hazards_by_state(s: Scenario, attributes: Attributes, decisions: Decisions,
-                     clock=None) -> tuple[list[CompiledHazard], dict[str, list[CompiledHazard]]]:
-    """All hazards, and for every state the hazards acting in it."""
+def hazards_by_state(s: Scenario, attributes: Attributes, decisions: Decisions, clock=None,
+                     caseloads: dict | None = None) -> tuple[list[CompiledHazard], dict[str, list[CompiledHazard]]]:
+    """All hazards, and for every state the hazards acting in it.
+
+    A hazard driven by a staffing group's caseload runs at rate x max_factor; its candidate
+    firings are thinned by the caseload's factor at the time (engine/staffing.py).
+    """
     schedules: dict = {}
     calendar = calendar_factors(s, clock) if clock is not None else {}
     compiled = [CompiledHazard(i, n, h, attributes, decisions, schedules, calendar.get(n))
                 for i, (n, h) in enumerate(s.hazards.items())]
+    by_name = {h.name: h for h in compiled}
+    for gname, g in (caseloads or {}).items():
+        for name in s.staffing[gname].hazards:
+            h = by_name[name]
+            h.rate *= g.max_factor
+            h.caseload, h.thin_key = g, decisions("staffing:" + name)
     all_states = states(s) + ["handover"] + [f"exit:{k}" for k in EXIT_KINDS]
     by_state = {st: [h for h, spec in zip(compiled, s.hazards.values())
                      if spec.rate_per_month > 0 and any(matches(p, st) for p in spec.in_)]

@@ -22,6 +22,7 @@ from .population import Draw, Newcomer, Population
 from .programme import Programme
 from .random_streams import Decisions, root_key
 from .routing import build_routes
+from .staffing import caseloads
 from ..scenario.schema import Scenario
 from .targets import CASE_MANAGEMENT, Target, parse_target
 
@@ -61,7 +62,9 @@ class Model:
                            for n, p in scenario.programmes.items()}
         self.budgets = self._budgets()
         self.routes = build_routes(scenario.routes, self.attributes, d)
-        self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes, d, self.clock)
+        self.caseloads = caseloads(scenario, self.clock)
+        self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes, d, self.clock,
+                                                               self.caseloads)
         self.population = Population(scenario.population, self.attributes, self.clock, self.root, d,
                                      tuple(h.key for h in self.hazards), batched=not reference)
         self.sources = self.population.inflow_sources()

@@ -92,6 +92,8 @@ class Pathway:
         # that is never triggered (see `at`) instead of filling SimPy's queue with unused timeouts
         self.horizon = model.clock.horizon
         self.never = self.env.event()
+        # caseloads: the staffing group whose caseload each state counts towards (none: not counted)
+        self.caseload_of = {st: g for g in model.caseloads.values() for st in self.by_state if g.covers(st)}
 
     def run(self, c: "Customer", first: Move | None = None, initial: Initial | None = None):
         """The customer's life: a SimPy process generator."""
@@ -105,10 +107,10 @@ class Pathway:
             else:                        # case management, no contact or out of benefit: only hazards end it
                 if target.kind == "exit":
                     self.open(c, "exit", target.name)
-                    hz = self.acting(target.label, c.attrs)
+                    hz = self.enter(c, target.label)
                 else:
                     self.open(c, target.kind, since=move.since)
-                    hz = self.acting(target.kind, c.attrs)
+                    hz = self.enter(c, target.kind)
                 if not hz:               # nothing can happen: the spell stays open until the horizon
                     return
                 fired = yield from self.stay(c, hz)
@@ -160,7 +162,7 @@ class Pathway:
 
     def handover(self, c, target: Target, days: float):
         self.open(c, "handover", target.name)
-        fired = yield from self.stay(c, self.acting("handover", c.attrs), until=self.env.now + days)
+        fired = yield from self.stay(c, self.enter(c, "handover"), until=self.env.now + days)
         if fired is DEADLINE:
             return Move("handover_done", target)
         return Move(fired.name, fired.target, fired.set)
@@ -182,7 +184,7 @@ class Pathway:
             c.since = env.now
             remaining = prog.duration.sample(c.rng.uniform(prog.duration_key))
         companions = self.join_alongside(c, prog, "programme") if prog.alongside else ()
-        hz = self.acting(prog.in_programme, c.attrs)
+        hz = self.enter(c, prog.in_programme)
         if hz:
             fired = yield from self.stay(c, hz, until=env.now + remaining)
         else:                              # nothing competes with the programme's end
@@ -212,7 +214,7 @@ class Pathway:
         if prog.patience is not None:   # day-one waiters: the rest of a patience already under way
             deadline = env.now + prog.patience.residual(c.rng.uniform(prog.patience_key), env.now - waiting_start)
         companions = self.join_alongside(c, prog, "waiting") if prog.alongside else ()
-        fired = yield from self.stay(c, self.acting(prog.on_list, c.attrs), until=deadline, wake=ticket)
+        fired = yield from self.stay(c, self.enter(c, prog.on_list), until=deadline, wake=ticket)
         for comp in companions:
             comp.finish(reason="main_phase_ended")
         if fired is not WOKEN:
@@ -250,6 +252,19 @@ class Pathway:
         if acting is None:
             acting = self.acting_sets[hazards] = Race(hazards)
         return acting
+
+    def enter(self, c: "Customer", state: str) -> Race:
+        """The customer is now in `state` (a hazard-state name): count them in its caseload, and
+        return the hazards acting on them there."""
+        if self.caseload_of:
+            g, old = self.caseload_of.get(state), c.caseload
+            if g is not old:
+                if old is not None:
+                    old.count -= 1
+                if g is not None:
+                    g.count += 1
+                c.caseload = g
+        return self.acting(state, c.attrs)
 
     def at(self, t: float):
         """An event on day t, or one that never comes if t is at or after the horizon."""

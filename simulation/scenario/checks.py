@@ -41,6 +41,7 @@ def check(s: Scenario) -> list[tuple[str, str]]:
     _magnitudes(s, p)
     _timed_values(s, p)
     _budgets(s, p)
+    _staffing(s, p)
     _indicators(s, p)
     _levers(s, p)
     if not p:
@@ -447,6 +448,38 @@ def _budgets(s: Scenario, p: _Problems) -> None:
                 paid_by[prog] = name
         if b.when_exhausted != "wait":
             _target(s, b.when_exhausted, f"{path}.when_exhausted", p)
+
+
+def _staffing(s: Scenario, p: _Problems) -> None:
+    scaled_by: dict[str, str] = {}
+    counted_in: dict[str, str] = {}
+    for name, g in s.staffing.items():
+        path = f"staffing.{name}"
+        _steps(s, g.staff, f"{path}.staff", p)
+        if not g.source.strip():
+            p.add(f"{path}.source", "expected where the caseload effect comes from (a reference, or 'assumption'), "
+                                    "found nothing")
+        for i, pat in enumerate(g.states):
+            where = f"{path}.states[{i}]"
+            if not state_pattern_ok(s, pat) or pat.startswith("exit"):
+                p.add(where, f"expected a state pattern such as 'case_management', 'no_contact', 'waiting:<programme>',"
+                             f" 'programme:<programme>' or 'programme:*', found '{pat}'")
+                continue
+            for st in states(s) + ["handover"]:
+                if matches(pat, st):
+                    if counted_in.get(st, name) != name:
+                        p.add(where, f"expected each state in the caseload of one staffing group at most, found "
+                                     f"'{st}' also in staffing.{counted_in[st]}")
+                    counted_in[st] = name
+        for i, h in enumerate(g.hazards):
+            where = f"{path}.hazards[{i}]"
+            if h not in s.hazards:
+                p.add(where, f"expected a defined hazard {sorted(s.hazards)}, found '{h}'")
+            elif h in scaled_by:
+                p.add(where, f"expected each hazard in one staffing group at most, found '{h}' also in "
+                             f"staffing.{scaled_by[h]}")
+            else:
+                scaled_by[h] = name
 
 
 def _ever(value) -> bool:

@@ -327,6 +327,23 @@ class Budget(Strict):
     source: str = ""
 
 
+class Staffing(Strict):
+    """Case managers for the customers in some states; their caseload scales the rates of the hazards named.
+
+    Rate factor = min(max_factor, (reference_caseload / caseload) ^ elasticity), with caseload =
+    customers in `states` / `staff` at the time (engine/staffing.py, docs/model.md).
+    """
+    label: str = ""
+    label_de: str = ""
+    states: Annotated[list[str], Field(min_length=1)]   # state patterns as in a hazard's `in`
+    staff: Timed                                        # full-time case managers over calendar time
+    reference_caseload: Annotated[float, Field(gt=0, le=MAX_COUNT)]   # customers per case manager at factor 1
+    elasticity: Annotated[float, Field(ge=0, le=5)] = 1.0
+    max_factor: Annotated[float, Field(ge=1, le=100)] = 2.0
+    hazards: Annotated[list[str], Field(min_length=1)]
+    source: str = ""                                    # where the functional form and figures come from, or "assumption"
+
+
 class Time(Strict):
     start: dt.date
     years: Annotated[float, Field(ge=1 / 12, le=50)] = 1
@@ -368,5 +385,6 @@ class Scenario(Strict):
     hazards: dict[Name, Hazard] = {}
     labour_market: LabourMarket | None = None
     budgets: dict[Name, Budget] = {}
+    staffing: dict[Name, Staffing] = {}
     indicators: Indicators = Indicators()
     levers: dict[Name, LeverGroup] = {}
