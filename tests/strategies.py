@@ -311,7 +311,19 @@ def scenario_dicts(draw, head_start: bool = True, instant_moves: bool = True, da
     }
     if budgets:
         out["budgets"] = budgets
+    if plans and draw(st.integers(0, 3)) == 0:
+        out["staffing"] = {"team": _staffing(draw, start, end, names, hazards)}
     return out
+
+
+def _staffing(draw, start: dt.date, end: dt.date, names: list[str], hazards: dict) -> dict:
+    """A staffing group over some states, scaling some hazards (thinning while waiting included)."""
+    pool = ["case_management", "no_contact", "handover", "waiting:*"] + [f"programme:{n}" for n in names]
+    staff = _steps(draw, start, end, st.integers(0, 3)) if draw(st.booleans()) else draw(st.integers(0, 3))
+    return {"states": draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True)),
+            "staff": staff, "reference_caseload": draw(_num(1.0, 100.0)), "elasticity": draw(_num(0.0, 2.0)),
+            "max_factor": draw(_num(1.0, 4.0)), "source": "assumption",
+            "hazards": draw(st.lists(st.sampled_from(sorted(hazards)), min_size=1, max_size=3, unique=True))}
 
 
 def _steps(draw, start: dt.date, end: dt.date, values) -> list[dict]:

@@ -9,18 +9,23 @@ independently of the engine and compared with the simulated counts.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 
 import numpy as np
 import pytest
+import tomli_w
 
 from simulation.engine.clock import DAYS_PER_MONTH
 from simulation.engine.model import simulate
 from simulation.errors import ScenarioError
 from scipy.sparse.linalg import expm_multiply
 
+from simulation.cli import main
 from simulation.engine.clock import Clock
+from simulation.indicators.staffing import staffing_monthly
 from tests.conftest import BASE, merge, scenario
+from tests.test_docs import DOCS, first_cell_names, md_tables, section_about
 from tests.theory import t_interval
 
 
@@ -134,3 +139,26 @@ def test_staffing_needs_a_source_known_hazards_and_states():
     assert "'programme:x'" in problems["staffing.team.states[1]"]
     assert "also in staffing.team" in problems["staffing.other.hazards[0]"]
     assert "also in staffing.team" in problems["staffing.other.states[0]"]
+
+
+def test_staffing_monthly_counts_the_caseload_and_its_factor(tmp_path):
+    """The table's customers at each month's end are the spells' open case-management spells;
+    its factor is the formula at that caseload; every column is documented; `jobpath run` writes it."""
+    staff = [{"from": "2024-01-01", "value": 1}, {"from": "2024-05-01", "value": 2}]
+    sc = scenario(staffed_dict(150, 0.3, staff, 0.5))
+    clock = Clock(sc.time.start, 1)
+    sp = simulate(sc, seed=2).spells
+    table = staffing_monthly(sp, sc, clock)
+    edges = clock.month_edges()[1:]
+    assert list(table["customers"]) == [remaining(sp, t - 1e-6) for t in edges]
+    assert list(table["staff"]) == [1.0] * 4 + [2.0] * 8
+    expected = np.minimum((50.0 * table["staff"] / table["customers"]) ** 0.5, 2.0)
+    assert np.allclose(table["factor"], expected)
+    body = section_about((DOCS / "outputs.md").read_text(encoding="utf-8"), "staffing_monthly.parquet")
+    documented = set().union(*(first_cell_names(t) for t in md_tables(body) if t["header"][0] == "column"))
+    assert set(table.columns) == documented
+    path = tmp_path / "s.toml"
+    path.write_text(tomli_w.dumps(staffed_dict(150, 0.3, staff, 0.5)))
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    assert (tmp_path / "out" / "staffing_monthly.parquet").exists()
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())
