@@ -75,6 +75,7 @@ CASES = [
     Case("after_in_state_huge.toml", "hazards.outreach_referral.after_in_state.value", ("at most 100 years", "1e+09")),
     Case("shares_just_off.toml", "population.common.sex", ("must sum to 1", "found 1.000002")),
     Case("extends_passwd.toml", "extends", ("ending in .toml", "/etc/passwd")),
+    Case("staffing_unknown_hazard.toml", "staffing.cm.hazards[0]", ("defined hazard", "found 'integraton'")),
     Case("min_above_max.toml", "programmes.course.eligible.german_level", ("none does", "min = 'B1', max = 'A1'")),
 ]
 

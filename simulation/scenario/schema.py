@@ -341,7 +341,7 @@ class Staffing(Strict):
     elasticity: Annotated[float, Field(ge=0, le=5)] = 1.0
     max_factor: Annotated[float, Field(ge=1, le=100)] = 2.0
     hazards: Annotated[list[str], Field(min_length=1)]
-    source: str = ""                                    # where the functional form and figures come from, or "assumption"
+    source: str                                         # where the functional form and figures come from, or "assumption"
 
 
 class Time(Strict):
