@@ -441,10 +441,11 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_workers_die_when_the_batch_is_killed(tmp_path):
+@pytest.mark.parametrize("backend", [["--workers", "2"], ["--dask", "local:2"]], ids=["processes", "dask"])
+def test_workers_die_when_the_batch_is_killed(tmp_path, backend):
     """kill -9 of the main process of a 2-worker batch: its workers are gone within a few seconds."""
-    proc = subprocess.Popen([sys.executable, "-m", "simulation.cli", "batch", str(TINY), "-n", "8", "--years", "2",
-                             "--workers", "2", "--out", str(tmp_path / "b"), "--quiet"], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "simulation.cli", "batch", str(TINY), "-n", "40", "--years", "2",
+                             *backend, "--out", str(tmp_path / "b"), "--quiet"], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     workers: list[int] = []
     try:
