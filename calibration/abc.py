@@ -435,11 +435,18 @@ def _check_args(a) -> str | None:
 
 
 def _command(a) -> int:
+    from simulation.errors import ArgumentError
+    from simulation.outdir import check_out
     problem = _check_args(a)
     if problem:
         return _bad(problem)
+    out = a.out if a.out is not None else f"results/calibrate-{Path(a.scenario).stem}"
+    try:                         # a new or empty folder, or an earlier calibration's (abc.db)
+        check_out(out, "abc.db", "calibration")
+    except ArgumentError as e:
+        return _bad(str(e))
     spec = CalibrationSpec(scenario=a.scenario, targets=a.targets, params=a.params,
-                           out=a.out or f"results/calibrate-{Path(a.scenario).stem}", populations=a.populations,
+                           out=out, populations=a.populations,
                            particles=a.particles, replications=a.replications_per_particle, years=a.years,
                            workers=a.workers, dask=a.dask, resume=a.resume, overwrite=a.overwrite, seed=a.seed,
                            draws=a.draws, fit_replications=a.fit_replications, min_epsilon=a.min_epsilon,

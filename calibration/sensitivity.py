@@ -259,14 +259,22 @@ def _check_args(a) -> str | None:
 
 
 def _command(a) -> int:
+    from simulation.errors import ArgumentError
+    from simulation.outdir import check_out
     problem = _check_args(a)
     if problem:
         print(problem, file=sys.stderr)
         return EXIT_BAD_INPUT
+    out = a.out if a.out is not None else f"results/sensitivity-{Path(a.scenario).stem}"
+    try:                         # a new or empty folder, or an earlier analysis's (sensitivity.parquet)
+        check_out(out, "sensitivity.parquet", "sensitivity analysis")
+    except ArgumentError as e:
+        print(e, file=sys.stderr)
+        return EXIT_BAD_INPUT
     spec = SensitivitySpec(scenario=a.scenario, params=a.params,
                            indicators=[k.strip() for k in a.indicators.split(",") if k.strip()], method=a.method,
                            samples=a.samples, years=a.years,
-                           out=a.out or f"results/sensitivity-{Path(a.scenario).stem}", workers=a.workers,
+                           out=out, workers=a.workers,
                            replications=a.replications, seed=a.seed, quiet=a.quiet)
     try:
         res = run_sensitivity(spec)

@@ -368,6 +368,26 @@ def test_unusable_out_is_refused(command, out, words, tmp_path, capsys, monkeypa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
 
 
+@pytest.mark.parametrize("command", ["calibrate", "sensitivity"])
+@pytest.mark.parametrize("out, words", [("", ["--out", "empty"]), ("notes.txt", ["--out", "existing file"]),
+                                        ("docs", ["--out", "other files"]), (".", ["--out", "current folder"])],
+                         ids=["empty", "a-file", "other-files", "dot"])
+def test_calibration_out_is_checked_like_run(command, out, words, tmp_path, capsys, monkeypatch):
+    """calibrate and sensitivity refuse the same folders as run, before any simulation."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("my notes\n")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "thesis.tex").write_text("text")
+    before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    args = [command, str(ROOT / "scenarios/kassel_2024.toml"), "--params", str(ROOT / "calibration/params/kassel.toml"),
+            "--out", out, "--quiet"]
+    if command == "calibrate":
+        args += ["--targets", str(ROOT / "calibration/targets/kassel.toml")]
+    assert_refused(main(args), capsys.readouterr().err, *words)
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
+    assert (tmp_path / "notes.txt").read_text() == "my notes\n"
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
 def test_run_refuses_a_read_only_folder(tmp_path, capsys):
     ro = tmp_path / "ro"
