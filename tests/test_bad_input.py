@@ -76,6 +76,8 @@ CASES = [
     Case("shares_just_off.toml", "population.common.sex", ("must sum to 1", "found 1.000002")),
     Case("extends_passwd.toml", "extends", ("ending in .toml", "/etc/passwd")),
     Case("staffing_unknown_hazard.toml", "staffing.cm.hazards[0]", ("defined hazard", "found 'integraton'")),
+    Case("years_as_text.toml", "time.years", ("valid number", "found '2'", "without quotes")),
+    Case("places_as_text.toml", "programmes.course.places", ("valid integer", "found '30'", "without quotes")),
     Case("min_above_max.toml", "programmes.course.eligible.german_level", ("none does", "min = 'B1', max = 'A1'")),
 ]
 

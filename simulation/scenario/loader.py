@@ -115,6 +115,8 @@ def _problems(err: ValidationError) -> list[tuple[str, str]]:
             found = e.get("input")
             found = found.isoformat() if hasattr(found, "isoformat") else found
             msg = f"{e['msg'][0].lower()}{e['msg'][1:]}, found {shorten(repr(found))}"
+            if kind in ("float_type", "int_type") and isinstance(found, str):
+                msg += " (a number is written without quotes)"
         path = _path(loc)
         if (path, msg) not in seen:
             seen.add((path, msg))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
 
 NonNeg = Annotated[float, Field(ge=0)]
 Pos = Annotated[float, Field(gt=0)]
@@ -28,8 +28,27 @@ OTHER_EXIT_KINDS = ("pension", "moved_away", "other_income", "other")
 EXIT_KINDS = INTEGRATION_KINDS + OTHER_EXIT_KINDS
 
 
+def _iso_date(v):
+    """Dates come from TOML as dates; from JSON or Python as text in ISO form (2024-01-01)."""
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v)
+        except ValueError:
+            raise ValueError(f"expected a date such as 2024-01-01, found {v[:40]!r}") from None
+    return v
+
+
+def _pair(v):
+    """A [number, number] pair, as TOML and JSON write it."""
+    return tuple(v) if isinstance(v, list) else v
+
+
+Date = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)   # no inf or nan anywhere
+    # no inf or nan anywhere; strict: a number written as text ("2") is refused, not converted
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, strict=True)
 
 
 # --- durations -------------------------------------------------------------------------
@@ -115,7 +134,7 @@ class Span(Strict):
 
 class Step(Strict):
     """From this date on (until the next step), the value is `value`."""
-    from_: dt.date = Field(alias="from")
+    from_: Date = Field(alias="from")
     value: NonNeg
 
 
@@ -206,8 +225,8 @@ class Inflow(Strict):
 
 class Wave(Strict):
     """An extra inflow over a period, e.g. a refugee arrival."""
-    start: dt.date
-    end: dt.date
+    start: Date
+    end: Date
     per_month: Annotated[float, Field(ge=0, le=MAX_PER_MONTH)]
     segments: dict[str, Prob]
 
@@ -244,7 +263,7 @@ class Cohorts(Strict):
     class_size: Annotated[int, Field(ge=1, le=MAX_COUNT)]
     min_size: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 1
     start_every: Span | None = None
-    dates: list[dt.date] = []
+    dates: list[Date] = []
 
     @model_validator(mode="after")
     def _sizes(self):
@@ -294,7 +313,7 @@ class Hazard(Strict):
     to: str
     rate_per_month: NonNeg
     when: Condition = {}
-    by_months_in_benefit: list[tuple[NonNeg, NonNeg]] = []   # [from_month, multiplier] bands
+    by_months_in_benefit: list[Annotated[tuple[NonNeg, NonNeg], BeforeValidator(_pair)]] = []   # [from_month, multiplier] bands
     after_in_state: Span | None = None                       # active only after this time in the state
     calendar: Steps | None = None                            # a rate factor over calendar time
     set: dict[str, str] = {}
@@ -345,7 +364,7 @@ class Staffing(Strict):
 
 
 class Time(Strict):
-    start: dt.date
+    start: Date
     years: Annotated[float, Field(ge=1 / 12, le=50)] = 1
 
     @model_validator(mode="after")
