@@ -313,3 +313,32 @@ def test_a_programme_in_two_pools_and_pooled_cohorts_are_refused():
     problems = dict(info.value.problems)
     assert "also in pools.pool" in problems["pools.other.programmes[0]"]
     assert "not supported" in problems["pools.other.programmes[1]"]
+
+
+# --- the pool table --------------------------------------------------------------------------
+
+def test_pool_monthly_columns_are_documented_and_count_from_the_spells():
+    """pool_monthly's columns are those of docs/outputs.md; places follow the steps, participants and
+    waiting at each month end are the people in the members' spells then, counted here from the spells."""
+    from simulation.indicators import programme_monthly
+    from simulation.indicators.pools import pool_monthly
+    from tests.test_docs import DOCS, first_cell_names, md_tables, section_about
+    d = pool_dict(20.0, 2.0, {"places": [{"from": "2024-01-01", "value": 3}, {"from": "2024-07-01", "value": 6}]},
+                  places={"a": 5, "b": 5}, years=1)
+    sc = scenario(d)
+    clock = Clock(sc.time.start, 1)
+    sp = simulate(sc, seed=2).spells
+    pm = pool_monthly(programme_monthly(sp, sc, clock), sc, clock)
+    body = section_about((DOCS / "outputs.md").read_text(encoding="utf-8"), "pool_monthly.parquet")
+    documented = set().union(*(first_cell_names(t) for t in md_tables(body) if t["header"][0] == "column"))
+    assert set(pm.columns) == documented
+    assert list(pm["places"]) == [3] * 6 + [6] * 6
+    p = sp[sp["state"] == "programme"]
+    ws, st_, en = (p[c].to_numpy(float) for c in ("waiting_start", "start", "end"))
+    cens = (p["end_reason"] == "censored").to_numpy()
+    for m, ref in enumerate(clock.month_edges()[1:]):
+        open_ = (en > ref) | cens
+        assert pm["participants_end"][m] == ((st_ <= ref) & open_).sum()
+        assert pm["waiting_end"][m] == ((ws <= ref) & ~(st_ <= ref) & open_).sum()
+    # at the end of June (the instant 1 July begins) the step to 6 places is in force already
+    assert (pm["participants_end"] <= np.r_[pm["places"].to_numpy()[1:], 6]).all()
