@@ -254,8 +254,8 @@ def check_pool_places(r: Run) -> None:
 
 def check_shared_eligibility(r: Run) -> None:
     """Whoever a shared list placed in another member was eligible for it (re-checked from the spells)."""
-    from tests.test_properties import meets
-    sp = r.spells
+    from tests.test_properties import main_spells, meets
+    sp = main_spells(r.spells).reset_index(drop=True)
     placed = np.flatnonzero((sp["end_reason"] == "pool_placed").to_numpy())
     levels = r.data["attributes"]
     for i in placed:
