@@ -342,3 +342,16 @@ def test_pool_monthly_columns_are_documented_and_count_from_the_spells():
         assert pm["waiting_end"][m] == ((ws <= ref) & ~(st_ <= ref) & open_).sum()
     # at the end of June (the instant 1 July begins) the step to 6 places is in force already
     assert (pm["participants_end"] <= np.r_[pm["places"].to_numpy()[1:], 6]).all()
+
+
+@pytest.mark.parametrize("pool,places", [({"places": 3}, None), ({"waiting_list": "shared"}, {"a": 1, "b": 2})])
+def test_a_pool_without_own_caps_or_eligibility_serves_first_come_first_served(pool, places):
+    """Two members as one queue: whoever joined earlier (whichever member they wait for) is admitted no
+    later, and nobody is admitted while someone who joined earlier still waits."""
+    sc = scenario(pool_dict(4.0, 1.0, pool, places=places, years=3))
+    j = journeys(simulate(sc, seed=9).spells).sort_values("joined", kind="stable")
+    adm = j["admitted"].to_numpy(float)
+    got = adm[~np.isnan(adm)]
+    assert len(got) > 100 and (j["admitted"].notna() | (j["end"] == j["end"].max())).all()
+    assert (np.diff(got) >= 0).all()
+    assert (j["referred"] != j["admitted_to"]).any() == (pool.get("waiting_list") == "shared")
