@@ -44,6 +44,13 @@ def summary(loaded, seed: int, rep, top: int = 5) -> str:
                 mean_wait = (wait["mean_wait_days"] * wait["entries"]).sum() / entries if entries else float("nan")
                 lines.append(f"    {r['programme']:<28} {int(r['waiting_end']):>6,} waiting; "
                              f"mean wait of last year's entrants {mean_wait:,.0f} days")
+    pools = getattr(rep, "pool_monthly", None)
+    if pools is not None and len(pools):
+        lines.append("  pools (end of horizon):")
+        for _, r in pools[pools["month"] == pools["month"].iloc[-1]].iterrows():
+            places = "unlimited" if r["places"] != r["places"] else f"{r['places']:,.0f}"
+            lines.append(f"    {r['pool']:<28} {int(r['participants_end']):>6,} in {places} places; "
+                         f"{int(r['waiting_end']):,} waiting ({r['waiting_list']} list)")
     return "\n".join(lines)
 
 

@@ -78,6 +78,16 @@ CASES = [
     Case("staffing_unknown_hazard.toml", "staffing.cm.hazards[0]", ("defined hazard", "found 'integraton'")),
     Case("years_as_text.toml", "time.years", ("valid number", "found '2'", "without quotes")),
     Case("places_as_text.toml", "programmes.course.places", ("valid integer", "found '30'", "without quotes")),
+    Case("pool_unknown_programme.toml", "pools.measures.programmes[1]", ("defined programme", "found 'agh'")),
+    Case("pool_programme_twice.toml", "pools.courses.programmes[1]", ("one pool at most", "pools.measures")),
+    Case("pool_cohorts.toml", "pools.courses.programmes[0]", ("not supported", "found 'course' with cohorts")),
+    Case("pool_neither.toml", "pools.measures", ("places or waiting_list", "found neither")),
+    Case("pool_priority_each.toml", "pools.measures.priority", ("only with waiting_list = \"shared\"",
+                                                                 "waiting_list = \"each\"")),
+    Case("pool_unknown_key.toml", "pools.measures.seats", ("unknown key",)),
+    Case("pool_one_member.toml", "pools.measures.programmes", ("at least 2", "found ['coaching']")),
+    Case("pool_member_priority_shared.toml", "pools.measures.programmes[0]", ("own waiting_list.priority",
+                                                                              "found 'coaching'")),
     Case("min_above_max.toml", "programmes.course.eligible.german_level", ("none does", "min = 'B1', max = 'A1'")),
 ]
 

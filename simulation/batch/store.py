@@ -1,7 +1,8 @@
 """The batch output directory: one Parquet file per replication and table, each written atomically.
 
 Layout (OUT = the --out directory):
-    OUT/<table>/<scenario>/rep-0001.parquet   for table in runs, monthly, programme_monthly, spells (and budget_monthly, staffing_monthly)
+    OUT/<table>/<scenario>/rep-0001.parquet   for table in runs, monthly, programme_monthly, spells (and budget_monthly,
+                                              pool_monthly, staffing_monthly)
     OUT/summary.parquet, OUT/comparison.parquet, OUT/batch.json, OUT/results.duckdb
 A replication counts as done when its `runs` file exists; it is written last.
 """
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-TABLES = ("spells", "monthly", "programme_monthly", "budget_monthly", "staffing_monthly")   # the last two: with budgets, staffing only
+# the last three only with budgets, pools, staffing groups
+TABLES = ("spells", "monthly", "programme_monthly", "budget_monthly", "pool_monthly", "staffing_monthly")
 
 
 def rep_file(out: Path, table: str, scenario: str, replication: int) -> Path:

@@ -19,6 +19,7 @@ from .budgets import Budget
 from .hazards import hazards_by_state
 from .pathway import Initial, Move, Pathway
 from .population import Draw, Newcomer, Population
+from .pools import Pool
 from .programme import Programme
 from .random_streams import Decisions, root_key
 from .routing import build_routes
@@ -61,6 +62,8 @@ class Model:
         self.programmes = {n: Programme(self.env, n, p, self.attributes, d, self.clock)
                            for n, p in scenario.programmes.items()}
         self.budgets = self._budgets()
+        self.pools = [Pool(n, spec, [self.programmes[m] for m in spec.programmes], self.attributes, self.clock)
+                      for n, spec in scenario.pools.items()]
         self.routes = build_routes(scenario.routes, self.attributes, d)
         self.caseloads = caseloads(scenario, self.clock)
         self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes, d, self.clock,
@@ -151,7 +154,10 @@ class Model:
     def _release_day_one(self, _event=None) -> None:
         for prog in self.programmes.values():
             prog.held = False
-            if not prog.scheduled:
+            if prog.pool is not None:       # a pool is served once all its members are released
+                if not any(m.held for m in prog.pool.members):
+                    prog.pool.fill()
+            elif not prog.scheduled:
                 prog.fill()
 
     def _arrivals(self, origin: str, shares: Draw, pieces):
@@ -164,7 +170,7 @@ class Model:
 
     def _schedules(self) -> None:
         """Timed events: 1 January, cohort start dates, and the dates of a plan (steps in places,
-        quotas or budgets; with budgets, every 1 January), each plan date one event for all."""
+        quotas, budgets or pools' places; with budgets, every 1 January), each plan date one event for all."""
         env = self.env
         years = self.clock.year_starts()
         horizon = self.clock.horizon
@@ -174,6 +180,10 @@ class Model:
                 if line is not None:
                     for t, v in line.changes(horizon):
                         plan.setdefault(t, []).append((prog, what, v))
+        for pool in self.pools:
+            if pool.places_line is not None:
+                for t, v in pool.places_line.changes(horizon):
+                    plan.setdefault(t, []).append((pool, "places", v))
         for b in self.budgets:
             for t, v in b.line.changes(horizon):
                 plan.setdefault(t, []).append((b, "budget", v))
@@ -216,7 +226,7 @@ class Model:
         order += [p for p in self.programmes.values() if p.budget is None]
         for prog in order:
             if not prog.scheduled:
-                prog.fill()
+                prog.fill()           # a pool's member: the pool serves all its members
 
     # --- running -----------------------------------------------------------------------
 
@@ -269,6 +279,8 @@ class Model:
                     if ticket.event is not None:
                         ticket.event.callbacks = None
                 q.clear()
+        for pool in self.pools:
+            pool.clear()
         self.pathway.companions.clear()
         self.customers.clear()
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 NAN = math.nan
 DEADLINE = "deadline"   # the state's own end came first
 WOKEN = "woken"         # admitted from the waiting list
+POOL_PLACED = "pool_placed"   # end reason: a pool's shared list placed them in another member programme
 
 
 def _nothing(attrs: tuple[int, ...]) -> tuple:
@@ -176,11 +177,22 @@ class Pathway:
         else:
             waiting_start = env.now if initial is None else initial.waiting_start
             c.state, c.detail, c.waiting_start, c.since = "programme", name, waiting_start, NAN
-            if initial is not None or not prog.enter_now():
-                fired = yield from self.wait(c, prog, waiting_start, initial is not None)
+            placed = None if initial is not None else prog.enter_now(c.attrs)
+            if placed is None:
+                ticket = prog.join(c)
+                fired = yield from self.wait(c, prog, ticket, waiting_start, initial is not None)
                 if fired is not WOKEN:
                     return Move("reneged", prog.renege_to) if fired is DEADLINE else \
                         Move(fired.name, fired.target, fired.set)
+                placed = ticket.programme
+            if placed is not prog:
+                # A pool's shared waiting list admitted them to another member: the wait (patience,
+                # hazards of waiting:<name>) was for the programme they were referred to and closes
+                # as its spell; from now on they take part in the one that admitted them, with its
+                # duration, hazards (programme:<placed>), place release and route.
+                self.log.spell(c, c.combo, env.now, POOL_PLACED, placed.label)
+                prog, name = placed, placed.name
+                c.detail, c.waiting_start = name, env.now
             c.since = env.now
             remaining = prog.duration.sample(c.rng.uniform(prog.duration_key))
         companions = self.join_alongside(c, prog, "programme") if prog.alongside else ()
@@ -202,10 +214,10 @@ class Pathway:
         gap = o.gap.sample(c.rng.uniform(route.gap_key)) if o.gap else 0.0
         return Move("completed", o.target, o.set, gap)
 
-    def wait(self, c, prog, waiting_start: float, day_one: bool):
-        """On the waiting list until admitted (WOKEN), out of patience (DEADLINE) or a hazard fires."""
+    def wait(self, c, prog, ticket: Ticket, waiting_start: float, day_one: bool):
+        """On the waiting list (joined with `ticket`) until admitted (WOKEN), out of patience (DEADLINE)
+        or a hazard fires."""
         env = self.env
-        ticket = prog.join(c)
         if day_one and not ticket.admitted:
             yield env.timeout(0)     # let every day-one list form and its first admissions happen
         if ticket.admitted:

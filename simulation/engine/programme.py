@@ -18,15 +18,21 @@ INF = math.inf
 
 
 class Ticket:
-    """A customer's place on a waiting list; `event` succeeds when they are admitted."""
+    """A customer's place on a waiting list; `event` succeeds when they are admitted.
 
-    __slots__ = ("customer", "event", "admitted", "cancelled")
+    `programme` is the programme referred to, and once admitted the one that admitted them (another
+    member of a pool with a shared list, possibly); `seq` numbers the tickets of a pool in joining order.
+    """
 
-    def __init__(self, customer, event: simpy.Event) -> None:
+    __slots__ = ("customer", "event", "admitted", "cancelled", "programme", "seq")
+
+    def __init__(self, customer, event: simpy.Event, programme: "Programme") -> None:
         self.customer = customer
         self.event = event
         self.admitted = False
         self.cancelled = False
+        self.programme = programme
+        self.seq = 0
 
 
 class Programme:
@@ -63,24 +69,41 @@ class Programme:
         self.budget = None          # the Budget this programme's entries are paid from, if any
         self.commit = 0.0           # what an entry commits from it: cost per month x mean duration
         self.divert = None          # where referrals go while the budget cannot pay an entry (None: they wait)
+        self.pool = None            # the Pool whose places (and perhaps waiting list) this programme shares
+        self.label = "programme:" + name   # as a target is spelt in next_state
 
     # --- customers' side ---------------------------------------------------------------
 
     def is_eligible(self, attrs: tuple[int, ...]) -> bool:
         return holds(self.eligible, attrs)
 
-    def enter_now(self) -> bool:
-        """Take a free place at once if one is there for a newcomer to the list (nobody waiting)."""
+    def enter_now(self, attrs: tuple[int, ...]) -> "Programme | None":
+        """Take a free place at once if one is there for a newcomer to the list (nobody waiting):
+        the programme that admits them (with a pool's shared list, perhaps another member), or None."""
+        if self.pool is not None:
+            if self.pool.shared:
+                return self.pool.enter_now(self, attrs)
+            if not self.pool.room():
+                return None
         if self.immediate and not self.held and not self.n_waiting \
                 and self.in_use < self.places and self.entries_this_year < self.quota \
                 and (self.budget is None or self.budget.allows(self.commit)):
             self._enter()
-            return True
-        return False
+            return self
+        return None
+
+    def can_admit(self) -> bool:
+        """Whether one more entry fits now: places, quota, budget and the pool's places."""
+        return not self.held and self.in_use < self.places and self.entries_this_year < self.quota \
+            and (self.budget is None or self.budget.allows(self.commit)) \
+            and (self.pool is None or self.pool.in_use < self.pool.places)
 
     def join(self, customer) -> Ticket:
         """Join the waiting list; admitted at once (ticket.admitted) if a place is free."""
-        ticket = Ticket(customer, self.env.event())
+        ticket = Ticket(customer, self.env.event(), self)
+        if self.pool is not None and self.pool.shared:
+            self.pool.join(ticket)
+            return ticket
         level = len(self.priority)
         for i, cond in enumerate(self.priority):
             if holds(cond, customer.attrs):
@@ -88,31 +111,43 @@ class Programme:
                 break
         self.queues[level].append(ticket)
         self.n_waiting += 1
-        if not self.scheduled:
+        if self.pool is not None:
+            ticket.seq = next(self.pool.seq)
+            self.pool.fill()
+        elif not self.scheduled:
             self.fill()
         return ticket
 
     def cancel(self, ticket: Ticket) -> None:
         """The customer leaves the waiting list (lazy removal: skipped when reached)."""
-        if not ticket.cancelled and not ticket.admitted:
+        if self.pool is not None and self.pool.shared:
+            self.pool.cancel(ticket)
+        elif not ticket.cancelled and not ticket.admitted:
             ticket.cancelled = True
             self.n_waiting -= 1
 
     def occupy(self) -> None:
         """A seat for a participant already in the programme on day one (taken before the run starts)."""
         self.in_use += 1
+        if self.pool is not None:
+            self.pool.in_use += 1
 
     def take_free_place(self) -> bool:
-        """A place for someone joining alongside another programme: only a free one, never ahead of the list."""
+        """A place for someone joining alongside another programme: only a free one, never ahead of the list
+        (for a member of a pool: a free pool place too, and with a shared list nobody on it)."""
         if self.n_waiting or self.in_use >= self.places or self.entries_this_year >= self.quota \
                 or (self.budget is not None and not self.budget.allows(self.commit)):
+            return False
+        if self.pool is not None and (not self.pool.room() or self.pool.n_waiting):
             return False
         self._enter()
         return True
 
     def release(self) -> None:
         self.in_use -= 1
-        if self.n_waiting and not self.scheduled:
+        if self.pool is not None:
+            self.pool.release()
+        elif self.n_waiting and not self.scheduled:
             self.fill()
 
     # --- the programme's side ----------------------------------------------------------
@@ -128,6 +163,9 @@ class Programme:
 
     def fill(self, _event=None) -> None:
         """Admit waiting customers while places and quota allow (a whole class for cohorts)."""
+        if self.pool is not None:      # the pool serves its members' lists together
+            self.pool.fill()
+            return
         if self.held:
             return
         while self.n_waiting:
@@ -144,6 +182,15 @@ class Programme:
                 return
             for _ in range(k):
                 self._admit(self._pop())
+
+    def _head(self) -> Ticket:
+        """The ticket `_pop` would return next (cancelled ones at the front are dropped)."""
+        for q in self.queues:
+            while q:
+                if not q[0].cancelled:
+                    return q[0]
+                q.popleft()
+        raise AssertionError("n_waiting out of step with the queues")
 
     def _pop(self) -> Ticket:
         for q in self.queues:
@@ -166,3 +213,5 @@ class Programme:
         self.entries_this_year += 1
         if self.budget is not None:
             self.budget.spend(self.commit)
+        if self.pool is not None:
+            self.pool.in_use += 1

@@ -42,6 +42,7 @@ def check(s: Scenario) -> list[tuple[str, str]]:
     _timed_values(s, p)
     _budgets(s, p)
     _staffing(s, p)
+    _pools(s, p)
     _indicators(s, p)
     _levers(s, p)
     if not p:
@@ -161,7 +162,8 @@ def _set(s, assign, path, p) -> None:
 RESERVED = {"person_id", "origin", "state", "programme", "exit_kind", "waiting_start", "start", "end",
             "end_reason", "next_state", "scenario", "replication"}
 # end reasons the engine writes itself: a hazard of the same name would make them ambiguous
-ENGINE_REASONS = {"completed", "reneged", "censored", "handover_done", "simulation_start", "main_phase_ended", "arrival"}
+ENGINE_REASONS = {"completed", "reneged", "censored", "handover_done", "simulation_start", "main_phase_ended", "arrival",
+                  "pool_placed"}
 
 
 def _attributes(s: Scenario, p: _Problems) -> None:
@@ -482,6 +484,44 @@ def _staffing(s: Scenario, p: _Problems) -> None:
                 scaled_by[h] = name
 
 
+def _pools(s: Scenario, p: _Problems) -> None:
+    in_pool: dict[str, str] = {}
+    for name, pool in s.pools.items():
+        path = f"pools.{name}"
+        _steps(s, pool.places, f"{path}.places", p, whole=True)
+        if len(set(pool.programmes)) != len(pool.programmes):
+            p.add(f"{path}.programmes", f"programmes must be distinct, found {pool.programmes}")
+        for i, prog in enumerate(pool.programmes):
+            where = f"{path}.programmes[{i}]"
+            if prog not in s.programmes:
+                p.add(where, f"expected a defined programme {sorted(s.programmes)}, found '{prog}'")
+                continue
+            if prog in in_pool and in_pool[prog] != name:
+                p.add(where, f"expected each programme in one pool at most, found '{prog}' also in pools.{in_pool[prog]}")
+            in_pool.setdefault(prog, name)
+            spec = s.programmes[prog]
+            if spec.cohorts is not None:
+                p.add(where, f"expected a programme without cohorts (classes in a pool are not supported), "
+                             f"found '{prog}' with cohorts")
+            if pool.waiting_list == "shared" and spec.waiting_list.priority:
+                p.add(where, f"expected a programme without its own waiting_list.priority (the shared list "
+                             f"serves by the pool's priority), found '{prog}' with priority groups of its own")
+        if pool.places is None and pool.waiting_list != "shared":
+            p.add(path, "expected places or waiting_list = \"shared\" (a pool without either changes nothing), "
+                        "found neither")
+        if pool.priority and pool.waiting_list != "shared":
+            p.add(f"{path}.priority", f"expected priority groups only with waiting_list = \"shared\", "
+                                      f"found {len(pool.priority)} with waiting_list = \"{pool.waiting_list}\"")
+        for i, group in enumerate(pool.priority):
+            _condition(s, group.when, f"{path}.priority[{i}].when", p)
+
+
+def shared_pools(s: Scenario) -> dict[str, list[str]]:
+    """Programme -> the members of its pool, for members of a pool with a shared waiting list."""
+    return {m: list(pool.programmes) for pool in s.pools.values() if pool.waiting_list == "shared"
+            for m in pool.programmes if m in s.programmes}
+
+
 def _ever(value) -> bool:
     """A count (or count over time) that is above 0 at some time, or unlimited (None)."""
     if value is None:
@@ -507,6 +547,9 @@ def _no_instant_loops(s: Scenario, p: _Problems) -> None:
     edges: dict[str, list[tuple[str, str]]] = defaultdict(list)   # state -> [(next state, field)]
     for name, prog in s.programmes.items():
         edges[f"waiting:{name}"].append((f"programme:{name}", ""))        # admission can be immediate
+        for other in shared_pools(s).get(name, ()):                       # also into another member of a shared list
+            if other != name:
+                edges[f"waiting:{name}"].append((f"programme:{other}", ""))
         wl = prog.waiting_list
         if _instant(wl.patience) and wl.renege_to.startswith("programme:"):
             edges[f"waiting:{name}"].append((_node(wl.renege_to), f"programmes.{name}.waiting_list.patience"))
@@ -559,6 +602,12 @@ def _node(to: str) -> str:
 def _exits_reachable(s: Scenario, p: _Problems) -> None:
     edges: dict[str, set[str]] = defaultdict(set)
     all_states = states(s)
+    shared = shared_pools(s)
+    pool_places = {m: pool.places for pool in s.pools.values() for m in pool.programmes}
+
+    def admits(name: str) -> bool:
+        prog = s.programmes[name]
+        return _ever(prog.places) and _ever(prog.entries_per_year) and _ever(pool_places.get(name))
     for h in s.hazards.values():
         if h.rate_per_month == 0 or h.to == "entry":
             continue
@@ -566,8 +615,11 @@ def _exits_reachable(s: Scenario, p: _Problems) -> None:
             if any(matches(pat, st) for pat in h.in_):
                 edges[st].add(_node(h.to))
     for name, prog in s.programmes.items():
-        if _ever(prog.places) and _ever(prog.entries_per_year):   # no places or no quota: nobody is admitted
+        if admits(name):   # no places or no quota (its own or its pool's): nobody is admitted
             edges[f"waiting:{name}"].add(f"programme:{name}")
+        for other in shared.get(name, ()):     # a shared list may place them in another member
+            if other != name and admits(other):
+                edges[f"waiting:{name}"].add(f"programme:{other}")
         if prog.waiting_list.patience is not None:
             edges[f"waiting:{name}"].add(_node(prog.waiting_list.renege_to))
         rules = s.routes.get(name)

@@ -363,6 +363,17 @@ class Staffing(Strict):
     source: str                                         # where the functional form and figures come from, or "assumption"
 
 
+class Pool(Strict):
+    """Places shared by several programmes, and perhaps one waiting list for all of them."""
+    label: str = ""
+    label_de: str = ""                                # the label in German (reports, app)
+    programmes: Annotated[list[str], Field(min_length=2)]
+    places: TimedCount | None = None                  # seats at once for all members together; none = only their own
+    waiting_list: Literal["each", "shared"] = "each"  # each member its own list, or one list for all
+    priority: list[PriorityGroup] = []                # groups served first on the shared list
+    source: str = ""
+
+
 class Time(Strict):
     start: Date
     years: Annotated[float, Field(ge=1 / 12, le=50)] = 1
@@ -405,5 +416,6 @@ class Scenario(Strict):
     labour_market: LabourMarket | None = None
     budgets: dict[Name, Budget] = {}
     staffing: dict[Name, Staffing] = {}
+    pools: dict[Name, Pool] = {}
     indicators: Indicators = Indicators()
     levers: dict[Name, LeverGroup] = {}

@@ -1,0 +1,150 @@
+"""Places shared by several programmes, and one waiting list for several programmes.
+
+A pool caps the places its member programmes use together (`places`, over calendar time like
+a programme's places); each member keeps its own places, quota and budget, and admits someone
+only if all of them and the pool's places allow. The pool's occupancy is the sum of its
+members' places in use, day-one participants included; a step below it sends nobody away.
+
+With `waiting_list = "each"` every member keeps its own list (and priority groups). When pool
+places free, the members that can admit are served by who has waited longest: the member
+whose next ticket joined earliest (tickets carry the pool's joining number, `Ticket.seq`).
+
+With `waiting_list = "shared"` a referral to any member joins the pool's one list (first come,
+first served within the pool's priority groups). Each waiting customer, in list order, is
+admitted to the first member that can admit and that they are eligible for: the programme
+they were referred to, then the others in the order the pool lists them. `Ticket.programme`
+says which member admitted them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import deque
+
+from .conditions import Attributes, holds
+from .timeline import Timeline
+from ..scenario.schema import is_steps
+
+INF = math.inf
+
+
+class Pool:
+    def __init__(self, name: str, spec, members: list, attributes: Attributes, clock) -> None:
+        self.name = name
+        self.members = members
+        self.places_line = None if spec.places is None else Timeline.of(spec.places, clock)
+        self.places = INF if self.places_line is None else self.places_line.at(0.0)
+        if spec.places is not None and not is_steps(spec.places):
+            self.places = spec.places
+        self.shared = spec.waiting_list == "shared"
+        self.in_use = 0                     # places the members use together
+        self.seq = itertools.count()        # joining order across the members' lists
+        self.priority = [attributes.compile(g.when) for g in spec.priority]
+        self.queues: list[deque] = [deque() for _ in range(len(self.priority) + 1)]   # shared list only
+        self.n_waiting = 0                  # on the shared list
+        # for each member referred to: the members to try, that one first, then the others in the listed order
+        self.order = {m: [m] + [o for o in members if o is not m] for m in members}
+        for m in members:
+            m.pool = self
+
+    def room(self) -> bool:
+        return self.in_use < self.places
+
+    # --- the shared list ---------------------------------------------------------------
+
+    def enter_now(self, referred, attrs: tuple[int, ...]):
+        """A newcomer referred to `referred`: the first member of its order with a place free now, or None."""
+        if self.in_use >= self.places:
+            return None
+        for m in self.order[referred]:
+            if (m is referred or holds(m.eligible, attrs)) and m.can_admit():
+                m._enter()
+                return m
+        return None
+
+    def join(self, ticket) -> None:
+        level = len(self.priority)
+        for i, cond in enumerate(self.priority):
+            if holds(cond, ticket.customer.attrs):
+                level = i
+                break
+        ticket.seq = next(self.seq)
+        self.queues[level].append(ticket)
+        self.n_waiting += 1
+        self.fill()
+
+    def cancel(self, ticket) -> None:
+        if not ticket.cancelled and not ticket.admitted:
+            ticket.cancelled = True
+            self.n_waiting -= 1
+
+    # --- admissions --------------------------------------------------------------------
+
+    def release(self) -> None:
+        """A member's place is free again: one pool place more."""
+        self.in_use -= 1
+        self.fill()
+
+    def fill(self, _event=None) -> None:
+        """Admit waiting customers while the pool's and the members' places (quotas, budgets) allow."""
+        if self.shared:
+            self._fill_shared()
+            return
+        while self.in_use < self.places:
+            best, first = None, INF
+            for m in self.members:
+                if m.n_waiting and m.can_admit():
+                    t = m._head()
+                    if t.seq < first:
+                        best, first = m, t.seq
+            if best is None:
+                return
+            best._admit(best._pop())
+
+    def _fill_shared(self) -> None:
+        """Each waiting customer in list order goes to the first member of their order that can admit
+        them. Someone passed over stays passed over in this round: places only get fewer as it goes."""
+        if not self.n_waiting or not self._any_can_admit():
+            return
+        for q in self.queues:
+            passed = []
+            while q:
+                t = q.popleft()
+                if t.cancelled or t.admitted:
+                    continue
+                attrs = t.customer.attrs
+                for m in self.order[t.programme]:
+                    if (m is t.programme or holds(m.eligible, attrs)) and m.can_admit():
+                        self._admit(t, m)
+                        break
+                else:
+                    passed.append(t)
+                    continue
+                if not self.n_waiting or not self._any_can_admit():
+                    q.extendleft(reversed(passed))
+                    return
+            q.extendleft(reversed(passed))
+
+    def _any_can_admit(self) -> bool:
+        if self.in_use >= self.places:
+            return False
+        for m in self.members:
+            if m.can_admit():
+                return True
+        return False
+
+    def _admit(self, ticket, member) -> None:
+        self.n_waiting -= 1
+        member._enter()
+        ticket.programme = member
+        ticket.admitted = True
+        if not ticket.event.triggered:   # else the customer's timer woke them this instant
+            ticket.event.succeed()
+
+    def clear(self) -> None:
+        for q in self.queues:
+            for ticket in q:
+                if ticket.event is not None:
+                    ticket.event.callbacks = None
+            q.clear()
