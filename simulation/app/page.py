@@ -414,7 +414,7 @@ def file_variants(items: list[dict], key: str, base_name: str, content: dict, sc
 def upload_variant(items: list[dict], key: str, base_name: str, content: dict, scenarios_dir: Path,
                    lang: str) -> None:
     """An uploaded file as a variant: a file with `extends` (of one of the app's scenarios) or a whole scenario."""
-    c = st.columns([4, 1], vertical_alignment="bottom")
+    c = st.columns([3, 1], vertical_alignment="bottom")
     upload = c[0].file_uploader(t("upload_variant", lang), type=["toml"], key=f"{key}-upload-variant")
     if upload is None:
         c[1].button(t("add_upload_button", lang), key=f"{key}-upload-add", disabled=True)

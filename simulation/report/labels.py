@@ -325,7 +325,7 @@ LABELS: dict[str, dict[str, str]] = {
     "upload_variant": {"en": "… or upload a variant file (TOML: with extends of a scenario here, or a whole scenario)",
                        "de": "… oder eine Variantendatei hochladen (TOML: mit extends eines Szenarios hier, oder ein "
                        "ganzes Szenario)"},
-    "add_upload_button": {"en": "Add the uploaded file", "de": "Hochgeladene Datei hinzufügen"},
+    "add_upload_button": {"en": "Add uploaded file", "de": "Datei hinzufügen"},
     "uploader_drag": {"en": "Drag and drop file here", "de": "Datei hierher ziehen und ablegen"},
     "uploader_limit": {"en": "{mb}MB per file", "de": "höchstens {mb} MB je Datei"},
     "uploader_browse": {"en": "Upload", "de": "Hochladen"},
