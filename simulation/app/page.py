@@ -60,19 +60,22 @@ UPLOADER_CSS = """<style>
 [data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] p::after {{
   content: "{browse}"; visibility: visible; font-size: 0.875rem;}}
 [data-testid=stFileUploaderDropzoneInstructions] span {{display: none;}}
+[role=option][data-key=__select_all__] > div {{visibility: hidden; font-size: 0;}}
+[role=option][data-key=__select_all__] > div::after {{content: "{select_all}"; visibility: visible; font-size: 1rem;}}
 [data-testid=stFileUploaderDropzoneInstructions] > div::after {{content: "{drag} · {limit} · TOML";
   font-size: 0.875rem;}}
 </style>"""
 
 
 def uploader_texts(lang: str) -> None:
-    """The file uploaders' own texts (Streamlit shows them in English only) in German: the English
-    text is hidden by the stylesheet and the German one drawn in its place."""
+    """The file uploaders' and the multiselect's own texts (Streamlit shows them in English only) in
+    German: the English text is hidden by the stylesheet and the German one drawn in its place."""
     if lang == "en":
         return
     from simulation.app.command import MAX_UPLOAD_MB
     st.markdown(UPLOADER_CSS.format(browse=t("uploader_browse", lang), drag=t("uploader_drag", lang),
-                                    limit=t("uploader_limit", lang, mb=MAX_UPLOAD_MB)), unsafe_allow_html=True)
+                                    limit=t("uploader_limit", lang, mb=MAX_UPLOAD_MB), select_all=t("select_all", lang)),
+                unsafe_allow_html=True)
 
 
 # --- numbers as the language writes them ---------------------------------------------------
@@ -183,8 +186,8 @@ def start_point(key: str, base_name: str, items: list[dict], lang: str) -> dict 
     options = [""] + [v["stem"] for v in files]
     names = {v["stem"]: v["name"] for v in files}
     chosen = st.selectbox(t("start_from", lang), options, key=f"{key}-start",
-                          format_func=lambda s: names.get(s, s) if s else t("start_from_base", lang, name=base_name),
-                          help=t("start_from_help", lang))
+                          format_func=lambda s: names.get(s, s) if s else t("start_from_base", lang, name=base_name))
+    st.caption(t("start_from_help", lang))
     return next((v for v in files if v["stem"] == chosen), None)
 
 
@@ -409,6 +412,7 @@ def file_variants(items: list[dict], key: str, base_name: str, content: dict, sc
                 show_problems(e, lang)
                 continue
             add_file_variant(items, base_name, content, other, p.read_text(encoding="utf-8"), V.safe_name(p.stem))
+        st.rerun()                     # the form above offers the new file variants as starting points
 
 
 def upload_variant(items: list[dict], key: str, base_name: str, content: dict, scenarios_dir: Path,
@@ -428,6 +432,7 @@ def upload_variant(items: list[dict], key: str, base_name: str, content: dict, s
         return
     if c[1].button(t("add_upload_button", lang), key=f"{key}-upload-add"):
         add_file_variant(items, base_name, content, other, data.decode("utf-8"), V.safe_name(Path(upload.name).stem))
+        st.rerun()
 
 
 def variants_list(items: list[dict], lang: str) -> None:

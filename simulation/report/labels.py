@@ -329,6 +329,7 @@ LABELS: dict[str, dict[str, str]] = {
     "uploader_drag": {"en": "Drag and drop file here", "de": "Datei hierher ziehen und ablegen"},
     "uploader_limit": {"en": "{mb}MB per file", "de": "höchstens {mb} MB je Datei"},
     "uploader_browse": {"en": "Upload", "de": "Hochladen"},
+    "select_all": {"en": "Select all", "de": "Alle auswählen"},
     "sec_kennzahlen": {"en": "§ 48a SGB II indicators", "de": "Kennzahlen nach § 48a SGB II"},
     "kennzahlen_app_note": {"en": "Per calendar year, the base and each variant: mean over replications, 95 % "
                             "confidence interval in brackets. – : not modelled by the scenario, or not computable "
