@@ -300,7 +300,7 @@ def test_three_variants_side_by_side_survive_a_language_switch(app_url, page, tm
     screenshot(page, "results", "Zusammenfassung für die Entscheidung")
 
     # all three variants side by side, each with its difference and whether it is significant
-    side = page.locator("table").filter(has_text="Basis: tiny")
+    side = page.locator("table").filter(has_text="Basis: tiny").filter(has_text="eLb-Bestand")
     head = side.locator("thead").inner_text()
     assert all(v in head for v in ("Kürzung Kurs", "Outreach aus", "Mehr Zugänge")), head
     body = side.locator("tbody").inner_text()
@@ -564,6 +564,7 @@ def test_german_mode_shows_no_english_ui_string(app_url, page):
     for fold in ("Einzelheiten: Werte, Differenzen", "Änderungen gegenüber der Basis"):
         page.get_by_text(fold).click()
     page.get_by_text("Mittel Variante").first.wait_for()
+    page.get_by_role("heading", name="Kennzahlen nach § 48a SGB II").wait_for()     # scanned with the rest
     text = page.locator("[data-testid=stMain], [data-testid=stSidebar]").all_inner_texts()
     text = "\n".join(text)
     assert len(english_fragments()) > 100                          # the catalogue, not a handful of words
