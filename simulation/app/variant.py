@@ -51,7 +51,7 @@ def load_path(path: Path) -> dict:
 def load_upload(data: bytes, filename: str, scenarios_dir: Path | None) -> dict:
     """An uploaded scenario's resolved, validated content; `extends` is looked up in scenarios_dir."""
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8").removeprefix("\ufeff")     # a byte-order mark is not content
     except UnicodeDecodeError:
         raise ScenarioError(filename, [("", "expected a UTF-8 text file (TOML), found binary data")]) from None
     try:
