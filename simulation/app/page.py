@@ -233,7 +233,7 @@ def _budget_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: 
     out = {}
     for name, spec in budgets.items():
         c = st.columns([4, 4], vertical_alignment="center")
-        paid = ", ".join(programme_label(content, p, lang) for p in spec.get("programmes", []))
+        paid = ", ".join(short_label(programme_label(content, p, lang)) for p in spec.get("programmes", []))
         c[0].markdown(f"**{name}**  \n<small>{t('paid_programmes', lang, names=paid)}</small>", unsafe_allow_html=True)
         per_year = base.budgets.get(name)
         if isinstance(per_year, list):
@@ -336,6 +336,13 @@ def programme_label(content: dict, name: str, lang: str) -> str:
     """A programme as planners know it: its label in the language (German `label_de`), else its name."""
     p = content.get("programmes", {}).get(name, {})
     return (p.get("label_de") if lang == "de" else "") or p.get("label") or name
+
+
+def short_label(label: str) -> str:
+    """A programme's label without its description and sources: 'Sprachkompass: überbrückt … [000, 4.3.1]'
+    is 'Sprachkompass'."""
+    import re
+    return re.sub(r"\s*\[[^\]]*\]", "", label).split(":")[0].strip() or label
 
 
 def target_label(to: str, content: dict, lang: str) -> str:
