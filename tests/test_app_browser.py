@@ -161,6 +161,8 @@ def test_an_upload_extends_only_the_apps_scenario_files(extends, tmp_path):
         V.load_upload(data, "mine.toml", SCENARIOS)
     assert e.value.problems[0][0] == "extends"
     assert "root:" not in str(e.value)                      # nothing of another file is echoed
+    from simulation.app.messages import german
+    assert german(e.value.problems[0][1]) is not None       # and said in German in German mode
     # a file of the offered ones, named by its path or its name, from anywhere
     for ok in ("tiny.toml", "../tiny.toml", "variants/../tiny.toml"):
         got = V.load_upload(f'extends = "{ok}"\nname = "x"\n'.encode(), "mine.toml", SCENARIOS)

@@ -64,8 +64,6 @@ MESSAGES: list[tuple[str, str]] = [
      "erwartet: eine UTF-8-Textdatei (TOML), gefunden: Binärdaten"),
     (r"expected a scenario file of (?P<d>.+) named (?P<f>'[^']*'), found none \(upload a file without extends\)",
      "erwartet: eine Szenariodatei {f} in {d}, gefunden: keine (eine Datei ohne extends hochladen)"),
-    (r"expected one of the app's scenario files \((?P<list>.*)\), found (?P<f>'.*')",
-     "erwartet: eine der Szenariodateien der App ({list}), gefunden: {f}"),
     # pydantic's checks of types and ranges
     (r"expected one of (?P<tags>'.*'), found (?P<v>.*)", "erwartet: eine der Angaben {tags}, gefunden: {v}"),
     (r"required: the kind of distribution, one of (?P<tags>.*)", "Pflichtangabe: die Art der Verteilung, eine von {tags}"),
