@@ -346,9 +346,19 @@ def test_three_variants_side_by_side_survive_a_language_switch(app_url, page, tm
     assert not errors, errors
 
 
-def choose(page, label: str, option: str) -> None:
-    page.get_by_label(label).click()
-    page.get_by_role("option", name=option, exact=True).click()
+def choose(page, label: str, option: str, multi: bool = False) -> None:
+    """Pick an option of a select box (or a multiselect); opened again if a rerun of the page closed it."""
+    from playwright.sync_api import TimeoutError as Timeout
+    for _ in range(6):
+        page.get_by_label(label).click()
+        if multi:
+            page.keyboard.press("ArrowDown")
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+            return
+        except Timeout:                 # the list closed (the page ran again): open it again
+            page.keyboard.press("Escape")
+    raise AssertionError(f"{label}: no option {option!r}")
 
 
 def run_again(tmp_path: Path, files: list[Path], reps: int, years: float, seed: int, base: str) -> pd.DataFrame:
@@ -438,9 +448,7 @@ def test_file_variants_shipped_changed_and_uploaded(app_url, page, tmp_path):
     fill(page, "Years to simulate", "1")
     fill(page, "Replications", "2")
     fill(page, "Seed", "3")
-    page.get_by_label("… or add scenario files as variants").click()
-    page.keyboard.press("ArrowDown")
-    page.get_by_role("option", name="variant_tiny.toml", exact=True).click()
+    choose(page, "… or add scenario files as variants", "variant_tiny.toml", multi=True)
     page.keyboard.press("Escape")
     page.get_by_role("button", name="Add files").click()
     page.get_by_text("Variants to compare (1 of at most 5)").wait_for()
