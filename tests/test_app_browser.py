@@ -238,8 +238,14 @@ def download(page, button: str, to: Path) -> Path:
     return to
 
 
+def one_field(page, label: str) -> None:
+    """Wait until one field has this label (while the page runs again, the old one can linger)."""
+    page.wait_for_function("l => document.querySelectorAll(`input[aria-label=\"${l}\"]`).length === 1", arg=label)
+
+
 def fill(page, label: str, text: str) -> None:
     """Type into a text field and leave it (outside a form, Streamlit takes the value on Enter)."""
+    one_field(page, label)
     box = page.get_by_label(label, exact=True)
     box.fill(text)
     box.press("Enter")
@@ -249,6 +255,7 @@ def add_variant(page, name: str, fields: dict[str, str], listed: str) -> None:
     """Set a variant's name and levers in the form, add it, wait until the list shows it."""
     page.get_by_label(LABEL["variant_name"], exact=True).fill(name)
     for label, text in fields.items():
+        one_field(page, label)
         page.get_by_label(label, exact=True).fill(text)
     page.get_by_role("button", name=ADD).click()
     page.get_by_text(listed).wait_for()
@@ -380,6 +387,7 @@ def test_budgets_are_a_lever_and_the_cost_is_against_them(app_url, page, tmp_pat
     page.get_by_role("button", name="Variante hinzufügen").wait_for()
     choose(page, "Basisszenario", "tiny_budget.toml")
     page.get_by_text("finanziert: course, deutsch_plus").wait_for()
+    one_field(page, "Budget je Jahr (EUR) · kurse")
     box = page.get_by_label("Budget je Jahr (EUR) · kurse", exact=True)
     assert box.input_value() == "60.000"
     page.get_by_text("80.000 EUR (ab 2024-01-01) → 50.000 EUR (ab 2025-01-01)").wait_for()   # steps: shown
