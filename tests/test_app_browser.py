@@ -121,6 +121,85 @@ def test_extends_file_holds_only_the_changed_lines():
     assert "extends" not in tomllib.loads(text) and "places" not in tomllib.loads(text)["programmes"]["course"]
 
 
+def check_messages() -> list[tuple[str, str, str]]:
+    """Every problem the bad and broken test files give: (file, field, message)."""
+    out = []
+    for d in (SCENARIOS / "broken", SCENARIOS / "bad"):
+        for f in sorted(d.glob("*.toml")):
+            with pytest.raises(ScenarioError) as e:
+                load_scenario(f)
+            out += [(f.name, path, msg) for path, msg in e.value.problems]
+    return out
+
+
+def test_every_check_message_of_the_test_files_has_a_german_text():
+    """The catalogue knows each message of the bad-input corpus: German, the file's values kept, no English
+    template words left; in English mode messages are shown as the loader gives them."""
+    from simulation.app.messages import english_fragments, german, translate
+    found = check_messages()
+    assert len(found) > 40
+    for name, path, msg in found:
+        de = german(msg)
+        assert de is not None, (name, msg)
+        assert translate(msg, "en") == msg
+        quoted = re.findall(r"'[^']*'", msg)
+        assert all(q in de for q in quoted), (name, msg, de)          # names and values as in the file
+        left = [frag for frag in english_fragments() if frag in de]
+        assert not left, (name, de, left)
+    assert german("input should be greater than or equal to 0, found -40") == \
+        "erwartet: eine Zahl größer oder gleich 0, gefunden: -40"
+    assert translate("a message nobody wrote a pattern for", "de") == \
+        "(Prüfmeldung nur auf Englisch) a message nobody wrote a pattern for"
+
+
+@pytest.mark.parametrize("extends", ["../../../../../etc/passwd", "/etc/passwd", "../tiny.toml/../../x.toml",
+                                     "broken/negative_places.toml", "no_such.toml", "tiny.toml\\u0000.toml"])
+def test_an_upload_extends_only_the_apps_scenario_files(extends, tmp_path):
+    """`extends` of an uploaded file names one of the files the app offers, or the upload is refused."""
+    data = f'extends = "{extends}"\nname = "x"\n'.encode()
+    with pytest.raises(ScenarioError) as e:
+        V.load_upload(data, "mine.toml", SCENARIOS)
+    assert e.value.problems[0][0] == "extends"
+    assert "root:" not in str(e.value)                      # nothing of another file is echoed
+    from simulation.app.messages import german
+    assert german(e.value.problems[0][1]) is not None       # and said in German in German mode
+    # a file of the offered ones, named by its path or its name, from anywhere
+    for ok in ("tiny.toml", "../tiny.toml", "variants/../tiny.toml"):
+        got = V.load_upload(f'extends = "{ok}"\nname = "x"\n'.encode(), "mine.toml", SCENARIOS)
+        assert got["name"] == "x" and got["programmes"]["course"]["places"] == 40
+
+
+def test_a_file_variant_downloads_as_written_plus_the_changed_lines():
+    """A shipped variant unchanged is its own text; changed, its own tables with the changed lines merged in,
+    which the loader resolves to the variant the app ran."""
+    from simulation.scenario.loader import merge, read_toml
+    path = SCENARIOS / "variant_tiny.toml"
+    text = path.read_text(encoding="utf-8")
+    resolved = load_scenario(path).resolved
+    assert V.file_variant_toml(text, resolved, resolved) == text
+    ch = V.current(resolved)
+    ch.name = "tiny variant, 36 places"
+    ch.programmes["course"].places = 36
+    variant = V.apply(resolved, ch)
+    out = tomllib.loads(V.file_variant_toml(text, resolved, variant, "a comment"))
+    assert out["extends"] == "tiny.toml" and out["programmes"]["course"] == {"places": 36}
+    assert out["hazards"] == tomllib.loads(text)["hazards"]
+    base = dict(out)
+    base.pop("extends")
+    assert merge(read_toml(SCENARIOS / "tiny.toml"), base) == variant
+
+
+def test_budget_lever_changes_the_yearly_amount_and_keeps_steps():
+    base = load_scenario(SCENARIOS / "tiny_budget.toml").resolved
+    ch = V.current(base)
+    assert ch.budgets == {"kurse": 60000, "coaching": base["budgets"]["coaching"]["per_year"]}
+    ch.budgets["kurse"] = 90000.0
+    variant = V.apply(base, ch)
+    assert V.overrides(base, variant) == {"budgets": {"kurse": {"per_year": 90000}}}
+    assert isinstance(variant["budgets"]["kurse"]["per_year"], int)
+    assert variant["budgets"]["coaching"] == base["budgets"]["coaching"]
+
+
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -159,8 +238,14 @@ def download(page, button: str, to: Path) -> Path:
     return to
 
 
+def one_field(page, label: str) -> None:
+    """Wait until one field has this label (while the page runs again, the old one can linger)."""
+    page.wait_for_function("l => document.querySelectorAll(`input[aria-label=\"${l}\"]`).length === 1", arg=label)
+
+
 def fill(page, label: str, text: str) -> None:
     """Type into a text field and leave it (outside a form, Streamlit takes the value on Enter)."""
+    one_field(page, label)
     box = page.get_by_label(label, exact=True)
     box.fill(text)
     box.press("Enter")
@@ -170,6 +255,7 @@ def add_variant(page, name: str, fields: dict[str, str], listed: str) -> None:
     """Set a variant's name and levers in the form, add it, wait until the list shows it."""
     page.get_by_label(LABEL["variant_name"], exact=True).fill(name)
     for label, text in fields.items():
+        one_field(page, label)
         page.get_by_label(label, exact=True).fill(text)
     page.get_by_role("button", name=ADD).click()
     page.get_by_text(listed).wait_for()
@@ -223,13 +309,13 @@ def test_three_variants_side_by_side_survive_a_language_switch(app_url, page, tm
     screenshot(page, "results", "Zusammenfassung für die Entscheidung")
 
     # all three variants side by side, each with its difference and whether it is significant
-    side = page.locator("table").filter(has_text="Basis: tiny")
+    side = page.locator("table").filter(has_text="Basis: tiny").filter(has_text="eLb-Bestand")
     head = side.locator("thead").inner_text()
     assert all(v in head for v in ("Kürzung Kurs", "Outreach aus", "Mehr Zugänge")), head
     body = side.locator("tbody").inner_text()
     assert "Integrationsquote" in body and "Pp." in body and "signifikant" in body
     assert "Varianzreduktion" not in page.locator("body").inner_text()
-    summary = page.locator("table").filter(has_text="Kosten der Variante / Budget")
+    summary = page.locator("table").filter(has_text="Kosten der Variante / Kosten bei Vollbelegung")
     assert summary.locator("tbody tr").count() == 3
     # more inflow: more people in benefit, a difference the replications show clearly
     more = summary.locator("tbody tr").filter(has_text="Mehr Zugänge")
@@ -264,6 +350,156 @@ def test_three_variants_side_by_side_survive_a_language_switch(app_url, page, tm
     again = paired(long_values(r.out, r.used), base="tiny")
     mine = shown[shown["variant"] == "Kürzung_Kurs"].reset_index(drop=True)
     pd.testing.assert_frame_equal(mine, again.reset_index(drop=True))
+    assert not errors, errors
+
+
+def choose(page, label: str, option: str, multi: bool = False) -> None:
+    """Pick an option of a select box (or a multiselect); opened again if a rerun of the page closed it."""
+    from playwright.sync_api import TimeoutError as Timeout
+    for _ in range(6):
+        page.get_by_label(label).click()
+        if multi:
+            page.keyboard.press("ArrowDown")
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+            return
+        except Timeout:                 # the list closed (the page ran again): open it again
+            page.keyboard.press("Escape")
+    raise AssertionError(f"{label}: no option {option!r}")
+
+
+def run_again(tmp_path: Path, files: list[Path], reps: int, years: float, seed: int, base: str) -> pd.DataFrame:
+    """An independent in-process comparison of scenario files: the paired differences, base first."""
+    from simulation.batch.runner import BatchSpec, long_values, run_batch
+    from simulation.batch.stats import paired
+    r = run_batch(BatchSpec([str(f) for f in files], replications=reps, years=years, seed=seed,
+                            out=str(tmp_path / "again"), workers=1), progress=False)
+    return paired(long_values(r.out, r.used), base=base)
+
+
+@needs_chromium
+def test_budgets_are_a_lever_and_the_cost_is_against_them(app_url, page, tmp_path):
+    """German mode, a base with two budgets (one a plain yearly amount, one cut in 2025): the amount is
+    typed in German format, the steps are shown and kept; the summary shows commitments against the
+    budgets, the budget table and the § 48a table per variant; the variant file holds the budget line."""
+    errors = open_app(page, app_url)
+    page.get_by_role("radio", name="Deutsch").check(force=True)
+    page.get_by_role("button", name="Variante hinzufügen").wait_for()
+    choose(page, "Basisszenario", "tiny_budget.toml")
+    page.get_by_text("finanziert: course, deutsch_plus").wait_for()
+    one_field(page, "Budget je Jahr (EUR) · kurse")
+    box = page.get_by_label("Budget je Jahr (EUR) · kurse", exact=True)
+    assert box.input_value() == "60.000"
+    page.get_by_text("80.000 EUR (ab 2024-01-01) → 50.000 EUR (ab 2025-01-01)").wait_for()   # steps: shown
+    assert page.get_by_label("Budget je Jahr (EUR) · coaching", exact=True).count() == 0       # and kept
+    fill(page, "Simulierte Jahre", "2")
+    fill(page, "Replikationen", "3")
+    fill(page, "Startwert (Seed)", "5")
+    page.get_by_label("Name der Variante", exact=True).fill("Mehr Kursgeld")
+    box.fill("90.000")                                   # German thousands
+    page.get_by_role("button", name="Variante hinzufügen").click()
+    page.get_by_text("budgets.kurse.per_year: 60.000 → 90.000").wait_for()
+    screenshot(page, "budgets_de", "Budgets")
+    page.get_by_role("button", name="1 Variante(n) mit der Basis vergleichen").click()
+    page.get_by_text("Zusammenfassung für die Entscheidung").wait_for(timeout=120_000)
+
+    # the figures shown, against the results' own budget table
+    archive = zipfile.ZipFile(io.BytesIO(download(page, "Ergebnisse herunterladen (zip)", tmp_path / "r.zip")
+                                         .read_bytes()))
+    names = [n for n in archive.namelist() if n.startswith("budget_monthly/Mehr_Kursgeld/")]
+    assert len(names) == 3
+    bm = pd.concat([pd.read_parquet(io.BytesIO(archive.read(n))) for n in names])
+    y25 = bm[bm["month"].astype(str).str.startswith("2025")]
+    committed = y25.groupby("replication")["committed"].sum().mean()
+    budgets = y25.sort_values("month").groupby("budget")["budget_year"].last().sum()
+    assert budgets == 140_000                            # 90.000 (changed) + 50.000 (the 2025 step, kept)
+    from simulation.report.tables import number
+    summary = page.locator("table").filter(has_text="Mittelbindung / Budgets")
+    row = summary.locator("tbody tr").filter(has_text="Mehr Kursgeld").inner_text()
+    assert f"{number(committed, 0, 'de')} / 140.000 EUR" in row, row
+    assert "Vollbelegung" not in summary.inner_text()     # every scenario has budgets: the old figure is not needed
+    table = page.locator("table").filter(has_text="Budget des Jahres (EUR)")
+    table.locator("tbody tr").first.wait_for()          # drawn after the report is built
+    assert table.locator("tbody tr").count() == 2 * 2 * 2          # scenarios x budgets x years
+    assert "90.000" in table.inner_text() and "50.000" in table.inner_text()
+
+    # the § 48a indicators, per variant, in German
+    page.get_by_role("heading", name="Kennzahlen nach § 48a SGB II").wait_for()
+    kz = page.locator("table").filter(has_text="K2 Integrationsquote")
+    head = kz.locator("thead").inner_text()
+    assert "Basis: tiny with budgets" in head and "Mehr Kursgeld" in head, head
+    assert "K3E2 Aktivierungsquote der LZB" in kz.inner_text()
+    assert re.search(r"\d+,\d % \[\d+,\d %; \d+,\d %\]", kz.inner_text())
+    shown = pd.read_parquet(io.BytesIO(archive.read("summary.parquet")))
+    iq = shown[(shown["scenario"] == "Mehr_Kursgeld") & (shown["indicator"] == "iq") & (shown["period"] == "2025")]
+    k2 = kz.locator("tbody tr").filter(has_text="K2 Integrationsquote").filter(has_text="2025")
+    assert f"{number(100 * iq['mean'].iloc[0], 1, 'de')} %" in k2.locator("td").nth(1).inner_text()
+    screenshot(page, "results_budgets_de", "Zusammenfassung für die Entscheidung")
+
+    # the variant file: extends the base, only the budget line; validates and reproduces the run
+    saved = download(page, "Mehr Kursgeld", tmp_path / "Mehr_Kursgeld.toml")
+    assert tomllib.loads(saved.read_text(encoding="utf-8")) == {
+        "extends": "tiny_budget.toml", "name": "Mehr Kursgeld", "budgets": {"kurse": {"per_year": 90000}}}
+    for f in ("tiny.toml", "tiny_budget.toml"):
+        shutil.copy(SCENARIOS / f, tmp_path / f)
+    again = run_again(tmp_path, [tmp_path / "tiny_budget.toml", saved], 3, 2, 5, "tiny_budget")
+    mine = pd.read_parquet(io.BytesIO(archive.read("comparison.parquet")))
+    pd.testing.assert_frame_equal(mine.reset_index(drop=True), again.reset_index(drop=True))
+    assert not errors, errors
+
+
+@needs_chromium
+def test_file_variants_shipped_changed_and_uploaded(app_url, page, tmp_path):
+    """A shipped variant added as it is, the same file with a line changed, and an uploaded file: compared
+    together; each downloads as its file (plus the changed lines), which reproduces the run."""
+    errors = open_app(page, app_url)
+    fill(page, "Years to simulate", "1")
+    fill(page, "Replications", "2")
+    fill(page, "Seed", "3")
+    choose(page, "… or add scenario files as variants", "variant_tiny.toml", multi=True)
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Add files").click()
+    page.get_by_text("Variants to compare (1 of at most 5)").wait_for()
+    # start the levers from the shipped variant: its 32 course places, changed to 36
+    choose(page, "Start from", "tiny variant")
+    page.wait_for_function("""() => { const f = document.querySelectorAll('input[aria-label="Places · course"]');
+        return f.length === 1 && f[0].value === "32"; }""")           # the form starts again from the file
+    add_variant(page, "tiny variant, 36 places", {"Places · course": "36"}, "Variants to compare (2 of at most 5)")
+    # uploads: refused ones say why (never a traceback), a good one is added
+    zone = page.locator("[data-testid=stFileUploader]").filter(has_text="upload a variant file")
+    bad = tmp_path / "outside.toml"
+    bad.write_text('extends = "../../../etc/passwd"\nname = "outside"\n', encoding="utf-8")
+    zone.locator("input[type=file]").set_input_files(str(bad))
+    page.get_by_text("named 'passwd', found none").wait_for()
+    assert page.get_by_role("button", name="Add uploaded file").is_disabled()
+    mine = tmp_path / "faster_course.toml"
+    mine.write_text('extends = "tiny.toml"\nname = "Uploaded: faster course"\n\n[programmes.course]\n'
+                    'duration = { dist = "gamma", mean = 6, sd = 1.5 }\n', encoding="utf-8")
+    zone.locator("input[type=file]").set_input_files(str(mine))
+    page.get_by_role("button", name="Add uploaded file").click()
+    page.get_by_text("Variants to compare (3 of at most 5)").wait_for()
+    page.get_by_text("programmes.course.duration.mean: 8 → 6").wait_for()
+    screenshot(page, "file_variants", "… or add scenario files as variants")
+    page.get_by_role("button", name="Compare 3 variant(s) with the base").click()
+    page.get_by_text("Summary for decision").wait_for(timeout=120_000)
+    archive = zipfile.ZipFile(io.BytesIO(download(page, "Download results (zip)", tmp_path / "r.zip").read_bytes()))
+    shown = pd.read_parquet(io.BytesIO(archive.read("comparison.parquet")))
+    assert set(shown["variant"]) == {"variant_tiny", "tiny_variant_36_places", "faster_course"}
+
+    d = tmp_path / "downloads"
+    d.mkdir()
+    shutil.copy(SCENARIOS / "tiny.toml", d / "tiny.toml")
+    shipped = download(page, "tiny variant", d / "variant_tiny.toml")
+    assert shipped.read_text(encoding="utf-8") == (SCENARIOS / "variant_tiny.toml").read_text(encoding="utf-8")
+    changed = download(page, "tiny variant, 36 places", d / "tiny_variant_36_places.toml")
+    data = tomllib.loads(changed.read_text(encoding="utf-8"))
+    assert data["extends"] == "tiny.toml" and data["programmes"]["course"] == {"places": 36}
+    assert data["hazards"] == tomllib.loads(shipped.read_text(encoding="utf-8"))["hazards"]
+    uploaded = download(page, "Uploaded: faster course", d / "faster_course.toml")
+    assert uploaded.read_text(encoding="utf-8") == mine.read_text(encoding="utf-8")
+    assert load_scenario(changed).scenario.programmes["course"].places == 36
+    again = run_again(tmp_path, [d / "tiny.toml", shipped, changed, uploaded], 2, 1, 3, "tiny")
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), again.reset_index(drop=True))
     assert not errors, errors
 
 
@@ -346,6 +582,7 @@ def test_german_mode_shows_no_english_ui_string(app_url, page):
     for fold in ("Einzelheiten: Werte, Differenzen", "Änderungen gegenüber der Basis"):
         page.get_by_text(fold).click()
     page.get_by_text("Mittel Variante").first.wait_for()
+    page.get_by_role("heading", name="Kennzahlen nach § 48a SGB II").wait_for()     # scanned with the rest
     text = page.locator("[data-testid=stMain], [data-testid=stSidebar]").all_inner_texts()
     text = "\n".join(text)
     assert len(english_fragments()) > 100                          # the catalogue, not a handful of words
@@ -363,17 +600,55 @@ def test_broken_uploads_give_a_message_not_a_traceback(app_url, page):
     open_app(page, app_url)
     page.get_by_role("radio", name="Deutsch").check(force=True)
     page.get_by_role("button", name="Variante hinzufügen").wait_for()
-    upload = page.locator("input[type=file]")
+    upload = page.locator("[data-testid=stSidebar] input[type=file]")
     upload.set_input_files(str(BROKEN / "not_toml.toml"))
     page.get_by_text("Dieses Szenario ist nicht verwendbar").wait_for()
-    page.get_by_text("expected a TOML file, found a syntax error").wait_for()
+    page.get_by_text("erwartet: eine TOML-Datei, gefunden: ein Syntaxfehler").wait_for()
     assert page.get_by_text("not_toml.toml").count() >= 1
-    # a file extending the app's tiny.toml, with a negative capacity: the field is named
+    # a file extending the app's tiny.toml, with a negative capacity: the field is named, the message German
     upload.set_input_files(str(BROKEN / "negative_places.toml"))
     page.get_by_text("programmes.course.places").wait_for()
+    page.get_by_text("erwartet: eine Zahl größer oder gleich 0, gefunden: -5").wait_for()
     assert page.get_by_role("button", name="Variante hinzufügen").count() == 0   # nothing to run
     body = page.locator("body").inner_text()
     assert "Traceback" not in body and 'File "' not in body
+    assert "input should be" not in body and "expected" not in body
+
+
+@needs_chromium
+def test_german_mode_check_messages_and_uploader_texts(app_url, page):
+    """A variant upload with several problems: each message in German, field paths as in the file; the
+    file uploaders' own English texts are replaced (Streamlit has no German for them)."""
+    from simulation.app.messages import english_fragments as message_fragments
+    open_app(page, app_url)
+    page.get_by_role("radio", name="Deutsch").check(force=True)
+    page.get_by_role("button", name="Variante hinzufügen").wait_for()
+    zone = page.locator("[data-testid=stFileUploader]").filter(has_text="Variantendatei hochladen")
+    zone.locator("input[type=file]").set_input_files(str(BROKEN / "route_probabilities.toml"))
+    page.get_by_text("Wahrscheinlichkeiten müssen sich zu 1 summieren, gefunden: 0.8").wait_for()
+    zone.locator("input[type=file]").set_input_files(str(BROKEN / "unknown_route_target.toml"))
+    page.get_by_text(re.compile(r"erwartet: 'case_management', 'no_contact', 'programme:<name>' mit einer "
+                                r"definierten Maßnahme \['coaching', 'course', 'deutsch_plus', 'outreach'\]")).wait_for()
+    page.get_by_text("routes.course[0].options[0].to").wait_for()
+    text = "\n".join(page.locator("[data-testid=stMain], [data-testid=stSidebar]").all_inner_texts())
+    found = [f for f in message_fragments() + english_fragments() if re.search(rf"(?<!\w){re.escape(f)}(?!\w)", text)]
+    assert not found, found
+    # the uploaders: the English texts are not shown, the German ones are drawn in their place
+    for english in ("Drag and drop", "per file", "Browse files", "Upload"):
+        assert english not in text, english
+    after = page.evaluate("""() => [...document.querySelectorAll(
+        '[data-testid=stFileUploaderDropzoneInstructions] > div')].map(e => getComputedStyle(e, '::after').content)""")
+    assert len(after) >= 1 and all("Datei hierher ziehen und ablegen · höchstens 10 MB je Datei · TOML" in a
+                                   for a in after), after
+    button = page.evaluate("""() => [...document.querySelectorAll(
+        '[data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] p')].map(
+        e => [getComputedStyle(e, '::after').content, getComputedStyle(e).visibility])""")
+    assert button and all(c == '"Hochladen"' and v == "hidden" for c, v in button), button
+    # and in English mode Streamlit's own texts stay
+    page.get_by_role("radio", name="English").check(force=True)
+    page.get_by_role("button", name="Add variant").wait_for()
+    assert page.locator("[data-testid=stFileUploaderDropzoneInstructions]").first.inner_text().strip() \
+        .endswith("per file • TOML")
 
 
 @needs_chromium

@@ -7,6 +7,7 @@ from pathlib import Path
 
 EXIT_BAD_INPUT = 2
 PAGE = Path(__file__).with_name("page.py")
+MAX_UPLOAD_MB = 10       # the loader refuses scenario files above 10 MB (simulation/scenario/loader.py)
 
 
 def register(subparsers) -> None:
@@ -29,7 +30,7 @@ def streamlit_command(host: str, port: int, scenarios: str, work: str) -> list[s
             "--server.address", host, "--server.port", str(port), "--server.headless", "true",
             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
             "--client.showErrorDetails", "none", "--client.toolbarMode", "minimal",
-            "--global.developmentMode", "false", "--", "--scenarios", str(Path(scenarios).resolve()), "--work", work]
+            "--global.developmentMode", "false", "--server.maxUploadSize", str(MAX_UPLOAD_MB), "--", "--scenarios", str(Path(scenarios).resolve()), "--work", work]
 
 
 def run(args) -> int:

@@ -32,7 +32,57 @@ def summary_numbers(res: Results, lang: str) -> pd.DataFrame:
                 t("significant", lang) + " (3)": tables.yes_no(r.get("lzb_stock_sig"), lang),
                 t("cost_difference", lang): r.get("cost"),
                 t("significant", lang) + " (4)": tables.yes_no(r.get("cost_sig"), lang),
-                t("total_cost", lang): r.get("cost_total"), t("budget_col", lang): r.get("budget")})
+                t("total_cost", lang): r.get("cost_total"), t("budget_col", lang): r.get("budget"),
+                t("committed_col", lang): r.get("committed"), t("budgets_col", lang): r.get("budgets")})
+    df = pd.DataFrame(rows)
+    if len(df) and df[t("budgets_col", lang)].isna().all():     # no scenario with [budgets]
+        df = df.drop(columns=[t("committed_col", lang), t("budgets_col", lang)])
+    return df
+
+
+def budget_frame(res: Results, lang: str, text: bool = True) -> pd.DataFrame:
+    """Commitments against each budget per scenario and year (text in the language's format, or numbers)."""
+    b = tables.budget_numbers(res)
+    if b.empty:
+        return b
+    names = res.display_names()
+    if text:
+        return pd.DataFrame({
+            t("scenario_col", lang): b["scenario"].map(lambda s: names.get(s, s)), t("budget_name", lang): b["budget"],
+            t("period", lang): b["period"], t("committed_col", lang): [tables.number(x, 0, lang) for x in b["committed"]],
+            t("budget_year_col", lang): [tables.number(x, 0, lang) for x in b["budget_year"]],
+            t("share_committed", lang): [tables.number(100 * x, 1, lang) + " %" for x in b["share"]]})
+    return pd.DataFrame({
+        t("scenario_col", lang): b["scenario"].map(lambda s: names.get(s, s)), t("budget_name", lang): b["budget"],
+        t("period", lang): b["period"], t("committed_col", lang): b["committed"],
+        t("budget_year_col", lang): b["budget_year"], t("share_committed", lang): 100 * b["share"]})
+
+
+def kennzahlen_frame(res: Results, lang: str) -> pd.DataFrame:
+    """The § 48a SGB II indicators side by side: one row per indicator and year, one column per scenario
+    (the base first), each the mean over replications with its 95 % interval."""
+    from ..indicators import registry
+    y = res.summary[res.summary["period_type"] == "year"]
+    periods = sorted(y["period"].astype(str).unique())
+    cells = {(r.scenario, str(r.period), r.indicator): r for r in y.itertuples()}
+    names = res.display_names()
+    rows = []
+    for ind in sorted((i for i in registry.INDICATORS if i.code), key=lambda i: i.code):
+        if not any(k[2] == ind.name for k in cells):
+            continue
+        block = []
+        for period in periods:
+            row = {t("indicator", lang): ind.label(lang), t("period", lang): period}
+            for k, scen in enumerate(res.scenarios):
+                r = cells.get((scen, period, ind.name))
+                v = "–" if r is None else tables.fmt(r.mean, ind.name, lang)
+                if r is not None and r.n > 1 and v != "–" and not pd.isna(r.ci_low):
+                    v += f" [{tables.fmt(r.ci_low, ind.name, lang)}; {tables.fmt(r.ci_high, ind.name, lang)}]"
+                head = f"{t('base', lang)}: {names.get(scen, scen)}" if k == 0 else names.get(scen, scen)
+                row[head] = v
+            block.append(row)
+        if any(v != "–" for row in block for v in list(row.values())[2:]):    # not modelled at all: left out
+            rows += block
     return pd.DataFrame(rows)
 
 
@@ -53,6 +103,8 @@ def workbook(res: Results, lang: str) -> bytes:
     sheets = [("sheet_summary", summary_numbers(res, lang)), ("sheet_comparison", tables.comparison_numbers(res, lang)),
               ("sheet_programmes", tables.comparison_numbers(res, lang, programmes=True)),
               ("sheet_cost", cost_frame(res, lang))]
+    if tables.has_budgets(res):
+        sheets.append(("sheet_budgets", budget_frame(res, lang, text=False)))
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         for key, df in sheets:
             df.to_excel(xl, sheet_name=t(key, lang), index=False)

@@ -21,6 +21,7 @@ import streamlit as st
 
 from simulation.app import exports
 from simulation.app import variant as V
+from simulation.app.messages import translate
 from simulation.errors import ScenarioError
 from simulation.report.labels import t
 from simulation.report.tables import number
@@ -40,9 +41,41 @@ def options() -> argparse.Namespace:
 
 def show_problems(e: ScenarioError, lang: str, key: str = "invalid_scenario") -> None:
     """A scenario error as a readable message: the file, then each field and what is wrong."""
-    lines = [f"**{t(key, lang)}**: `{e.file}`", "", t("problems_note", lang), ""]
-    lines += [f"- `{path or t('whole_file', lang)}`: {msg}" for path, msg in e.problems]
+    from simulation.errors import MAX_SHOWN, shorten
+    lines = [f"**{t(key, lang)}**: `{shorten(e.file)}`", "", t("problems_note", lang), ""]
+    lines += [f"- `{shorten(path) or t('whole_file', lang)}`: {_escape(translate(shorten(msg, 600), lang))}"
+              for path, msg in e.problems[:MAX_SHOWN]]
+    if len(e.problems) > MAX_SHOWN:
+        lines.append(f"- … {t('more_problems', lang, n=len(e.problems) - MAX_SHOWN)}")
     st.error("\n".join(lines))
+
+
+def _escape(text: str) -> str:
+    """A message as plain text in Markdown (no emphasis, links or tags from the file's values)."""
+    return "".join("\\" + c if c in "\\`*_{}[]<>()#+-.!|~$" else c for c in text)
+
+
+UPLOADER_CSS = """<style>
+[data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] p {{visibility: hidden; font-size: 0;}}
+[data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] p::after {{
+  content: "{browse}"; visibility: visible; font-size: 0.875rem;}}
+[data-testid=stFileUploaderDropzoneInstructions] span {{display: none;}}
+[role=option][data-key=__select_all__] > div {{visibility: hidden; font-size: 0;}}
+[role=option][data-key=__select_all__] > div::after {{content: "{select_all}"; visibility: visible; font-size: 1rem;}}
+[data-testid=stFileUploaderDropzoneInstructions] > div::after {{content: "{drag} · {limit} · TOML";
+  font-size: 0.875rem;}}
+</style>"""
+
+
+def uploader_texts(lang: str) -> None:
+    """The file uploaders' and the multiselect's own texts (Streamlit shows them in English only) in
+    German: the English text is hidden by the stylesheet and the German one drawn in its place."""
+    if lang == "en":
+        return
+    from simulation.app.command import MAX_UPLOAD_MB
+    st.markdown(UPLOADER_CSS.format(browse=t("uploader_browse", lang), drag=t("uploader_drag", lang),
+                                    limit=t("uploader_limit", lang, mb=MAX_UPLOAD_MB), select_all=t("select_all", lang)),
+                unsafe_allow_html=True)
 
 
 # --- numbers as the language writes them ---------------------------------------------------
@@ -145,6 +178,19 @@ def run_settings(key: str, content: dict, lang: str, errors: FormErrors) -> dict
 
 # --- one variant: the levers --------------------------------------------------------------
 
+def start_point(key: str, base_name: str, items: list[dict], lang: str) -> dict | None:
+    """Where the form's levers start: the base, or a variant of the list made from a file (None = the base)."""
+    files = [v for v in items if v.get("source")]
+    if not files:
+        return None
+    options = [""] + [v["stem"] for v in files]
+    names = {v["stem"]: v["name"] for v in files}
+    chosen = st.selectbox(t("start_from", lang), options, key=f"{key}-start",
+                          format_func=lambda s: names.get(s, s) if s else t("start_from_base", lang, name=base_name))
+    st.caption(t("start_from_help", lang))
+    return next((v for v in files if v["stem"] == chosen), None)
+
+
 def variant_form(key: str, content: dict, lang: str, n: int) -> tuple[bool, V.Changes, FormErrors]:
     """The levers of one variant; submitting adds it to the list. Returns (submitted, changes, errors)."""
     errors = FormErrors()
@@ -156,10 +202,47 @@ def variant_form(key: str, content: dict, lang: str, n: int) -> tuple[bool, V.Ch
         groups = _group_inputs(key, content, lang, errors)
         inflow, waves = _inflow_inputs(key, content, lang, errors)
         programmes = _programme_inputs(key, base, content, lang, errors)
+        budgets = _budget_inputs(key, base, content, lang, errors)
         hazards = _hazard_inputs(key, content, lang, errors)
         submitted = st.form_submit_button(t("add_variant", lang), type="primary")
-    changes = V.Changes(vname.strip() or t("variant_n", lang, n=n), programmes, set(), hazards, groups, inflow, waves)
+    changes = V.Changes(vname.strip() or t("variant_n", lang, n=n), programmes, set(), hazards, groups, inflow, waves,
+                        budgets)
     return submitted, changes, errors
+
+
+def show_steps(steps: list, lang: str, money: bool = False) -> str:
+    """A plan over time as planners read it: each value from its date."""
+    def value(x: float) -> str:
+        return f"{number(float(x), 0, lang)} {t('euro', lang)}" if money else show_number(x, lang)
+    return " → ".join(f"{value(s['value'] if isinstance(s, dict) else s.value)} "
+                      f"({t('steps_from', lang, date=_step_date(s))})" for s in steps)
+
+
+def _step_date(step) -> str:
+    d = step["from"] if isinstance(step, dict) else step.from_
+    return d.isoformat() if hasattr(d, "isoformat") else str(d)
+
+
+def _budget_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: FormErrors) -> dict:
+    """One row per budget: its name, the programmes it pays for, the yearly amount (EUR); steps shown, kept."""
+    budgets = content.get("budgets", {})
+    if not budgets:
+        return {}
+    st.markdown(f"**{t('budgets_form', lang)}**")
+    st.caption(t("budgets_help", lang))
+    out = {}
+    for name, spec in budgets.items():
+        c = st.columns([4, 4], vertical_alignment="center")
+        paid = ", ".join(short_label(programme_label(content, p, lang)) for p in spec.get("programmes", []))
+        c[0].markdown(f"**{name}**  \n<small>{t('paid_programmes', lang, names=paid)}</small>", unsafe_allow_html=True)
+        per_year = base.budgets.get(name)
+        if isinstance(per_year, list):
+            c[1].markdown(show_steps(per_year, lang, money=True))
+            out[name] = per_year
+        else:
+            out[name] = num_field(c[1], f"{t('budget_per_year', lang)} · {name}", per_year, lang,
+                                  f"{key}-budget-{name}", errors)
+    return out
 
 
 def _group_inputs(key: str, content: dict, lang: str, errors: FormErrors) -> dict[str, float]:
@@ -216,7 +299,7 @@ def _programme_inputs(key: str, base: V.Changes, content: dict, lang: str,
             day_one = initial.get(name, {}).get("participants", 0)
             c[0].markdown(f"{label}  \n<small>{t('day_one', lang, n=day_one)}</small>", unsafe_allow_html=True)
             if isinstance(p.places, list):          # places over time: kept as the scenario plans them
-                c[1].markdown(" → ".join(f"{s.value:g}" for s in p.places))
+                c[1].markdown(show_steps(p.places, lang))
                 places = p.places
             else:
                 places = num_field(c[1], f"{t('places', lang)} · {name}", p.places, lang, f"{key}-places-{name}",
@@ -226,7 +309,7 @@ def _programme_inputs(key: str, base: V.Changes, content: dict, lang: str,
             cost = num_field(c[3], f"{t('cost_per_month', lang)} · {name}", p.cost_per_month, lang,
                              f"{key}-cost-{name}", errors, hidden=True)
             if isinstance(p.entries_per_year, list):
-                c[4].markdown(" → ".join(f"{s.value:g}" for s in p.entries_per_year))
+                c[4].markdown(show_steps(p.entries_per_year, lang))
                 quota = p.entries_per_year
             else:
                 quota = num_field(c[4], f"{t('entries_per_year', lang)} · {name}", p.entries_per_year, lang,
@@ -255,6 +338,13 @@ def programme_label(content: dict, name: str, lang: str) -> str:
     return (p.get("label_de") if lang == "de" else "") or p.get("label") or name
 
 
+def short_label(label: str) -> str:
+    """A programme's label without its description and sources: 'Sprachkompass: überbrückt … [000, 4.3.1]'
+    is 'Sprachkompass'."""
+    import re
+    return re.sub(r"\s*\[[^\]]*\]", "", label).split(":")[0].strip() or label
+
+
 def target_label(to: str, content: dict, lang: str) -> str:
     """A hazard's target as planners read it: the programme's label, the exit's kind."""
     from simulation.report.labels import exit_label
@@ -280,15 +370,35 @@ def variants_state(key: str) -> list[dict]:
     return st.session_state["variants"]
 
 
-def add_variant(items: list[dict], base_name: str, content: dict, changes: V.Changes, lang: str) -> None:
-    variant = V.apply(content, changes)
-    stem = V.safe_name(changes.name)
+def _free_stem(name: str, base_name: str, items: list[dict]) -> str:
+    stem = V.safe_name(name)
     taken = {base_name} | {v["stem"] for v in items}
     k = 2
     while stem in taken:
-        stem, k = f"{V.safe_name(changes.name)}_{k}", k + 1
+        stem, k = f"{V.safe_name(name)}_{k}", k + 1
+    return stem
+
+
+def add_variant(items: list[dict], base_name: str, content: dict, changes: V.Changes, lang: str,
+                start: dict | None = None) -> None:
+    """The form's variant into the list; started from a file variant, it is that file with the changed lines."""
+    variant = V.apply(start["content"] if start else content, changes)
     diffs = [d for d in V.differences(content, variant) if d[0] != "name"]
-    items.append({"name": changes.name, "stem": stem, "content": variant, "diffs": diffs})
+    item = {"name": changes.name, "stem": _free_stem(changes.name, base_name, items), "content": variant,
+            "diffs": diffs}
+    if start:
+        item["source"] = start["source"]        # the file's text and resolved content: the download keeps it
+    items.append(item)
+
+
+def add_file_variant(items: list[dict], base_name: str, content: dict, other: dict, text: str, stem: str) -> None:
+    """A scenario file (shipped or uploaded) as a variant: run as it resolves, downloaded as it is written."""
+    if len(items) >= MAX_VARIANTS or stem in {v["stem"] for v in items}:
+        return
+    name = str(other.get("name") or stem)
+    items.append({"name": name, "stem": _free_stem(stem, base_name, items), "content": other,
+                  "diffs": [d for d in V.differences(content, other) if d[0] != "name"],
+                  "source": {"text": text, "resolved": other}})
 
 
 def file_variants(items: list[dict], key: str, base_name: str, content: dict, scenarios_dir: Path,
@@ -303,19 +413,33 @@ def file_variants(items: list[dict], key: str, base_name: str, content: dict, sc
                               placeholder=t("choose_files", lang))
     if c[1].button(t("add_files_button", lang), key=f"{key}-files-add", disabled=not chosen):
         for p in chosen:
-            if len(items) >= MAX_VARIANTS:
-                break
             try:
                 other = V.load_path(p)
             except ScenarioError as e:
                 show_problems(e, lang)
                 continue
-            name = str(other.get("name") or p.stem)
-            stem = V.safe_name(p.stem)
-            if stem in {v["stem"] for v in items}:
-                continue
-            items.append({"name": name, "stem": stem, "content": other,
-                          "diffs": [d for d in V.differences(content, other) if d[0] != "name"]})
+            add_file_variant(items, base_name, content, other, p.read_text(encoding="utf-8"), V.safe_name(p.stem))
+        st.rerun()                     # the form above offers the new file variants as starting points
+
+
+def upload_variant(items: list[dict], key: str, base_name: str, content: dict, scenarios_dir: Path,
+                   lang: str) -> None:
+    """An uploaded file as a variant: a file with `extends` (of one of the app's scenarios) or a whole scenario."""
+    c = st.columns([3, 1], vertical_alignment="bottom")
+    upload = c[0].file_uploader(t("upload_variant", lang), type=["toml"], key=f"{key}-upload-variant")
+    if upload is None:
+        c[1].button(t("add_upload_button", lang), key=f"{key}-upload-add", disabled=True)
+        return
+    data = upload.getvalue()
+    try:
+        other = V.load_upload(data, upload.name, scenarios_dir)
+    except ScenarioError as e:
+        c[1].button(t("add_upload_button", lang), key=f"{key}-upload-add", disabled=True)
+        show_problems(e, lang)
+        return
+    if c[1].button(t("add_upload_button", lang), key=f"{key}-upload-add"):
+        add_file_variant(items, base_name, content, other, data.decode("utf-8"), V.safe_name(Path(upload.name).stem))
+        st.rerun()
 
 
 def variants_list(items: list[dict], lang: str) -> None:
@@ -360,7 +484,9 @@ def start_run(source: tuple, items: list[dict], settings: dict, lang: str, work_
         return
     job = V.start_comparison(work, paths, settings["replications"], settings["years"], settings["seed"],
                              settings["workers"])
-    downloads = {v["stem"]: V.extends_toml(base_file, content, v["content"], comments[v["stem"]]) for v in items}
+    downloads = {v["stem"]: V.file_variant_toml(v["source"]["text"], v["source"]["resolved"], v["content"],
+                                                comments[v["stem"]]) if v.get("source") else
+                 V.extends_toml(base_file, content, v["content"], comments[v["stem"]]) for v in items}
     st.session_state["job"] = {"job": job, "base": base_name, "names": {v["stem"]: v["name"] for v in items},
                                "downloads": downloads, "settings": dict(settings), "diffs":
                                {v["stem"]: v["diffs"] for v in items}}
@@ -442,6 +568,16 @@ def results(lang: str) -> None:
     st.subheader(t("sec_comparison", lang))
     st.caption(t("side_note", lang))
     st.table(tables.side_by_side_frame(res, lang).set_index([t("indicator", lang), t("period", lang)]))
+    if tables.has_budgets(res):
+        st.subheader(t("sec_budgets", lang))
+        st.caption(t("budgets_note", lang))
+        st.table(exports.budget_frame(res, lang).set_index([t("scenario_col", lang), t("budget_name", lang),
+                                                            t("period", lang)]))
+    kz = exports.kennzahlen_frame(res, lang)
+    if not kz.empty:
+        st.subheader(t("sec_kennzahlen", lang))
+        st.caption(t("kennzahlen_app_note", lang))
+        st.table(kz.set_index([t("indicator", lang), t("period", lang)]))
     with st.expander(t("comparison_details", lang), expanded=False):
         st.caption(t("comparison_note", lang))
         st.table(tables.comparison_frame(res, lang).set_index(t("variant", lang)))
@@ -464,6 +600,7 @@ def main() -> None:
     st.set_page_config(page_title="jobpath", layout="wide")
     lang = st.sidebar.radio(t("language"), ["en", "de"], format_func=lambda x: t(f"lang_{x}", x),
                             horizontal=True, key="lang")
+    uploader_texts(lang)
     st.title(t("app_title", lang))
     st.caption(t("app_intro", lang))
     opts = options()
@@ -482,7 +619,10 @@ def main() -> None:
             errors = FormErrors()
             settings = run_settings(key, content, lang, errors)
             items = variants_state(key)
-            submitted, changes, form_errors = variant_form(key, content, lang, len(items) + 1)
+            start = start_point(key, base_name, items, lang)
+            fkey = key if start is None else f"{key}-from-{start['stem']}"
+            submitted, changes, form_errors = variant_form(fkey, start["content"] if start else content, lang,
+                                                           len(items) + 1)
             if submitted:
                 if form_errors:
                     st.error("\n".join([f"**{t('invalid_input', lang)}**", ""] +
@@ -491,8 +631,9 @@ def main() -> None:
                 elif len(items) >= MAX_VARIANTS:
                     st.warning(t("too_many_variants", lang, max=MAX_VARIANTS))
                 else:
-                    add_variant(items, base_name, content, changes, lang)
+                    add_variant(items, base_name, content, changes, lang, start)
             file_variants(items, key, base_name, content, scenarios_dir, lang)
+            upload_variant(items, key, base_name, content, scenarios_dir, lang)
             variants_list(items, lang)
             running = "job" in st.session_state
             if errors:

@@ -51,7 +51,7 @@ def load_path(path: Path) -> dict:
 def load_upload(data: bytes, filename: str, scenarios_dir: Path | None) -> dict:
     """An uploaded scenario's resolved, validated content; `extends` is looked up in scenarios_dir."""
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8").removeprefix("\ufeff")     # a byte-order mark is not content
     except UnicodeDecodeError:
         raise ScenarioError(filename, [("", "expected a UTF-8 text file (TOML), found binary data")]) from None
     try:
@@ -66,15 +66,26 @@ def load_upload(data: bytes, filename: str, scenarios_dir: Path | None) -> dict:
 
 
 def _extended(base: Any, filename: str, scenarios_dir: Path | None) -> dict:
-    """The content an uploaded file extends: a scenario of the app's scenarios directory."""
+    """The content an uploaded file extends: one of the app's scenario files (never any other file).
+
+    `extends` is looked up by its path, then by its file name, in the scenarios directory and its
+    variants/ folder; what it names must be one of the files the app offers (`list_scenarios`).
+    """
+    from ..errors import shorten
     if not isinstance(base, str):
-        raise ScenarioError(filename, [("extends", f"expected a file name, found {base!r}")])
+        raise ScenarioError(filename, [("extends", f"expected a file name, found {shorten(repr(base))}")])
     if scenarios_dir is not None:
         d = Path(scenarios_dir)
-        for candidate in (d / base, d / Path(base).name, d / "variants" / base):
-            if candidate.is_file():
-                return read_toml(candidate.resolve())
-    msg = (f"expected a scenario file of {scenarios_dir} named '{Path(base).name}', found none "
+        offered = {p.resolve(): p for p in list_scenarios(d)}
+        name = Path(base).name
+        for candidate in (d / base, d / name, d / "variants" / base, d / "variants" / name):
+            try:
+                real = candidate.resolve()
+            except (OSError, RuntimeError, ValueError):
+                continue
+            if real in offered:
+                return read_toml(real)
+    msg = (f"expected a scenario file of {scenarios_dir} named '{shorten(Path(base).name)}', found none "
            "(upload a file without extends)")
     raise ScenarioError(filename, [("extends", msg)])
 
@@ -105,13 +116,15 @@ class Changes:
     group_factors: dict[str, float] = field(default_factory=dict)     # lever group -> rate factor of its hazards
     inflow_factor: float = 1.0
     wave_factors: dict[str, float] = field(default_factory=dict)      # wave -> factor on its inflow
+    budgets: dict[str, float | list] = field(default_factory=dict)    # budget -> per_year (steps kept as they are)
 
 
 def current(content: dict) -> Changes:
     """The form's starting values: the base scenario as it is."""
     progs = {n: ProgrammeChange(p.get("places"), 1.0, float(p.get("cost_per_month", 0.0)), p.get("entries_per_year"))
              for n, p in content.get("programmes", {}).items()}
-    return Changes(str(content.get("name", "")), progs, set())
+    budgets = {n: b.get("per_year") for n, b in content.get("budgets", {}).items()}
+    return Changes(str(content.get("name", "")), progs, set(), budgets=budgets)
 
 
 def lever_groups(content: dict) -> dict[str, dict]:
@@ -146,6 +159,12 @@ def apply(content: dict, changes: Changes) -> dict:
             p["cost_per_month"] = float(ch.cost_per_month)
         if ch.duration_factor != 1.0:
             p["duration"] = scale_duration(p["duration"], float(ch.duration_factor))
+    for name, per_year in changes.budgets.items():
+        b = out.get("budgets", {}).get(name)
+        if b is None or isinstance(per_year, list) or isinstance(b.get("per_year"), list):
+            continue                             # a budget over time: the form does not change it
+        if float(per_year) != float(b["per_year"]):
+            b["per_year"] = int(per_year) if float(per_year).is_integer() else float(per_year)
     for h, spec in out.get("hazards", {}).items():
         f = hazard_factor(changes, content, h)
         if f != 1.0:
@@ -220,6 +239,25 @@ def extends_toml(base_file: str, base: dict, variant: dict, comment: str = "") -
     except ValueError:
         return to_toml(variant, comment)
     return to_toml({"extends": base_file, **changed}, comment)
+
+
+def file_variant_toml(text: str, resolved: dict, variant: dict, comment: str = "") -> str:
+    """A variant made from a scenario file (shipped or uploaded): the file itself, plus the lines changed.
+
+    Unchanged, it is the file's own text, `extends` and comments as written. Changed, it is the file's
+    own tables (its `extends` kept) with the changed lines merged in. A change an override cannot say
+    (a field removed) gives the whole resolved content.
+    """
+    if variant == resolved:
+        return text
+    try:
+        changed = overrides(resolved, variant)
+    except ValueError:
+        return to_toml(variant, comment)
+    own = tomllib.loads(text)
+    ext = own.pop("extends", None)
+    merged = merge(own, changed)
+    return to_toml(({"extends": ext} if ext is not None else {}) | merged, comment)
 
 
 @dataclass(eq=False)
@@ -377,7 +415,7 @@ def results_zip(out: Path, extra: dict[str, bytes] | None = None) -> bytes:
         for f in ("summary.parquet", "comparison.parquet", "batch.json"):
             if (out / f).is_file():
                 z.write(out / f, f)
-        for table in ("runs", "monthly", "programme_monthly"):
+        for table in ("runs", "monthly", "programme_monthly", "budget_monthly"):
             for f in sorted(out.glob(f"{table}/*/rep-*.parquet")):
                 z.write(f, str(f.relative_to(out)))
         for f in sorted((out.parent / "scenarios").glob("*.toml")):

@@ -152,20 +152,29 @@ LABELS: dict[str, dict[str, str]] = {
     "unit_count": {"en": "persons or cases", "de": "Personen bzw. Fälle"},
     "iq_pp": {"en": "Integrationsquote (percentage points)", "de": "Integrationsquote (Prozentpunkte)"},
     "cost_difference": {"en": "Programme cost (difference, EUR)", "de": "Maßnahmekosten (Differenz, EUR)"},
-    "cost_and_budget": {"en": "Variant's cost / budget", "de": "Kosten der Variante / Budget"},
+    "cost_and_full": {"en": "Variant's cost / cost of all places filled",
+                      "de": "Kosten der Variante / Kosten bei Vollbelegung"},
+    "commitments_budgets": {"en": "Commitments / budgets", "de": "Mittelbindung / Budgets"},
+    "no_budgets_short": {"en": "no budgets in the scenario", "de": "keine Budgets im Szenario"},
     "sec_summary": {"en": "Summary for decision", "de": "Zusammenfassung für die Entscheidung"},
     "summary_note": {"en": "Per variant, the difference to the base in {year}: integrations, Integrationsquote "
                      "in percentage points, long-term benefit recipients (LZB, yearly mean) and programme cost. "
                      "\u201csignificant\u201d: the 95 % interval of the difference excludes 0, the replications "
-                     "show the difference clearly. Budget: the cost of all places filled.",
+                     "show the difference clearly. Commitments / budgets: for scenarios with budgets, the "
+                     "money the year's entries commit (cost per month × mean duration) against the year's budgets; "
+                     "cost of all places filled: places × cost per place and month.",
                      "de": "Je Variante die Differenz zur Basis im Jahr {year}: Integrationen, Integrationsquote "
                      "in Prozentpunkten, Langzeitleistungsbeziehende (LZB, Jahresmittel) und Maßnahmekosten. "
                      "\u201esignifikant\u201c: das 95-%-Intervall der Differenz schließt die 0 aus, die "
-                     "Replikationen zeigen den Unterschied deutlich. Budget: die Kosten bei Vollbelegung."},
+                     "Replikationen zeigen den Unterschied deutlich. Mittelbindung / Budgets: bei Szenarien mit "
+                     "Budgets die von den Eintritten des Jahres gebundenen Mittel (Kosten je Monat × mittlere "
+                     "Dauer) gegenüber den Budgets des Jahres; Kosten bei Vollbelegung: Plätze × Kosten je Platz und "
+                     "Monat."},
     "sheet_summary": {"en": "Summary", "de": "Zusammenfassung"},
     "sheet_comparison": {"en": "Comparison", "de": "Vergleich"},
     "sheet_programmes": {"en": "Programmes", "de": "Maßnahmen"},
     "sheet_cost": {"en": "Cost", "de": "Kosten"},
+    "sheet_budgets": {"en": "Budgets", "de": "Budgets"},
     "total_cost": {"en": "Programme cost (EUR)", "de": "Maßnahmekosten (EUR)"},
     "more_rows": {"en": "Programmes: differences per year", "de": "Maßnahmen: Differenzen je Jahr"},
     # targets section
@@ -271,9 +280,9 @@ LABELS: dict[str, dict[str, str]] = {
     "range_from": {"en": "of at least {low}", "de": "ab {low}"},
     "range_between": {"en": "between {low} and {high}", "de": "zwischen {low} und {high}"},
     "problems_note": {"en": "Each line names the field and what was expected there.",
-                      "de": "Jede Zeile nennt das Feld und was dort erwartet wird (die Prüfmeldungen selbst sind "
-                      "englisch, wie bei jobpath validate)."},
+                      "de": "Jede Zeile nennt das Feld und was dort erwartet wird."},
     "whole_file": {"en": "(whole file)", "de": "(ganze Datei)"},
+    "more_problems": {"en": "and {n} more", "de": "und {n} weitere"},
     "variant_comment": {"en": "{name}: variant of {base} (only the changed lines), written by jobpath app on {when}",
                         "de": "{name}: Variante von {base} (nur die geänderten Zeilen), erstellt mit jobpath app am "
                         "{when}"},
@@ -284,7 +293,51 @@ LABELS: dict[str, dict[str, str]] = {
                      "späteres Jahr wählen."},
     "download_excel": {"en": "Comparison as Excel workbook", "de": "Vergleich als Excel-Arbeitsmappe"},
     "download_csv": {"en": "Comparison as CSV", "de": "Vergleich als CSV"},
-    "budget_col": {"en": "Budget (all places filled, EUR)", "de": "Budget (Vollbelegung, EUR)"},
+    "budget_col": {"en": "Cost of all places filled (EUR)", "de": "Kosten bei Vollbelegung (EUR)"},
+    "committed_col": {"en": "Commitments (EUR)", "de": "Mittelbindung (EUR)"},
+    "budgets_col": {"en": "Budgets (EUR)", "de": "Budgets (EUR)"},
+    "sec_budgets": {"en": "Budgets: commitments per budget and year", "de": "Budgets: Mittelbindung je Budget und Jahr"},
+    "budgets_note": {"en": "Each entry commits cost per month × mean duration to the budget of its calendar year "
+                     "(mean over replications); the budget is the year's amount in force at the year's last "
+                     "simulated month.",
+                     "de": "Jeder Eintritt bindet Kosten je Monat × mittlere Dauer im Budget seines Kalenderjahres "
+                     "(Mittel über die Replikationen); das Budget ist der Jahresbetrag, der im letzten simulierten "
+                     "Monat des Jahres gilt."},
+    "budget_name": {"en": "Budget", "de": "Budget"},
+    "budget_year_col": {"en": "Budget of the year (EUR)", "de": "Budget des Jahres (EUR)"},
+    "share_committed": {"en": "Share committed", "de": "Anteil gebunden"},
+    "budgets_form": {"en": "Budgets", "de": "Budgets"},
+    "budgets_help": {"en": "Money per calendar year for the programmes listed; an entry is made only while the "
+                     "year's budget covers its commitment (cost per month × mean duration). A budget planned over "
+                     "time is shown as its steps and kept.",
+                     "de": "Mittel je Kalenderjahr für die genannten Maßnahmen; eingetreten wird nur, solange das "
+                     "Budget des Jahres die Mittelbindung deckt (Kosten je Monat × mittlere Dauer). Ein zeitlich "
+                     "geplantes Budget wird mit seinen Stufen gezeigt und beibehalten."},
+    "budget_per_year": {"en": "Budget per year (EUR)", "de": "Budget je Jahr (EUR)"},
+    "paid_programmes": {"en": "pays for: {names}", "de": "finanziert: {names}"},
+    "steps_from": {"en": "from {date}", "de": "ab {date}"},
+    "start_from": {"en": "Start from", "de": "Ausgangspunkt"},
+    "start_from_base": {"en": "the base ({name})", "de": "die Basis ({name})"},
+    "start_from_help": {"en": "Start the levers from the base or from a file variant of the list: the new variant is "
+                        "that file with the lines changed here.",
+                        "de": "Die Hebel von der Basis oder von einer Dateivariante der Liste aus einstellen: die neue "
+                        "Variante ist diese Datei mit den hier geänderten Zeilen."},
+    "upload_variant": {"en": "… or upload a variant file (TOML: with extends of a scenario here, or a whole scenario)",
+                       "de": "… oder eine Variantendatei hochladen (TOML: mit extends eines Szenarios hier, oder ein "
+                       "ganzes Szenario)"},
+    "add_upload_button": {"en": "Add uploaded file", "de": "Datei hinzufügen"},
+    "uploader_drag": {"en": "Drag and drop file here", "de": "Datei hierher ziehen und ablegen"},
+    "uploader_limit": {"en": "{mb}MB per file", "de": "höchstens {mb} MB je Datei"},
+    "uploader_browse": {"en": "Upload", "de": "Hochladen"},
+    "select_all": {"en": "Select all", "de": "Alle auswählen"},
+    "sec_kennzahlen": {"en": "§ 48a SGB II indicators", "de": "Kennzahlen nach § 48a SGB II"},
+    "kennzahlen_app_note": {"en": "Per calendar year, the base and each variant: mean over replications, 95 % "
+                            "confidence interval in brackets. – : not modelled by the scenario, or not computable "
+                            "within the horizon (12-month values need 12 months, changes on the year before 24).",
+                            "de": "Je Kalenderjahr die Basis und jede Variante: Mittelwert über die Replikationen, "
+                            "95-%-Konfidenzintervall in Klammern. – : im Szenario nicht abgebildet oder im "
+                            "Simulationszeitraum nicht berechenbar (12-Monats-Werte brauchen 12 Monate, "
+                            "Veränderungen zum Vorjahr 24)."},
     "state_case_management": {"en": "case management", "de": "Fallbetreuung"},
     "state_no_contact": {"en": "no contact", "de": "kein Kontakt"},
     "state_entry": {"en": "re-entry", "de": "Wiedereintritt"},

@@ -214,6 +214,34 @@ def cost_numbers(res: Results) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def budget_numbers(res: Results) -> pd.DataFrame:
+    """Spending against the scenarios' `[budgets]`: per scenario, budget and year, the commitments of the
+    year's entries (mean over replications) and the year's budget (as in force at the year's last month).
+
+    Columns: scenario, budget, period, committed, budget_year, share. Empty when no scenario has budgets.
+    """
+    rows = []
+    for scen in res.scenarios:
+        files = sorted((res.path / "budget_monthly" / scen).glob("rep-*.parquet"))
+        if not files:
+            continue
+        bm = pd.concat([pd.read_parquet(f, columns=["replication", "month", "budget", "programme", "committed",
+                                                    "budget_year"]) for f in files], ignore_index=True)
+        bm["period"] = bm["month"].astype(str).str[:4]
+        spent = bm.groupby(["budget", "period", "replication"])["committed"].sum().groupby(["budget", "period"]).mean()
+        last = bm.sort_values("month").groupby(["budget", "period"])["budget_year"].last()
+        order = {b: k for k, b in enumerate(res.contents.get(scen, {}).get("budgets", {}))}
+        for (budget, period), committed in sorted(spent.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0])):
+            b = float(last.loc[(budget, period)])
+            rows.append({"scenario": scen, "budget": str(budget), "period": str(period), "committed": float(committed),
+                         "budget_year": b, "share": committed / b if b > 0 else float("nan")})
+    return pd.DataFrame(rows, columns=["scenario", "budget", "period", "committed", "budget_year", "share"])
+
+
+def has_budgets(res: Results) -> bool:
+    return any((res.path / "budget_monthly" / s).is_dir() for s in res.scenarios)
+
+
 SUMMARY_INDICATORS = ("integrations", "iq", "lzb_stock")
 
 
@@ -226,6 +254,9 @@ def summary_numbers(res: Results, period: str | None = None) -> pd.DataFrame:
     period = period or str(comp["period"].astype(str).max())
     comp = comp[comp["period"].astype(str) == period]
     cost = cost_numbers(res)
+    spend = budget_numbers(res)
+    spend = spend[spend["period"] == period].groupby("scenario")[["committed", "budget_year"]].sum() \
+        if len(spend) else spend
     rows = []
     for v in [s for s in res.scenarios if s != res.scenarios[0]]:
         row = {"variant": v, "period": period}
@@ -240,6 +271,8 @@ def summary_numbers(res: Results, period: str | None = None) -> pd.DataFrame:
             c = c.iloc[0]
             row.update(cost=c["diff_mean"], cost_sig=significant(c["diff_ci_low"], c["diff_ci_high"]),
                        cost_total=c["cost"], budget=c["budget"])
+        if len(spend) and v in spend.index:
+            row.update(committed=float(spend.loc[v, "committed"]), budgets=float(spend.loc[v, "budget_year"]))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -259,10 +292,20 @@ def summary_frame(res: Results, lang: str, period: str | None = None) -> pd.Data
                      t("integrations", lang): cell("integrations", "integrations"),
                      t("iq_pp", lang): cell("iq", "iq"),
                      t("lzb_stock", lang): cell("lzb_stock", "lzb_stock"),
-                     t("cost_difference", lang): cell("cost", "cost"),
-                     t("cost_and_budget", lang): (f"{fmt(r.get('cost_total'), 'cost', lang)} / "
-                                                  f"{fmt(r.get('budget'), 'cost', lang)} {t('euro', lang)}")})
-    return pd.DataFrame(rows)
+                     t("cost_difference", lang): cell("cost", "cost")})
+        if not pd.isna(r.get("budgets", float("nan"))):
+            share = r["committed"] / r["budgets"] if r["budgets"] > 0 else float("nan")
+            rows[-1][t("commitments_budgets", lang)] = (
+                f"{fmt(r['committed'], 'cost', lang)} / {fmt(r['budgets'], 'cost', lang)} {t('euro', lang)}"
+                + ("" if pd.isna(share) else f" ({number(100 * share, 0, lang)} %)"))
+        rows[-1][t("cost_and_full", lang)] = (f"{fmt(r.get('cost_total'), 'cost', lang)} / "
+                                              f"{fmt(r.get('budget'), 'cost', lang)} {t('euro', lang)}")
+    df = pd.DataFrame(rows)
+    if t("commitments_budgets", lang) in df.columns:      # money against [budgets]: the figure a board decides on
+        df[t("commitments_budgets", lang)] = df[t("commitments_budgets", lang)].fillna(t("no_budgets_short", lang))
+        if all(not pd.isna(r.get("budgets", float("nan"))) for r in nums.to_dict("records")):
+            df = df.drop(columns=[t("cost_and_full", lang)])
+    return df
 
 
 def _decimals(x: float) -> int:
