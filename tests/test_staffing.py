@@ -139,6 +139,8 @@ def test_staffing_needs_a_source_known_hazards_and_states():
     assert "'programme:x'" in problems["staffing.team.states[1]"]
     assert "also in staffing.team" in problems["staffing.other.hazards[0]"]
     assert "also in staffing.team" in problems["staffing.other.states[0]"]
+    from simulation.app.messages import german        # the app shows each of them in German
+    assert all(german(m) is not None for m in problems.values()), problems
 
 
 def test_staffing_monthly_counts_the_caseload_and_its_factor(tmp_path):

@@ -175,7 +175,35 @@ MESSAGES: list[tuple[str, str]] = [
      r"option or hazard leading to 'exit:<kind>'\)",
      "von hier ist kein Abgang aus dem Leistungsbezug erreichbar: {v} (Kundinnen und Kunden blieben dort für immer; "
      "eine Wegoption oder einen Übergang nach 'exit:<kind>' ergänzen)"),
+    (r"list should have at least (?P<n>\d+) items? after validation, not (?P<m>\d+), found (?P<v>.*)",
+     "erwartet: eine Liste mit mindestens {n} Einträgen, gefunden: {m} Einträge, {v}"),
+    # pools
+    (r"expected a programme without cohorts \(classes in a pool are not supported\), found (?P<v>'[^']*') with cohorts",
+     "erwartet: eine Maßnahme ohne Kurse in Klassen (cohorts; in einem Pool nicht möglich), gefunden: {v} mit cohorts"),
+    (r"expected a programme without its own waiting_list\.priority \(the shared list serves by the pool's priority\), "
+     r"found (?P<v>'[^']*') with priority groups of its own",
+     "erwartet: eine Maßnahme ohne eigene waiting_list.priority (die gemeinsame Warteliste folgt dem Vorrang des "
+     "Pools), gefunden: {v} mit eigenen Vorranggruppen"),
+    (r'expected places or waiting_list = "shared" \(a pool without either changes nothing\), found neither',
+     'erwartet: places oder waiting_list = "shared" (ein Pool ohne beides ändert nichts), gefunden: keins von beiden'),
+    (r'expected priority groups only with waiting_list = "shared", found (?P<n>\d+) with waiting_list = (?P<v>"[^"]*")',
+     'erwartet: Vorranggruppen nur mit waiting_list = "shared", gefunden: {n} mit waiting_list = {v}'),
+    (r"expected each programme in one pool at most, found (?P<v>'[^']*') also in (?P<b>\S+)",
+     "erwartet: jede Maßnahme in höchstens einem Pool, gefunden: {v} auch in {b}"),
+    (r"programmes must be distinct, found (?P<v>.*)", "erwartet: verschiedene Maßnahmen, gefunden: {v}"),
+    # staffing
+    (r"expected where the caseload effect comes from \(a reference, or 'assumption'\), found nothing",
+     "erwartet: woher die Wirkung des Betreuungsschlüssels stammt (eine Quelle oder 'assumption'), gefunden: nichts"),
+    (r"expected a state pattern such as 'case_management', 'no_contact', 'waiting:<programme>', "
+     r"'programme:<programme>' or 'programme:\*', found (?P<v>'.*')",
+     "erwartet: ein Zustandsmuster wie 'case_management', 'no_contact', 'waiting:<programme>', "
+     "'programme:<programme>' oder 'programme:*', gefunden: {v}"),
+    (r"expected each state in the caseload of one staffing group at most, found (?P<v>'[^']*') also in (?P<b>\S+)",
+     "erwartet: jeder Zustand im Fallbestand höchstens einer Personalgruppe, gefunden: {v} auch in {b}"),
+    (r"expected each hazard in one staffing group at most, found (?P<v>'[^']*') also in (?P<b>\S+)",
+     "erwartet: jeder Übergang in höchstens einer Personalgruppe, gefunden: {v} auch in {b}"),
 ]
+QUOTES_HINT = (" (a number is written without quotes)", " (eine Zahl wird ohne Anführungszeichen geschrieben)")
 
 ENGLISH_NOTE = {"en": "", "de": "(Prüfmeldung nur auf Englisch) "}
 _COMPILED = [(re.compile(p, re.DOTALL), de) for p, de in MESSAGES]
@@ -187,10 +215,13 @@ def german(message: str) -> str | None:
     """The message in German, or None if no pattern of the catalogue matches it whole."""
     m = _INPUT_MSG.fullmatch(message)
     if m:
+        found = m["v"]
+        if found.endswith(QUOTES_HINT[0]):
+            found = found[: -len(QUOTES_HINT[0])] + QUOTES_HINT[1]
         for pattern, de in _INPUT:
             w = pattern.fullmatch(m["what"])
             if w:
-                return f"erwartet: {de.format(**w.groupdict())}, gefunden: {m['v']}"
+                return f"erwartet: {de.format(**w.groupdict())}, gefunden: {found}"
     for pattern, de in _COMPILED:
         m = pattern.fullmatch(message)
         if m:
