@@ -180,7 +180,7 @@ MESSAGES: list[tuple[str, str]] = [
     # pools
     (r"expected a programme without cohorts \(classes in a pool are not supported\), found (?P<v>'[^']*') with cohorts",
      "erwartet: eine Maßnahme ohne Kurse in Klassen (cohorts; in einem Pool nicht möglich), gefunden: {v} mit cohorts"),
-    (r"expected a programme without its own waiting_list\.priority \(the shared list serves by the pool's priority\), "
+    (r"expected a programme without its own waiting_list\.priority \(the shared list serves by the priority of the pool\), "
      r"found (?P<v>'[^']*') with priority groups of its own",
      "erwartet: eine Maßnahme ohne eigene waiting_list.priority (die gemeinsame Warteliste folgt dem Vorrang des "
      "Pools), gefunden: {v} mit eigenen Vorranggruppen"),

@@ -505,7 +505,7 @@ def _pools(s: Scenario, p: _Problems) -> None:
                              f"found '{prog}' with cohorts")
             if pool.waiting_list == "shared" and spec.waiting_list.priority:
                 p.add(where, f"expected a programme without its own waiting_list.priority (the shared list "
-                             f"serves by the pool's priority), found '{prog}' with priority groups of its own")
+                             f"serves by the priority of the pool), found '{prog}' with priority groups of its own")
         if pool.places is None and pool.waiting_list != "shared":
             p.add(path, "expected places or waiting_list = \"shared\" (a pool without either changes nothing), "
                         "found neither")
