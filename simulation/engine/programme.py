@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from itertools import islice
 
 import simpy
 
 from .conditions import Attributes, holds
 from .distributions import build
+from .durations import build_duration
 from .random_streams import Decisions
 from .targets import parse_target
 from .timeline import Timeline
@@ -42,7 +44,9 @@ class Programme:
             self.places = spec.places        # the number as given (an int), as before schedules existed
         if spec.entries_per_year is not None and not is_steps(spec.entries_per_year):
             self.quota = spec.entries_per_year
-        self.duration = build(spec.duration)
+        # one Distribution, or (duration None) rules by the entrant's attributes: draw with
+        # `(prog.duration or prog.duration_rules.of(attrs))`
+        self.duration, self.duration_rules = build_duration(spec.duration, attributes)
         self.duration_key = decisions("duration:" + name)
         self.patience = build(spec.waiting_list.patience) if spec.waiting_list.patience else None
         self.patience_key = decisions("patience:" + name)
@@ -62,6 +66,7 @@ class Programme:
         self.held = False           # admissions wait while the day-one stock is set up
         self.budget = None          # the Budget this programme's entries are paid from, if any
         self.commit = 0.0           # what an entry commits from it: cost per month x mean duration
+        self.commits = None         # with duration rules: what an entry commits, by the entrant's attributes
         self.divert = None          # where referrals go while the budget cannot pay an entry (None: they wait)
 
     # --- customers' side ---------------------------------------------------------------
@@ -69,12 +74,16 @@ class Programme:
     def is_eligible(self, attrs: tuple[int, ...]) -> bool:
         return holds(self.eligible, attrs)
 
-    def enter_now(self) -> bool:
+    def commit_of(self, attrs: tuple[int, ...] | None) -> float:
+        """What this entrant's entry commits from the budget: the mean of the duration rule that applies."""
+        return self.commit if self.commits is None else self.commits.of(attrs)
+
+    def enter_now(self, attrs: tuple[int, ...] | None = None) -> bool:
         """Take a free place at once if one is there for a newcomer to the list (nobody waiting)."""
         if self.immediate and not self.held and not self.n_waiting \
                 and self.in_use < self.places and self.entries_this_year < self.quota \
-                and (self.budget is None or self.budget.allows(self.commit)):
-            self._enter()
+                and (self.budget is None or self.budget.allows(self.commit_of(attrs))):
+            self._enter(attrs)
             return True
         return False
 
@@ -102,12 +111,12 @@ class Programme:
         """A seat for a participant already in the programme on day one (taken before the run starts)."""
         self.in_use += 1
 
-    def take_free_place(self) -> bool:
+    def take_free_place(self, attrs: tuple[int, ...] | None = None) -> bool:
         """A place for someone joining alongside another programme: only a free one, never ahead of the list."""
         if self.n_waiting or self.in_use >= self.places or self.entries_this_year >= self.quota \
-                or (self.budget is not None and not self.budget.allows(self.commit)):
+                or (self.budget is not None and not self.budget.allows(self.commit_of(attrs))):
             return False
-        self._enter()
+        self._enter(attrs)
         return True
 
     def release(self) -> None:
@@ -122,9 +131,9 @@ class Programme:
         if not self.scheduled:
             self.fill()
 
-    def diverted(self) -> bool:
-        """Whether referrals go elsewhere now: the budget cannot pay one more entry."""
-        return not self.budget.allows(self.commit)
+    def diverted(self, attrs: tuple[int, ...] | None = None) -> bool:
+        """Whether this referral goes elsewhere now: the budget cannot pay its entry."""
+        return not self.budget.allows(self.commit_of(attrs))
 
     def fill(self, _event=None) -> None:
         """Admit waiting customers while places and quota allow (a whole class for cohorts)."""
@@ -133,7 +142,10 @@ class Programme:
         while self.n_waiting:
             free = min(self.places - self.in_use, self.quota - self.entries_this_year)
             if self.budget is not None:
-                free = min(free, self.budget.entries(self.commit))
+                if self.commits is None:
+                    free = min(free, self.budget.entries(self.commit))
+                elif free >= 1:          # commitments by entrant: those at the head of the list, in order
+                    free = self._affordable(1 if self.cohorts is None else min(self.cohorts.class_size, free))
             if free < 1:
                 return
             if self.cohorts is None:
@@ -145,6 +157,12 @@ class Programme:
             for _ in range(k):
                 self._admit(self._pop())
 
+    def _affordable(self, n: float) -> int:
+        """How many of the first n on the list the budget can pay, each entrant's commitment in turn (the
+        first who does not fit stops the count: nobody behind them is admitted ahead of them)."""
+        waiting = (t for q in self.queues for t in q if not t.cancelled)
+        return self.budget.affordable(self.commits.of(t.customer.attrs) for t in islice(waiting, int(n)))
+
     def _pop(self) -> Ticket:
         for q in self.queues:
             while q:
@@ -155,14 +173,14 @@ class Programme:
 
     def _admit(self, ticket: Ticket) -> None:
         self.n_waiting -= 1
-        self._enter()
+        self._enter(ticket.customer.attrs)
         ticket.admitted = True
         if not ticket.event.triggered:   # else the customer's timer woke them this instant
             ticket.event.succeed()
 
-    def _enter(self) -> None:
-        """One entry: a place taken, counted against the year's quota."""
+    def _enter(self, attrs: tuple[int, ...] | None = None) -> None:
+        """One entry: a place taken, counted against the year's quota (and its commitment, the budget's)."""
         self.in_use += 1
         self.entries_this_year += 1
         if self.budget is not None:
-            self.budget.spend(self.commit)
+            self.budget.spend(self.commit_of(attrs))
