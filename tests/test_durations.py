@@ -244,3 +244,54 @@ def test_bad_duration_rules_exit_2_naming_file_and_field(file, field, tmp_path):
     assert res.returncode == 2, res.stderr
     assert file in res.stderr and field in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "out").exists()
+
+
+# --- everything downstream of the engine -----------------------------------------------------
+
+TINY_RULES = """extends = "{tiny}"
+name = "tiny: course by level, paid from a budget"
+
+[[programmes.course.duration]]
+when = {{ german_level = "A0" }}
+duration = {{ dist = "fixed", value = 9 }}
+
+[[programmes.course.duration]]
+duration = {{ dist = "fixed", value = 7 }}
+
+[budgets.courses]
+programmes = ["course"]
+per_year = 300000
+"""
+
+
+def test_a_run_with_rules_gives_tables_and_a_report(tmp_path):
+    """`jobpath run` and `jobpath report` of a scenario with rules and a budget: the budget table's
+    commitments are 400 EUR x 9 or 7 months per entry, by the level in each entry's spell."""
+    from simulation.cli import main
+    from simulation.report.command import main as report_main
+    f = tmp_path / "rules.toml"
+    f.write_text(TINY_RULES.format(tiny=(ROOT / "tests" / "scenarios" / "tiny.toml").as_posix()))
+    out = tmp_path / "run"
+    assert main(["run", str(f), "--years", "1", "--seed", "3", "--out", str(out), "--quiet"]) == 0
+    sp = pd.read_parquet(out / "spells.parquet")
+    bm = pd.read_parquet(out / "budget_monthly.parquet")
+    # entries during the run (day-one waiters admitted on day one enter at 0); the day-one participants
+    # started before day one (elapsed > 0) and were paid for before it
+    c = sp[(sp["programme"] == "course") & sp["state"].isin(["programme", "alongside"]) & (sp["start"] >= 0)]
+    want = (c["german_level"].astype(str) == "A0").map({True: 400 * 9, False: 400 * 7}).sum()
+    assert len(c) > 10 and bm["committed"].sum() == pytest.approx(want, rel=1e-12)
+    assert report_main([str(out), "--quiet"]) == 0
+
+
+def test_app_duration_factor_scales_every_rule():
+    from simulation.app import variant as V
+    from simulation.scenario import validate
+    from simulation.scenario.loader import read_toml
+    base = read_toml((ROOT / "scenarios" / "variants" / "fbw_longer_without_degree.toml").resolve())
+    ch = V.current(base)
+    ch.programmes["fbw_short"].duration_factor = 1.5
+    out = V.apply(base, ch)
+    rules = out["programmes"]["fbw_short"]["duration"]
+    assert [r.get("when") for r in rules] == [{"qualification": "none"}, None]
+    assert [r["duration"]["mean"] for r in rules] == [12.0, 9.0] and [r["duration"]["sd"] for r in rules] == [3.0, 3.0]
+    validate(out, "<app>")
