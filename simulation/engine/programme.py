@@ -160,8 +160,17 @@ class Programme:
     def _affordable(self, n: float) -> int:
         """How many of the first n on the list the budget can pay, each entrant's commitment in turn (the
         first who does not fit stops the count: nobody behind them is admitted ahead of them)."""
-        waiting = (t for q in self.queues for t in q if not t.cancelled)
-        return self.budget.affordable(self.commits.of(t.customer.attrs) for t in islice(waiting, int(n)))
+        return self.budget.affordable(self.commits.of(t.customer.attrs) for t in islice(self._waiting(), int(n)))
+
+    def _waiting(self):
+        """The tickets still waiting, in the order they are served (those who left the head are dropped
+        for good, as `_pop` would, so a list blocked by its budget is not scanned again and again)."""
+        for q in self.queues:
+            while q and q[0].cancelled:
+                q.popleft()
+            for t in q:
+                if not t.cancelled:
+                    yield t
 
     def _pop(self) -> Ticket:
         for q in self.queues:
