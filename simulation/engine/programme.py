@@ -32,6 +32,12 @@ class Ticket:
 
 
 class Programme:
+    # Set on an instance only where used, so a programme with one distribution keeps as many instance
+    # attributes as before: CPython shares the keys of instance dicts (and specialises attribute access
+    # on them) for at most 30 attributes, and every attribute more costs all of them.
+    duration_rules = None       # with durations by condition: the rules (duration is then None)
+    commits = None              # with durations by condition and a budget: what an entry commits, by entrant
+
     def __init__(self, env: simpy.Environment, name: str, spec, attributes: Attributes, decisions: Decisions,
                  clock=None) -> None:
         self.env, self.name, self.spec = env, name, spec
@@ -46,7 +52,9 @@ class Programme:
             self.quota = spec.entries_per_year
         # one Distribution, or (duration None) rules by the entrant's attributes: draw with
         # `(prog.duration or prog.duration_rules.of(attrs))`
-        self.duration, self.duration_rules = build_duration(spec.duration, attributes)
+        self.duration, rules = build_duration(spec.duration, attributes)
+        if rules is not None:
+            self.duration_rules = rules
         self.duration_key = decisions("duration:" + name)
         self.patience = build(spec.waiting_list.patience) if spec.waiting_list.patience else None
         self.patience_key = decisions("patience:" + name)
@@ -66,7 +74,6 @@ class Programme:
         self.held = False           # admissions wait while the day-one stock is set up
         self.budget = None          # the Budget this programme's entries are paid from, if any
         self.commit = 0.0           # what an entry commits from it: cost per month x mean duration
-        self.commits = None         # with duration rules: what an entry commits, by the entrant's attributes
         self.divert = None          # where referrals go while the budget cannot pay an entry (None: they wait)
 
     # --- customers' side ---------------------------------------------------------------
