@@ -1,7 +1,7 @@
 """Hypothesis strategies: random but always valid scenarios, as plain dicts.
 
 A scenario here has 1-4 programmes (limited or unlimited places, quotas, cohorts, priority
-groups, patience, programmes taken alongside), random routes and hazards, an initial stock
+groups, patience, programmes taken alongside, durations by condition), random routes and hazards, an initial stock
 with people already in programmes, on waiting lists and out of contact, an inflow and
 perhaps a wave. Every state reaches an exit because one hazard ("leave") acts in every
 state of benefit receipt, and programme durations are not all zero (a cycle of zero-length
@@ -94,13 +94,24 @@ def shares(draw, names: list[str]):
 # --- programmes --------------------------------------------------------------------------
 
 @st.composite
+def programme_durations(draw, support: str):
+    """A programme's duration: mostly one distribution, sometimes rules by condition (1-2 with a `when`,
+    then the last without), each rule's distribution with the given support."""
+    if draw(st.integers(0, 3)) > 0:
+        return draw(durations(support))
+    rules = [{"when": draw(conditions(allow_empty=False)), "duration": draw(durations(support))}
+             for _ in range(draw(st.integers(1, 2)))]
+    return rules + [{"duration": draw(durations(support))}]
+
+
+@st.composite
 def programme(draw, horizon_dates: tuple[dt.date, dt.date], instant_moves: bool = True):
     """One programme: places, quota, duration, eligibility, waiting list and cohorts.
 
     instant_moves: whether a participation or a wait may last no time at all.
     """
     places = draw(st.one_of(st.none(), st.integers(0, 8)))
-    prog: dict = {"duration": draw(durations("mostly" if instant_moves else "positive"))}
+    prog: dict = {"duration": draw(programme_durations("mostly" if instant_moves else "positive"))}
     if places is not None:
         prog["places"] = places
     if draw(st.booleans()):

@@ -89,6 +89,19 @@ CASES = [
     Case("pool_member_priority_shared.toml", "pools.measures.programmes[0]", ("own waiting_list.priority",
                                                                               "found 'coaching'")),
     Case("min_above_max.toml", "programmes.course.eligible.german_level", ("none does", "min = 'B1', max = 'A1'")),
+    # durations by condition: each rule's `when` and distribution are checked like any other
+    Case("duration_rules_no_default.toml", "programmes.course.duration[1].when", ("last rule must have no 'when'",)),
+    Case("duration_rules_unknown_attribute.toml", "programmes.course.duration[0].when.nationality",
+         ("declared attributes", "found 'nationality'")),
+    Case("duration_rules_unknown_level.toml", "programmes.course.duration[0].when.german_level",
+         ("a level of 'german_level'", "found 'A9'")),
+    Case("duration_rules_bad_distribution.toml", "programmes.course.duration[1].duration.sd",
+         ("times the mean", "1e-300")),
+    Case("duration_rules_unknown_kind.toml", "programmes.course.duration[0].duration.dist",
+         ("expected one of 'fixed'", "found 'normal'")),
+    Case("duration_rules_huge_mean.toml", "programmes.course.duration[0].duration.mean",
+         ("at most 100 years", "1e+308")),
+    Case("duration_rules_instant_loop.toml", "routes.blink", ("time to pass", "programme:blink -> waiting:blink")),
 ]
 
 

@@ -8,6 +8,7 @@ yearly quota, waiting lists are served in priority-then-FIFO order, runs are rep
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import json
@@ -28,7 +29,7 @@ from simulation.engine.clock import DAYS_PER_MONTH, Clock
 from simulation.engine.distributions import build
 from simulation.engine.model import Model
 from tests.conftest import BASE, merge, scenario
-from tests.strategies import scenario_dicts, seeds
+from tests.strategies import LEVELS, scenario_dicts, seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -289,7 +290,7 @@ def check_capacity(r: Run) -> None:
     bounds = np.array([0.0] + r.clock.year_starts() + [r.clock.horizon])
     init = r.scenario.population.initial.programmes
     start_date = r.scenario.time.start
-    entries_of = {}
+    entries_of, entry_costs = {}, {}
     for name, spec in r.data["programmes"].items():
         p = prog[prog["programme"] == name]
         start, end = p["start"].to_numpy(float), p["end"].to_numpy(float)
@@ -299,8 +300,10 @@ def check_capacity(r: Run) -> None:
         day_one = p.index.isin(first_of_each)
         if "places" in spec:
             check_places(start, end, day_one, lambda t, v=spec["places"]: value_at(v, start_date, t))
-        entries = np.sort(start[~day_one])
+        order = np.argsort(start[~day_one], kind="stable")
+        entries = start[~day_one][order]
         entries_of[name] = entries
+        entry_costs[name] = commitments(spec, p[~day_one], r.data["attributes"])[order]
         if "entries_per_year" not in spec:
             continue
         year = np.searchsorted(bounds, entries, side="right") - 1
@@ -310,10 +313,8 @@ def check_capacity(r: Run) -> None:
             quota = np.array([value_at(spec["entries_per_year"], start_date, t) for t in times])
             assert (k <= quota).all(), (name, y, times[k > quota][:3])
     for bname, b in r.data.get("budgets", {}).items():
-        cost = {n: r.scenario.programmes[n].cost_per_month * build(r.scenario.programmes[n].duration).mean
-                / DAYS_PER_MONTH for n in b["programmes"]}
         times = np.concatenate([entries_of[n] for n in b["programmes"]])
-        costs = np.concatenate([np.full(len(entries_of[n]), cost[n]) for n in b["programmes"]])
+        costs = np.concatenate([entry_costs[n] for n in b["programmes"]])
         order = np.argsort(times, kind="stable")
         times, costs = times[order], costs[order]
         year = np.searchsorted(bounds, times, side="right") - 1
@@ -327,9 +328,41 @@ def check_capacity(r: Run) -> None:
             carry = max(end_money - (spent[-1] if len(spent) else 0.0), 0.0) if b.get("carry_over") else 0.0
 
 
+def commitments(spec: dict, entries: pd.DataFrame, levels: dict) -> np.ndarray:
+    """What each entry commits: cost per month x the mean of its duration in months; for durations by
+    condition, of the first rule whose `when` the entrant's attributes (those of the spell) meet."""
+    cost = spec.get("cost_per_month", 0.0)
+    rules = spec["duration"] if isinstance(spec["duration"], list) else [{"duration": spec["duration"]}]
+    means = [build(scenario_duration(rule["duration"])).mean / DAYS_PER_MONTH for rule in rules]
+    attrs = entries[list(levels)].astype(str).to_dict("records")
+    return np.array([cost * means[next(i for i, rule in enumerate(rules)
+                                       if "when" not in rule or meets(rule["when"], a, levels))] for a in attrs])
+
+
+def scenario_duration(spec: dict):
+    from pydantic import TypeAdapter
+    from simulation.scenario.schema import Duration
+    return TypeAdapter(Duration).validate_python(spec)
+
+
 @FAST
 @given(scenario_dicts(), seeds)
 def test_programmes_never_exceed_places_or_quota(data, seed):
+    check_capacity(run(data, seed))
+
+
+@FAST
+@given(scenario_dicts(), seeds, st.sampled_from(LEVELS), st.floats(0, 8000), st.floats(10, 1000))
+def test_budgets_with_duration_rules_commit_by_the_entrants_rule(data, seed, level, per_year, cost):
+    """Every programme gets a rule (2 months up to `level`, its own duration after) and one budget pays for
+    all: no year's entries, each committing the mean of its own rule, add up to more than the budget."""
+    data = copy.deepcopy(data)
+    for prog in data["programmes"].values():
+        if not isinstance(prog["duration"], list):
+            prog["duration"] = [{"when": {"level": {"max": level}}, "duration": {"dist": "fixed", "value": 2}},
+                                {"duration": prog["duration"]}]
+        prog["cost_per_month"] = round(cost, 2)
+    data["budgets"] = {"b": {"programmes": sorted(data["programmes"]), "per_year": round(per_year, 2)}}
     check_capacity(run(data, seed))
 
 

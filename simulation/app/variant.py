@@ -90,8 +90,11 @@ def _extended(base: Any, filename: str, scenarios_dir: Path | None) -> dict:
     raise ScenarioError(filename, [("extends", msg)])
 
 
-def scale_duration(dist: dict, factor: float) -> dict:
-    """The same distribution with every time value multiplied by `factor` (shape kept)."""
+def scale_duration(dist: dict | list, factor: float) -> dict | list:
+    """The same distribution with every time value multiplied by `factor` (shape kept); for a programme's
+    duration by condition (a list of rules), every rule's distribution, the conditions kept."""
+    if isinstance(dist, list):
+        return [{**rule, "duration": scale_duration(rule["duration"], factor)} for rule in dist]
     out = dict(dist)
     for key in DURATION_SCALED.get(dist.get("dist", ""), ()):
         if key in out:

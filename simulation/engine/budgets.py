@@ -1,7 +1,8 @@
 """Money budgets that cap programme entries: commitment accounting per calendar year.
 
 Each entry into a programme paid from a budget commits the entry's expected cost (cost per
-month x mean duration) to the budget of the calendar year the entry falls in, at once and in
+month x mean duration; with durations by condition, the mean of the rule that applies to the
+entrant) to the budget of the calendar year the entry falls in, at once and in
 full, whether or not the participant stays to the end. An entry is allowed only if the
 year's budget left covers that whole commitment. On 1 January the year's budget is the
 value in force that day, plus what was left of the previous year if `carry_over`; a step in
@@ -36,6 +37,17 @@ class Budget:
         if cost <= 0:
             return math.inf
         return max(math.floor((self.allotment - self.committed + EPS) / cost), 0)
+
+    def affordable(self, costs) -> int:
+        """How many entries of these costs, one after another in order, the year's budget can pay
+        (the count stops at the first that does not fit; the sums are those `spend` makes)."""
+        committed, n = self.committed, 0
+        for cost in costs:
+            if committed + cost > self.allotment + EPS:
+                break
+            committed += cost
+            n += 1
+        return n
 
     def spend(self, cost: float) -> None:
         self.committed += cost

@@ -87,7 +87,11 @@ class Model:
             for pname in spec.programmes:
                 prog = self.programmes[pname]
                 prog.budget, prog.divert = b, divert
-                prog.commit = prog.spec.cost_per_month * prog.duration.mean / DAYS_PER_MONTH
+                if prog.duration_rules is None:
+                    prog.commit = prog.spec.cost_per_month * prog.duration.mean / DAYS_PER_MONTH
+                else:                # the commitment of the rule that applies to the entrant
+                    prog.commits = prog.duration_rules.map(
+                        lambda d, cost=prog.spec.cost_per_month: cost * d.mean / DAYS_PER_MONTH)
                 b.programmes.append(prog)
             out.append(b)
         return out

@@ -138,7 +138,7 @@ class Pathway:
             prog = self.programmes[target.name]
             if not prog.is_eligible(c.attrs):
                 target = CASE_MANAGEMENT
-            elif prog.divert is not None and prog.diverted():   # its budget is used up: go elsewhere
+            elif prog.divert is not None and prog.diverted(c.attrs):   # its budget is used up: go elsewhere
                 target = prog.divert
                 if target.kind == "programme" and not self.programmes[target.name].is_eligible(c.attrs):
                     target = CASE_MANAGEMENT
@@ -173,7 +173,8 @@ class Pathway:
         env = self.env
         if initial is not None and initial.participant:   # their seat was taken when the model was built
             self.open(c, "programme", name, since=initial.start, waiting_start=initial.waiting_start)
-            remaining = prog.duration.residual(c.rng.uniform(prog.duration_key), env.now - initial.start)
+            remaining = (prog.duration or prog.duration_rules.of(c.attrs)).residual(
+                c.rng.uniform(prog.duration_key), env.now - initial.start)
         else:
             waiting_start = env.now if initial is None else initial.waiting_start
             c.state, c.detail, c.waiting_start, c.since = "programme", name, waiting_start, NAN
@@ -194,7 +195,7 @@ class Pathway:
                 prog, name = placed, placed.name
                 c.detail, c.waiting_start = name, env.now
             c.since = env.now
-            remaining = prog.duration.sample(c.rng.uniform(prog.duration_key))
+            remaining = (prog.duration or prog.duration_rules.of(c.attrs)).sample(c.rng.uniform(prog.duration_key))
         companions = self.join_alongside(c, prog, "programme") if prog.alongside else ()
         hz = self.enter(c, prog.in_programme)
         if hz:
@@ -241,11 +242,11 @@ class Pathway:
                 continue
             u = c.rng.uniform(key)          # drawn whatever the outcome, to keep streams in step
             comp = self.programmes[other]
-            if u >= p or not holds(cond, c.attrs) or not comp.is_eligible(c.attrs) or not comp.take_free_place():
+            if u >= p or not holds(cond, c.attrs) or not comp.is_eligible(c.attrs) or not comp.take_free_place(c.attrs):
                 continue
             companion = Companion(self, c, comp, self.env.now)
             self.companions.add(companion)
-            days = comp.duration.sample(c.rng.uniform(comp.duration_key))
+            days = (comp.duration or comp.duration_rules.of(c.attrs)).sample(c.rng.uniform(comp.duration_key))
             self.at(self.env.now + days).callbacks.append(companion.finish)
             out.append(companion)
         return out

@@ -58,8 +58,8 @@ class Pool:
         if self.in_use >= self.places:
             return None
         for m in self.order[referred]:
-            if (m is referred or holds(m.eligible, attrs)) and m.can_admit():
-                m._enter()
+            if (m is referred or holds(m.eligible, attrs)) and m.can_admit(attrs):
+                m._enter(attrs)
                 return m
         return None
 
@@ -94,9 +94,9 @@ class Pool:
         while self.in_use < self.places:
             best, first = None, INF
             for m in self.members:
-                if m.n_waiting and m.can_admit():
+                if m.n_waiting:
                     t = m._head()
-                    if t.seq < first:
+                    if t.seq < first and m.can_admit(t.customer.attrs):
                         best, first = m, t.seq
             if best is None:
                 return
@@ -115,7 +115,7 @@ class Pool:
                     continue
                 attrs = t.customer.attrs
                 for m in self.order[t.programme]:
-                    if (m is t.programme or holds(m.eligible, attrs)) and m.can_admit():
+                    if (m is t.programme or holds(m.eligible, attrs)) and m.can_admit(attrs):
                         self._admit(t, m)
                         break
                 else:
@@ -136,7 +136,7 @@ class Pool:
 
     def _admit(self, ticket, member) -> None:
         self.n_waiting -= 1
-        member._enter()
+        member._enter(ticket.customer.attrs)
         ticket.programme = member
         ticket.admitted = True
         if not ticket.event.triggered:   # else the customer's timer woke them this instant

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from itertools import islice
 
 import simpy
 
 from .conditions import Attributes, holds
 from .distributions import build
+from .durations import build_duration
 from .random_streams import Decisions
 from .targets import parse_target
 from .timeline import Timeline
@@ -36,6 +38,13 @@ class Ticket:
 
 
 class Programme:
+    # Set on an instance only where used, so a programme with one distribution keeps as many instance
+    # attributes as before: CPython shares the keys of instance dicts (and specialises attribute access
+    # on them) for at most 30 attributes, and every attribute more costs all of them.
+    duration_rules = None       # with durations by condition: the rules (duration is then None)
+    commits = None              # with durations by condition and a budget: what an entry commits, by entrant
+    pool = None                 # the Pool whose places (and perhaps waiting list) this programme shares
+
     def __init__(self, env: simpy.Environment, name: str, spec, attributes: Attributes, decisions: Decisions,
                  clock=None) -> None:
         self.env, self.name, self.spec = env, name, spec
@@ -48,7 +57,11 @@ class Programme:
             self.places = spec.places        # the number as given (an int), as before schedules existed
         if spec.entries_per_year is not None and not is_steps(spec.entries_per_year):
             self.quota = spec.entries_per_year
-        self.duration = build(spec.duration)
+        # one Distribution, or (duration None) rules by the entrant's attributes: draw with
+        # `(prog.duration or prog.duration_rules.of(attrs))`
+        self.duration, rules = build_duration(spec.duration, attributes)
+        if rules is not None:
+            self.duration_rules = rules
         self.duration_key = decisions("duration:" + name)
         self.patience = build(spec.waiting_list.patience) if spec.waiting_list.patience else None
         self.patience_key = decisions("patience:" + name)
@@ -69,13 +82,23 @@ class Programme:
         self.budget = None          # the Budget this programme's entries are paid from, if any
         self.commit = 0.0           # what an entry commits from it: cost per month x mean duration
         self.divert = None          # where referrals go while the budget cannot pay an entry (None: they wait)
-        self.pool = None            # the Pool whose places (and perhaps waiting list) this programme shares
-        self.label = "programme:" + name   # as a target is spelt in next_state
+
+    @property
+    def label(self) -> str:
+        """The programme as a target is spelt in next_state."""
+        return self.in_programme
 
     # --- customers' side ---------------------------------------------------------------
 
     def is_eligible(self, attrs: tuple[int, ...]) -> bool:
         return holds(self.eligible, attrs)
+
+    def commit_of(self, attrs: tuple[int, ...] | None) -> float:
+        """What this entrant's entry commits from the budget: the mean of the duration rule that applies
+        (attrs None: the least any entrant commits, for a check whether anyone at all could enter)."""
+        if self.commits is None:
+            return self.commit
+        return self.commits.of(attrs) if attrs is not None else min(self.commits.values)
 
     def enter_now(self, attrs: tuple[int, ...]) -> "Programme | None":
         """Take a free place at once if one is there for a newcomer to the list (nobody waiting):
@@ -87,15 +110,16 @@ class Programme:
                 return None
         if self.immediate and not self.held and not self.n_waiting \
                 and self.in_use < self.places and self.entries_this_year < self.quota \
-                and (self.budget is None or self.budget.allows(self.commit)):
-            self._enter()
+                and (self.budget is None or self.budget.allows(self.commit_of(attrs))):
+            self._enter(attrs)
             return self
         return None
 
-    def can_admit(self) -> bool:
-        """Whether one more entry fits now: places, quota, budget and the pool's places."""
+    def can_admit(self, attrs: tuple[int, ...] | None = None) -> bool:
+        """Whether one more entry (of someone with these attributes) fits now: places, quota, budget and
+        the pool's places."""
         return not self.held and self.in_use < self.places and self.entries_this_year < self.quota \
-            and (self.budget is None or self.budget.allows(self.commit)) \
+            and (self.budget is None or self.budget.allows(self.commit_of(attrs))) \
             and (self.pool is None or self.pool.in_use < self.pool.places)
 
     def join(self, customer) -> Ticket:
@@ -132,15 +156,15 @@ class Programme:
         if self.pool is not None:
             self.pool.in_use += 1
 
-    def take_free_place(self) -> bool:
+    def take_free_place(self, attrs: tuple[int, ...] | None = None) -> bool:
         """A place for someone joining alongside another programme: only a free one, never ahead of the list
         (for a member of a pool: a free pool place too, and with a shared list nobody on it)."""
         if self.n_waiting or self.in_use >= self.places or self.entries_this_year >= self.quota \
-                or (self.budget is not None and not self.budget.allows(self.commit)):
+                or (self.budget is not None and not self.budget.allows(self.commit_of(attrs))):
             return False
         if self.pool is not None and (not self.pool.room() or self.pool.n_waiting):
             return False
-        self._enter()
+        self._enter(attrs)
         return True
 
     def release(self) -> None:
@@ -157,9 +181,9 @@ class Programme:
         if not self.scheduled:
             self.fill()
 
-    def diverted(self) -> bool:
-        """Whether referrals go elsewhere now: the budget cannot pay one more entry."""
-        return not self.budget.allows(self.commit)
+    def diverted(self, attrs: tuple[int, ...] | None = None) -> bool:
+        """Whether this referral goes elsewhere now: the budget cannot pay its entry."""
+        return not self.budget.allows(self.commit_of(attrs))
 
     def fill(self, _event=None) -> None:
         """Admit waiting customers while places and quota allow (a whole class for cohorts)."""
@@ -171,7 +195,10 @@ class Programme:
         while self.n_waiting:
             free = min(self.places - self.in_use, self.quota - self.entries_this_year)
             if self.budget is not None:
-                free = min(free, self.budget.entries(self.commit))
+                if self.commits is None:
+                    free = min(free, self.budget.entries(self.commit))
+                elif free >= 1:          # commitments by entrant: those at the head of the list, in order
+                    free = self._affordable(1 if self.cohorts is None else min(self.cohorts.class_size, free))
             if free < 1:
                 return
             if self.cohorts is None:
@@ -192,6 +219,21 @@ class Programme:
                 q.popleft()
         raise AssertionError("n_waiting out of step with the queues")
 
+    def _affordable(self, n: float) -> int:
+        """How many of the first n on the list the budget can pay, each entrant's commitment in turn (the
+        first who does not fit stops the count: nobody behind them is admitted ahead of them)."""
+        return self.budget.affordable(self.commits.of(t.customer.attrs) for t in islice(self._waiting(), int(n)))
+
+    def _waiting(self):
+        """The tickets still waiting, in the order they are served (those who left the head are dropped
+        for good, as `_pop` would, so a list blocked by its budget is not scanned again and again)."""
+        for q in self.queues:
+            while q and q[0].cancelled:
+                q.popleft()
+            for t in q:
+                if not t.cancelled:
+                    yield t
+
     def _pop(self) -> Ticket:
         for q in self.queues:
             while q:
@@ -202,16 +244,16 @@ class Programme:
 
     def _admit(self, ticket: Ticket) -> None:
         self.n_waiting -= 1
-        self._enter()
+        self._enter(ticket.customer.attrs)
         ticket.admitted = True
         if not ticket.event.triggered:   # else the customer's timer woke them this instant
             ticket.event.succeed()
 
-    def _enter(self) -> None:
-        """One entry: a place taken, counted against the year's quota."""
+    def _enter(self, attrs: tuple[int, ...] | None = None) -> None:
+        """One entry: a place taken, counted against the year's quota (and its commitment, the budget's)."""
         self.in_use += 1
         self.entries_this_year += 1
         if self.budget is not None:
-            self.budget.spend(self.commit)
+            self.budget.spend(self.commit_of(attrs))
         if self.pool is not None:
             self.pool.in_use += 1

@@ -1,7 +1,9 @@
 """Budget spending from the spells: commitments of each month's entries, against each budget.
 
 The rules are those of the engine (simulation/engine/budgets.py), restated from the scenario:
-an entry commits cost per month x mean duration to the budget of its calendar year; the
+an entry commits cost per month x mean duration (with durations by condition, the mean of the
+rule that applied to the entrant, from the attributes of the entry's spell) to the budget of
+its calendar year; the
 year's budget is `per_year` on 1 January (the start day in the first year) plus, with
 carry-over, what the previous year left; a step during a year adds the difference.
 """
@@ -12,20 +14,43 @@ import numpy as np
 import pandas as pd
 
 from ..engine.clock import DAYS_PER_MONTH, Clock
+from ..engine.conditions import Attributes
 from ..engine.distributions import build
+from ..engine.durations import mean_months_by_rule, rule_index
 from ..engine.timeline import Timeline
-from ..scenario.schema import Scenario
+from ..scenario.schema import Scenario, is_rules
 
 COLUMNS = ["month", "budget", "programme", "entries", "committed", "budget_year", "committed_year", "left"]
 
 
 def commitment(spec) -> float:
-    """What one entry into a programme commits: cost per month x mean duration in months."""
+    """What one entry into a programme commits: cost per month x mean duration in months (for a duration
+    by condition, the mean over its rules; the entries' own commitments are `commitments`)."""
+    if is_rules(spec.duration):
+        return spec.cost_per_month * float(np.mean(mean_months_by_rule(spec.duration)))
     return spec.cost_per_month * build(spec.duration).mean / DAYS_PER_MONTH
 
 
+def commitments(entries: pd.DataFrame, scenario: Scenario, name: str) -> np.ndarray:
+    """What each entry (a row of the spells) into programme `name` committed: cost per month x the mean
+    of its duration, for a duration by condition the rule that applied to the entrant's attributes."""
+    spec = scenario.programmes[name]
+    if not is_rules(spec.duration):
+        return np.full(len(entries), commitment(spec))
+    attributes = Attributes(scenario.attributes)
+    codes = {a: entries[a].cat.codes.to_numpy() for a in attributes.names}
+    per_rule = np.asarray([spec.cost_per_month * d.mean / DAYS_PER_MONTH
+                           for d in (build(rule.duration) for rule in spec.duration)])
+    return per_rule[rule_index(spec.duration, attributes, codes)]
+
+
 def run_entries(spells: pd.DataFrame, scenario: Scenario, name: str) -> np.ndarray:
-    """Start days of the entries into programme `name` made during the run (places alongside included).
+    """Start days of the entries into programme `name` made during the run (places alongside included)."""
+    return run_entry_spells(spells, scenario, name)["start"].to_numpy(float)
+
+
+def run_entry_spells(spells: pd.DataFrame, scenario: Scenario, name: str) -> pd.DataFrame:
+    """The spells of the entries into programme `name` made during the run (places alongside included).
 
     Day-one participants were admitted before the start: they are the first `participants` of
     the people of origin initial:<name> (created before its waiters), in their first spell there.
@@ -39,7 +64,7 @@ def run_entries(spells: pd.DataFrame, scenario: Scenario, name: str) -> np.ndarr
                  & (p["start"] <= 0).to_numpy()]
         day_one = cand.sort_values(["start", "end"], kind="stable").drop_duplicates("person_id").index
         p = p[~p.index.isin(day_one)]
-    return p["start"].to_numpy(float)
+    return p
 
 
 def year_budgets(spec, clock: Clock, month_edges: np.ndarray, committed: np.ndarray) -> np.ndarray:
@@ -73,11 +98,14 @@ def budget_monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd
         rows, total = [], np.zeros(n)
         for pname in b.programmes:
             spec = scenario.programmes[pname]
-            start = run_entries(spells, scenario, pname)
-            m = np.searchsorted(edges, start, side="right") - 1
-            m = m[(m >= 0) & (m < n)]
-            entries = np.bincount(m, minlength=n)
-            committed = entries * commitment(spec)
+            made = run_entry_spells(spells, scenario, pname)
+            m = np.searchsorted(edges, made["start"].to_numpy(float), side="right") - 1
+            inside = (m >= 0) & (m < n)
+            entries = np.bincount(m[inside], minlength=n)
+            if is_rules(spec.duration):     # each entry its own commitment, by the rule that applied
+                committed = np.bincount(m[inside], weights=commitments(made, scenario, pname)[inside], minlength=n)
+            else:
+                committed = entries * commitment(spec)
             total += committed
             rows.append((pname, entries, committed))
         cum = np.zeros(n)

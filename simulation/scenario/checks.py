@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import datetime as dt
 
-from .schema import EXIT_KINDS, Condition, Scenario, Test, is_steps
+from .schema import EXIT_KINDS, Condition, Scenario, Test, is_rules, is_steps
 
 TOL = 1e-6
 FIXED_STATES = ("case_management", "no_contact", "handover")
@@ -226,6 +226,8 @@ def _programmes(s: Scenario, p: _Problems) -> None:
         for i, group in enumerate(prog.waiting_list.priority):
             _condition(s, group.when, f"{path}.waiting_list.priority[{i}].when", p)
         _target(s, prog.waiting_list.renege_to, f"{path}.waiting_list.renege_to", p)
+        if is_rules(prog.duration):
+            _duration_rules(s, prog.duration, f"{path}.duration", p)
         most = None if prog.places is None else (max(st.value for st in prog.places) if is_steps(prog.places)
                                                  else prog.places)
         if prog.cohorts is not None and most is not None and prog.cohorts.min_size > most:
@@ -235,6 +237,20 @@ def _programmes(s: Scenario, p: _Problems) -> None:
             if other not in s.programmes or other == name:
                 p.add(where, f"expected another defined programme {sorted(set(s.programmes) - {name})}, found '{other}'")
             _condition(s, a.when, f"{where}.when", p)
+
+
+def _duration_rules(s: Scenario, rules, path: str, p: _Problems) -> None:
+    """A duration by condition: every rule but the last has a `when`, the last has none (it gives everyone
+    else their duration); the conditions name declared attributes and levels."""
+    last = len(rules) - 1
+    for i, rule in enumerate(rules):
+        if i == last and rule.when is not None:
+            p.add(f"{path}[{i}].when", "the last rule must have no 'when': it gives the duration of everyone "
+                                      "the rules before it do not")
+        elif i < last and rule.when is None:
+            p.add(f"{path}[{i}].when", f"expected a 'when' on every rule but the last, found none on rule {i} "
+                                      f"of {last + 1} (the rules after it would never apply)")
+        _condition(s, rule.when, f"{path}[{i}].when", p)
 
 
 def _indicators(s: Scenario, p: _Problems) -> None:
@@ -308,12 +324,21 @@ def durations(s: Scenario):
     if pop.initial.no_contact is not None:
         yield "population.initial.no_contact.elapsed", pop.initial.no_contact.elapsed
     for name, prog in s.programmes.items():
-        yield f"programmes.{name}.duration", prog.duration
+        yield from programme_durations(name, prog)
         yield f"programmes.{name}.waiting_list.patience", prog.waiting_list.patience
     for name, rules in s.routes.items():
         for i, rule in enumerate(rules):
             for j, o in enumerate(rule.options):
                 yield f"routes.{name}[{i}].options[{j}].gap", o.gap
+
+
+def programme_durations(name: str, prog):
+    """A programme's distributions with their field paths: one, or one per rule of a duration by condition."""
+    if is_rules(prog.duration):
+        for i, rule in enumerate(prog.duration):
+            yield f"programmes.{name}.duration[{i}].duration", rule.duration
+    else:
+        yield f"programmes.{name}.duration", prog.duration
 
 
 def mean_days(d) -> float:
@@ -553,7 +578,7 @@ def _no_instant_loops(s: Scenario, p: _Problems) -> None:
         wl = prog.waiting_list
         if _instant(wl.patience) and wl.renege_to.startswith("programme:"):
             edges[f"waiting:{name}"].append((_node(wl.renege_to), f"programmes.{name}.waiting_list.patience"))
-        if _instant(prog.duration):
+        if any(_instant(d) for _, d in programme_durations(name, prog)):   # for some entrants, no time
             for rule in s.routes.get(name, []):
                 for o in rule.options:
                     if o.probability > 0 and o.to.startswith("programme:") and (o.gap is None or _instant(o.gap)):

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from ..errors import ScenarioError, shorten
 from .checks import check
-from .schema import DIST_TAGS, TIMED_TAGS, Scenario
+from .schema import DIST_TAGS, DURATION_FORMS, TIMED_TAGS, Scenario
 
 
 MAX_EXTENDS = 20      # files in one chain of `extends` (a variant of a variant of ... a base)
@@ -78,7 +78,10 @@ def _clean_loc(loc: tuple) -> list:
     for i, x in enumerate(loc):
         if isinstance(x, str) and (x in UNION_MEMBERS or x.startswith(("function-", "union[", "tagged-union"))):
             continue
-        if i and loc[i - 1] in DURATION_FIELDS and isinstance(x, str) and x in DIST_TAGS:
+        if i and loc[i - 1] == "duration" and x in DURATION_FORMS:   # a programme's duration: one or rules
+            continue
+        if i and isinstance(x, str) and x in DIST_TAGS and (loc[i - 1] in DURATION_FIELDS or (
+                loc[i - 1] == DURATION_FORMS[0] and i > 1 and loc[i - 2] == "duration")):
             continue
         if i and x in TIMED_TAGS and isinstance(loc[i - 1], str):   # the branch of a value over time
             continue

@@ -279,12 +279,35 @@ class Alongside(Strict):
     during: Literal["programme", "waiting"] = "programme"
 
 
+class DurationRule(Strict):
+    """One rule of a duration by condition: the first rule whose `when` holds gives the duration."""
+    when: Condition | None = None
+    duration: Duration
+
+
+def _duration_form(v) -> str:
+    return "rules" if isinstance(v, list) else "distribution"
+
+
+# a programme's duration: one distribution for everyone, or rules by the entrant's attributes (a list is read
+# as rules, anything else as a distribution: errors then speak of the form the input meant)
+ProgrammeDuration = Annotated[Union[Annotated[Duration, Tag("distribution")],
+                                    Annotated[Annotated[list[DurationRule], Field(min_length=1)], Tag("rules")]],
+                              Discriminator(_duration_form)]
+DURATION_FORMS = ("distribution", "rules")
+
+
+def is_rules(duration) -> bool:
+    """Whether a programme's duration is given as rules by condition (a list), not one distribution."""
+    return isinstance(duration, list)
+
+
 class Programme(Strict):
     label: str = ""
     label_de: str = ""                          # the label in German (reports, app)
     places: TimedCount | None = None            # seats at once; none = unlimited
     entries_per_year: TimedCount | None = None  # yearly entry quota
-    duration: Duration
+    duration: ProgrammeDuration                 # a distribution, or rules by condition (first match)
     cost_per_month: Annotated[float, Field(ge=0, le=MAX_MONEY)] = 0.0
     eligible: Condition = {}
     waiting_list: WaitingList = WaitingList()
