@@ -177,6 +177,13 @@ MESSAGES: list[tuple[str, str]] = [
      "eine Wegoption oder einen Übergang nach 'exit:<kind>' ergänzen)"),
     (r"list should have at least (?P<n>\d+) items? after validation, not (?P<m>\d+), found (?P<v>.*)",
      "erwartet: eine Liste mit mindestens {n} Einträgen, gefunden: {m} Einträge, {v}"),
+    # durations by condition
+    (r"the last rule must have no 'when': it gives the duration of everyone the rules before it do not",
+     "die letzte Regel darf kein 'when' haben: sie gibt die Dauer aller, für die keine Regel davor gilt"),
+    (r"expected a 'when' on every rule but the last, found none on rule (?P<i>\d+) of (?P<n>\d+) \(the rules after "
+     r"it would never apply\)",
+     "erwartet: ein 'when' an jeder Regel außer der letzten, gefunden: keins an Regel {i} von {n} (die Regeln "
+     "danach kämen nie zum Zug)"),
     # pools
     (r"expected a programme without cohorts \(classes in a pool are not supported\), found (?P<v>'[^']*') with cohorts",
      "erwartet: eine Maßnahme ohne Kurse in Klassen (cohorts; in einem Pool nicht möglich), gefunden: {v} mit cohorts"),
