@@ -200,6 +200,40 @@ def test_budget_lever_changes_the_yearly_amount_and_keeps_steps():
     assert variant["budgets"]["coaching"] == base["budgets"]["coaching"]
 
 
+def test_staffing_and_pool_levers_change_their_line_and_keep_steps():
+    base = load_scenario(SCENARIOS / "tiny_staff.toml").resolved
+    ch = V.current(base)
+    assert ch.staffing == {"regular": 3, "outreach": base["staffing"]["outreach"]["staff"]}
+    assert isinstance(ch.staffing["outreach"], list) and ch.pools == {"kurse": 40}
+    assert V.apply(base, ch) == base                                  # untouched: the base back
+    ch.staffing["regular"], ch.pools["kurse"] = 4.5, 30.0
+    variant = V.apply(base, ch)
+    assert V.overrides(base, variant) == {"staffing": {"regular": {"staff": 4.5}}, "pools": {"kurse": {"places": 30}}}
+    assert isinstance(variant["pools"]["kurse"]["places"], int)
+    assert variant["staffing"]["outreach"] == base["staffing"]["outreach"]      # steps kept
+    text = V.extends_toml("tiny_staff.toml", base, variant)
+    assert tomllib.loads(text) == {"extends": "tiny_staff.toml", "staffing": {"regular": {"staff": 4.5}},
+                                   "pools": {"kurse": {"places": 30}}}
+
+
+def test_full_occupancy_counts_a_pools_places_not_its_members_own(tmp_path):
+    """tiny: course 40 × 400 + coaching 20 × 900 + Deutsch plus 10 × 200 = 36.000 EUR a month; with the course
+    and Deutsch plus in a pool of 40 places (at most 400 a place): 16.000 + 18.000 = 34.000 a month."""
+    from simulation.batch.runner import BatchSpec, run_batch
+    from simulation.report import tables
+    from simulation.report.data import load_results
+    run_batch(BatchSpec([str(SCENARIOS / "tiny.toml"), str(SCENARIOS / "tiny_staff.toml")], replications=2,
+                        years=1, seed=2, out=str(tmp_path / "out"), workers=1), progress=False)
+    res = load_results(tmp_path / "out")
+    c = tables.cost_numbers(res).set_index("scenario")["budget"]
+    assert c["tiny"] == 12 * 36_000 and c["tiny_staff"] == 12 * 34_000
+    from simulation.app import exports
+    caseload = exports.staffing_numbers(res)
+    assert list(caseload["staffing"]) == ["regular", "outreach"] and set(caseload["scenario"]) == {"tiny_staff"}
+    pools = exports.pool_numbers(res)
+    assert pools["places"].tolist() == [40.0] and 0 < pools["occupancy"].iloc[0] <= 1.01
+
+
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -443,6 +477,76 @@ def test_budgets_are_a_lever_and_the_cost_is_against_them(app_url, page, tmp_pat
     for f in ("tiny.toml", "tiny_budget.toml"):
         shutil.copy(SCENARIOS / f, tmp_path / f)
     again = run_again(tmp_path, [tmp_path / "tiny_budget.toml", saved], 3, 2, 5, "tiny_budget")
+    mine = pd.read_parquet(io.BytesIO(archive.read("comparison.parquet")))
+    pd.testing.assert_frame_equal(mine.reset_index(drop=True), again.reset_index(drop=True))
+    assert not errors, errors
+
+
+@needs_chromium
+def test_case_managers_and_pool_places_are_levers_with_the_caseload_shown(app_url, page, tmp_path):
+    """German mode, a base with two staffing groups (one with staff over time) and a pool: the case managers
+    and the pool's places typed in German format, the steps shown and kept; the results show the caseload
+    and the pool's use per year; the variant file holds the two changed lines and reproduces the run."""
+    errors = open_app(page, app_url)
+    page.get_by_role("radio", name="Deutsch").check(force=True)
+    page.get_by_role("button", name="Variante hinzufügen").wait_for()
+    choose(page, "Basisszenario", "tiny_staff.toml")
+    page.get_by_text("gemeinsam für: course, deutsch_plus").wait_for()
+    staff, places = "Fallmanagerinnen und Fallmanager · regular", "Plätze des Pools · kurse"
+    one_field(page, staff)
+    assert page.get_by_label(staff, exact=True).input_value() == "3"
+    assert page.get_by_label(places, exact=True).input_value() == "40"
+    page.get_by_text("1 (ab 2024-01-01) → 0,5 (ab 2025-01-01) Fallmanagerinnen und Fallmanager").wait_for()
+    assert page.get_by_label("Fallmanagerinnen und Fallmanager · outreach", exact=True).count() == 0   # kept
+    fill(page, "Simulierte Jahre", "2")
+    fill(page, "Replikationen", "3")
+    fill(page, "Startwert (Seed)", "6")
+    page.get_by_label("Name der Variante", exact=True).fill("Mehr Personal")
+    page.get_by_label(staff, exact=True).fill("4,5")               # German decimal comma
+    page.get_by_label(places, exact=True).fill("30")
+    page.get_by_role("button", name="Variante hinzufügen").click()
+    page.get_by_text("staffing.regular.staff: 3 → 4,5; pools.kurse.places: 40 → 30").wait_for()
+    screenshot(page, "staffing_pools_de", "Fallmanagerinnen und Fallmanager")
+    page.get_by_role("button", name="1 Variante(n) mit der Basis vergleichen").click()
+    page.get_by_text("Zusammenfassung für die Entscheidung").wait_for(timeout=120_000)
+
+    # the caseload shown, against the results' own staffing table
+    archive = zipfile.ZipFile(io.BytesIO(download(page, "Ergebnisse herunterladen (zip)", tmp_path / "r.zip")
+                                         .read_bytes()))
+    names = [n for n in archive.namelist() if n.startswith("staffing_monthly/Mehr_Personal/")]
+    assert len(names) == 3
+    sm = pd.concat([pd.read_parquet(io.BytesIO(archive.read(n))) for n in names])
+    reg = sm[(sm["staffing"] == "regular") & sm["month"].astype(str).str.startswith("2025")]
+    assert set(reg["staff"]) == {4.5}
+    caseload = reg.groupby("replication")["caseload"].mean().mean()
+    from simulation.report.tables import number
+    page.get_by_role("heading", name="Fallmanagement: Betreuungsschlüssel je Jahr").wait_for()
+    table = page.locator("table").filter(has_text="Kundinnen und Kunden je Fachkraft")
+    assert table.locator("tbody tr").count() == 2 * 2 * 2              # scenarios x groups x years
+    row = table.locator("tbody tr").filter(has_text="Mehr Personal").filter(has_text="Reguläre Betreuung") \
+        .filter(has_text="2025").inner_text()
+    assert number(caseload, 1, "de") in row and "4,5" in row, row
+    pool = page.locator("table").filter(has_text="Teilnehmende / Plätze")
+    assert pool.locator("tbody tr").count() == 2 * 2
+    assert "30,0" in pool.locator("tbody tr").filter(has_text="Mehr Personal").first.inner_text()
+    # full occupancy counts the pool's places: 30 × 400 + coaching 20 × 900 = 30.000 EUR a month
+    summary = page.locator("table").filter(has_text="Kosten der Variante / Kosten bei Vollbelegung")
+    assert "/ 360.000 EUR" in summary.locator("tbody tr").filter(has_text="Mehr Personal").inner_text()
+    text = "\n".join(page.locator("[data-testid=stMain], [data-testid=stSidebar]").all_inner_texts())
+    found = [frag for frag in english_fragments() if re.search(rf"(?<!\w){re.escape(frag)}(?!\w)", text)]
+    assert not found, found
+    screenshot(page, "results_staffing_de", "Fallmanagement: Betreuungsschlüssel je Jahr")
+
+    # the variant file: extends the base with the two changed lines only; valid; it reproduces the run
+    saved = download(page, "Mehr Personal", tmp_path / "Mehr_Personal.toml")
+    assert tomllib.loads(saved.read_text(encoding="utf-8")) == {
+        "extends": "tiny_staff.toml", "name": "Mehr Personal", "staffing": {"regular": {"staff": 4.5}},
+        "pools": {"kurse": {"places": 30}}}
+    for f in ("tiny.toml", "tiny_staff.toml"):
+        shutil.copy(SCENARIOS / f, tmp_path / f)
+    loaded = load_scenario(saved)
+    assert loaded.resolved["staffing"]["regular"]["staff"] == 4.5 and loaded.resolved["pools"]["kurse"]["places"] == 30
+    again = run_again(tmp_path, [tmp_path / "tiny_staff.toml", saved], 3, 2, 6, "tiny_staff")
     mine = pd.read_parquet(io.BytesIO(archive.read("comparison.parquet")))
     pd.testing.assert_frame_equal(mine.reset_index(drop=True), again.reset_index(drop=True))
     assert not errors, errors

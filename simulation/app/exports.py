@@ -58,6 +58,88 @@ def budget_frame(res: Results, lang: str, text: bool = True) -> pd.DataFrame:
         t("budget_year_col", lang): b["budget_year"], t("share_committed", lang): 100 * b["share"]})
 
 
+def _yearly_means(res: Results, table: str, key: str, columns: list[str]) -> pd.DataFrame:
+    """A per-month table of the batch output (`staffing_monthly`, `pool_monthly`) as means per scenario, `key` and
+    year: first over the year's months within a replication, then over the replications. Empty if no scenario
+    has the table."""
+    frames = []
+    for scen in res.scenarios:
+        files = sorted((res.path / table / scen).glob("rep-*.parquet")) if res.path else []
+        if files:
+            df = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+            df["scenario"] = scen
+            frames.append(df)
+    if not frames:
+        return pd.DataFrame()
+    df = pd.concat(frames, ignore_index=True)
+    df["period"] = df["month"].astype(str).str[:4]
+    for c in columns:
+        df[c] = pd.to_numeric(df[c], errors="coerce").replace([float("inf"), -float("inf")], float("nan"))
+    if "replication" not in df:
+        df["replication"] = 1
+    order = {s: k for k, s in enumerate(res.scenarios)}
+    per_rep = df.groupby(["scenario", key, "period", "replication"], sort=False)[columns].mean()
+    out = per_rep.groupby(level=["scenario", key, "period"], sort=False).mean().reset_index()
+    first = {k: i for i, k in enumerate(dict.fromkeys(df[key]))}          # the groups in file order
+    return out.assign(_o=out["scenario"].map(order), _k=out[key].map(first)) \
+        .sort_values(["_o", "_k", "period"], kind="stable").drop(columns=["_o", "_k"]).reset_index(drop=True)
+
+
+def staffing_numbers(res: Results) -> pd.DataFrame:
+    """Per scenario, staffing group and year: mean case managers, customers, caseload (customers per case manager)
+    and rate factor, from `staffing_monthly` (mean over months, then replications). Empty without staffing."""
+    return _yearly_means(res, "staffing_monthly", "staffing", ["staff", "customers", "caseload", "factor"])
+
+
+def pool_numbers(res: Results) -> pd.DataFrame:
+    """Per scenario, pool and year: mean participants, places, participants / places and waiting, from
+    `pool_monthly` (mean over months, then replications). Empty without pools."""
+    out = _yearly_means(res, "pool_monthly", "pool", ["participants", "places", "waiting"])
+    if len(out):
+        out["occupancy"] = out["participants"] / out["places"]
+    return out
+
+
+def _group_label(res: Results, scenario: str, section: str, name: str, lang: str) -> str:
+    spec = res.contents.get(scenario, {}).get(section, {}).get(name, {})
+    label = (spec.get("label_de") if lang == "de" else "") or spec.get("label") or ""
+    return f"{label} ({name})" if label else name
+
+
+def staffing_frame(res: Results, lang: str, text: bool = True) -> pd.DataFrame:
+    """The mean caseload per scenario, staffing group and year (text in the language's format, or numbers)."""
+    s = staffing_numbers(res)
+    if s.empty:
+        return s
+    names = res.display_names()
+    fmt = (lambda x, d: "–" if pd.isna(x) else tables.number(x, d, lang)) if text else (lambda x, d: x)
+    return pd.DataFrame({
+        t("scenario_col", lang): s["scenario"].map(lambda x: names.get(x, x)),
+        t("staffing_name", lang): [_group_label(res, sc, "staffing", g, lang) for sc, g in zip(s["scenario"],
+                                                                                             s["staffing"])],
+        t("period", lang): s["period"], t("staff_col", lang): [fmt(x, 1) for x in s["staff"]],
+        t("customers_col", lang): [fmt(x, 0) for x in s["customers"]],
+        t("caseload_col", lang): [fmt(x, 1) for x in s["caseload"]],
+        t("factor_col", lang): [fmt(x, 3) for x in s["factor"]]})
+
+
+def pool_frame(res: Results, lang: str, text: bool = True) -> pd.DataFrame:
+    """Participants against places per scenario, pool and year (text in the language's format, or numbers)."""
+    q = pool_numbers(res)
+    if q.empty:
+        return q
+    names = res.display_names()
+    fmt = (lambda x, d: "–" if pd.isna(x) else tables.number(x, d, lang)) if text else (lambda x, d: x)
+    return pd.DataFrame({
+        t("scenario_col", lang): q["scenario"].map(lambda x: names.get(x, x)),
+        t("pool_name", lang): [_group_label(res, sc, "pools", g, lang) for sc, g in zip(q["scenario"], q["pool"])],
+        t("period", lang): q["period"], t("participants_col", lang): [fmt(x, 1) for x in q["participants"]],
+        t("places_col", lang): [fmt(x, 1) for x in q["places"]],
+        t("occupancy_col", lang): [fmt(100 * x, 1) + " %" if text and pd.notna(x) else fmt(100 * x, 1)
+                                   for x in q["occupancy"]],
+        t("waiting_col", lang): [fmt(x, 1) for x in q["waiting"]]})
+
+
 def kennzahlen_frame(res: Results, lang: str) -> pd.DataFrame:
     """The § 48a SGB II indicators side by side: one row per indicator and year, one column per scenario
     (the base first), each the mean over replications with its 95 % interval."""
@@ -105,6 +187,10 @@ def workbook(res: Results, lang: str) -> bytes:
               ("sheet_cost", cost_frame(res, lang))]
     if tables.has_budgets(res):
         sheets.append(("sheet_budgets", budget_frame(res, lang, text=False)))
+    for key, df in (("sheet_staffing", staffing_frame(res, lang, text=False)),
+                    ("sheet_pools", pool_frame(res, lang, text=False))):
+        if not df.empty:
+            sheets.append((key, df))
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         for key, df in sheets:
             df.to_excel(xl, sheet_name=t(key, lang), index=False)

@@ -203,10 +203,12 @@ def variant_form(key: str, content: dict, lang: str, n: int) -> tuple[bool, V.Ch
         inflow, waves = _inflow_inputs(key, content, lang, errors)
         programmes = _programme_inputs(key, base, content, lang, errors)
         budgets = _budget_inputs(key, base, content, lang, errors)
+        staffing = _staffing_inputs(key, base, content, lang, errors)
+        pools = _pool_inputs(key, base, content, lang, errors)
         hazards = _hazard_inputs(key, content, lang, errors)
         submitted = st.form_submit_button(t("add_variant", lang), type="primary")
     changes = V.Changes(vname.strip() or t("variant_n", lang, n=n), programmes, set(), hazards, groups, inflow, waves,
-                        budgets)
+                        budgets, staffing, pools)
     return submitted, changes, errors
 
 
@@ -242,6 +244,57 @@ def _budget_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: 
         else:
             out[name] = num_field(c[1], f"{t('budget_per_year', lang)} · {name}", per_year, lang,
                                   f"{key}-budget-{name}", errors)
+    return out
+
+
+def _staffing_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: FormErrors) -> dict:
+    """One row per staffing group: its label, reference caseload and the transitions it scales, the number of case
+    managers; staff planned over time shown as its steps, kept."""
+    groups = content.get("staffing", {})
+    if not groups:
+        return {}
+    st.markdown(f"**{t('staffing_form', lang)}**")
+    st.caption(t("staffing_help", lang))
+    out = {}
+    for name, spec in groups.items():
+        c = st.columns([4, 4], vertical_alignment="center")
+        label = (spec.get("label_de") if lang == "de" else "") or spec.get("label") or name
+        scaled = ", ".join(dict.fromkeys(target_label(str(content.get("hazards", {}).get(h, {}).get("to", h)),
+                                                      content, lang) for h in spec.get("hazards", [])))
+        note = t("staffing_reference", lang, ref=show_number(float(spec.get("reference_caseload", 0)), lang),
+                 names=scaled)
+        c[0].markdown(f"**{label}**  \n<small>{note}</small>", unsafe_allow_html=True)
+        staff = base.staffing.get(name)
+        if isinstance(staff, list):
+            c[1].markdown(f"{show_steps(staff, lang)} {t('case_managers', lang)}")
+            out[name] = staff
+        else:
+            out[name] = num_field(c[1], f"{t('staffing_form', lang)} · {name}", staff, lang, f"{key}-staff-{name}",
+                                  errors, maximum=1e6)
+    return out
+
+
+def _pool_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: FormErrors) -> dict:
+    """One row per pool with places: its label and member programmes (short labels), the places; steps shown, kept."""
+    pools = {n: q for n, q in content.get("pools", {}).items() if q.get("places") is not None}
+    if not pools:
+        return {}
+    st.markdown(f"**{t('pools_form', lang)}**")
+    st.caption(t("pools_help", lang))
+    out = {}
+    for name, spec in pools.items():
+        c = st.columns([4, 4], vertical_alignment="center")
+        label = (spec.get("label_de") if lang == "de" else "") or spec.get("label") or name
+        members = ", ".join(short_label(programme_label(content, p, lang)) for p in spec.get("programmes", []))
+        c[0].markdown(f"**{label}**  \n<small>{t('pool_members', lang, names=members)}</small>",
+                      unsafe_allow_html=True)
+        places = base.pools.get(name)
+        if isinstance(places, list):
+            c[1].markdown(show_steps(places, lang))
+            out[name] = places
+        else:
+            out[name] = num_field(c[1], f"{t('pool_places', lang)} · {name}", places, lang, f"{key}-pool-{name}",
+                                  errors, integer=float(places).is_integer())
     return out
 
 
@@ -573,6 +626,16 @@ def results(lang: str) -> None:
         st.caption(t("budgets_note", lang))
         st.table(exports.budget_frame(res, lang).set_index([t("scenario_col", lang), t("budget_name", lang),
                                                             t("period", lang)]))
+    staffing = exports.staffing_frame(res, lang)
+    if not staffing.empty:
+        st.subheader(t("sec_staffing", lang))
+        st.caption(t("staffing_note", lang))
+        st.table(staffing.set_index([t("scenario_col", lang), t("staffing_name", lang), t("period", lang)]))
+    pools = exports.pool_frame(res, lang)
+    if not pools.empty:
+        st.subheader(t("sec_pools", lang))
+        st.caption(t("pools_note", lang))
+        st.table(pools.set_index([t("scenario_col", lang), t("pool_name", lang), t("period", lang)]))
     kz = exports.kennzahlen_frame(res, lang)
     if not kz.empty:
         st.subheader(t("sec_kennzahlen", lang))

@@ -2,8 +2,8 @@
 
 A variant is the base scenario's resolved content (data, never code) with the planner's
 changes applied: places, durations (scaled), cost per place and month, yearly entry quotas,
-inflow and wave factors, and hazard rates scaled (factor 0 = off), one by one or by the
-scenario's lever groups. It is written as a short `extends` file holding only the changed
+budgets, case managers of staffing groups, places of pools, inflow and wave factors, and
+hazard rates scaled (factor 0 = off), one by one or by the scenario's lever groups. It is written as a short `extends` file holding only the changed
 lines, validated like any file, and run by `jobpath compare` in a background process.
 """
 
@@ -120,6 +120,8 @@ class Changes:
     inflow_factor: float = 1.0
     wave_factors: dict[str, float] = field(default_factory=dict)      # wave -> factor on its inflow
     budgets: dict[str, float | list] = field(default_factory=dict)    # budget -> per_year (steps kept as they are)
+    staffing: dict[str, float | list] = field(default_factory=dict)   # staffing group -> staff (steps kept)
+    pools: dict[str, float | list] = field(default_factory=dict)      # pool -> places (steps kept)
 
 
 def current(content: dict) -> Changes:
@@ -127,7 +129,9 @@ def current(content: dict) -> Changes:
     progs = {n: ProgrammeChange(p.get("places"), 1.0, float(p.get("cost_per_month", 0.0)), p.get("entries_per_year"))
              for n, p in content.get("programmes", {}).items()}
     budgets = {n: b.get("per_year") for n, b in content.get("budgets", {}).items()}
-    return Changes(str(content.get("name", "")), progs, set(), budgets=budgets)
+    staffing = {n: g.get("staff") for n, g in content.get("staffing", {}).items()}
+    pools = {n: q.get("places") for n, q in content.get("pools", {}).items() if q.get("places") is not None}
+    return Changes(str(content.get("name", "")), progs, set(), budgets=budgets, staffing=staffing, pools=pools)
 
 
 def lever_groups(content: dict) -> dict[str, dict]:
@@ -162,12 +166,10 @@ def apply(content: dict, changes: Changes) -> dict:
             p["cost_per_month"] = float(ch.cost_per_month)
         if ch.duration_factor != 1.0:
             p["duration"] = scale_duration(p["duration"], float(ch.duration_factor))
-    for name, per_year in changes.budgets.items():
-        b = out.get("budgets", {}).get(name)
-        if b is None or isinstance(per_year, list) or isinstance(b.get("per_year"), list):
-            continue                             # a budget over time: the form does not change it
-        if float(per_year) != float(b["per_year"]):
-            b["per_year"] = int(per_year) if float(per_year).is_integer() else float(per_year)
+    for section, key, values in (("budgets", "per_year", changes.budgets), ("staffing", "staff", changes.staffing),
+                                 ("pools", "places", changes.pools)):
+        for name, value in values.items():
+            _set_number(out.get(section, {}).get(name), key, value)
     for h, spec in out.get("hazards", {}).items():
         f = hazard_factor(changes, content, h)
         if f != 1.0:
@@ -179,6 +181,14 @@ def apply(content: dict, changes: Changes) -> dict:
         if f != 1.0 and w in pop.get("waves", {}):
             pop["waves"][w]["per_month"] = float(pop["waves"][w]["per_month"]) * float(f)
     return out
+
+
+def _set_number(table: dict | None, key: str, value) -> None:
+    """A plain number of a budget, staffing group or pool, if changed (a plan over time is kept as it is)."""
+    if table is None or value is None or isinstance(value, list) or not isinstance(table.get(key), (int, float)):
+        return
+    if float(value) != float(table[key]):
+        table[key] = int(value) if float(value).is_integer() else float(value)
 
 
 def _set_optional(table: dict, key: str, value) -> None:
@@ -418,7 +428,7 @@ def results_zip(out: Path, extra: dict[str, bytes] | None = None) -> bytes:
         for f in ("summary.parquet", "comparison.parquet", "batch.json"):
             if (out / f).is_file():
                 z.write(out / f, f)
-        for table in ("runs", "monthly", "programme_monthly", "budget_monthly"):
+        for table in ("runs", "monthly", "programme_monthly", "budget_monthly", "pool_monthly", "staffing_monthly"):
             for f in sorted(out.glob(f"{table}/*/rep-*.parquet")):
                 z.write(f, str(f.relative_to(out)))
         for f in sorted((out.parent / "scenarios").glob("*.toml")):

@@ -26,7 +26,7 @@ def in_state(spells: pd.DataFrame, state: str, t: float) -> int:
     st = spells["state"].to_numpy(object)
     if kind in FIXED:
         return int(((st == kind) & (start <= t) & (end > t)).sum())
-    sel = (st == "programme") & (spells["programme"].to_numpy(object) == name)
+    sel = (st == "programme") & (spells["programme"] == name).fillna(False).to_numpy(bool)   # no programme: NA
     if kind == "programme":
         return int((sel & (start <= t) & (end > t)).sum())
     ws = spells["waiting_start"].to_numpy(float)   # waiting: from joining the list until admission or the end

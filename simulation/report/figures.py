@@ -205,6 +205,39 @@ def place_months(res: Results, scenario: str, programme: str, year: str, places,
     return _per_month_sum(res, scenario, programme, year, places) if isinstance(places, list) else places * months
 
 
+def full_occupancy_cost(res: Results, scenario: str, year: str, months: float) -> float:
+    """The programmes' cost of full occupancy in a year: places × months × cost per place and month.
+
+    Programmes with unlimited places count nothing. Where a pool with `places` caps its members, the members
+    count together as at most the pool's places (at the highest cost per place of its members), never more
+    than their own places added up.
+    """
+    content = res.contents.get(scenario, {})
+    pooled: set[str] = set()
+    total = 0.0
+    for spec in content.get("pools", {}).values():
+        members = [p for p in spec.get("programmes", []) if p in content.get("programmes", {})]
+        if spec.get("places") is None or not members:
+            continue
+        pooled.update(members)
+        own = sum(_occupancy_cost(res, scenario, p, year, months, limit=False) for p in members)
+        cost = max(float(_programme_spec(res, scenario, p).get("cost_per_month", 0.0)) for p in members)
+        total += min(own, place_months(res, scenario, members[0], year, spec["places"], months) * cost)
+    for p in res.programmes:
+        if p not in pooled:
+            total += _occupancy_cost(res, scenario, p, year, months)
+    return total
+
+
+def _occupancy_cost(res: Results, scenario: str, programme: str, year: str, months: float,
+                    limit: bool = True) -> float:
+    """One programme's cost of full occupancy; with unlimited places 0 (limit) or infinite (capped by a pool)."""
+    spec = _programme_spec(res, scenario, programme)
+    if spec.get("places") is None:
+        return 0.0 if limit else float("inf")
+    return place_months(res, scenario, programme, year, spec["places"], months) * float(spec.get("cost_per_month", 0.0))
+
+
 def _months_in(res: Results, scenario: str, year: str) -> float:
     m = yearly_rows(res, "months")
     m = m[(m["scenario"] == scenario) & (m["period"].astype(str) == year)]

@@ -315,6 +315,47 @@ LABELS: dict[str, dict[str, str]] = {
                      "geplantes Budget wird mit seinen Stufen gezeigt und beibehalten."},
     "budget_per_year": {"en": "Budget per year (EUR)", "de": "Budget je Jahr (EUR)"},
     "paid_programmes": {"en": "pays for: {names}", "de": "finanziert: {names}"},
+    "staffing_form": {"en": "Case managers", "de": "Fallmanagerinnen und Fallmanager"},
+    "staffing_help": {"en": "Case managers per staffing group: the caseload (customers per case manager) scales the "
+                      "rates of the transitions listed; at the reference caseload they hold as written. Staff planned "
+                      "over time is shown as its steps and kept.",
+                      "de": "Fallmanagerinnen und Fallmanager je Betreuungsgruppe: der Betreuungsschlüssel (Kundinnen "
+                      "und Kunden je Fachkraft) skaliert die Raten der genannten Übergänge; beim Referenzschlüssel "
+                      "gelten sie wie angegeben. Zeitlich geplantes Personal wird mit seinen Stufen gezeigt und "
+                      "beibehalten."},
+    "case_managers": {"en": "case managers", "de": "Fallmanagerinnen und Fallmanager"},
+    "staffing_reference": {"en": "reference 1:{ref}; scales: {names}", "de": "Referenz 1:{ref}; skaliert: {names}"},
+    "pools_form": {"en": "Shared places (pools)", "de": "Gemeinsame Plätze (Pools)"},
+    "pools_help": {"en": "Places shared by the programmes listed: together they take at most the pool's places (each "
+                   "also within its own). A pool planned over time is shown as its steps and kept.",
+                   "de": "Plätze, die sich die genannten Maßnahmen teilen: zusammen belegen sie höchstens die Plätze "
+                   "des Pools (jede auch innerhalb ihrer eigenen). Ein zeitlich geplanter Pool wird mit seinen Stufen "
+                   "gezeigt und beibehalten."},
+    "pool_places": {"en": "Places of the pool", "de": "Plätze des Pools"},
+    "pool_members": {"en": "shared by: {names}", "de": "gemeinsam für: {names}"},
+    "sec_staffing": {"en": "Case managers: caseload per year", "de": "Fallmanagement: Betreuungsschlüssel je Jahr"},
+    "staffing_note": {"en": "Mean over the year's months (month ends) and the replications: case managers in force, "
+                      "customers in the group's states, customers per case manager, and the factor on the rates.",
+                      "de": "Mittel über die Monate des Jahres (Monatsende) und die Replikationen: Fachkräfte im "
+                      "Einsatz, Kundinnen und Kunden in den Zuständen der Gruppe, Kundinnen und Kunden je Fachkraft "
+                      "und der Faktor auf die Raten."},
+    "sheet_staffing": {"en": "Caseload", "de": "Fallmanagement"},
+    "sheet_pools": {"en": "Pools", "de": "Pools"},
+    "staffing_name": {"en": "Staffing group", "de": "Betreuungsgruppe"},
+    "staff_col": {"en": "Case managers in force", "de": "Fachkräfte im Einsatz"},
+    "customers_col": {"en": "Customers of the group", "de": "Kundinnen und Kunden der Gruppe"},
+    "caseload_col": {"en": "Customers per case manager", "de": "Kundinnen und Kunden je Fachkraft"},
+    "factor_col": {"en": "Factor on the rates", "de": "Faktor auf die Raten"},
+    "sec_pools": {"en": "Shared places (pools): use per year", "de": "Gemeinsame Plätze (Pools): Belegung je Jahr"},
+    "pools_note": {"en": "Mean over the year's months and the replications: participants in the pool's programmes "
+                   "against the pool's places.",
+                   "de": "Mittel über die Monate des Jahres und die Replikationen: Teilnehmende der Maßnahmen des "
+                   "Pools gegenüber den Plätzen des Pools."},
+    "pool_name": {"en": "Pool of places", "de": "Platzpool"},
+    "participants_col": {"en": "Participants (mean)", "de": "Teilnehmende (Mittel)"},
+    "places_col": {"en": "Places (mean)", "de": "Plätze (Mittel)"},
+    "occupancy_col": {"en": "Participants / places", "de": "Teilnehmende / Plätze"},
+    "waiting_col": {"en": "Waiting (mean)", "de": "Wartende (Mittel)"},
     "steps_from": {"en": "from {date}", "de": "ab {date}"},
     "start_from": {"en": "Start from", "de": "Ausgangspunkt"},
     "start_from_base": {"en": "the base ({name})", "de": "die Basis ({name})"},

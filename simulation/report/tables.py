@@ -178,7 +178,7 @@ def cost_numbers(res: Results) -> pd.DataFrame:
     Columns: scenario, period, cost, budget, diff_mean, diff_ci_low, diff_ci_high (diff only for variants).
     """
     from ..batch import stats
-    from .figures import _months_in, _programme_spec, place_months
+    from .figures import _months_in, full_occupancy_cost
     if res.kind == "run" or not res.scenarios:
         return pd.DataFrame()
     totals = {}
@@ -196,12 +196,7 @@ def cost_numbers(res: Results) -> pd.DataFrame:
         tot = totals[scen]
         for period, vals in tot.groupby(level="period"):
             months = _months_in(res, scen, str(period))
-            budget = 0.0
-            for p in res.programmes:
-                spec = _programme_spec(res, scen, p)
-                if spec.get("places") is not None:
-                    budget += place_months(res, scen, p, str(period), spec["places"], months) \
-                        * float(spec.get("cost_per_month", 0.0))
+            budget = full_occupancy_cost(res, scen, str(period), months)
             row = {"scenario": scen, "period": str(period), "cost": float(vals.mean()),
                    "budget": budget if res.contents.get(scen) else float("nan"),
                    "diff_mean": float("nan"), "diff_ci_low": float("nan"), "diff_ci_high": float("nan")}
