@@ -371,7 +371,7 @@ def _plans(draw, start: dt.date, end: dt.date, progs: dict, population: dict, ha
         per_year = _steps(draw, start, end, _num(0.0, 20000.0)) if draw(st.booleans()) else draw(_num(0.0, 20000.0))
         budget = {"programmes": paid, "carry_over": draw(st.booleans()), "per_year": per_year}
         if draw(st.booleans()):
-            budget["when_exhausted"] = draw(st.sampled_from(["case_management", "no_contact", "exit:other"]
+            budget["when_exhausted"] = draw(st.sampled_from(["case_management", "no_contact"]
                                                             + [f"programme:{n}" for n in names]))
         return {"b": budget}
     return {}

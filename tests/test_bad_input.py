@@ -88,6 +88,9 @@ CASES = [
     Case("pool_one_member.toml", "pools.measures.programmes", ("at least 2", "found ['coaching']")),
     Case("pool_member_priority_shared.toml", "pools.measures.programmes[0]", ("own waiting_list.priority",
                                                                               "found 'coaching'")),
+    Case("exhausted_to_exit.toml", "budgets.b.when_exhausted", ("does not end benefit receipt", "'exit:other'")),
+    Case("entry_to_exit.toml", "routes.entry[0].options[0].to", ("newcomer starts in benefit receipt",
+                                                                  "'exit:other'")),
     Case("min_above_max.toml", "programmes.course.eligible.german_level", ("none does", "min = 'B1', max = 'A1'")),
     # durations by condition: each rule's `when` and distribution are checked like any other
     Case("duration_rules_no_default.toml", "programmes.course.duration[1].when", ("last rule must have no 'when'",)),

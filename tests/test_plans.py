@@ -298,15 +298,15 @@ def test_budget_cap_stops_entries_exactly_when_commitments_reach_it():
 
 
 def test_budget_exhausted_sends_referrals_elsewhere():
-    """With when_exhausted = exit:other, the 26th and later referrals of the year exit at once, without a spell
-    on the list; the 25 admitted are the first 25 to arrive."""
-    sc = scenario(budget_dict(51000, when="exit:other", years=1))
+    """With when_exhausted = case_management, the 26th and later referrals of the year go to case management
+    at once, without a spell on the list; the 25 admitted are the first 25 to arrive."""
+    sc = scenario(budget_dict(51000, when="case_management", years=1))
     sp = simulate(sc, seed=4).spells
     p = sp[sp["state"] == "programme"]
     assert len(p) == 25 and p["start"].notna().all() and (p["start"] == p["waiting_start"]).all()
     first = sp.groupby("person_id").head(1)
-    assert (first["state"] == "exit").sum() == first["person_id"].nunique() - 25
-    assert p["start"].max() < first.loc[first["state"] == "exit", "start"].min()
+    assert (first["state"] == "case_management").sum() == first["person_id"].nunique() - 25
+    assert p["start"].max() < first.loc[first["state"] == "case_management", "start"].min()
 
 
 def test_budget_carry_over_and_a_supplementary_step():

@@ -124,6 +124,9 @@ def test_thinning_while_waiting_keeps_the_admission():
     assert 0 < gone < 300
     assert len(part) == 300 - gone                     # everyone else got a place
     assert np.allclose(part["start"].to_numpy(float), part["start"].min()) and part["start"].min() == 182.0
+    table = staffing_monthly(sp, sc, Clock(sc.time.start, 1))     # waiting:p counted from the spells
+    assert table["customers"].iloc[0] == 300 - (sp.loc[sp["end_reason"] == "h", "end"] < 31).sum()
+    assert table["customers"].iloc[6:].max() == 0
 
 
 def test_staffing_needs_a_source_known_hazards_and_states():

@@ -177,6 +177,14 @@ MESSAGES: list[tuple[str, str]] = [
      "eine Wegoption oder einen Übergang nach 'exit:<kind>' ergänzen)"),
     (r"list should have at least (?P<n>\d+) items? after validation, not (?P<m>\d+), found (?P<v>.*)",
      "erwartet: eine Liste mit mindestens {n} Einträgen, gefunden: {m} Einträge, {v}"),
+    (r"expected 'wait', 'case_management', 'no_contact' or 'programme:<name>' \(no money for a programme does not "
+     r"end benefit receipt\), found (?P<v>'.*')",
+     "erwartet: 'wait', 'case_management', 'no_contact' oder 'programme:<name>' (fehlendes Geld für eine Maßnahme "
+     "beendet den Leistungsbezug nicht), gefunden: {v}"),
+    (r"expected 'case_management', 'no_contact' or 'programme:<name>' \(a newcomer starts in benefit receipt; "
+     r"hazards and the routes after programmes lead out of it\), found (?P<v>'.*')",
+     "erwartet: 'case_management', 'no_contact' oder 'programme:<name>' (wer neu kommt, beginnt im "
+     "Leistungsbezug; Übergänge und die Wege nach Maßnahmen führen hinaus), gefunden: {v}"),
     # durations by condition
     (r"the last rule must have no 'when': it gives the duration of everyone the rules before it do not",
      "die letzte Regel darf kein 'when' haben: sie gibt die Dauer aller, für die keine Regel davor gilt"),

@@ -287,6 +287,10 @@ def _routes(s: Scenario, p: _Problems) -> None:
                 p.add(f"{path}[{i}].options", f"probabilities must sum to 1, found {number(total)}")
             for j, o in enumerate(rule.options):
                 _target(s, o.to, f"{path}[{i}].options[{j}].to", p)
+                if name == "entry" and o.to.startswith("exit"):
+                    p.add(f"{path}[{i}].options[{j}].to", "expected 'case_management', 'no_contact' or "
+                          "'programme:<name>' (a newcomer starts in benefit receipt; hazards and the routes after "
+                          f"programmes lead out of it), found '{o.to}'")
                 if o.gap is not None and not o.to.startswith("programme:"):
                     p.add(f"{path}[{i}].options[{j}].gap",
                           f"expected a gap only before a programme, found one before '{o.to}'")
@@ -475,6 +479,10 @@ def _budgets(s: Scenario, p: _Problems) -> None:
                 paid_by[prog] = name
         if b.when_exhausted != "wait":
             _target(s, b.when_exhausted, f"{path}.when_exhausted", p)
+            if b.when_exhausted.startswith("exit"):
+                p.add(f"{path}.when_exhausted", "expected 'wait', 'case_management', 'no_contact' or "
+                      f"'programme:<name>' (no money for a programme does not end benefit receipt), "
+                      f"found '{b.when_exhausted}'")
 
 
 def _staffing(s: Scenario, p: _Problems) -> None:
