@@ -19,19 +19,29 @@ COLUMNS = ["month", "staffing", "staff", "customers", "caseload", "factor"]
 FIXED = ("case_management", "no_contact", "handover")
 
 
-def in_state(spells: pd.DataFrame, state: str, t: float) -> int:
-    """Customers in a hazard state (`case_management`, `waiting:<p>`, `programme:<p>`, ...) at day t."""
-    kind, _, name = state.partition(":")
+def covered_intervals(spells: pd.DataFrame, covered: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """[from, to) of every time some customer spends in one of the hazard states `covered`
+    (`case_management`, `waiting:<p>`, `programme:<p>`, ...): a programme spell is a wait from
+    `waiting_start` to `start` (or its end, if never admitted), then participation to its end."""
     start, end = spells["start"].to_numpy(float), spells["end"].to_numpy(float)
     st = spells["state"].to_numpy(object)
-    if kind in FIXED:
-        return int(((st == kind) & (start <= t) & (end > t)).sum())
-    sel = (st == "programme") & (spells["programme"] == name).fillna(False).to_numpy(bool)   # no programme: NA
-    if kind == "programme":
-        return int((sel & (start <= t) & (end > t)).sum())
-    ws = spells["waiting_start"].to_numpy(float)   # waiting: from joining the list until admission or the end
-    until = np.where(np.isnan(start), end, start)
-    return int((sel & (ws <= t) & (until > t)).sum())
+    prog = spells["programme"].astype(object).where(spells["programme"].notna(), "").to_numpy(object)
+    fixed = [x for x in covered if x in FIXED]
+    waiting = [x.split(":", 1)[1] for x in covered if x.startswith("waiting:")]
+    taking_part = [x.split(":", 1)[1] for x in covered if x.startswith("programme:")]
+    in_programme = st == "programme"
+    parts = [(np.isin(st, fixed), start, end),
+             (in_programme & np.isin(prog, waiting), spells["waiting_start"].to_numpy(float),
+              np.where(np.isnan(start), end, start)),
+             (in_programme & np.isin(prog, taking_part) & ~np.isnan(start), start, end)]
+    lo = np.concatenate([a[sel] for sel, a, _ in parts])
+    hi = np.concatenate([b[sel] for sel, _, b in parts])
+    return lo, hi
+
+
+def count_at(lo: np.ndarray, hi: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """How many of the intervals [lo, hi) hold each time t."""
+    return np.searchsorted(np.sort(lo), t, side="right") - np.searchsorted(np.sort(hi), t, side="right")
 
 
 def staffing_monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFrame:
@@ -44,7 +54,7 @@ def staffing_monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> 
         covered = [st for st in all_states if any(matches(p, st) for p in g.states)]
         line = Timeline.of(g.staff, clock)
         t_end = edges - 1e-6
-        n = np.array([sum(in_state(spells, st, t) for st in covered) for t in t_end], float)
+        n = count_at(*covered_intervals(spells, covered), t_end).astype(float)
         staff = np.array([line.at(t) for t in t_end], float)
         with np.errstate(divide="ignore", invalid="ignore"):
             caseload = np.where(staff > 0, n / staff, np.inf)
