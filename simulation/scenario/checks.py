@@ -460,6 +460,15 @@ def _timed_values(s: Scenario, p: _Problems) -> None:
                 p.add(f"labour_market.hazards[{i}]", f"expected a defined hazard {sorted(s.hazards)}, found '{h}'")
 
 
+def _claim(owners: dict[str, str], item: str, owner: str, what: str, where: str, p: _Problems) -> bool:
+    """`owner` (a table's path, e.g. budgets.b) takes `item`; one that another owner took first is reported."""
+    first = owners.setdefault(item, owner)
+    if first != owner:
+        p.add(where, f"expected each {what} at most, found '{item}' also in {first}")
+        return False
+    return True
+
+
 def _budgets(s: Scenario, p: _Problems) -> None:
     paid_by: dict[str, str] = {}
     for name, b in s.budgets.items():
@@ -469,14 +478,10 @@ def _budgets(s: Scenario, p: _Problems) -> None:
             where = f"{path}.programmes[{i}]"
             if prog not in s.programmes:
                 p.add(where, f"expected a defined programme {sorted(s.programmes)}, found '{prog}'")
-            elif prog in paid_by:
-                p.add(where, f"expected each programme in one budget at most, found '{prog}' also in "
-                             f"budgets.{paid_by[prog]}")
-            elif s.programmes[prog].cost_per_month <= 0:
+            elif _claim(paid_by, prog, path, "programme in one budget", where, p) \
+                    and s.programmes[prog].cost_per_month <= 0:
                 p.add(where, f"expected a programme with a cost_per_month above 0 (an entry commits cost x mean "
                              f"duration), found '{prog}' with none")
-            else:
-                paid_by[prog] = name
         if b.when_exhausted != "wait":
             _target(s, b.when_exhausted, f"{path}.when_exhausted", p)
             if b.when_exhausted.startswith("exit"):
@@ -502,19 +507,13 @@ def _staffing(s: Scenario, p: _Problems) -> None:
                 continue
             for st in states(s) + ["handover"]:
                 if matches(pat, st):
-                    if counted_in.get(st, name) != name:
-                        p.add(where, f"expected each state in the caseload of one staffing group at most, found "
-                                     f"'{st}' also in staffing.{counted_in[st]}")
-                    counted_in[st] = name
+                    _claim(counted_in, st, path, "state in the caseload of one staffing group", where, p)
         for i, h in enumerate(g.hazards):
             where = f"{path}.hazards[{i}]"
             if h not in s.hazards:
                 p.add(where, f"expected a defined hazard {sorted(s.hazards)}, found '{h}'")
-            elif h in scaled_by:
-                p.add(where, f"expected each hazard in one staffing group at most, found '{h}' also in "
-                             f"staffing.{scaled_by[h]}")
             else:
-                scaled_by[h] = name
+                _claim(scaled_by, h, path, "hazard in one staffing group", where, p)
 
 
 def _pools(s: Scenario, p: _Problems) -> None:
@@ -529,9 +528,7 @@ def _pools(s: Scenario, p: _Problems) -> None:
             if prog not in s.programmes:
                 p.add(where, f"expected a defined programme {sorted(s.programmes)}, found '{prog}'")
                 continue
-            if prog in in_pool and in_pool[prog] != name:
-                p.add(where, f"expected each programme in one pool at most, found '{prog}' also in pools.{in_pool[prog]}")
-            in_pool.setdefault(prog, name)
+            _claim(in_pool, prog, path, "programme in one pool", where, p)
             spec = s.programmes[prog]
             if spec.cohorts is not None:
                 p.add(where, f"expected a programme without cohorts (classes in a pool are not supported), "
