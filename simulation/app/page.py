@@ -225,77 +225,70 @@ def _step_date(step) -> str:
     return d.isoformat() if hasattr(d, "isoformat") else str(d)
 
 
+def _lever_rows(heading: str, help_text: str, rows: list[tuple], lang: str, errors: FormErrors) -> dict:
+    """A lever per table row (budget, staffing group, pool): its title and a note on the left; on the right the
+    number to edit, or a plan over time shown as its steps and kept. Rows: (name, title, note, value, field label,
+    widget key, text after the steps, keyword arguments of show_steps and of num_field)."""
+    if not rows:
+        return {}
+    st.markdown(f"**{t(heading, lang)}**")
+    st.caption(t(help_text, lang))
+    out = {}
+    for name, title, note, value, field, key, unit, steps_kw, field_kw in rows:
+        c = st.columns([4, 4], vertical_alignment="center")
+        c[0].markdown(f"**{title}**  \n<small>{note}</small>", unsafe_allow_html=True)
+        if isinstance(value, list):
+            c[1].markdown(show_steps(value, lang, **steps_kw) + unit)
+            out[name] = value
+        else:
+            out[name] = num_field(c[1], field, value, lang, key, errors, **field_kw)
+    return out
+
+
+def _table_label(spec: dict, name: str, lang: str) -> str:
+    return (spec.get("label_de") if lang == "de" else "") or spec.get("label") or name
+
+
+def _members(content: dict, programmes: list, lang: str) -> str:
+    return ", ".join(short_label(programme_label(content, p, lang)) for p in programmes)
+
+
 def _budget_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: FormErrors) -> dict:
     """One row per budget: its name, the programmes it pays for, the yearly amount (EUR); steps shown, kept."""
-    budgets = content.get("budgets", {})
-    if not budgets:
-        return {}
-    st.markdown(f"**{t('budgets_form', lang)}**")
-    st.caption(t("budgets_help", lang))
-    out = {}
-    for name, spec in budgets.items():
-        c = st.columns([4, 4], vertical_alignment="center")
-        paid = ", ".join(short_label(programme_label(content, p, lang)) for p in spec.get("programmes", []))
-        c[0].markdown(f"**{name}**  \n<small>{t('paid_programmes', lang, names=paid)}</small>", unsafe_allow_html=True)
-        per_year = base.budgets.get(name)
-        if isinstance(per_year, list):
-            c[1].markdown(show_steps(per_year, lang, money=True))
-            out[name] = per_year
-        else:
-            out[name] = num_field(c[1], f"{t('budget_per_year', lang)} · {name}", per_year, lang,
-                                  f"{key}-budget-{name}", errors)
-    return out
+    return _lever_rows("budgets_form", "budgets_help", [
+        (name, name, t("paid_programmes", lang, names=_members(content, spec.get("programmes", []), lang)),
+         base.budgets.get(name), f"{t('budget_per_year', lang)} · {name}", f"{key}-budget-{name}", "",
+         {"money": True}, {})
+        for name, spec in content.get("budgets", {}).items()], lang, errors)
 
 
 def _staffing_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: FormErrors) -> dict:
     """One row per staffing group: its label, reference caseload and the transitions it scales, the number of case
     managers; staff planned over time shown as its steps, kept."""
-    groups = content.get("staffing", {})
-    if not groups:
-        return {}
-    st.markdown(f"**{t('staffing_form', lang)}**")
-    st.caption(t("staffing_help", lang))
-    out = {}
-    for name, spec in groups.items():
-        c = st.columns([4, 4], vertical_alignment="center")
-        label = (spec.get("label_de") if lang == "de" else "") or spec.get("label") or name
+    rows = []
+    for name, spec in content.get("staffing", {}).items():
         scaled = ", ".join(dict.fromkeys(target_label(str(content.get("hazards", {}).get(h, {}).get("to", h)),
                                                       content, lang) for h in spec.get("hazards", [])))
         note = t("staffing_reference", lang, ref=show_number(float(spec.get("reference_caseload", 0)), lang),
                  names=scaled)
-        c[0].markdown(f"**{label}**  \n<small>{note}</small>", unsafe_allow_html=True)
-        staff = base.staffing.get(name)
-        if isinstance(staff, list):
-            c[1].markdown(f"{show_steps(staff, lang)} {t('case_managers', lang)}")
-            out[name] = staff
-        else:
-            out[name] = num_field(c[1], f"{t('staffing_form', lang)} · {name}", staff, lang, f"{key}-staff-{name}",
-                                  errors, maximum=1e6)
-    return out
+        rows.append((name, _table_label(spec, name, lang), note, base.staffing.get(name),
+                     f"{t('staffing_form', lang)} · {name}", f"{key}-staff-{name}", f" {t('case_managers', lang)}",
+                     {}, {"maximum": 1e6}))
+    return _lever_rows("staffing_form", "staffing_help", rows, lang, errors)
 
 
 def _pool_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: FormErrors) -> dict:
     """One row per pool with places: its label and member programmes (short labels), the places; steps shown, kept."""
-    pools = {n: q for n, q in content.get("pools", {}).items() if q.get("places") is not None}
-    if not pools:
-        return {}
-    st.markdown(f"**{t('pools_form', lang)}**")
-    st.caption(t("pools_help", lang))
-    out = {}
-    for name, spec in pools.items():
-        c = st.columns([4, 4], vertical_alignment="center")
-        label = (spec.get("label_de") if lang == "de" else "") or spec.get("label") or name
-        members = ", ".join(short_label(programme_label(content, p, lang)) for p in spec.get("programmes", []))
-        c[0].markdown(f"**{label}**  \n<small>{t('pool_members', lang, names=members)}</small>",
-                      unsafe_allow_html=True)
+    rows = []
+    for name, spec in content.get("pools", {}).items():
+        if spec.get("places") is None:
+            continue
         places = base.pools.get(name)
-        if isinstance(places, list):
-            c[1].markdown(show_steps(places, lang))
-            out[name] = places
-        else:
-            out[name] = num_field(c[1], f"{t('pool_places', lang)} · {name}", places, lang, f"{key}-pool-{name}",
-                                  errors, integer=float(places).is_integer())
-    return out
+        rows.append((name, _table_label(spec, name, lang),
+                     t("pool_members", lang, names=_members(content, spec.get("programmes", []), lang)), places,
+                     f"{t('pool_places', lang)} · {name}", f"{key}-pool-{name}", "", {},
+                     {} if isinstance(places, list) else {"integer": float(places).is_integer()}))
+    return _lever_rows("pools_form", "pools_help", rows, lang, errors)
 
 
 def _group_inputs(key: str, content: dict, lang: str, errors: FormErrors) -> dict[str, float]:
