@@ -106,13 +106,18 @@ def _group_label(res: Results, scenario: str, section: str, name: str, lang: str
     return f"{label} ({name})" if label else name
 
 
+def _formatter(text: bool, lang: str):
+    """Numbers as text in the language's format with d decimals ("–" if missing), or left as numbers."""
+    return (lambda x, d: "–" if pd.isna(x) else tables.number(x, d, lang)) if text else (lambda x, d: x)
+
+
 def staffing_frame(res: Results, lang: str, text: bool = True) -> pd.DataFrame:
     """The mean caseload per scenario, staffing group and year (text in the language's format, or numbers)."""
     s = staffing_numbers(res)
     if s.empty:
         return s
     names = res.display_names()
-    fmt = (lambda x, d: "–" if pd.isna(x) else tables.number(x, d, lang)) if text else (lambda x, d: x)
+    fmt = _formatter(text, lang)
     return pd.DataFrame({
         t("scenario_col", lang): s["scenario"].map(lambda x: names.get(x, x)),
         t("staffing_name", lang): [_group_label(res, sc, "staffing", g, lang) for sc, g in zip(s["scenario"],
@@ -129,7 +134,7 @@ def pool_frame(res: Results, lang: str, text: bool = True) -> pd.DataFrame:
     if q.empty:
         return q
     names = res.display_names()
-    fmt = (lambda x, d: "–" if pd.isna(x) else tables.number(x, d, lang)) if text else (lambda x, d: x)
+    fmt = _formatter(text, lang)
     return pd.DataFrame({
         t("scenario_col", lang): q["scenario"].map(lambda x: names.get(x, x)),
         t("pool_name", lang): [_group_label(res, sc, "pools", g, lang) for sc, g in zip(q["scenario"], q["pool"])],
