@@ -387,11 +387,11 @@ def test_three_variants_side_by_side_survive_a_language_switch(app_url, page, tm
     assert not errors, errors
 
 
-def choose(page, label: str, option: str, multi: bool = False) -> None:
+def choose(page, label: str, option: str, multi: bool = False, exact: bool = False) -> None:
     """Pick an option of a select box (or a multiselect); opened again if a rerun of the page closed it."""
     from playwright.sync_api import TimeoutError as Timeout
     for _ in range(6):
-        page.get_by_label(label).click()
+        page.get_by_label(label, exact=exact).first.click() if exact else page.get_by_label(label).click()
         if multi:
             page.keyboard.press("ArrowDown")
         try:
@@ -409,6 +409,111 @@ def run_again(tmp_path: Path, files: list[Path], reps: int, years: float, seed: 
     r = run_batch(BatchSpec([str(f) for f in files], replications=reps, years=years, seed=seed,
                             out=str(tmp_path / "again"), workers=1), progress=False)
     return paired(long_values(r.out, r.used), base=base)
+
+
+# every kind of number field of the form, with what is typed in English and in German (same numbers)
+SWITCH_FIELDS = [
+    ("places", "course", "35", "35"), ("duration_factor", "course", "1.5", "1,5"),
+    ("cost_per_month", "course", "1,250.5", "1.250,5"), ("cost_per_month", "coaching", "1,200", "1.200"),
+    ("entries_per_year", "coaching", "1,000", "1.000"), ("group", "Outreach", "0.5", "0,5"),
+    ("inflow", "", "1.25", "1,25"), ("budget", "kurse", "65,000.5", "65.000,5"),
+    ("hazard", "other_exit", "2.5", "2,5")]
+
+
+def switch_label(kind: str, name: str, lang: str) -> str:
+    """The accessible name of a number field of the form, as the page writes it in the language."""
+    L = {k: v[lang] for k, v in LABELS.items()}
+    if kind in ("places", "duration_factor", "cost_per_month", "entries_per_year"):
+        return f"{L[kind]} · {name}"
+    if kind == "group":
+        return f"{name if lang == 'en' else 'Aufsuchende Beratung'} ×"
+    if kind == "inflow":
+        return L["inflow_factor"].format(per=25)
+    if kind == "budget":
+        return f"{L['budget_per_year']} · {name}"
+    from simulation.report.labels import exit_label
+    rate = "0.015" if lang == "en" else "0,015"
+    return L["hazard_label"].format(name=name, rate=rate, to=exit_label("other_income", lang))
+
+
+def fill_switch_fields(page, fields: list, lang: str) -> None:
+    for kind, name, en, de in fields:
+        box = page.get_by_label(switch_label(kind, name, lang), exact=True)
+        if kind == "hazard" and not box.is_visible():
+            page.get_by_text(LABELS["switches"][lang]).click()          # open the fold of the single rates
+        box.fill(en if lang == "en" else de)
+        box.press("Tab")
+
+
+def switch_to(page, lang: str) -> None:
+    page.get_by_role("radio", name="Deutsch" if lang == "de" else "English").check(force=True)
+    page.get_by_role("button", name=LABELS["add_variant"][lang]).wait_for()
+    page.wait_for_timeout(500)
+
+
+@needs_chromium
+def test_a_language_switch_keeps_every_number_field_as_its_number(app_url, page):
+    """English 1,200 is twelve hundred and German 1,2 is one point two: a switch of language before or after
+    filling any kind of field gives the variant made without a switch; fields not touched keep the base's
+    value exactly, shown in the new language's format."""
+    errors = open_app(page, app_url)
+    choose(page, "Base scenario", "tiny_budget.toml", exact=True)
+    page.get_by_text("pays for: course, deutsch_plus").wait_for()
+    fill(page, "Years to simulate", "1.5")
+    rows = {}
+    half = len(SWITCH_FIELDS) // 2
+    plans = {"plain": [("en", SWITCH_FIELDS)],                                  # no switch
+             "after": [("en", SWITCH_FIELDS[:half]), ("de", SWITCH_FIELDS[half:])],   # en, switch, then de
+             "before": [("de", SWITCH_FIELDS[:half]), ("en", SWITCH_FIELDS[half:])]}  # de, switch, then en
+    lang = "en"
+    for n, (name, steps) in enumerate(plans.items(), start=1):
+        for step_lang, fields in steps:
+            if step_lang != lang:
+                switch_to(page, step_lang)
+                lang = step_lang
+            fill_switch_fields(page, fields, lang)
+        if name == "after":           # what was typed in English is shown as the same number in German
+            assert page.get_by_label(switch_label("cost_per_month", "course", "de"), exact=True) \
+                .input_value() == "1.250,5"
+            assert page.get_by_label(switch_label("cost_per_month", "deutsch_plus", "de"), exact=True) \
+                .input_value() == "200"
+            assert page.get_by_label("Simulierte Jahre", exact=True).input_value() == "1,5"
+        page.get_by_label(LABELS["variant_name"][lang], exact=True).fill(name)
+        page.get_by_role("button", name=LABELS["add_variant"][lang]).click()
+        page.get_by_text(LABELS["variants_list"][lang].format(n=n, max=5)).wait_for()
+    switch_to(page, "de")
+    assert page.get_by_label(switch_label("budget", "kurse", "de"), exact=True).input_value() == "60.000"
+    assert page.get_by_label("Simulierte Jahre", exact=True).input_value() == "1,5"
+    listed = page.locator("[data-testid=stHorizontalBlock]").filter(has_text="Entfernen")
+    for name in plans:
+        row = listed.filter(has_text=name).last
+        row.get_by_text(re.compile(r"alle \d+ Änderungen")).click()
+        rows[name] = row.get_by_role("list").inner_text()
+    assert "1.250,5" in rows["plain"] and "65.000,5" in rows["plain"], rows["plain"]
+    assert rows["plain"] == rows["after"] == rows["before"], rows
+    assert not errors, errors
+
+
+def test_follow_language_rewrites_a_text_as_the_same_number():
+    """Without a browser: each kind of text through a switch and back reads as the number it was."""
+    from simulation.app.page import follow_language, read_number
+    for text_en, value, want in [("1,200", 900.0, 1200.0), ("1.5", 1.0, 1.5), ("", None, None),
+                                 ("900", 900.0, 900.0), ("0.123456789", 0.5, 0.1235), ("abc", 1.0, None)]:
+        state = {"f::lang": "en", "f": text_en}
+        follow_language(state, "f", value, "de")
+        assert state["f::lang"] == "de"
+        if text_en == "abc":
+            assert state["f"] == "abc"
+            continue
+        got = read_number(state["f"], value, "de", optional=True)
+        assert got == pytest.approx(want) if want is not None else got is None, (text_en, state["f"])
+        follow_language(state, "f", value, "en")
+        assert read_number(state["f"], value, "en", optional=True) == got
+    # an untouched field is the base's value, unrounded, in either language
+    from simulation.app.page import show_number
+    state = {"g::lang": "en", "g": show_number(1234.56789, "en")}
+    follow_language(state, "g", 1234.56789, "de")
+    assert state["g"] == "1.234,57" and read_number(state["g"], 1234.56789, "de", optional=False) == 1234.56789
 
 
 @needs_chromium

@@ -103,19 +103,73 @@ def show_number(x: float | None, lang: str, decimals: int | None = None) -> str:
 
 
 class FormErrors(list):
-    """Fields whose text is not a number in the allowed range: (label, text, expectation)."""
+    """Fields whose text is not a number in the allowed range: (label, text, expectation); `keys` are the
+    number fields read with it (so that a form can put them back to the base's values)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys: list[str] = []
+
+
+def _written_in(key: str) -> str:
+    """The session key that remembers in which language a number field's text was written."""
+    return f"{key}::lang"
+
+
+def follow_language(state, key: str, value: float | None, lang: str) -> None:
+    """A number field's text kept as the number it stands for when the language changes.
+
+    A field holds text, and "1,200" is twelve hundred in English but 1.2 in German: before the field is
+    drawn in another language, its text is read in the language it was written in and written again in
+    this one. A text that still shows the base's value is the base's value in the new language; a text that
+    is not a number stays as it is (it is refused either way)."""
+    was = state.get(_written_in(key))
+    state[_written_in(key)] = lang
+    if was is None or was == lang or key not in state:
+        return
+    text = state[key] or ""
+    if text == show_number(value, was):
+        state[key] = show_number(value, lang)
+        return
+    try:
+        state[key] = show_number(parse_number(text, was), lang) if text.strip() else ""
+    except ValueError:
+        pass
+
+
+def forget_fields(state, keys: list[str]) -> None:
+    """Number fields back to their starting values at the next run (their texts and languages dropped)."""
+    for k in keys:
+        state.pop(k, None)
+        state.pop(_written_in(k), None)
+
+
+def read_number(text: str, value: float | None, lang: str, optional: bool) -> float | None:
+    """The number a field's text stands for; the base's own value, unrounded, while the text shows it."""
+    if text == show_number(value, lang):
+        return value
+    if optional and not text.strip():
+        return None
+    return parse_number(text, lang)
 
 
 def num_field(col, label: str, value: float | None, lang: str, key: str, errors: FormErrors, minimum: float = 0.0,
               maximum: float | None = None, optional: bool = False, integer: bool = False, hidden: bool = False):
-    """A text field that reads a number in the language's format; None if empty and optional."""
-    text = col.text_input(label, value=show_number(value, lang), key=key,
-                          label_visibility="collapsed" if hidden else "visible",
-                          placeholder=t("unlimited", lang) if optional else "")
-    if optional and not text.strip():
-        return None
+    """A text field that reads a number in the language's format; None if empty and optional.
+
+    The field's text is the session's (set here on first use), so that a language switch can rewrite it
+    as the same number (follow_language) without Streamlit's warning on a value set twice."""
+    state = st.session_state
+    follow_language(state, key, value, lang)
+    if key not in state:
+        state[key] = show_number(value, lang)
+    errors.keys.append(key)
+    text = col.text_input(label, value=None, key=key, label_visibility="collapsed" if hidden else "visible",
+                          placeholder=t("unlimited", lang) if optional else "") or ""
     try:
-        x = parse_number(text, lang)
+        x = read_number(text, value, lang, optional)
+        if x is None:
+            return None
         if integer and not float(x).is_integer():
             raise ValueError
         if x < minimum or (maximum is not None and x > maximum):
@@ -195,8 +249,9 @@ def variant_form(key: str, content: dict, lang: str, n: int) -> tuple[bool, V.Ch
     """The levers of one variant; submitting adds it to the list. Returns (submitted, changes, errors)."""
     errors = FormErrors()
     base = V.current(content)
-    with st.form(key=f"form-{key}", clear_on_submit=True, border=True):
+    with st.container(key=f"form-{key}", border=True):
         st.subheader(t("new_variant", lang, n=n))
+        errors.keys.append(f"{key}-vname")
         vname = st.text_input(t("variant_name", lang), value="", placeholder=t("variant_n", lang, n=n),
                               key=f"{key}-vname")
         groups = _group_inputs(key, content, lang, errors)
@@ -206,10 +261,28 @@ def variant_form(key: str, content: dict, lang: str, n: int) -> tuple[bool, V.Ch
         staffing = _staffing_inputs(key, base, content, lang, errors)
         pools = _pool_inputs(key, base, content, lang, errors)
         hazards = _hazard_inputs(key, content, lang, errors)
-        submitted = st.form_submit_button(t("add_variant", lang), type="primary")
+        submitted = st.button(t("add_variant", lang), type="primary", key=f"{key}-add")
     changes = V.Changes(vname.strip() or t("variant_n", lang, n=n), programmes, set(), hazards, groups, inflow, waves,
                         budgets, staffing, pools)
     return submitted, changes, errors
+
+
+def variant_editor(key: str, base_name: str, content: dict, start: dict | None, items: list[dict], lang: str) -> None:
+    """The next variant's form, run on its own (a fragment: typing in it does not redraw the results); a
+    variant added goes to the list, and the form starts again from the base's values."""
+    submitted, changes, form_errors = variant_form(key, start["content"] if start else content, lang, len(items) + 1)
+    if not submitted:
+        return
+    if form_errors:
+        st.error("\n".join([f"**{t('invalid_input', lang)}**", ""] +
+                           [f"- {label}: „{text}“ – {what}" if lang == "de" else
+                            f"- {label}: '{text}' – {what}" for label, text, what in form_errors]))
+    elif len(items) >= MAX_VARIANTS:
+        st.warning(t("too_many_variants", lang, max=MAX_VARIANTS))
+    else:
+        add_variant(items, base_name, content, changes, lang, start)
+        forget_fields(st.session_state, form_errors.keys)
+        st.rerun(scope="app")
 
 
 def show_steps(steps: list, lang: str, money: bool = False) -> str:
@@ -496,8 +569,11 @@ def variants_list(items: list[dict], lang: str) -> None:
     for k, item in enumerate(list(items)):
         c = st.columns([3, 6, 2], vertical_alignment="center")
         c[0].markdown(f"**{item['name']}**")
-        c[1].caption("; ".join(f"{p}: {_short(b, lang)} → {_short(v, lang)}" for p, b, v in item["diffs"][:6])
-                     + (" …" if len(item["diffs"]) > 6 else "") if item["diffs"] else t("no_changes", lang))
+        said = [f"{p}: {_short(b, lang)} → {_short(v, lang)}" for p, b, v in item["diffs"]]
+        c[1].caption("; ".join(said[:6]) + (" …" if len(said) > 6 else "") if said else t("no_changes", lang))
+        if len(said) > 6:
+            with c[1].expander(t("all_changes", lang, n=len(said))):
+                st.markdown("\n".join(f"- {_escape(line)}" for line in said))
         if c[2].button(t("remove", lang), key=f"remove-{item['stem']}"):
             items.pop(k)
             st.rerun()
@@ -677,17 +753,7 @@ def main() -> None:
             items = variants_state(key)
             start = start_point(key, base_name, items, lang)
             fkey = key if start is None else f"{key}-from-{start['stem']}"
-            submitted, changes, form_errors = variant_form(fkey, start["content"] if start else content, lang,
-                                                           len(items) + 1)
-            if submitted:
-                if form_errors:
-                    st.error("\n".join([f"**{t('invalid_input', lang)}**", ""] +
-                                       [f"- {label}: „{text}“ – {what}" if lang == "de" else
-                                        f"- {label}: '{text}' – {what}" for label, text, what in form_errors]))
-                elif len(items) >= MAX_VARIANTS:
-                    st.warning(t("too_many_variants", lang, max=MAX_VARIANTS))
-                else:
-                    add_variant(items, base_name, content, changes, lang, start)
+            st.fragment(variant_editor)(fkey, base_name, content, start, items, lang)
             file_variants(items, key, base_name, content, scenarios_dir, lang)
             upload_variant(items, key, base_name, content, scenarios_dir, lang)
             variants_list(items, lang)

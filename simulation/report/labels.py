@@ -389,6 +389,7 @@ LABELS: dict[str, dict[str, str]] = {
     "download_results": {"en": "Download results (zip)", "de": "Ergebnisse herunterladen (zip)"},
     "download_report": {"en": "Download report (HTML)", "de": "Bericht herunterladen (HTML)"},
     "changes": {"en": "Changes against the base", "de": "Änderungen gegenüber der Basis"},
+    "all_changes": {"en": "all {n} changes", "de": "alle {n} Änderungen"},
     "no_changes": {"en": "No changes: the variant equals the base.",
                    "de": "Keine Änderungen: die Variante entspricht der Basis."},
 }
