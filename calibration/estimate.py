@@ -16,6 +16,12 @@ person's whole sequence of spells (as `jobpath run` writes them). On either scal
 `--window-start` (day 0 = the scenario start) is not observed: spells open then enter the risk
 set late (left truncation), as the day-one stock does.
 
+Times are days since the scenario start (negative: before it). A spell whose times the
+estimator cannot use (NaN where a day is needed, infinite, text, or ending before it starts) is
+refused with its column and rows; `--drop-invalid` leaves such spells out instead, and the
+printed note, the `--out` table (columns dropped_spells, dropped_why) and the fragment say how
+many and why.
+
 Heavy libraries are imported inside the functions, so registering the command stays cheap.
 """
 
@@ -46,8 +52,22 @@ class InputError(Exception):
 
 # --- reading ---------------------------------------------------------------------------
 
-def read_spells(path: str | Path):
-    """The spells table from a Parquet or CSV file, with the required columns present."""
+def read_spells(path: str | Path, drop_invalid: bool = False):
+    """The spells table from a Parquet or CSV file, with the required columns present and usable times.
+
+    Spells with unusable times (`check_times`) are refused, or with `drop_invalid` left out:
+    the table then carries `attrs["dropped"]`, the count and why (`Dropped`)."""
+    df = _read(path)
+    bad = check_times(df, str(path))
+    if bad.rows.size and not drop_invalid:
+        raise InputError(bad.refusal(str(path), len(df)))
+    if drop_invalid:
+        df = df.drop(index=df.index[bad.rows]).reset_index(drop=True)
+        df.attrs["dropped"] = Dropped(int(bad.rows.size), len(df) + int(bad.rows.size), bad.summary())
+    return df
+
+
+def _read(path: str | Path):
     import pandas as pd
     path = Path(path)
     if not path.is_file():
@@ -59,11 +79,101 @@ def read_spells(path: str | Path):
     missing = [c for c in REQUIRED if c not in df.columns]
     if missing:
         raise InputError(f"{path}: expected columns {list(REQUIRED)}, missing {missing} (found {list(df.columns)})")
-    if df["end"].isna().any():
-        raise InputError(f"{path}: column 'end': expected a day for every spell, found {int(df['end'].isna().sum())} "
-                         "missing (open spells are written with end = the observation end and end_reason = "
-                         "'censored')")
     return df
+
+
+# --- spells with unusable times ----------------------------------------------------------
+
+TIME_COLUMNS = ("waiting_start", "start", "end")   # days since the scenario start; negative = before it
+WAITING_STATES = ("programme", "alongside")        # the states whose spells have a waiting_start
+ROWS_SHOWN = 5
+EXPECTED = {   # what each time column must hold; empty where the spells table leaves it empty on purpose
+    "end": "a finite day for every spell (an open spell ends at the observation end, end_reason 'censored')",
+    "start": "a finite day for every spell (empty only for a programme spell never admitted, which has a "
+             "waiting_start)",
+    "waiting_start": "a finite day for every programme and alongside spell (empty for other states)",
+}
+ORDER = (("end", "start", "an end no earlier than the start"), ("end", "waiting_start", "an end no earlier than the "
+         "waiting_start"), ("start", "waiting_start", "a start (admission) no earlier than the waiting_start"))
+
+
+class Dropped:
+    """Spells left out by --drop-invalid: how many of how many, and why (one phrase per problem)."""
+
+    def __init__(self, count: int, of: int, why: list[str]) -> None:
+        self.count, self.of, self.why = count, of, why
+
+    def __str__(self) -> str:
+        if not self.count:
+            return f"--drop-invalid: no spells dropped (all {self.of:,} have usable times)"
+        return (f"--drop-invalid: dropped {self.count:,} of {self.of:,} spells with unusable times "
+                f"({'; '.join(self.why)})")
+
+
+class BadTimes:
+    """The problems of a spells table's time columns, and the positions of every spell with one."""
+
+    def __init__(self, problems: list[tuple[str, str, str, str, "object"]], rows) -> None:
+        self.problems = problems   # (column, expected, found, short label, row positions)
+        self.rows = rows
+
+    def summary(self) -> list[str]:
+        return [f"{label}: {len(pos):,}" for _, _, _, label, pos in self.problems]
+
+    def refusal(self, path: str, total: int) -> str:
+        lines = [f"{path}: expected usable times in every spell, found {self.rows.size:,} of {total:,} spells "
+                 "without them (rows counted from 1 at the first spell); correct them, or leave them out with "
+                 "--drop-invalid"]
+        for col, expected, found, _, pos in self.problems:
+            n = len(pos)
+            shown = ", ".join(str(int(r) + 1) for r in pos[:ROWS_SHOWN]) + (", ..." if n > ROWS_SHOWN else "")
+            lines.append(f"  column '{col}': expected {expected}, found {n:,} spell{'s' * (n != 1)} "
+                         f"{found} (row{'s' * (n != 1)} {shown})")
+        return "\n".join(lines)
+
+
+def check_times(df, path: str = "spells") -> BadTimes:
+    """Every spell's times: finite days where the estimator uses them, and in order (waiting_start <= start <=
+    end). Negative days are fine (before the scenario start). The time columns of `df` are made floats."""
+    import numpy as np
+    import pandas as pd
+    state = _strings(df["state"]).to_numpy()
+    problems, bad = [], np.zeros(len(df), dtype=bool)
+
+    def report(col, expected, found, label, mask):
+        if mask.any():
+            problems.append((col, expected, found, label, np.flatnonzero(mask)))
+            bad[mask] = True
+
+    values = {}
+    for col in [c for c in TIME_COLUMNS if c in df.columns]:
+        raw = df[col]
+        if pd.api.types.is_datetime64_any_dtype(raw) or isinstance(raw.dtype, pd.PeriodDtype):
+            raise InputError(f"{path}: column '{col}': expected days since the scenario start (numbers), found dates "
+                             f"({raw.dtype})")
+        missing = raw.isna().to_numpy()
+        if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
+            v = raw.to_numpy(dtype=float, na_value=np.nan)
+        else:   # text (a CSV column with a word in it): what is no number shows as NaN, reported below
+            v = pd.to_numeric(raw.astype("object").where(~missing, np.nan), errors="coerce").astype(float).to_numpy()
+        df[col] = v
+        values[col] = v
+        required = np.ones(len(df), dtype=bool)
+        if col == "waiting_start":
+            required = np.isin(state, WAITING_STATES)
+        elif col == "start" and "waiting_start" in df.columns:   # a programme spell may wait without admission
+            required = state != "programme"
+        expected = EXPECTED[col]
+        report(col, expected, "with text that is no number", f"'{col}' not a number", ~missing & np.isnan(v))
+        report(col, expected, "with NaN (missing)", f"'{col}' NaN", missing & required)
+        report(col, expected, "with +inf", f"'{col}' +inf", v == np.inf)
+        report(col, expected, "with -inf", f"'{col}' -inf", v == -np.inf)
+    for later, earlier, expected in ORDER:
+        if later in values and earlier in values:
+            a, b = values[later], values[earlier]
+            report(later, expected, f"with {later} before {earlier}", f"'{later}' before '{earlier}'",
+                   np.isfinite(a) & np.isfinite(b) & (a < b))
+    return BadTimes(problems, np.flatnonzero(bad))
 
 
 def _strings(s):
@@ -323,15 +433,17 @@ def _split(cause: str, selector: str, src: dict | None, by: list[str], scenario_
 
 
 def fragment(results, model: str, source: dict | None, by: list[str] | None = None, spells_name: str = "",
-             extends: str | None = None, level: float = 0.95) -> str:
+             extends: str | None = None, level: float = 0.95, note: str | None = None) -> str:
     """A scenario fragment (TOML) setting the estimated hazards, from the rows of one model.
 
     Without groups it sets `[hazards.<cause>]` rate_per_month and by_months_in_benefit; with --by
     it adds one hazard per group (`when` = the group) and takes the estimated states out of the
-    source hazard. Only fields of the scenario schema are written.
+    source hazard. Only fields of the scenario schema are written. `note` (what --drop-invalid
+    left out) becomes a comment under the first line.
     """
     lines = [f"# Hazards estimated from {spells_name or 'spells'} (cause-specific, competing risks, "
              f"maximum likelihood; rates per month of 30.4375 days)."]
+    lines += [f"# {note}"] if note else []
     lines += [f"extends = {_toml_value(extends)}", ""] if extends else [""]
     taken = set((source or {}).get("hazards", {}))
     for cause, per_cause in results[results["model"] == model].groupby("cause", sort=True):
@@ -438,6 +550,8 @@ def register(subparsers) -> None:
                    help="model for the fragment (default piecewise with --cuts, else exponential)")
     p.add_argument("--scenario", default=None, help="source scenario, to validate the fragment merged into it "
                    "(default: manifest.json beside the spells); the fragment then extends it")
+    p.add_argument("--drop-invalid", action="store_true", help="leave out spells with unusable times (NaN, "
+                   "infinite, ending before they start) instead of refusing the file; the output says how many")
     p.add_argument("--quiet", action="store_true", help="do not print the estimates")
     p.set_defaults(func=run)
 
@@ -508,7 +622,11 @@ def run(args) -> int:
 def _run(args) -> int:
     opts = _options(args)
     spells = Path(args.spells)
-    df = prepare(read_spells(spells))
+    raw = read_spells(spells, args.drop_invalid)
+    dropped = raw.attrs.get("dropped")
+    if dropped is not None:
+        print(f"jobpath estimate: {dropped}", file=sys.stderr)
+    df = prepare(raw)
     by, causes = _list(args.by), _list(args.causes)
     _check_names(df, by, causes, str(spells))
     states = _list(args.state) or available_states(df)
@@ -523,13 +641,15 @@ def _run(args) -> int:
         if args.scenario:
             import os
             extends = os.path.relpath(Path(args.scenario).resolve(), Path(args.fragment).resolve().parent)
-        text = fragment(table, opts["fragment_model"], source, by, str(spells), extends, args.level)
+        text = fragment(table, opts["fragment_model"], source, by, str(spells), extends, args.level,
+                        str(dropped) if dropped is not None else None)
         if source is not None:
             check_fragment(text, source, source_name)
         else:
             print("jobpath estimate: fragment not validated (no --scenario and no manifest.json beside the spells)",
                   file=sys.stderr)
-    _write(table, args.out, text, args.fragment)
+    _write(table if dropped is None else table.assign(dropped_spells=dropped.count, dropped_why=str(dropped)),
+           args.out, text, args.fragment)
     if not args.quiet:
         _print(table)
         for what, path in (("estimates", args.out), ("scenario fragment", args.fragment)):

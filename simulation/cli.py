@@ -112,7 +112,10 @@ def _validate(args) -> int:
     from .scenario import load_scenario
     for path in args.scenarios:
         loaded = load_scenario(path)
-        print(f"{path}: valid ({len(loaded.scenario.programmes)} programmes, {len(loaded.scenario.hazards)} hazards)")
+        print(f"{path}: valid ({len(loaded.scenario.programmes)} programmes, {len(loaded.scenario.hazards)} hazards)"
+              + (f", {len(loaded.warnings)} warning(s)" if loaded.warnings else ""))
+        for line in loaded.warning_lines():
+            print(line, file=sys.stderr)
     return 0
 
 
@@ -123,6 +126,8 @@ def _run(args) -> int:
                     "manifest.json", "results")
     from .scenario import load_scenario
     loaded = load_scenario(args.scenario)
+    for line in loaded.warning_lines():
+        print(line, file=sys.stderr)
     years = args.years if args.years is not None else loaded.scenario.time.years
     if not args.force:
         from .capacity import too_big

@@ -63,7 +63,7 @@ CASES = [
     Case("gamma_sd_tiny.toml", "programmes.course.duration.sd", ("times the mean", "1e-300")),
     Case("weibull_shape_tiny.toml", "programmes.outreach.duration.shape", ("shape between 0.1 and 100", "0.001")),
     Case("empirical_value_huge.toml", "programmes.outreach.duration.values", ("at most 100 years", "1e+12")),
-    Case("start_9999.toml", "time", ("years 1900 to 2200", "9999-01-01")),
+    Case("start_9999.toml", "time.start", ("years 1900 to 2200", "9999-01-01")),
     Case("places_zero_only_exit.toml", "routes/hazards", ("no exit", "waiting:job")),
     Case("elapsed_high_inf.toml", "population.initial.programmes.course.elapsed.high", ("finite", "inf")),
     Case("mean_inf.toml", "programmes.outreach.duration.mean", ("finite", "inf")),
@@ -105,6 +105,25 @@ CASES = [
     Case("duration_rules_huge_mean.toml", "programmes.course.duration[0].duration.mean",
          ("at most 100 years", "1e+308")),
     Case("duration_rules_instant_loop.toml", "routes.blink", ("time to pass", "programme:blink -> waiting:blink")),
+    # bounds on the values that reach the engine: each step, and every factor acting on a rate at once
+    Case("step_places_huge.toml", "programmes.course.places[1].value", ("at most 1e+08 places", "1e+300"), hung=True),
+    Case("step_quota_huge.toml", "programmes.coaching.entries_per_year[0].value", ("at most 1e+08", "1e+12")),
+    Case("step_pool_places_huge.toml", "pools.kurse.places[1].value", ("at most 1e+08 places", "1e+200")),
+    Case("step_inflow_huge.toml", "population.inflow.per_month[1].value", ("at most 1e+06 people", "1e+09"),
+         hung=True),
+    Case("inflow_peak_huge.toml", "population.inflow.monthly_factors", ("at the peak", "1e+07"), hung=True),
+    Case("calendar_factor_huge.toml", "hazards.integration.calendar", ("at most 100 per month", "1e+06", "30000"),
+         hung=True),
+    Case("labour_market_factor_huge.toml", "labour_market.factor", ("hazard 'other_exit'", "15000"), hung=True),
+    Case("factors_product_huge.toml", "hazards.referral_coaching.calendar",
+         ("hazards.referral_coaching.calendar x labour_market.factor", "= 200")),
+    Case("staffing_max_factor_product.toml", "staffing.regular.max_factor", ("60 x 2", "= 120")),
+    Case("budget_huge.toml", "budgets.kurse.per_year", ("at most 1e+11 EUR a year", "1e+300")),
+    Case("staff_step_huge.toml", "staffing.outreach.staff[1].value", ("at most 1e+06 case managers", "1e+300")),
+    # reachability by one rule for every kind of capacity: what lasts to the end is 0
+    Case("budget_zero_only_exit.toml", "routes/hazards", ("no exit", "waiting:job", "budgets.money.per_year = 0")),
+    Case("places_step_to_zero_only_exit.toml", "routes/hazards", ("no exit", "programmes.job.places[1] = 0")),
+    Case("quota_step_to_zero_only_exit.toml", "routes/hazards", ("no exit", "programmes.job.entries_per_year[1] = 0")),
 ]
 
 
@@ -544,16 +563,21 @@ def _mutants():
     from hypothesis import strategies as st
 
     from simulation.scenario.loader import read_toml
-    base = read_toml(TINY.resolve())
-    leaves = list(_leaves(base))
-    numbers = [p for p, v in leaves if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    lists = [p for p, v in leaves if isinstance(v, list)]
-    texts = [p for p, v in leaves if isinstance(v, str)]
-    keys = [p for p, v in leaves if len(p) >= 2 and isinstance(p[-1], str)]
-    bad_numbers = st.sampled_from([0, -1, -0.5, math.inf, -math.inf, math.nan, 1e12, 1e308, 10**30, 1e-300])
+    # tiny.toml, and tiny with everything over calendar time: steps, budgets, a pool, staffing, the labour market,
+    # a calendar factor and durations by condition
+    bases = [read_toml(f.resolve()) for f in (TINY, SCENARIOS / "tiny_plans.toml")]
+    # extreme magnitudes as well as wrong signs and non-numbers
+    bad_numbers = st.sampled_from([0, -1, -0.5, math.inf, -math.inf, math.nan, 1e12, 1e308, 10**30, 1e-300,
+                                   1e3, 1e6, 1e9, 100, 101, 2.5e7])
 
     @st.composite
     def mutant(draw):
+        base = draw(st.sampled_from(bases))
+        leaves = list(_leaves(base))
+        numbers = [p for p, v in leaves if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        lists = [p for p, v in leaves if isinstance(v, list)]
+        texts = [p for p, v in leaves if isinstance(v, str)]
+        keys = [p for p, v in leaves if len(p) >= 2 and isinstance(p[-1], str)]
         data = copy.deepcopy(base)
         for _ in range(draw(st.integers(1, 3))):
             kind = draw(st.sampled_from(["number", "number", "list", "swap", "rename"]))
@@ -599,7 +623,7 @@ def test_mutated_scenarios_are_valid_or_cleanly_refused():
     def alarm(signum, frame):
         raise Slow()
 
-    @settings(max_examples=100, deadline=None, derandomize=True,
+    @settings(max_examples=150, deadline=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(_mutants())
     def check(data):
@@ -679,3 +703,114 @@ def test_indicator_names_checked_up_front_are_those_of_a_real_batch(good_batch):
     y = stats.yearly(read_table(good_batch, "monthly", "tiny", [1]), read_table(good_batch, "programme_monthly",
                                                                                "tiny", [1]))
     assert yearly_indicator_names(load_scenario(TINY).scenario) == set(y["indicator"])
+
+
+# --- hypothesis: extreme values in steps and in products of factors -----------------------------
+
+def _extremes():
+    """tiny_plans.toml with extreme values put into steps (places, quotas, inflow, pool places, staff, budgets) and
+    into the factors that act on a rate at once (rate, bands, calendar, labour market, max_factor)."""
+    import copy
+
+    from hypothesis import strategies as st
+
+    from simulation.scenario.loader import read_toml
+    base = read_toml((SCENARIOS / "tiny_plans.toml").resolve())
+    magnitude = st.one_of(st.sampled_from([0.0, 1.0, 100.0, 1e6, 1e9, 1e300]),
+                          st.floats(0, 1e4, allow_nan=False, allow_infinity=False))
+    step_fields = [("programmes", "coaching", "places"), ("programmes", "coaching", "entries_per_year"),
+                   ("population", "inflow", "per_month"), ("budgets", "coaching", "per_year"),
+                   ("hazards", "integration", "calendar"), ("labour_market", "factor")]
+
+    @st.composite
+    def extreme(draw):
+        data = copy.deepcopy(base)
+        changed = []
+        for path in draw(st.lists(st.sampled_from(step_fields), min_size=1, max_size=4, unique=True)):
+            steps = _get(data, path)
+            i = draw(st.integers(0, len(steps) - 1))
+            value = draw(magnitude)
+            steps[i]["value"] = float(round(value)) if path[-1] in ("places", "entries_per_year") else value
+            changed.append(".".join(path))
+        if draw(st.booleans()):
+            data["hazards"]["integration"]["rate_per_month"] = draw(st.floats(0, 100))
+            changed.append("hazards.integration.rate_per_month")
+        if draw(st.booleans()):
+            data["staffing"]["regular"]["max_factor"] = draw(st.floats(1, 100))
+            changed.append("staffing.regular.max_factor")
+        if draw(st.booleans()):
+            data["hazards"]["integration"]["by_months_in_benefit"] = [[0, draw(magnitude)], [12, 1.0]]
+            changed.append("hazards.integration.by_months_in_benefit")
+        return data, changed
+
+    return extreme()
+
+
+def _most(steps) -> float:
+    return max(s["value"] for s in steps) if isinstance(steps, list) else float(steps)
+
+
+def test_extreme_steps_and_factor_products_are_refused_with_the_field_or_run_bounded():
+    """Refused with one of the changed fields named, or valid: then every rate that reaches the engine (the rate
+    times the largest band, calendar, labour market and staffing factor, an upper bound of the product at any one
+    time) is what the check allowed, and one month runs within a time limit."""
+    from hypothesis import HealthCheck, given, settings
+
+    from simulation.run import replicate
+    from simulation.scenario import LoadedScenario, validate
+    from simulation.scenario.checks import MAX_RATE
+
+    class Slow(Exception):
+        pass
+
+    def alarm(signum, frame):
+        raise Slow()
+
+    @settings(max_examples=60, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(_extremes())
+    def check(case):
+        data, changed = case
+        try:
+            scenario = validate(data, "extreme.toml")
+        except ScenarioError as e:
+            paths = [p for p, _ in e.problems]
+            assert any(p.startswith(c) or p == "routes/hazards" for p in paths for c in changed), (paths, changed)
+            return
+        h = data["hazards"]["integration"]
+        bands = max(m for _, m in h.get("by_months_in_benefit", [[0, 1.0]]))
+        peak_each = h["rate_per_month"] * bands * _most(data["labour_market"]["factor"]) * \
+            data["staffing"]["regular"].get("max_factor", 2.0) * _most(h["calendar"])
+        assert _most(data["programmes"]["coaching"]["places"]) <= 1e8
+        assert _most(data["population"]["inflow"]["per_month"]) <= 1e6
+        old = signal.signal(signal.SIGALRM, alarm)
+        signal.alarm(30)
+        try:
+            replicate(LoadedScenario("extreme.toml", scenario, data), 1, 1 / 12)
+        except Slow:
+            pytest.fail(f"a valid scenario took more than 30 s for one month (integration at most {peak_each:g} "
+                        f"a month, allowed {MAX_RATE:g} at any one time)")
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, old)
+
+    check()
+
+
+def test_day_one_waiters_not_eligible_are_named_in_a_warning(tmp_path, capsys):
+    """Waiters placed on a list whatever its eligibility says: valid, with a warning that names the field and the
+    share, in `validate`, `run` and a batch; an eligible segment gives none."""
+    f = tmp_path / "waiters.toml"
+    f.write_text(f'extends = "{TINY.as_posix()}"\n[population.initial.programmes.course]\nsegment = "german"\n')
+    loaded = load_scenario(f)
+    assert [p for p, _ in loaded.warnings] == ["population.initial.programmes.course.segment"]
+    assert "100 % of segment 'german'" in loaded.warnings[0][1]
+    assert main(["validate", str(f)]) == 0
+    captured = capsys.readouterr()
+    assert "1 warning(s)" in captured.out
+    assert "warning: " in captured.err and "population.initial.programmes.course.segment" in captured.err
+    half = tmp_path / "half.toml"
+    half.write_text(f'extends = "{TINY.as_posix()}"\n[population.segments.refugee]\n'
+                    'attributes = { german_level = { A0 = 0.5, A1 = 0.0, C1 = 0.5 } }\n')
+    assert "50 % of segment 'refugee'" in load_scenario(half).warnings[0][1]
+    assert load_scenario(TINY).warnings == []

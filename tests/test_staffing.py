@@ -167,3 +167,22 @@ def test_staffing_monthly_counts_the_caseload_and_its_factor(tmp_path):
     assert main(["run", str(path), "--out", str(tmp_path / "out"), "--quiet"]) == 0
     assert (tmp_path / "out" / "staffing_monthly.parquet").exists()
     assert json.loads((tmp_path / "out" / "manifest.json").read_text())
+
+
+def test_a_staffed_hazard_acting_outside_the_groups_states_keeps_its_own_rate_there():
+    """A hazard the group scales also acts in no contact, outside the group's states: there it runs at the rate the
+    scenario gives (a binomial count of exits, e^(-rate t) left), while in case management a group without staff
+    stops it (factor 0)."""
+    n_cm, n_nc, rate = 500, 2000, 0.2
+    data = staffed_dict(n_cm + n_nc, rate, 0.0, 0.5)
+    data["population"]["initial"]["no_contact"] = {"count": n_nc, "segment": "all"}
+    data["hazards"]["h"]["in"] = ["case_management", "no_contact"]
+    res = simulate(scenario(data), seed=3)
+    sp = res.spells
+    left_cm = (sp["state"] == "case_management") & (sp["end_reason"] == "h")
+    assert int(left_cm.sum()) == 0                                   # no staff: nobody leaves case management by h
+    months = 12
+    p = 1 - math.exp(-rate * months)                                  # each one's chance to leave no contact in a year
+    left_nc = int(((sp["state"] == "no_contact") & (sp["end_reason"] == "h")).sum())
+    mean, sd = n_nc * p, math.sqrt(n_nc * p * (1 - p))
+    assert abs(left_nc - mean) < 4 * sd, (left_nc, mean, sd)        # not scaled by 0, nor run at max_factor (x 2)

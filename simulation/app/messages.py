@@ -152,8 +152,21 @@ MESSAGES: list[tuple[str, str]] = [
      "gefunden: {v}"),
     (r"expected at most 100 years, found (?P<v>.*)", "erwartet: höchstens 100 Jahre, gefunden: {v}"),
     (r"expected at least (?P<n>\S+) day, found (?P<v>.*)", "erwartet: mindestens {n} Tag, gefunden: {v}"),
-    (r"expected a rate of at most (?P<n>\S+) per month \(times the largest multiplier\), found (?P<v>.*)",
-     "erwartet: eine Rate von höchstens {n} je Monat (mal dem größten Multiplikator), gefunden: {v}"),
+    (r"expected a rate of at most (?P<n>\S+) per month for hazard (?P<h>'[^']*') with every factor that can act on "
+     r"it at once, found (?P<v>.*)",
+     "erwartet: eine Rate von höchstens {n} je Monat für den Übergang {h} mit allen Faktoren, die zugleich auf ihn "
+     "wirken können, gefunden: {v}"),
+] + [(rf"expected at most (?P<n>\S+) {en}, found (?P<v>.*)", f"erwartet: höchstens {{n}} {de}, gefunden: {{v}}")
+      for en, de in (("places", "Plätze"), ("entries a year", "Eintritte je Jahr"), ("people a month", "Zugänge je Monat"),
+                     ("EUR a year", "EUR je Jahr"), ("case managers", "Fallmanagerinnen und Fallmanager"))] + [
+    (r"expected at most (?P<n>\S+) people a month at the peak \(inflow x its largest monthly factor, plus every "
+     r"wave\), found (?P<v>.*)",
+     "erwartet: höchstens {n} Zugänge je Monat in der Spitze (Zugang × größter Monatsfaktor, dazu jede Welle), "
+     "gefunden: {v}"),
+    (r"(?P<n>\S+) % of segment (?P<v>'[^']*') are not eligible for (?P<p>'[^']*') \((?P<f>[^)]*)\); on day one they "
+     r"are placed on its list all the same",
+     "{n} % der Gruppe {v} sind für {p} nicht zugangsberechtigt ({f}); am ersten Tag werden sie trotzdem auf die "
+     "Warteliste gesetzt"),
     (r"expected the first step on or before the start \((?P<d>[^)]*)\), found (?P<v>.*)",
      "erwartet: die erste Stufe am oder vor dem Start ({d}), gefunden: {v}"),
     (r"expected a date before the end of the simulated time \((?P<d>[^)]*)\), found (?P<v>.*)",
@@ -171,6 +184,11 @@ MESSAGES: list[tuple[str, str]] = [
      r"each other: (?P<v>.*)",
      "erwartet: auf jedem Kreis von Wechseln vergeht Zeit, gefunden: Maßnahmen, Lücken oder Wartegeduld der Länge "
      "null, die ineinander führen: {v}"),
+    (r"no exit from benefit receipt can be reached from: (?P<v>.*) \(customers there would stay for ever; add a route "
+     r"option or hazard leading to 'exit:<kind>'\); in the end nobody is admitted to (?P<w>.*) \((?P<f>[^()]*) = 0\)",
+     "von hier ist kein Abgang aus dem Leistungsbezug erreichbar: {v} (Kundinnen und Kunden blieben dort für immer; "
+     "eine Wegoption oder einen Übergang nach 'exit:<kind>' ergänzen); am Ende wird niemand mehr aufgenommen in {w} "
+     "({f} = 0)"),
     (r"no exit from benefit receipt can be reached from: (?P<v>.*) \(customers there would stay for ever; add a route "
      r"option or hazard leading to 'exit:<kind>'\)",
      "von hier ist kein Abgang aus dem Leistungsbezug erreichbar: {v} (Kundinnen und Kunden blieben dort für immer; "

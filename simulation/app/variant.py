@@ -58,9 +58,17 @@ def load_upload(data: bytes, filename: str, scenarios_dir: Path | None) -> dict:
         content = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(filename, [("", f"expected a TOML file, found a syntax error: {e}")]) from None
+    except RecursionError:      # as `read_toml` reports it for a file given on the command line
+        raise ScenarioError(filename, [("", f"expected a TOML file, found tables or arrays nested too deep in "
+                                            f"'{filename}'")]) from None
     base = content.pop("extends", None)
     if base is not None:
-        content = merge(_extended(base, filename, scenarios_dir), content)
+        extended = _extended(base, filename, scenarios_dir)
+        try:
+            content = merge(extended, content)
+        except RecursionError:
+            raise ScenarioError(filename, [("", "expected a scenario, found tables or arrays nested too deep")]) \
+                from None
     validate(content, filename)
     return content
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,8 @@ def scenario_refs(paths: list[str]) -> list[ScenarioRef]:
     refs, names = [], set()
     for p in paths:
         loaded = load_scenario(p)
+        for line in loaded.warning_lines():
+            print(line, file=sys.stderr)
         name = Path(p).stem
         if name in names:
             raise ScenarioError(p, [("", f"two scenarios of the batch are named '{name}'; rename one file")])

@@ -344,7 +344,8 @@ class Pathway:
             if fired is None:
                 return DEADLINE
             left[fired.idx] = exponential(c.rng.uniform(fired.key))   # its clock starts again
-            if fired.caseload is None or fired.caseload.accepts(c.rng.uniform(fired.thin_key), env.now):
+            g = fired.caseload                # its staffing group scales it only in the group's own states
+            if g is None or g.kept(c.rng.uniform(fired.thin_key), env.now, c.caseload is g):
                 return fired
             if wake is not None and wake.event.triggered:   # thinned out while waiting: the timer
                 wake.event = env.event()                      # used the ticket's event; a fresh one for admission

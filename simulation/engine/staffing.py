@@ -8,7 +8,9 @@ are multiplied by
     f(t) = min(max_factor, (reference_caseload / caseload) ^ elasticity)
 
 so at the reference caseload the rates hold as the scenario gives them, fewer customers per case
-manager raise them, more lower them; no staff gives 0, no customers `max_factor`.
+manager raise them, more lower them; no staff gives 0, no customers `max_factor`. The factor
+acts on customers in the group's states only: where one of those hazards also acts in another
+state (e.g. a job hazard in a programme with staff of its own), its rate there is as given.
 
 n changes with every move in or out of the states, so f is not known in advance. The hazards
 run at their rate x max_factor, and a candidate firing on day t is kept with probability
@@ -47,9 +49,11 @@ class Caseload:
         f = ratio if self.elasticity == 1.0 else power(ratio, self.elasticity)   # the same bits on every machine
         return f if f < self.max_factor else self.max_factor
 
-    def accepts(self, u: float, t: float) -> bool:
-        """Whether a candidate firing on day t is kept, given a uniform number u."""
-        return u * self.max_factor < self.factor(t)
+    def kept(self, u: float, t: float, counted: bool) -> bool:
+        """Whether a candidate firing on day t is kept, given a uniform number u: with probability
+        f(t) / max_factor for a customer counted in this caseload, 1 / max_factor (factor 1: the rate
+        as the scenario gives it) for one in a state outside the group's."""
+        return u * self.max_factor < (self.factor(t) if counted else 1.0)
 
 
 def caseloads(scenario, clock) -> dict[str, Caseload]:

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import datetime as dt
 
-from .schema import EXIT_KINDS, Condition, Scenario, Test, is_rules, is_steps
+from .schema import EXIT_KINDS, MAX_COUNT, MAX_PER_MONTH, Condition, Scenario, Test, is_rules, is_steps
 
 TOL = 1e-6
 FIXED_STATES = ("case_management", "no_contact", "handover")
@@ -24,6 +24,8 @@ MIN_START_EVERY_DAYS = 1.0       # cohorts start at most daily
 MAX_RATE = 100.0                 # a hazard's rate per month, times its largest multiplier (a move every 7 hours)
 CV_RANGE = (1e-3, 1e2)           # sd / mean of a gamma or lognormal duration
 SHAPE_RANGE = (0.1, 100.0)       # Weibull shape
+MAX_BUDGET = 10**11              # EUR a year in one budget: above all of Germany's SGB II spending
+MAX_STAFF = 10**6                # case managers in one staffing group
 
 
 class _Problems(list):
@@ -45,9 +47,18 @@ def check(s: Scenario) -> list[tuple[str, str]]:
     _pools(s, p)
     _indicators(s, p)
     _levers(s, p)
+    _effective_rates(s, p)
+    _effective_inflow(s, p)
     if not p:
         _exits_reachable(s, p)
         _no_instant_loops(s, p)
+    return list(p)
+
+
+def warnings(s: Scenario) -> list[tuple[str, str]]:
+    """What a valid scenario says that it may not mean: (field path, message), shown but not refused."""
+    p = _Problems()
+    _day_one_partly_eligible(s, p)
     return list(p)
 
 
@@ -415,11 +426,6 @@ def _magnitudes(s: Scenario, p: _Problems) -> None:
     for name, h in s.hazards.items():
         if h.after_in_state is not None:
             _span(h.after_in_state, f"hazards.{name}.after_in_state", p)
-        top = max([m for _, m in h.by_months_in_benefit], default=1.0)
-        if h.rate_per_month * top > MAX_RATE:
-            where = "rate_per_month" if top <= 1 else "by_months_in_benefit"
-            p.add(f"hazards.{name}.{where}", f"expected a rate of at most {MAX_RATE:g} per month (times the largest "
-                  f"multiplier), found {h.rate_per_month:g}" + (f" x {top:g}" if top != 1 else ""))
 # --- values over calendar time and budgets ------------------------------------------
 
 def _end_date(s: Scenario) -> dt.date:
@@ -443,12 +449,31 @@ def _steps(s: Scenario, value, path: str, p: _Problems, whole: bool = False) -> 
             p.add(f"{path}[{i}].value", f"expected a whole number, found {step.value:g}")
 
 
+def largest(value) -> float:
+    """The largest value a number over calendar time takes (the number itself if constant)."""
+    return max(st.value for st in value) if is_steps(value) else float(value)
+
+
+def _bounded(value, most: float, what: str, path: str, p: _Problems) -> None:
+    """A number over calendar time within its bound: the constant, or each of its steps (a step of 1e300 places
+    is not "unlimited", it is a typing error)."""
+    if value is None:
+        return
+    for i, x in enumerate([st.value for st in value] if is_steps(value) else [value]):
+        if x > most:
+            where = f"{path}[{i}].value" if is_steps(value) else path
+            p.add(where, f"expected at most {most:g} {what}, found {x:g}")
+
+
 def _timed_values(s: Scenario, p: _Problems) -> None:
     for name, prog in s.programmes.items():
         _steps(s, prog.places, f"programmes.{name}.places", p, whole=True)
         _steps(s, prog.entries_per_year, f"programmes.{name}.entries_per_year", p, whole=True)
+        _bounded(prog.places, MAX_COUNT, "places", f"programmes.{name}.places", p)
+        _bounded(prog.entries_per_year, MAX_COUNT, "entries a year", f"programmes.{name}.entries_per_year", p)
     if s.population.inflow is not None:
         _steps(s, s.population.inflow.per_month, "population.inflow.per_month", p)
+        _bounded(s.population.inflow.per_month, MAX_PER_MONTH, "people a month", "population.inflow.per_month", p)
     for name, h in s.hazards.items():
         if h.calendar is not None:
             _steps(s, h.calendar, f"hazards.{name}.calendar", p)
@@ -474,6 +499,7 @@ def _budgets(s: Scenario, p: _Problems) -> None:
     for name, b in s.budgets.items():
         path = f"budgets.{name}"
         _steps(s, b.per_year, f"{path}.per_year", p)
+        _bounded(b.per_year, MAX_BUDGET, "EUR a year", f"{path}.per_year", p)
         for i, prog in enumerate(b.programmes):
             where = f"{path}.programmes[{i}]"
             if prog not in s.programmes:
@@ -496,6 +522,7 @@ def _staffing(s: Scenario, p: _Problems) -> None:
     for name, g in s.staffing.items():
         path = f"staffing.{name}"
         _steps(s, g.staff, f"{path}.staff", p)
+        _bounded(g.staff, MAX_STAFF, "case managers", f"{path}.staff", p)
         if not g.source.strip():
             p.add(f"{path}.source", "expected where the caseload effect comes from (a reference, or 'assumption'), "
                                     "found nothing")
@@ -521,6 +548,7 @@ def _pools(s: Scenario, p: _Problems) -> None:
     for name, pool in s.pools.items():
         path = f"pools.{name}"
         _steps(s, pool.places, f"{path}.places", p, whole=True)
+        _bounded(pool.places, MAX_COUNT, "places", f"{path}.places", p)
         if len(set(pool.programmes)) != len(pool.programmes):
             p.add(f"{path}.programmes", f"programmes must be distinct, found {pool.programmes}")
         for i, prog in enumerate(pool.programmes):
@@ -552,16 +580,138 @@ def shared_pools(s: Scenario) -> dict[str, list[str]]:
             for m in pool.programmes if m in s.programmes}
 
 
-def _ever(value) -> bool:
-    """A count (or count over time) that is above 0 at some time, or unlimited (None)."""
+def _lasting(value) -> float | None:
+    """What a capacity (a count or an amount over calendar time) is from its last step to the end: the value
+    that holds for ever after; None = unlimited."""
     if value is None:
-        return True
-    return any(st.value > 0 for st in value) if is_steps(value) else value > 0
+        return None
+    return value[-1].value if is_steps(value) else value
+
+
+def closed_for_good(s: Scenario, name: str) -> str | None:
+    """Why nobody is admitted to a programme from some date to the end, by one rule for every kind of capacity
+    (its places, its yearly quota, its pool's places, its budget's money): the field of the capacity (or of its
+    last step) that is 0 and stays 0. None: someone can still be admitted then."""
+    prog = s.programmes[name]
+    why = []
+    for field, value in ((f"programmes.{name}.places", prog.places),
+                         (f"programmes.{name}.entries_per_year", prog.entries_per_year)):
+        why.append((field, value))
+    for pname, pool in s.pools.items():
+        if name in pool.programmes:
+            why.append((f"pools.{pname}.places", pool.places))
+    for bname, b in s.budgets.items():
+        if name in b.programmes and b.when_exhausted == "wait" and not (b.carry_over and largest(b.per_year) > 0):
+            why.append((f"budgets.{bname}.per_year", b.per_year))
+    for field, value in why:
+        if _lasting(value) == 0:
+            return field + (f"[{len(value) - 1}]" if is_steps(value) else "")
+    return None
 def _levers(s: Scenario, p: _Problems) -> None:
     for name, group in s.levers.items():
         for i, h in enumerate(group.hazards):
             if h not in s.hazards:
                 p.add(f"levers.{name}.hazards[{i}]", f"expected a defined hazard {sorted(s.hazards)}, found '{h}'")
+
+
+# --- effective values: every factor that can act at once -------------------------------
+
+def _peak_product(lines: list) -> float:
+    """The largest product of numbers over calendar time that hold at the same time (steps change on dates)."""
+    dates = sorted({st.from_ for line in lines if is_steps(line) for st in line})
+    def at(line, d):
+        if not is_steps(line):
+            return float(line)
+        past = [st.value for st in line if st.from_ <= d]
+        return past[-1] if past else line[0].value
+    if not dates:
+        return math.prod(float(x) for x in lines)
+    return max(math.prod(at(line, d) for line in lines) for d in dates)
+
+
+def rate_factors(s: Scenario, name: str) -> list[tuple[str, str, float]]:
+    """The largest factor each source can put on a hazard's rate, with its field (and the fields it stands for,
+    to show): the bands by months in benefit,
+    the calendar and the labour market together (they hold on the same dates), a staffing group's max_factor
+    (the engine runs a staffed hazard at rate x max_factor and thins its firings)."""
+    h = s.hazards[name]
+    out = []
+    if h.by_months_in_benefit:
+        bands = f"hazards.{name}.by_months_in_benefit"
+        out.append((bands, bands, max(m for _, m in h.by_months_in_benefit)))
+    lm = s.labour_market
+    lines = [(f"hazards.{name}.calendar", h.calendar)] if h.calendar is not None else []
+    if lm is not None and name in lm.hazards:
+        lines.append(("labour_market.factor", lm.factor))
+    if lines:
+        field = max(lines, key=lambda fl: largest(fl[1]))[0]
+        out.append((field, " x ".join(f for f, _ in lines), _peak_product([line for _, line in lines])))
+    for g, spec in s.staffing.items():
+        if name in spec.hazards:
+            out.append((f"staffing.{g}.max_factor", f"staffing.{g}.max_factor", spec.max_factor))
+    return out
+
+
+def _effective_rates(s: Scenario, p: _Problems) -> None:
+    """A hazard's rate times every factor that can act on it at once stays within MAX_RATE: a calendar or labour
+    market factor of 1e6 would make a run that never ends."""
+    for name, h in s.hazards.items():
+        factors = rate_factors(s, name)
+        rate = h.rate_per_month * math.prod(f for _, _, f in factors)
+        if rate <= MAX_RATE:
+            continue
+        big = max(factors, key=lambda f: f[2], default=None)
+        where = big[0] if big is not None and big[2] > 1 else f"hazards.{name}.rate_per_month"
+        shown = f"{h.rate_per_month:g}" + "".join(f" x {f:g} ({label})" for _, label, f in factors if f != 1)
+        p.add(where, f"expected a rate of at most {MAX_RATE:g} per month for hazard '{name}' with every factor "
+                     f"that can act on it at once, found {shown}" + (f" = {rate:g}" if shown != f"{h.rate_per_month:g}"
+                                                                       else ""))
+
+
+def _effective_inflow(s: Scenario, p: _Problems) -> None:
+    """The inflow at its peak, its largest month's factor times its largest step plus every wave, stays within
+    MAX_PER_MONTH."""
+    pop = s.population
+    parts = []
+    if pop.inflow is not None:
+        top = max(pop.inflow.monthly_factors or [1.0])
+        parts.append(("population.inflow.per_month", largest(pop.inflow.per_month) * top))
+    parts += [(f"population.waves.{w}.per_month", wave.per_month) for w, wave in pop.waves.items()]
+    total = sum(x for _, x in parts)
+    if total > MAX_PER_MONTH:
+        where = max(parts, key=lambda fx: fx[1])[0]
+        if where == "population.inflow.per_month" and pop.inflow.monthly_factors \
+                and max(pop.inflow.monthly_factors) > 1:
+            where = "population.inflow.monthly_factors"
+        p.add(where, f"expected at most {MAX_PER_MONTH:g} people a month at the peak (inflow x its largest monthly "
+                     f"factor, plus every wave), found {total:g}")
+
+
+def segment_share(s: Scenario, segment: str, cond) -> float:
+    """The share of a segment's customers that pass a condition (attributes are independent within a segment)."""
+    seg = s.population.segments[segment]
+    share = 1.0
+    for attr, test in (cond or {}).items():
+        mix = seg.attributes.get(attr, s.population.common.get(attr))
+        allowed = _allowed(s.attributes[attr], test)
+        share *= (1.0 if mix in allowed else 0.0) if isinstance(mix, str) else \
+            sum(x for level, x in (mix or {}).items() if level in allowed)
+    return share
+
+
+def _day_one_partly_eligible(s: Scenario, p: _Problems) -> None:
+    """Day-one waiters of a programme are placed on its list (and admitted) whatever its eligibility says: a
+    segment some or all of whom are not eligible is worth a word. (Day-one participants may have changed since they
+    entered, e.g. learnt German: not checked.)"""
+    for prog, ip in s.population.initial.programmes.items():
+        spec = s.programmes.get(prog)
+        if spec is None or not spec.eligible or not ip.waiting:
+            continue
+        share = segment_share(s, ip.segment, spec.eligible)
+        if share < 1 - TOL:
+            p.add(f"population.initial.programmes.{prog}.segment",
+                  f"{100 * (1 - share):.3g} % of segment '{ip.segment}' are not eligible for '{prog}' "
+                  f"(programmes.{prog}.eligible); on day one they are placed on its list all the same")
 
 
 # --- time must move on ---------------------------------------------------------------
@@ -633,11 +783,11 @@ def _exits_reachable(s: Scenario, p: _Problems) -> None:
     edges: dict[str, set[str]] = defaultdict(set)
     all_states = states(s)
     shared = shared_pools(s)
-    pool_places = {m: pool.places for pool in s.pools.values() for m in pool.programmes}
+
+    closed = {name: why for name in s.programmes if (why := closed_for_good(s, name))}
 
     def admits(name: str) -> bool:
-        prog = s.programmes[name]
-        return _ever(prog.places) and _ever(prog.entries_per_year) and _ever(pool_places.get(name))
+        return name not in closed
     for h in s.hazards.values():
         if h.rate_per_month == 0 or h.to == "entry":
             continue
@@ -645,7 +795,7 @@ def _exits_reachable(s: Scenario, p: _Problems) -> None:
             if any(matches(pat, st) for pat in h.in_):
                 edges[st].add(_node(h.to))
     for name, prog in s.programmes.items():
-        if admits(name):   # no places or no quota (its own or its pool's): nobody is admitted
+        if admits(name):   # no places, quota, pool places or money that last: in the end nobody is admitted
             edges[f"waiting:{name}"].add(f"programme:{name}")
         for other in shared.get(name, ()):     # a shared list may place them in another member
             if other != name and admits(other):
@@ -691,5 +841,8 @@ def _exits_reachable(s: Scenario, p: _Problems) -> None:
                 todo.append(b)
     stuck = sorted(st for st in seen if st not in good)
     if stuck:
+        shut = sorted({n for st in stuck if (n := st.partition(":")[2]) in closed})
         p.add("routes/hazards", "no exit from benefit receipt can be reached from: " + ", ".join(stuck)
-              + " (customers there would stay for ever; add a route option or hazard leading to 'exit:<kind>')")
+              + " (customers there would stay for ever; add a route option or hazard leading to 'exit:<kind>')"
+              + (f"; in the end nobody is admitted to {', '.join(repr(n) for n in shut)} "
+                 f"({', '.join(closed[n] for n in shut)} = 0)" if shut else ""))

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import ScenarioError, shorten
-from .checks import check
+from .checks import check, warnings
 from .schema import DIST_TAGS, DURATION_FORMS, TIMED_TAGS, Scenario
 
 
@@ -96,6 +96,14 @@ def _path(loc) -> str:
     return "".join(parts)
 
 
+def _found(value: Any) -> str:
+    """The value found, cut; tables or arrays nested too deep to print are named instead."""
+    try:
+        return shorten(repr(value))
+    except RecursionError:
+        return "tables or arrays nested too deep"
+
+
 def _problems(err: ValidationError) -> list[tuple[str, str]]:
     out, seen = [], set()
     for e in err.errors():
@@ -117,7 +125,7 @@ def _problems(err: ValidationError) -> list[tuple[str, str]]:
         else:
             found = e.get("input")
             found = found.isoformat() if hasattr(found, "isoformat") else found
-            msg = f"{e['msg'][0].lower()}{e['msg'][1:]}, found {shorten(repr(found))}"
+            msg = f"{e['msg'][0].lower()}{e['msg'][1:]}, found {_found(found)}"
             if kind in ("float_type", "int_type") and isinstance(found, str):
                 msg += " (a number is written without quotes)"
         path = _path(loc)
@@ -155,6 +163,11 @@ class LoadedScenario:
         self.path = path
         self.scenario = scenario
         self.resolved = resolved
+        self.warnings = warnings(scenario)    # (field, message): valid, but perhaps not what was meant
+
+    def warning_lines(self) -> list[str]:
+        """The warnings as `jobpath` prints them, one a line: 'warning: FILE: FIELD: MESSAGE'."""
+        return [f"warning: {self.path}: {path}: {msg}" for path, msg in self.warnings]
 
     @property
     def resolved_json(self) -> str:

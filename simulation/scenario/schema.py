@@ -397,17 +397,18 @@ class Pool(Strict):
     source: str = ""
 
 
-class Time(Strict):
-    start: Date
-    years: Annotated[float, Field(ge=1 / 12, le=50)] = 1
+def _month_start(start: dt.date) -> dt.date:
+    """time.start, checked on the field itself so that a problem is reported at `time.start`."""
+    if start.day != 1:
+        raise ValueError(f"expected start on the first day of a month, found start = {start}")
+    if not FIRST_YEAR <= start.year <= LAST_YEAR:
+        raise ValueError(f"expected start in the years {FIRST_YEAR} to {LAST_YEAR}, found start = {start}")
+    return start
 
-    @model_validator(mode="after")
-    def _first_of_month(self):
-        if self.start.day != 1:
-            raise ValueError(f"expected start on the first day of a month, found start = {self.start}")
-        if not FIRST_YEAR <= self.start.year <= LAST_YEAR:
-            raise ValueError(f"expected start in the years {FIRST_YEAR} to {LAST_YEAR}, found start = {self.start}")
-        return self
+
+class Time(Strict):
+    start: Annotated[Date, AfterValidator(_month_start)]
+    years: Annotated[float, Field(ge=1 / 12, le=50)] = 1
 
 
 class AttributeLevel(Strict):
