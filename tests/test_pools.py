@@ -336,12 +336,12 @@ def test_pool_monthly_columns_are_documented_and_count_from_the_spells():
     p = sp[sp["state"] == "programme"]
     ws, st_, en = (p[c].to_numpy(float) for c in ("waiting_start", "start", "end"))
     cens = (p["end_reason"] == "censored").to_numpy()
-    for m, ref in enumerate(clock.month_edges()[1:]):
-        open_ = (en > ref) | cens
-        assert pm["participants_end"][m] == ((st_ <= ref) & open_).sum()
-        assert pm["waiting_end"][m] == ((ws <= ref) & ~(st_ <= ref) & open_).sum()
-    # at the end of June (the instant 1 July begins) the step to 6 places is in force already
-    assert (pm["participants_end"] <= np.r_[pm["places"].to_numpy()[1:], 6]).all()
+    for m, ref in enumerate(clock.month_edges()[1:]):       # at the month's last instant, just before `ref`
+        open_ = (en >= ref) | cens
+        assert pm["participants_end"][m] == ((st_ < ref) & open_).sum()
+        assert pm["waiting_end"][m] == ((ws < ref) & ~(st_ < ref) & open_).sum()
+    # at the end of June (its last instant) the step to 6 places of 1 July is not in force yet: 3 places hold
+    assert (pm["participants_end"] <= pm["places"]).all()
 
 
 @pytest.mark.parametrize("pool,places", [({"places": 3}, None), ({"waiting_list": "shared"}, {"a": 1, "b": 2})])

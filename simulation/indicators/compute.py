@@ -1,10 +1,13 @@
 """Where indicators are computed: monthly figures from the spells table, never during the run.
 
-Conventions (docs/outputs.md): the stock of a month is counted at its end (the first instant
-of the next month, spells being [enter, end)); a benefit inflow, outflow or integration at
-time t belongs to the month m with edge[m-1] < t <= edge[m], so that
-stock(m) = stock(m-1) + inflows(m) - outflows(m) holds exactly. Programme entries at time t
-belong to the month with edge[m-1] <= t < edge[m], so day-one entries count in month one.
+One convention for month boundaries, in every table (docs/outputs.md, "Months"): month m is
+[edge[m], edge[m+1]), from 00:00 on its first day to 00:00 on the next month's first day. An
+event at time t (an inflow, outflow, integration, programme entry, commitment) belongs to the
+month whose interval holds t, so an admission at 00:00 on 1 January is a January admission. A
+month's end figures (stocks, participants, waiting, caseloads) are those of its last instant,
+just before edge[m+1]: spells being [enter, end), one with enter < edge[m+1] <= end. Then
+stock(m) = stock(m-1) + inflows(m) - outflows(m) holds exactly. The stock on day one (the one
+the first month's flows start from) is that of the start instant: enter <= edge[0] < end.
 """
 
 from __future__ import annotations
@@ -39,10 +42,11 @@ def _overlap_days(a: np.ndarray, b: np.ndarray, edges: np.ndarray) -> np.ndarray
 
 
 def _open_at(starts: np.ndarray, ends: np.ndarray, ref: np.ndarray) -> np.ndarray:
-    """How many intervals [start, end) contain each reference day: begun by it less ended by it."""
+    """How many intervals [start, end) are open at the last instant before each reference day (a month's end):
+    start < ref <= end, i.e. begun before it less ended before it."""
     ok = starts <= ends                                  # (NaN bounds never contain a day)
-    begun = np.searchsorted(np.sort(starts[ok]), ref, side="right")
-    ended = np.searchsorted(np.sort(ends[ok]), ref, side="right")
+    begun = np.searchsorted(np.sort(starts[ok]), ref, side="left")
+    ended = np.searchsorted(np.sort(ends[ok]), ref, side="left")
     return (begun - ended).astype(np.int64)
 
 
@@ -56,14 +60,9 @@ def _exit_kinds(next_state: pd.Series) -> np.ndarray:
     return kinds[codes]
 
 
-def _month_of(t: np.ndarray, edges: np.ndarray, right: bool) -> np.ndarray:
-    """Month index (0-based) of event times; -1 / len outside. right: (a, b] else [a, b).
-
-    An event at the very start (day 0, e.g. a day-one participant whose programme ends at once)
-    belongs to month one either way: the stock it leaves is the initial stock.
-    """
-    m = np.searchsorted(edges, t, side="left" if right else "right") - 1
-    return np.where(np.asarray(t) == edges[0], 0, m)
+def _month_of(t: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Month index (0-based) of event times, month m being [edge[m], edge[m+1]); -1 / len outside."""
+    return np.searchsorted(edges, t, side="right") - 1
 
 
 BENEFIT_COLUMNS = ["person_id", "sex", "waiting_start", "start", "end", "end_reason", "next_state"]
@@ -98,16 +97,17 @@ def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFr
     enter_s, end_s, pid_s = enter[order], end[order], pid[order]
     size = pid.max() + 1 if len(pid) else 0
 
-    def stock_at(t: float) -> tuple[np.ndarray, np.ndarray]:
-        """The benefit spells open at instant t, and which of them are long-term (LZB)."""
-        now = (enter <= t) & (t < end_open)
+    def stock_at(t: float, start: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The benefit spells open at the last instant before t (at t itself on day one: `start`), and which of
+        them are long-term (LZB)."""
+        now = (enter <= t) & (t < end_open) if start else (enter < t) & (t <= end_open)
         k = np.searchsorted(enter_s, t, side="right")
         days = np.clip(np.minimum(end_s[:k], t) - np.maximum(enter_s[:k], t - LZB_WINDOW_DAYS), 0.0, None)
         total = np.bincount(pid_s[:k], weights=days, minlength=size)
         return now, total[pid[now]] >= LZB_MIN_DAYS - 1e-9
 
     kz = kennzahlen.Stocks(spells, ben, scenario, edges, size)
-    kz.observe(*stock_at(edges[0]), pid, sex)      # day one: the stock the first month's flows start from
+    kz.observe(*stock_at(edges[0], start=True), pid, sex)   # day one: the stock the first month's flows start from
     for m, t in enumerate(ref):
         now, long_term = stock_at(t)
         sex_now = sex[now]
@@ -128,13 +128,13 @@ def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFr
     origin = main["origin"].array                  # categorical: test each origin's name once
     newcomer = first & ~np.asarray(origin.categories.str.startswith("initial"), bool)[origin.codes]
     starts_episode = pd.Series(prev_exit | newcomer, index=main.index)[ben.index].to_numpy()
-    m_in = _month_of(enter[starts_episode], edges, right=True)
+    m_in = _month_of(enter[starts_episode], edges)
     out["inflows"] = np.bincount(m_in[(m_in >= 0) & (m_in < n_months)], minlength=n_months)
 
     # outflows: a benefit spell that ends in an exit
     exit_kind = _exit_kinds(ben["next_state"])
     is_exit = exit_kind != ""
-    m_out = _month_of(end[is_exit], edges, right=True)
+    m_out = _month_of(end[is_exit], edges)
     ok = (m_out >= 0) & (m_out < n_months)
     out["outflows"] = np.bincount(m_out[ok], minlength=n_months)
     for kind in EXIT_KINDS:
@@ -160,7 +160,7 @@ def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFr
                        "kind": np.concatenate(ev_kind), "sex": np.concatenate(ev_sex),
                        "row": np.concatenate(ev_row)})
     ev = ev[ev["kind"].isin(INTEGRATION_KINDS)]
-    ev["m"] = _month_of(ev["time"].to_numpy(float), edges, right=True)
+    ev["m"] = _month_of(ev["time"].to_numpy(float), edges)
     ev = ev[(ev["m"] >= 0) & (ev["m"] < n_months)].sort_values("time", kind="stable")
     ev = ev.drop_duplicates(["person", "m"])
     out["integrations"] = np.bincount(ev["m"], minlength=n_months)
@@ -210,7 +210,7 @@ def programme_monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) ->
         cens = (p["end_reason"] == "censored").to_numpy(bool)
         s1_open = np.where(cens[started], np.inf, s1)
         w1_open = np.where(cens & ~started, np.inf, w1)
-        m_entry = _month_of(s0, edges, right=False)
+        m_entry = _month_of(s0, edges)
         ok = (m_entry >= 0) & (m_entry < n_months)
         entries = np.bincount(m_entry[ok], minlength=n_months)
         wait_sum = np.bincount(m_entry[ok], weights=(s0 - w0[started])[ok], minlength=n_months)

@@ -60,7 +60,8 @@ class Stocks:
         self.elb[:, k] = _by_sex(sex_now, ns)
         self.lzb[:, k] = _by_sex(sex_now[long_term], ns)
         taking_part = np.zeros(self.size, bool)
-        taking_part[self.p_pid[(self.p_start <= t) & (t < self.p_end)]] = True
+        during = (self.p_start <= t) & (t < self.p_end) if k == 0 else (self.p_start < t) & (t <= self.p_end)
+        taking_part[self.p_pid[during]] = True          # at the start instant, or a month's last instant
         self.active[:, k] = _by_sex(sex_now[long_term & taking_part[pid_now]], ns)
         if self.single_parent is not None:
             self.elb_sp[:, k] = _by_sex(sex_now[self.single_parent[now]], ns)
@@ -195,7 +196,7 @@ def add(out: pd.DataFrame, kz: Stocks, flows: dict, ev: pd.DataFrame, spells: pd
         sel = spells["state"].isin(PARTICIPATING).to_numpy() & spells["programme"].isin(progs).to_numpy() & \
             (spells["start"] >= 0).to_numpy()
         pe = spells.loc[sel, ["start", "sex"]]
-        put(f"{name}_entries", _monthly_counts(_month_of(pe["start"].to_numpy(float), edges, right=True),
+        put(f"{name}_entries", _monthly_counts(_month_of(pe["start"].to_numpy(float), edges),
                                                pe["sex"].cat.codes.to_numpy(), n, ns))
         put(f"{name}_quota", [_quota(col(f"{name}_entries", j), col("elb_stock", j)) for j in range(ns + 1)])
 

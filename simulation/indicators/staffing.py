@@ -40,8 +40,8 @@ def covered_intervals(spells: pd.DataFrame, covered: list[str]) -> tuple[np.ndar
 
 
 def count_at(lo: np.ndarray, hi: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """How many of the intervals [lo, hi) hold each time t."""
-    return np.searchsorted(np.sort(lo), t, side="right") - np.searchsorted(np.sort(hi), t, side="right")
+    """How many of the intervals [lo, hi) hold the last instant before each time t (lo < t <= hi)."""
+    return np.searchsorted(np.sort(lo), t, side="left") - np.searchsorted(np.sort(hi), t, side="left")
 
 
 def staffing_monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFrame:
@@ -53,9 +53,8 @@ def staffing_monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> 
     for name, g in scenario.staffing.items():
         covered = [st for st in all_states if any(matches(p, st) for p in g.states)]
         line = Timeline.of(g.staff, clock)
-        t_end = edges - 1e-6
-        n = count_at(*covered_intervals(spells, covered), t_end).astype(float)
-        staff = np.array([line.at(t) for t in t_end], float)
+        n = count_at(*covered_intervals(spells, covered), edges).astype(float)
+        staff = np.array([line.at(t - 1e-6) for t in edges], float)      # the staff before the next month's step
         with np.errstate(divide="ignore", invalid="ignore"):
             caseload = np.where(staff > 0, n / staff, np.inf)
             f = np.where(staff <= 0, 0.0, np.where(n > 0, (g.reference_caseload / caseload) ** g.elasticity,
