@@ -207,8 +207,9 @@ def test_budget_with_rule_dependent_commitments_and_classes():
     from the arrival order: the year's classes are those greedy prefixes, and nobody else enters."""
     cap = 41000.0
     cohorts = {"class_size": 5, "min_size": 3, "start_every": {"value": 1, "unit": "months"}}
-    sc = scenario(budget_rules_dict([{"from": "2024-01-01", "value": cap}, {"from": "2025-01-01", "value": 0}],
-                                    cohorts))
+    d = budget_rules_dict(cap, cohorts)     # one year: a budget that stayed 0 afterwards would strand the list
+    d["time"]["years"] = 1
+    sc = scenario(d)
     sp = simulate(sc, seed=6).spells
     p = by_arrival(sp)
     commits = p["commit"].to_numpy()
@@ -226,7 +227,7 @@ def test_budget_with_rule_dependent_commitments_and_classes():
     starts = p["start"].iloc[:expected].to_numpy()
     assert (np.diff(starts) >= 0).all()                               # in list order
     assert p["commit"].iloc[:expected].sum() <= cap
-    assert budget_monthly(sp, sc, Clock(sc.time.start, 2))["committed"].sum() == p["commit"].iloc[:expected].sum()
+    assert budget_monthly(sp, sc, Clock(sc.time.start, 1))["committed"].sum() == p["commit"].iloc[:expected].sum()
 
 
 # --- bad input -------------------------------------------------------------------------------

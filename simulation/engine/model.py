@@ -14,12 +14,11 @@ from .clock import DAYS_PER_MONTH, UNIT_DAYS, Clock
 from .conditions import Attributes
 from .customer import Customer
 from .distributions import build
+from .capacity import Budget, Money, Pool, schedule_new_years, schedule_plan
 from .eventlog import EventLog
-from .budgets import Budget
 from .hazards import hazards_by_state
 from .pathway import Initial, Move, Pathway
 from .population import Draw, Newcomer, Population
-from .pools import Pool
 from .programme import Programme
 from .random_streams import Decisions, root_key
 from .routing import build_routes
@@ -79,19 +78,20 @@ class Model:
         self.customers: list[Customer] = []
 
     def _budgets(self) -> list[Budget]:
-        """The scenario's budgets, each bound to the programmes it pays for."""
+        """The scenario's budgets, each with a gate on it for every programme it pays for."""
         out = []
         for name, spec in self.scenario.budgets.items():
             b = Budget(name, spec, self.clock)
             divert = None if spec.when_exhausted == "wait" else parse_target(spec.when_exhausted)
             for pname in spec.programmes:
                 prog = self.programmes[pname]
-                prog.budget, prog.divert = b, divert
+                cost = prog.spec.cost_per_month
                 if prog.duration_rules is None:
-                    prog.commit = prog.spec.cost_per_month * prog.duration.mean / DAYS_PER_MONTH
+                    money = Money(b, cost * prog.duration.mean / DAYS_PER_MONTH, divert=divert)
                 else:                # the commitment of the rule that applies to the entrant
-                    prog.commits = prog.duration_rules.map(
-                        lambda d, cost=prog.spec.cost_per_month: cost * d.mean / DAYS_PER_MONTH)
+                    money = Money(b, 0.0, prog.duration_rules.map(lambda d, cost=cost: cost * d.mean / DAYS_PER_MONTH),
+                                  divert)
+                prog.pay_from(money)
                 b.programmes.append(prog)
             out.append(b)
         return out
@@ -133,7 +133,7 @@ class Model:
                 c = self._customer(origin, new, min(-new.days, wstart), wstart)
                 (participants if participant else waiters).append((c, Initial(name, participant, wstart, start)))
                 if participant:
-                    self.programmes[name].occupy()
+                    self.programmes[name].occupy(c.attrs)
             placed += ip.participants + ip.waiting
         for prog in self.programmes.values():
             prog.held = True
@@ -173,33 +173,11 @@ class Model:
             env.process(self.pathway.run(c, first=ARRIVAL))
 
     def _schedules(self) -> None:
-        """Timed events: 1 January, cohort start dates, and the dates of a plan (steps in places,
-        quotas, budgets or pools' places; with budgets, every 1 January), each plan date one event for all."""
+        """Timed events: the dates of the capacity plan (capacity/plan.py) and cohort start dates."""
         env = self.env
-        years = self.clock.year_starts()
-        horizon = self.clock.horizon
-        plan: dict[float, list] = {}        # day -> (programme or budget, what changes, new value)
+        plan_days = schedule_plan(env, self.clock, list(self.programmes.values()), self.pools, self.budgets)
         for prog in self.programmes.values():
-            for line, what in ((prog.places_line, "places"), (prog.quota_line, "quota")):
-                if line is not None:
-                    for t, v in line.changes(horizon):
-                        plan.setdefault(t, []).append((prog, what, v))
-        for pool in self.pools:
-            if pool.places_line is not None:
-                for t, v in pool.places_line.changes(horizon):
-                    plan.setdefault(t, []).append((pool, "places", v))
-        for b in self.budgets:
-            for t, v in b.line.changes(horizon):
-                plan.setdefault(t, []).append((b, "budget", v))
-            for t in years:
-                plan.setdefault(t, [])
-        for t in sorted(plan):
-            env.timeout(t).callbacks.append(lambda _e, t=t, changes=plan[t]: self._plan_day(t, t in years, changes))
-        for prog in self.programmes.values():
-            if prog.quota != float("inf"):
-                for t in years:
-                    if t not in plan:
-                        env.timeout(t).callbacks.append(prog.new_year)
+            schedule_new_years(env, self.clock, prog, plan_days)
             if prog.scheduled:
                 starts = set(self.clock.day(d) for d in prog.cohorts.dates)
                 if prog.cohorts.start_every is not None:
@@ -210,27 +188,6 @@ class Model:
                         t += step
                 for t in sorted(x for x in starts if 0 <= x < self.clock.horizon):
                     env.timeout(t).callbacks.append(prog.fill)
-
-    def _plan_day(self, t: float, new_year: bool, changes: list) -> None:
-        """A date of the plan: first the new year (budgets and quotas start afresh), then the new
-        values, then admissions: budgets' programmes in the budgets' order, then the others."""
-        if new_year:
-            for b in self.budgets:
-                b.new_year(t)
-            for prog in self.programmes.values():
-                prog.entries_this_year = 0
-        for obj, what, v in changes:
-            if what == "places":
-                obj.places = v
-            elif what == "quota":
-                obj.quota = v
-            elif not new_year:       # on 1 January the budget's new value is the year's budget already
-                obj.step(obj.line.at(t - 1e-9), v)
-        order = [p for b in self.budgets for p in b.programmes]
-        order += [p for p in self.programmes.values() if p.budget is None]
-        for prog in order:
-            if not prog.scheduled:
-                prog.fill()           # a pool's member: the pool serves all its members
 
     # --- running -----------------------------------------------------------------------
 
@@ -278,11 +235,7 @@ class Model:
         self.env._queue.clear()
         self.pathway.never.callbacks = None
         for prog in self.programmes.values():
-            for q in prog.queues:
-                for ticket in q:
-                    if ticket.event is not None:
-                        ticket.event.callbacks = None
-                q.clear()
+            prog.list.clear()
         for pool in self.pools:
             pool.clear()
         self.pathway.companions.clear()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from .conditions import holds
 from .hazards import INF, CompiledHazard, Race
 from .portable_math import exponential
-from .programme import Ticket
+from .capacity import Ticket
 from .targets import CASE_MANAGEMENT, Target
 
 if TYPE_CHECKING:
@@ -60,17 +60,17 @@ class Initial(NamedTuple):
 class Companion:
     """A place held in a programme taken alongside another; ends with its duration or the main phase."""
 
-    __slots__ = ("pathway", "c", "prog", "combo", "start", "done")
+    __slots__ = ("pathway", "c", "prog", "combo", "attrs", "start", "done")
 
     def __init__(self, pathway: "Pathway", c, prog, start: float) -> None:
         self.pathway, self.c, self.prog, self.start, self.done = pathway, c, prog, start, False
-        self.combo = c.combo
+        self.combo, self.attrs = c.combo, c.attrs      # as they entered (the place is given back as taken)
 
     def finish(self, _event=None, reason: str = "completed") -> None:
         if self.done:
             return
         self.done = True
-        self.prog.release()
+        self.prog.release(self.attrs)
         self.pathway.companions.discard(self)
         self.pathway.log.alongside(self.c, self.combo, self.prog.name, self.start, self.pathway.env.now, reason)
 
@@ -196,6 +196,7 @@ class Pathway:
                 c.detail, c.waiting_start = name, env.now
             c.since = env.now
             remaining = (prog.duration or prog.duration_rules.of(c.attrs)).sample(c.rng.uniform(prog.duration_key))
+        entered_with = c.attrs             # the place is given back as it was taken
         companions = self.join_alongside(c, prog, "programme") if prog.alongside else ()
         hz = self.enter(c, prog.in_programme)
         if hz:
@@ -205,7 +206,7 @@ class Pathway:
             fired = DEADLINE
         for comp in companions:
             comp.finish(reason="main_phase_ended")
-        prog.release()
+        prog.release(entered_with)
         if fired is not DEADLINE:
             return Move(fired.name, fired.target, fired.set)
         route = self.routes.get(name)

@@ -1,6 +1,6 @@
 """Budget spending from the spells: commitments of each month's entries, against each budget.
 
-The rules are those of the engine (simulation/engine/budgets.py), restated from the scenario:
+The rules are those of the engine (simulation/engine/capacity/money.py), restated from the scenario:
 an entry commits cost per month x mean duration (with durations by condition, the mean of the
 rule that applied to the entrant, from the attributes of the entry's spell) to the budget of
 its calendar year; the

@@ -243,11 +243,32 @@ def _programmes(s: Scenario, p: _Problems) -> None:
                                                  else prog.places)
         if prog.cohorts is not None and most is not None and prog.cohorts.min_size > most:
             p.add(f"{path}.cohorts.min_size", f"expected at most the programme's {most:g} places, found {prog.cohorts.min_size}")
+        _reserved(s, name, prog, p)
         for other, a in prog.alongside.items():
             where = f"{path}.alongside.{other}"
             if other not in s.programmes or other == name:
                 p.add(where, f"expected another defined programme {sorted(set(s.programmes) - {name})}, found '{other}'")
             _condition(s, a.when, f"{where}.when", p)
+
+
+def _reserved(s: Scenario, name: str, prog, p: _Problems) -> None:
+    """Reserved places are some of the programme's places: it has places, enough of them, and admits one by one
+    from its own list (no cohorts, no pool)."""
+    if not prog.reserved:
+        return
+    path = f"programmes.{name}.reserved"
+    for i, r in enumerate(prog.reserved):
+        _condition(s, r.when, f"{path}[{i}].when", p)
+    total = sum(r.places for r in prog.reserved)
+    if prog.places is None:
+        p.add(path, "expected reserved places only in a programme with places (they are some of its places), "
+                    "found a programme without places")
+    elif total > largest(prog.places):
+        p.add(path, f"expected at most the programme's {largest(prog.places):g} places reserved in all, found {total}")
+    if prog.cohorts is not None:
+        p.add(path, "expected reserved places only in a programme without cohorts, found cohorts")
+    if any(name in pool.programmes for pool in s.pools.values()):
+        p.add(path, "expected reserved places only in a programme outside pools, found it in a pool")
 
 
 def _duration_rules(s: Scenario, rules, path: str, p: _Problems) -> None:

@@ -272,6 +272,13 @@ class Cohorts(Strict):
         return self
 
 
+class Reserve(Strict):
+    """Places of a programme that only a group may take while any of its members waits."""
+    when: Condition
+    places: Annotated[int, Field(ge=1, le=MAX_COUNT)]
+    label: str = ""
+
+
 class Alongside(Strict):
     """Another programme taken in parallel: while waiting for this one, or while taking part in it."""
     probability: Prob
@@ -314,6 +321,7 @@ class Programme(Strict):
     cohorts: Cohorts | None = None
     integration_on_entry: Literal["employment", "training", "self_employment"] | None = None
     alongside: dict[str, Alongside] = {}
+    reserved: list[Reserve] = []                # places only a group may take while any of its members waits
 
 
 # --- movement --------------------------------------------------------------------------

@@ -20,36 +20,72 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections import deque
+from typing import Sequence
 
-from .conditions import Attributes, holds
-from .timeline import Timeline
-from ..scenario.schema import is_steps
+from ..conditions import Attributes, holds
+from ..timeline import Timeline
+from ...scenario.schema import is_steps
+from .gate import Attrs
+from .waiting_list import WaitingList
 
 INF = math.inf
+
+
+class PoolPlaces:
+    """A member programme's gate on its pool's places: room while the members together use fewer than the
+    pool's places."""
+
+    __slots__ = ("pool", "line")
+
+    def __init__(self, pool: "Pool") -> None:
+        self.pool, self.line = pool, None      # the pool's plan is the pool's own (plan.py steps it once)
+
+    def room(self, attrs: Attrs | None) -> float:
+        return self.pool.places - self.pool.in_use
+
+    def room_for(self, entrants: Sequence[Attrs]) -> float:
+        return min(len(entrants), self.pool.places - self.pool.in_use)
+
+    def take(self, attrs: Attrs | None) -> None:
+        self.pool.in_use += 1
+
+    def give_back(self, attrs: Attrs | None) -> None:
+        self.pool.in_use -= 1
+
+    def set(self, value: float, t: float, new_year: bool) -> None:
+        pass
+
+    def new_year(self, t: float) -> None:
+        pass
 
 
 class Pool:
     def __init__(self, name: str, spec, members: list, attributes: Attributes, clock) -> None:
         self.name = name
         self.members = members
-        self.places_line = None if spec.places is None else Timeline.of(spec.places, clock)
-        self.places = INF if self.places_line is None else self.places_line.at(0.0)
+        self.line = None if spec.places is None else Timeline.of(spec.places, clock)
+        self.places = INF if self.line is None else self.line.at(0.0)
         if spec.places is not None and not is_steps(spec.places):
             self.places = spec.places
         self.shared = spec.waiting_list == "shared"
         self.in_use = 0                     # places the members use together
         self.seq = itertools.count()        # joining order across the members' lists
-        self.priority = [attributes.compile(g.when) for g in spec.priority]
-        self.queues: list[deque] = [deque() for _ in range(len(self.priority) + 1)]   # shared list only
-        self.n_waiting = 0                  # on the shared list
+        self.list = WaitingList([attributes.compile(g.when) for g in spec.priority])   # shared list only
         # for each member referred to: the members to try, that one first, then the others in the listed order
         self.order = {m: [m] + [o for o in members if o is not m] for m in members}
         for m in members:
-            m.pool = self
+            m.join_pool(self)
 
-    def room(self) -> bool:
-        return self.in_use < self.places
+    def set(self, value: float, t: float, new_year: bool) -> None:
+        """A step of the pool's places (plan.py)."""
+        self.places = value
+
+    def new_year(self, t: float) -> None:
+        pass
+
+    @property
+    def n_waiting(self) -> int:
+        return self.list.n
 
     # --- the shared list ---------------------------------------------------------------
 
@@ -59,32 +95,19 @@ class Pool:
             return None
         for m in self.order[referred]:
             if (m is referred or holds(m.eligible, attrs)) and m.can_admit(attrs):
-                m._enter(attrs)
+                m.enter(attrs)
                 return m
         return None
 
     def join(self, ticket) -> None:
-        level = len(self.priority)
-        for i, cond in enumerate(self.priority):
-            if holds(cond, ticket.customer.attrs):
-                level = i
-                break
         ticket.seq = next(self.seq)
-        self.queues[level].append(ticket)
-        self.n_waiting += 1
+        self.list.add(ticket)
         self.fill()
 
     def cancel(self, ticket) -> None:
-        if not ticket.cancelled and not ticket.admitted:
-            ticket.cancelled = True
-            self.n_waiting -= 1
+        self.list.cancel(ticket)
 
     # --- admissions --------------------------------------------------------------------
-
-    def release(self) -> None:
-        """A member's place is free again: one pool place more."""
-        self.in_use -= 1
-        self.fill()
 
     def fill(self, _event=None) -> None:
         """Admit waiting customers while the pool's and the members' places (quotas, budgets) allow."""
@@ -94,20 +117,20 @@ class Pool:
         while self.in_use < self.places:
             best, first = None, INF
             for m in self.members:
-                if m.n_waiting:
-                    t = m._head()
+                if m.list.n:
+                    t = m.list.head()
                     if t.seq < first and m.can_admit(t.customer.attrs):
                         best, first = m, t.seq
             if best is None:
                 return
-            best._admit(best._pop())
+            best.admit(best.list.pop())
 
     def _fill_shared(self) -> None:
         """Each waiting customer in list order goes to the first member of their order that can admit
         them. Someone passed over stays passed over in this round: places only get fewer as it goes."""
-        if not self.n_waiting or not self._any_can_admit():
+        if not self.list.n or not self._any_can_admit():
             return
-        for q in self.queues:
+        for q in self.list.queues:
             passed = []
             while q:
                 t = q.popleft()
@@ -121,7 +144,7 @@ class Pool:
                 else:
                     passed.append(t)
                     continue
-                if not self.n_waiting or not self._any_can_admit():
+                if not self.list.n or not self._any_can_admit():
                     q.extendleft(reversed(passed))
                     return
             q.extendleft(reversed(passed))
@@ -135,16 +158,12 @@ class Pool:
         return False
 
     def _admit(self, ticket, member) -> None:
-        self.n_waiting -= 1
-        member._enter(ticket.customer.attrs)
+        self.list.n -= 1
+        member.enter(ticket.customer.attrs)
         ticket.programme = member
         ticket.admitted = True
         if not ticket.event.triggered:   # else the customer's timer woke them this instant
             ticket.event.succeed()
 
     def clear(self) -> None:
-        for q in self.queues:
-            for ticket in q:
-                if ticket.event is not None:
-                    ticket.event.callbacks = None
-            q.clear()
+        self.list.clear()

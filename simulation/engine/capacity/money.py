@@ -1,5 +1,8 @@
 """Money budgets that cap programme entries: commitment accounting per calendar year.
 
+`Budget` is the account (shared by the programmes it pays for); `Money` is a programme's gate
+on it: what an entry of this programme commits, and whether the account can pay it.
+
 Each entry into a programme paid from a budget commits the entry's expected cost (cost per
 month x mean duration; with durations by condition, the mean of the rule that applies to the
 entrant) to the budget of the calendar year the entry falls in, at once and in
@@ -13,7 +16,10 @@ from __future__ import annotations
 
 import math
 
-from .timeline import Timeline
+from typing import Sequence
+
+from ..timeline import Timeline
+from .gate import Attrs
 
 EPS = 1e-6   # EUR: commitments summed in floating point may overshoot a cap that fits exactly
 
@@ -61,3 +67,50 @@ class Budget:
     def step(self, old: float, new: float) -> None:
         """A step in `per_year` during the year: the difference is added to this year's budget."""
         self.allotment += new - old
+
+    def set(self, value: float, t: float, new_year: bool) -> None:
+        """A step of `per_year` on day t; on 1 January the new value is the year's budget already."""
+        if not new_year:
+            self.step(self.line.at(t - 1e-9), value)
+
+
+class Money:
+    """A programme's gate on a budget: each entry commits cost per month x mean duration (with durations by
+    condition, the mean of the rule that applies to the entrant); `divert` is where referrals go while the
+    budget cannot pay an entry (None: they wait)."""
+
+    __slots__ = ("budget", "commit", "commits", "divert", "line")
+
+    def __init__(self, budget: Budget, commit: float, commits=None, divert=None) -> None:
+        self.budget, self.commit, self.commits, self.divert = budget, commit, commits, divert
+        self.line = None              # the budget's plan is the budget's own (plan.py steps it once)
+
+    def commit_of(self, attrs: Attrs | None) -> float:
+        """What this entrant's entry commits (attrs None: the least any entrant commits)."""
+        if self.commits is None:
+            return self.commit
+        return self.commits.of(attrs) if attrs is not None else min(self.commits.values)
+
+    def room(self, attrs: Attrs | None) -> float:
+        """1 if the budget can pay this entrant's commitment now, else 0."""
+        return 1 if self.budget.allows(self.commit_of(attrs)) else 0
+
+    def room_for(self, entrants: Sequence[Attrs]) -> float:
+        if self.commits is None:
+            return min(len(entrants), self.budget.entries(self.commit))
+        return self.budget.affordable(self.commits.of(a) for a in entrants)
+
+    def allows(self, attrs: Attrs | None) -> bool:
+        return self.budget.allows(self.commit_of(attrs))
+
+    def take(self, attrs: Attrs | None) -> None:
+        self.budget.spend(self.commit_of(attrs))
+
+    def give_back(self, attrs: Attrs | None) -> None:
+        pass                          # a commitment is made in full at entry
+
+    def set(self, value: float, t: float, new_year: bool) -> None:
+        pass
+
+    def new_year(self, t: float) -> None:
+        pass                          # the budget starts its year once for all its programmes
