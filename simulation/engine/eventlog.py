@@ -14,12 +14,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..states import ALONGSIDE, EXIT, HANDOVER, PRIOR_BENEFIT, PROGRAMME, SIMULATION_START, SPELL_STATES
+
 NAN = math.nan
 
-# state of a spell; a person's spells tile their time line without overlap
-STATES = ("prior_benefit", "case_management", "no_contact", "handover", "programme", "exit")
-# a programme taken in parallel to the state above (e.g. Deutsch+ during a language course)
-ALONGSIDE = "alongside"
+# state of a spell; a person's spells tile their time line without overlap; ALONGSIDE: a programme taken in
+# parallel to the state (e.g. Deutsch+ during a language course)
+STATES = SPELL_STATES
 
 
 class EventLog:
@@ -75,7 +76,7 @@ class EventLog:
 
     def prior_benefit(self, c, start: float, end: float) -> None:
         """Benefit receipt before the customer's first simulated spell (needed for LZB)."""
-        self.rows.append((c.pid, c.origin, c.combo, "prior_benefit", "", NAN, start, end, "simulation_start", ""))
+        self.rows.append((c.pid, c.origin, c.combo, PRIOR_BENEFIT, "", NAN, start, end, SIMULATION_START, ""))
 
     def alongside(self, c, combo: int, programme: str, start: float, end: float, reason: str) -> None:
         self.rows.append((c.pid, c.origin, combo, ALONGSIDE, programme, start, start, end, reason, ""))
@@ -103,9 +104,9 @@ class EventLog:
         df["state"] = pd.Categorical.from_codes(state_codes, STATES + (ALONGSIDE,))
         detail_arr = pa.array(self.detail, type=pa.string()).take(order)
         null = pa.scalar(None, pa.string())
-        has_programme = np.isin(state_codes, [STATES.index("programme"), STATES.index("handover"), len(STATES)])
+        has_programme = np.isin(state_codes, [STATES.index(PROGRAMME), STATES.index(HANDOVER), len(STATES)])
         df["programme"] = _strings(pc.if_else(pa.array(has_programme), detail_arr, null))
-        df["exit_kind"] = _strings(pc.if_else(pa.array(state_codes == STATES.index("exit")), detail_arr, null))
+        df["exit_kind"] = _strings(pc.if_else(pa.array(state_codes == STATES.index(EXIT)), detail_arr, null))
         df["waiting_start"] = numbers(self.waiting_start, float)[order]
         df["start"] = numbers(self.start, float)[order]
         df["end"] = numbers(self.end, float)[order]

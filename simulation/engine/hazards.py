@@ -14,7 +14,7 @@ import math
 from .clock import DAYS_PER_MONTH, UNIT_DAYS
 from .conditions import Attributes
 from .random_streams import Decisions
-from ..scenario.checks import matches, states
+from ..states import HANDOVER, benefit_states, exited, matches
 from ..scenario.schema import EXIT_KINDS, Scenario
 from .targets import Target, parse_target
 from .timeline import Timeline
@@ -264,7 +264,7 @@ def hazards_by_state(s: Scenario, attributes: Attributes, decisions: Decisions, 
             h = by_name[name]
             h.rate *= g.max_factor
             h.caseload, h.thin_key = g, decisions("staffing:" + name)
-    all_states = states(s) + ["handover"] + [f"exit:{k}" for k in EXIT_KINDS]
+    all_states = benefit_states(s.programmes) + [HANDOVER] + [exited(k) for k in EXIT_KINDS]
     by_state = {st: [h for h, spec in zip(compiled, s.hazards.values())
                      if spec.rate_per_month > 0 and any(matches(p, st) for p in spec.in_)]
                 for st in all_states}

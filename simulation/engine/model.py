@@ -22,16 +22,13 @@ from .population import Draw, Newcomer, Population
 from .programme import Programme
 from .random_streams import Decisions, root_key
 from .routing import build_routes
+from .simpy_compat import drop_pending, events_scheduled
 from .staffing import caseloads
 from ..scenario.schema import Scenario
-from .targets import CASE_MANAGEMENT, Target, parse_target
+from .. import states
+from .targets import CASE_MANAGEMENT, ENTRY, NO_CONTACT, parse_target
 
-ARRIVAL = Move("arrival", Target("entry"))   # how every newcomer starts: through the entry route
-
-
-def events_scheduled(env: simpy.Environment) -> int:
-    """Events scheduled so far: SimPy numbers every scheduled event from one counter."""
-    return next(env._eid)
+ARRIVAL = Move(states.ARRIVAL, ENTRY)   # how every newcomer starts: through the entry route
 
 
 @dataclass
@@ -148,7 +145,7 @@ class Model:
             for new in pop.cohort("initial:no_contact", nc.count, Draw({nc.segment: 1.0})):
                 since = -(elapsed_d.sample(new.rng.uniform(self.elapsed_draw)) if elapsed_d else 0.0)
                 c = self._customer("initial:no_contact", new, min(-new.days, since), since)
-                self.env.process(self.pathway.run(c, first=Move("", Target("no_contact"), since=since)))
+                self.env.process(self.pathway.run(c, first=Move("", NO_CONTACT, since=since)))
             placed += nc.count
         shares = Draw(init.segments)
         for new in pop.cohort("initial", init.size - placed, shares):
@@ -215,9 +212,9 @@ class Model:
         horizon = self.clock.horizon
         for c in self.customers:         # spells still open at the horizon are censored
             if c.state:
-                self.log.spell(c, c.combo, horizon, "censored", "")
+                self.log.spell(c, c.combo, horizon, states.CENSORED, "")
         for comp in sorted(self.pathway.companions, key=lambda x: (x.c.pid, x.prog.name)):
-            self.log.alongside(comp.c, comp.combo, comp.prog.name, comp.start, horizon, "censored")
+            self.log.alongside(comp.c, comp.combo, comp.prog.name, comp.start, horizon, states.CENSORED)
         events, customers = events_scheduled(self.env), len(self.customers)
         self._release()                  # the customers' state goes before the spells table is built
         spells = self.log.frame()
@@ -228,11 +225,9 @@ class Model:
         """Unhook pending events from suspended processes so reference counting frees the run.
 
         The run's objects form reference cycles (process <-> event); breaking them here saves the
-        cyclic garbage collector about a second per Kassel year. Uses SimPy's event queue directly.
+        cyclic garbage collector about a second per Kassel year (SimPy's queue: simpy_compat.py).
         """
-        for item in self.env._queue:
-            item[3].callbacks = None
-        self.env._queue.clear()
+        drop_pending(self.env)
         self.pathway.never.callbacks = None
         for prog in self.programmes.values():
             prog.list.clear()

@@ -17,6 +17,8 @@ from .conditions import holds
 from .hazards import INF, CompiledHazard, Race
 from .portable_math import exponential
 from .capacity import Ticket
+from ..states import (COMPLETED, ENTRY, EXIT, HANDOVER, HANDOVER_DONE, MAIN_PHASE_ENDED, POOL_PLACED, PROGRAMME,
+                      RENEGED)
 from .targets import CASE_MANAGEMENT, Target
 
 if TYPE_CHECKING:
@@ -26,7 +28,6 @@ if TYPE_CHECKING:
 NAN = math.nan
 DEADLINE = "deadline"   # the state's own end came first
 WOKEN = "woken"         # admitted from the waiting list
-POOL_PLACED = "pool_placed"   # end reason: a pool's shared list placed them in another member programme
 
 
 def _nothing(attrs: tuple[int, ...]) -> tuple:
@@ -66,7 +67,7 @@ class Companion:
         self.pathway, self.c, self.prog, self.start, self.done = pathway, c, prog, start, False
         self.combo, self.attrs = c.combo, c.attrs      # as they entered (the place is given back as taken)
 
-    def finish(self, _event=None, reason: str = "completed") -> None:
+    def finish(self, _event=None, reason: str = COMPLETED) -> None:
         if self.done:
             return
         self.done = True
@@ -103,11 +104,11 @@ class Pathway:
             target, gap = self.settle(c, move)
             if gap > 0:
                 move = yield from self.handover(c, target, gap)
-            elif target.kind == "programme":
+            elif target.kind == PROGRAMME:
                 move = yield from self.programme(c, target.name)
             else:                        # case management, no contact or out of benefit: only hazards end it
-                if target.kind == "exit":
-                    self.open(c, "exit", target.name)
+                if target.kind == EXIT:
+                    self.open(c, EXIT, target.name)
                     hz = self.enter(c, target.label)
                 else:
                     self.open(c, target.kind, since=move.since)
@@ -124,8 +125,8 @@ class Pathway:
         if move.set:
             self.change(c, move.set)
         target, gap = move.target, move.gap
-        if target.kind == "entry":       # (re-)entry into benefit receipt follows the entry route
-            route = self.routes.get("entry")
+        if target.kind == ENTRY:       # (re-)entry into benefit receipt follows the entry route
+            route = self.routes.get(ENTRY)
             if route is None:
                 target, gap = CASE_MANAGEMENT, 0.0
             else:
@@ -134,20 +135,20 @@ class Pathway:
                     self.change(c, o.set)
                 target = o.target
                 gap = o.gap.sample(c.rng.uniform(route.gap_key)) if o.gap else 0.0
-        if target.kind == "programme":
+        if target.kind == PROGRAMME:
             prog = self.programmes[target.name]
             if not prog.is_eligible(c.attrs):
                 target = CASE_MANAGEMENT
             elif prog.divert is not None and prog.diverted(c.attrs):   # its budget is used up: go elsewhere
                 target = prog.divert
-                if target.kind == "programme" and not self.programmes[target.name].is_eligible(c.attrs):
+                if target.kind == PROGRAMME and not self.programmes[target.name].is_eligible(c.attrs):
                     target = CASE_MANAGEMENT
-        if target.kind != "programme":
+        if target.kind != PROGRAMME:
             gap = 0.0
-        if (c.state == "exit") != (target.kind == "exit"):
+        if (c.state == EXIT) != (target.kind == EXIT):
             c.episode_start = now         # a benefit episode (or a time out of benefit) begins
         if c.state:
-            self.log.spell(c, combo, now, move.reason, "handover" if gap > 0 else target.label)
+            self.log.spell(c, combo, now, move.reason, HANDOVER if gap > 0 else target.label)
         return target, gap
 
     def change(self, c: "Customer", changes: tuple[tuple[int, int], ...]) -> None:
@@ -162,28 +163,28 @@ class Pathway:
     # --- states ------------------------------------------------------------------------
 
     def handover(self, c, target: Target, days: float):
-        self.open(c, "handover", target.name)
-        fired = yield from self.stay(c, self.enter(c, "handover"), until=self.env.now + days)
+        self.open(c, HANDOVER, target.name)
+        fired = yield from self.stay(c, self.enter(c, HANDOVER), until=self.env.now + days)
         if fired is DEADLINE:
-            return Move("handover_done", target)
+            return Move(HANDOVER_DONE, target)
         return Move(fired.name, fired.target, fired.set)
 
     def programme(self, c, name: str, initial: Initial | None = None):
         prog = self.programmes[name]
         env = self.env
         if initial is not None and initial.participant:   # their seat was taken when the model was built
-            self.open(c, "programme", name, since=initial.start, waiting_start=initial.waiting_start)
+            self.open(c, PROGRAMME, name, since=initial.start, waiting_start=initial.waiting_start)
             remaining = (prog.duration or prog.duration_rules.of(c.attrs)).residual(
                 c.rng.uniform(prog.duration_key), env.now - initial.start)
         else:
             waiting_start = env.now if initial is None else initial.waiting_start
-            c.state, c.detail, c.waiting_start, c.since = "programme", name, waiting_start, NAN
+            c.state, c.detail, c.waiting_start, c.since = PROGRAMME, name, waiting_start, NAN
             placed = None if initial is not None else prog.enter_now(c.attrs)
             if placed is None:
                 ticket = prog.join(c)
                 fired = yield from self.wait(c, prog, ticket, waiting_start, initial is not None)
                 if fired is not WOKEN:
-                    return Move("reneged", prog.renege_to) if fired is DEADLINE else \
+                    return Move(RENEGED, prog.renege_to) if fired is DEADLINE else \
                         Move(fired.name, fired.target, fired.set)
                 placed = ticket.programme
             if placed is not prog:
@@ -205,16 +206,16 @@ class Pathway:
             yield self.at(env.now + remaining)
             fired = DEADLINE
         for comp in companions:
-            comp.finish(reason="main_phase_ended")
+            comp.finish(reason=MAIN_PHASE_ENDED)
         prog.release(entered_with)
         if fired is not DEADLINE:
             return Move(fired.name, fired.target, fired.set)
         route = self.routes.get(name)
         if route is None:
-            return Move("completed", CASE_MANAGEMENT)
+            return Move(COMPLETED, CASE_MANAGEMENT)
         o = route.choose(c.attrs, c.rng)
         gap = o.gap.sample(c.rng.uniform(route.gap_key)) if o.gap else 0.0
-        return Move("completed", o.target, o.set, gap)
+        return Move(COMPLETED, o.target, o.set, gap)
 
     def wait(self, c, prog, ticket: Ticket, waiting_start: float, day_one: bool):
         """On the waiting list (joined with `ticket`) until admitted (WOKEN), out of patience (DEADLINE)
@@ -230,7 +231,7 @@ class Pathway:
         companions = self.join_alongside(c, prog, "waiting") if prog.alongside else ()
         fired = yield from self.stay(c, self.enter(c, prog.on_list), until=deadline, wake=ticket)
         for comp in companions:
-            comp.finish(reason="main_phase_ended")
+            comp.finish(reason=MAIN_PHASE_ENDED)
         if fired is not WOKEN:
             prog.cancel(ticket)
         return fired
@@ -259,7 +260,7 @@ class Pathway:
         conditions = self.conditions.get(state)
         if conditions is None:     # each hazard's condition joined with its target programme's eligibility
             conditions = self.conditions[state] = [
-                (h, h.when + (self.programmes[h.target.name].eligible if h.target.kind == "programme" else ()))
+                (h, h.when + (self.programmes[h.target.name].eligible if h.target.kind == PROGRAMME else ()))
                 for h in self.by_state[state]]
         hazards = tuple(h for h, cond in conditions if not cond or holds(cond, attrs))
         acting = self.acting_sets.get(hazards)
@@ -302,7 +303,7 @@ class Pathway:
     def _attributes_looked_at(self, state: str):
         """A function picking, from a customer's attributes, those that decide which hazards act in `state`."""
         conds = [h.when for h in self.by_state[state]] + [self.programmes[h.target.name].eligible
-                                                          for h in self.by_state[state] if h.target.kind == "programme"]
+                                                          for h in self.by_state[state] if h.target.kind == PROGRAMME]
         idx = sorted({i for cond in conds for i, _ in cond})
         return itemgetter(*idx) if idx else _nothing
 

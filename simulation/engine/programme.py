@@ -15,6 +15,7 @@ from itertools import islice
 
 import simpy
 
+from .. import states
 from .capacity import Money, Places, Pool, PoolPlaces, Quota, Reserved, Ticket, WaitingList
 from .conditions import Attributes, holds
 from .distributions import build
@@ -78,7 +79,7 @@ class Programme:
         self.alongside = [(other, a.probability, attributes.compile(a.when), a.during,
                            decisions(f"alongside:{name}:{other}")) for other, a in spec.alongside.items()]
         self.immediate = spec.cohorts is None    # admissions one by one, whenever a place is free
-        self.in_programme, self.on_list = "programme:" + name, "waiting:" + name   # hazard state names
+        self.in_programme, self.on_list = states.taking_part(name), states.waiting(name)   # hazard state names
         self.held = False           # admissions wait while the day-one stock is set up
 
     @property

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from .portable_math import power
 from .timeline import Timeline
-from ..scenario.checks import matches
+from ..states import matches
 
 
 class Caseload:

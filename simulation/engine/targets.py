@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from .. import states
+
 
 class Target(NamedTuple):
     kind: str        # case_management | no_contact | programme | exit | entry
@@ -25,4 +27,6 @@ def parse_target(to: str) -> Target:
     return Target(kind, name)
 
 
-CASE_MANAGEMENT = Target("case_management")
+CASE_MANAGEMENT = Target(states.CASE_MANAGEMENT)
+NO_CONTACT = Target(states.NO_CONTACT)
+ENTRY = Target(states.ENTRY)

@@ -11,10 +11,10 @@ from collections import defaultdict
 
 import datetime as dt
 
+from ..states import ENGINE_REASONS, FIXED_STATES, benefit_states, matches
 from .schema import EXIT_KINDS, MAX_COUNT, MAX_PER_MONTH, Condition, Scenario, Test, is_rules, is_steps
 
 TOL = 1e-6
-FIXED_STATES = ("case_management", "no_contact", "handover")
 # Sane magnitudes (docs/scenario_format.md, "Sane magnitudes"): beyond them a run would hang,
 # overflow or stop meaning anything
 UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
@@ -173,8 +173,6 @@ def _set(s, assign, path, p) -> None:
 RESERVED = {"person_id", "origin", "state", "programme", "exit_kind", "waiting_start", "start", "end",
             "end_reason", "next_state", "scenario", "replication"}
 # end reasons the engine writes itself: a hazard of the same name would make them ambiguous
-ENGINE_REASONS = {"completed", "reneged", "censored", "handover_done", "simulation_start", "main_phase_ended", "arrival",
-                  "pool_placed"}
 
 
 def _attributes(s: Scenario, p: _Problems) -> None:
@@ -784,16 +782,8 @@ def _no_instant_loops(s: Scenario, p: _Problems) -> None:
 # --- every state must lead to an exit --------------------------------------------------
 
 def states(s: Scenario) -> list[str]:
-    out = ["case_management", "no_contact"]
-    for name in s.programmes:
-        out += [f"waiting:{name}", f"programme:{name}"]
-    return out
-
-
-def matches(pattern: str, state: str) -> bool:
-    if pattern.endswith(":*"):
-        return state.startswith(pattern[:-1])
-    return pattern == state
+    """The scenario's hazard states in benefit receipt (states.benefit_states)."""
+    return benefit_states(s.programmes)
 
 
 def _node(to: str) -> str:

@@ -1,0 +1,69 @@
+"""The one vocabulary of states, targets and end reasons: the scenario checks, the engine and the indicators
+spell them from here.
+
+Three kinds of name:
+- a spell's `state` (a column of spells.parquet): SPELL_STATES, and ALONGSIDE for a programme taken
+  in parallel;
+- a hazard state (where a hazard acts, a scenario's `in`) and a target (where a route or hazard
+  sends someone, a scenario's `to`): the fixed states, `waiting:<programme>`, `programme:<programme>`,
+  `exit:<kind>` and, as a target only, `entry`;
+- the end reasons the engine writes itself (beside the names of hazards).
+"""
+
+from __future__ import annotations
+
+# --- spell states ---------------------------------------------------------------------
+PRIOR_BENEFIT = "prior_benefit"      # benefit receipt before the simulation starts (day-one stock)
+CASE_MANAGEMENT = "case_management"
+NO_CONTACT = "no_contact"
+HANDOVER = "handover"                # a gap between the end of one programme and the start of the next
+PROGRAMME = "programme"              # waiting for a programme or taking part (the spell's `start` tells which)
+EXIT = "exit"                        # out of benefit receipt
+SPELL_STATES = (PRIOR_BENEFIT, CASE_MANAGEMENT, NO_CONTACT, HANDOVER, PROGRAMME, EXIT)
+ALONGSIDE = "alongside"              # a programme taken in parallel to the spell's state
+
+# --- hazard states and targets --------------------------------------------------------
+FIXED_STATES = (CASE_MANAGEMENT, NO_CONTACT, HANDOVER)
+WAITING_PREFIX, PROGRAMME_PREFIX, EXIT_PREFIX = "waiting:", "programme:", "exit:"
+ENTRY = "entry"                      # a target: (re-)entry into benefit receipt, through the entry route
+
+
+def waiting(programme: str) -> str:
+    return WAITING_PREFIX + programme
+
+
+def taking_part(programme: str) -> str:
+    return PROGRAMME_PREFIX + programme
+
+
+def exited(kind: str) -> str:
+    return EXIT_PREFIX + kind
+
+
+def matches(pattern: str, state: str) -> bool:
+    """Whether a hazard state pattern (`waiting:*`, `programme:course`, ...) covers a hazard state."""
+    if pattern.endswith(":*"):
+        return state.startswith(pattern[:-1])
+    return pattern == state
+
+
+def benefit_states(programmes) -> list[str]:
+    """The hazard states of customers in benefit receipt, but for hand-overs: case management, no contact, and
+    the waiting list and participation of each programme."""
+    out = [CASE_MANAGEMENT, NO_CONTACT]
+    for name in programmes:
+        out += [waiting(name), taking_part(name)]
+    return out
+
+
+# --- end reasons the engine writes --------------------------------------------------------
+COMPLETED = "completed"              # a programme's duration or an alongside place ran out
+RENEGED = "reneged"                  # out of patience on a waiting list
+CENSORED = "censored"                # open at the horizon
+HANDOVER_DONE = "handover_done"
+SIMULATION_START = "simulation_start"   # the end of a prior_benefit spell
+MAIN_PHASE_ENDED = "main_phase_ended"   # an alongside place ends with the wait or participation it went with
+ARRIVAL = "arrival"                  # how every newcomer's first move is named
+POOL_PLACED = "pool_placed"          # a pool's shared list placed them in another member programme
+ENGINE_REASONS = frozenset({COMPLETED, RENEGED, CENSORED, HANDOVER_DONE, SIMULATION_START, MAIN_PHASE_ENDED, ARRIVAL,
+                            POOL_PLACED})
