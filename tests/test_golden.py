@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tests.golden import CASES, ROOT, digests, stored
+from tests.golden import CASES, ROOT, compare, digests, stored
 
 CANARY = """
 import hashlib, math, struct
@@ -33,15 +33,33 @@ def limited_env() -> dict[str, str]:
     return env
 
 
+def assert_golden(got: dict, want: dict) -> None:
+    """Every stored column unchanged and present; a column added since is allowed (it is new, not changed) until the
+    digests are made again (python -m tests.golden)."""
+    changed, missing, added = compare(got, want)
+    assert not changed and not missing, f"changed columns: {changed}; columns gone: {missing}"
+    if added:
+        import warnings
+        warnings.warn(f"columns not in the golden digests yet (python -m tests.golden adds them): {added}",
+                      stacklevel=2)
+
+
 def test_batched_path_gives_the_golden_spells():
-    assert digests(reference=False) == stored()
+    assert_golden(digests(reference=False), stored())
 
 
 def test_reference_path_gives_the_golden_spells():
     """The scalar path (customers one at a time, numbers one at a time) on the quick cases."""
     cases = {k: v for k, v in CASES.items() if k != "kassel_half_year"}
     expected = {k: v for k, v in stored().items() if not k.startswith("kassel")}
-    assert digests(reference=True, cases=cases) == expected
+    assert_golden(digests(reference=True, cases=cases), expected)
+
+
+def test_an_added_column_is_told_apart_from_a_changed_one():
+    want = {"t/seed1/monthly": {"a": "1", "b": "2"}}
+    assert compare({"t/seed1/monthly": {"a": "1", "b": "2", "c": "3"}}, want) == ([], [], ["t/seed1/monthly:c"])
+    assert compare({"t/seed1/monthly": {"a": "9", "b": "2"}}, want) == (["t/seed1/monthly:a"], [], [])
+    assert compare({"t/seed1/monthly": {"a": "1"}}, want) == ([], ["t/seed1/monthly:b"], [])
 
 
 def test_same_spells_with_cpu_features_switched_off():
@@ -57,7 +75,7 @@ def test_same_spells_with_cpu_features_switched_off():
     from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
     limited = set(got["features"])
     assert not limited & set(__cpu_dispatch__), "numpy's dispatch was not switched off"
-    assert got["digests"] == stored()
+    assert_golden(got["digests"], stored())
 
 
 @pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64") or platform.libc_ver()[0] != "glibc",
