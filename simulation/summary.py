@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .indicators import registry
+
 
 def _pct(x) -> str:
     return "n/a (needs 12 months)" if x != x else f"{100 * x:.1f} %"
@@ -54,9 +56,18 @@ def summary(loaded, seed: int, rep, top: int = 5) -> str:
     return "\n".join(lines)
 
 
-HEADLINE = [("elb_stock", "eLb stock (yearly mean)", "{:,.0f}"), ("integrations", "integrations", "{:,.0f}"),
-            ("iq", "Integrationsquote", "{:.2%}"), ("lzb_stock", "LZB stock (yearly mean)", "{:,.0f}"),
-            ("lzb_share", "LZB share", "{:.1%}")]
+# How the batch texts show the registry's headline indicators (registry.HEADLINE): label and number
+# format; one not listed here is shown with its registry label, in percent or as a whole number
+SHOWN = {"elb_stock": ("eLb stock (yearly mean)", "{:,.0f}"), "integrations": ("integrations", "{:,.0f}"),
+         "iq": ("Integrationsquote", "{:.2%}"), "lzb_stock": ("LZB stock (yearly mean)", "{:,.0f}"),
+         "lzb_share": ("LZB share", "{:.1%}")}
+
+
+def headline() -> list[tuple[str, str, str]]:
+    """(indicator, label, format) of each headline indicator, in the registry's order."""
+    def shown(ind):
+        return SHOWN.get(ind.name) or (ind.label_en, "{:.2%}" if ind.percent else "{:,.0f}")
+    return [(name, *shown(registry.BY_NAME[name])) for name in registry.HEADLINE]
 
 
 def batch_text(summary, used: dict, precision: dict | None = None) -> str:
@@ -71,7 +82,7 @@ def batch_text(summary, used: dict, precision: dict | None = None) -> str:
             state = "converged" if p["converged"] else "NOT converged (budget reached)"
             lines.append(f"  precision: {state}; " + ", ".join(
                 f"{k} half-width {v['relative_half_width']:.2%} of mean" for k, v in p["indicators"].items()))
-        for ind, label, fmt in HEADLINE:
+        for ind, label, fmt in headline():
             rows = s[s["indicator"] == ind]
             cells = [f"{r.period}: {fmt.format(r.mean)} [{fmt.format(r.ci_low)}, {fmt.format(r.ci_high)}]"
                      if r.n > 1 else f"{r.period}: {fmt.format(r.mean)}" for r in rows.itertuples()]
@@ -86,7 +97,7 @@ def comparison_text(comp) -> str:
     for variant in yearly["variant"].unique():
         v = yearly[yearly["variant"] == variant]
         lines.append(f"{variant} minus {v['base'].iloc[0]} (paired, common random numbers):")
-        for ind, label, fmt in HEADLINE:
+        for ind, label, fmt in headline():
             for r in v[v["indicator"] == ind].itertuples():
                 vr = f"{r.variance_reduction:,.0f}x" if r.variance_reduction == r.variance_reduction else "n/a"
                 lines.append(f"  {label:<26} {r.period}: {fmt.format(r.diff_mean):>10} "

@@ -1,9 +1,11 @@
-"""The § 48a SGB II supplementary indicators (Ergänzungsgrößen) from the spells, monthly and by sex.
+"""The § 48a SGB II indicators from the spells, monthly and by sex: the Integrationsquote (K2) and
+the supplementary indicators (Ergänzungsgrößen).
 
 Definitions follow the Verordnung zur Festlegung der Kennzahlen nach § 48a SGB II (§§ 4-6);
 docs/outputs.md gives each one and says where the model has to stand in for the BA's data.
-`Stocks` collects what is needed at each month end while compute.py walks the month ends
-anyway; `add` turns it, the flows and the integration events into the columns.
+Each function computes one registry entry's columns (registry.py) from the prepared spells
+(prepared.py) and the columns of the entries before it; the generic ones (`quota`, `share`,
+`quota_of_sums`) read their numerator and denominator from the entry.
 """
 
 from __future__ import annotations
@@ -12,73 +14,17 @@ import numpy as np
 import pandas as pd
 
 from ..scenario.schema import INTEGRATION_KINDS, Scenario
+from ..states import CENSORED, EXIT
+from .prepared import (PARTICIPATING, Prepared, by_sex, is_lzb, lzb_window_days, month_of,
+                       monthly_counts)
 
 ROLL = 12          # months of the rolling sums and averages (§§ 4-6: "in den vergangenen zwölf Monaten")
 FOLLOW = 6         # K2E3: months after the integration month in which employment must last
-PARTICIPATING = ["programme", "alongside"]
 
 
-def _by_sex(codes: np.ndarray, n_sexes: int) -> np.ndarray:
-    """Counts of all and of each sex level (row 0 all, row j+1 level j)."""
-    c = np.bincount(codes, minlength=n_sexes)[:n_sexes]
-    return np.r_[c.sum(), c]
-
-
-class Stocks:
-    """Month-end states for the supplementary indicators, at day one and at each month end.
-
-    Per instant: eLb (for the outflow rate's previous-month stock), LZB, LZB taking part in a
-    programme (K3E2), single-parent eLb (K2E4), and the persons who became or stopped being
-    LZB since the previous instant (K3E3, K3E4).
-    """
-
-    def __init__(self, spells: pd.DataFrame, ben: pd.DataFrame, scenario: Scenario, edges: np.ndarray,
-                 size: int) -> None:
-        self.edges, self.size = edges, size
-        self.n_sexes = len(scenario.attributes["sex"])
-        rows, n_ref = self.n_sexes + 1, len(edges)
-        self.elb = np.zeros((rows, n_ref), dtype=np.int64)
-        self.lzb = np.zeros((rows, n_ref), dtype=np.int64)
-        self.active = np.zeros((rows, n_ref), dtype=np.int64)
-        self.elb_sp = np.zeros((rows, n_ref), dtype=np.int64)
-        self.lzb_in = np.zeros((rows, n_ref - 1), dtype=np.int64)
-        self.lzb_out = np.zeros((rows, n_ref - 1), dtype=np.int64)
-        sp = scenario.indicators.single_parent
-        self.single_parent = None if sp is None else (spells.loc[ben.index, sp.attribute] == sp.level).to_numpy(bool)
-        started = spells["state"].isin(PARTICIPATING).to_numpy() & spells["start"].notna().to_numpy()
-        part = spells.loc[started, ["person_id", "start", "end", "end_reason"]]
-        self.p_pid = part["person_id"].to_numpy()
-        self.p_start = part["start"].to_numpy(float)
-        self.p_end = np.where((part["end_reason"] == "censored").to_numpy(bool), np.inf, part["end"].to_numpy(float))
-        self.k = 0
-        self.prev = None
-
-    def observe(self, now: np.ndarray, long_term: np.ndarray, pid: np.ndarray, sex: np.ndarray) -> None:
-        """Record the next instant: `now` marks the benefit spells open then, `long_term` which are LZB."""
-        t, k, ns = self.edges[self.k], self.k, self.n_sexes
-        pid_now, sex_now = pid[now], sex[now]
-        self.elb[:, k] = _by_sex(sex_now, ns)
-        self.lzb[:, k] = _by_sex(sex_now[long_term], ns)
-        taking_part = np.zeros(self.size, bool)
-        during = (self.p_start <= t) & (t < self.p_end) if k == 0 else (self.p_start < t) & (t <= self.p_end)
-        taking_part[self.p_pid[during]] = True          # at the start instant, or a month's last instant
-        self.active[:, k] = _by_sex(sex_now[long_term & taking_part[pid_now]], ns)
-        if self.single_parent is not None:
-            self.elb_sp[:, k] = _by_sex(sex_now[self.single_parent[now]], ns)
-        cur = np.full(self.size, -1, dtype=np.int64)     # each person's sex level if LZB now, else -1
-        cur[pid_now[long_term]] = sex_now[long_term]
-        if self.prev is not None:
-            self.lzb_in[:, k - 1] = _by_sex(cur[(cur >= 0) & (self.prev < 0)], ns)
-            self.lzb_out[:, k - 1] = _by_sex(self.prev[(self.prev >= 0) & (cur < 0)], ns)
-        self.prev = cur
-        self.k += 1
-
-
-def _monthly_counts(m: np.ndarray, codes: np.ndarray, n: int, n_sexes: int) -> np.ndarray:
-    """Events per month, all and by sex: (n_sexes + 1, n) counts; months outside [0, n) dropped."""
-    ok = (m >= 0) & (m < n)
-    m, codes = m[ok], codes[ok]
-    return np.stack([np.bincount(m, minlength=n)] + [np.bincount(m[codes == j], minlength=n) for j in range(n_sexes)])
+def _levels(p: Prepared, ind) -> range:
+    """The rows an entry has: all and each sex level, or all only."""
+    return range(p.ns + 1 if "sex" in ind.by else 1)
 
 
 def _change(x: pd.Series) -> pd.Series:
@@ -98,13 +44,76 @@ def _mean_rate(num: pd.Series, den: pd.Series) -> pd.Series:
     return (num / den.where(den > 0)).rolling(ROLL).mean()
 
 
+def _quota_of_sums(num: pd.Series, den: pd.Series) -> pd.Series:
+    """Sum of num over the last 12 months over the sum of den (K2E3); empty if a month is unknown."""
+    n, d = num.rolling(ROLL).sum(), den.rolling(ROLL).sum()
+    return n / d.where(d > 0)
+
+
+# --- generic: built on columns before them -------------------------------------------------
+
+def quota(p: Prepared, ind) -> dict:
+    """`num` over `den` the K2 way (K2, K2E1, K2E2, K2E4, K3E1); empty where `num` is not modelled."""
+    return {ind.name + p.suffixes[j]: _quota(p.col(ind.num, j), p.col(ind.den, j)) for j in _levels(p, ind)}
+
+
+def quota_of_sums(p: Prepared, ind) -> dict:
+    """`num` over `den`, each summed over the last 12 months (K2E3)."""
+    return {ind.name + p.suffixes[j]: _quota_of_sums(p.col(ind.num, j), p.col(ind.den, j)) for j in _levels(p, ind)}
+
+
+def share(p: Prepared, ind) -> dict:
+    """`num` over `den` in the same month (LZB share, K3E2)."""
+    out = {}
+    for j in _levels(p, ind):
+        den = p.col(ind.den, j)
+        out[ind.name + p.suffixes[j]] = p.col(ind.num, j) / den.where(den > 0)
+    return out
+
+
+def change(of: str):
+    """The change of the stock `of` against 12 months before (K1E2, K3)."""
+    def change(p: Prepared, ind) -> dict:
+        return {ind.name + p.suffixes[j]: _change(p.col(of, j)) for j in _levels(p, ind)}
+    return change
+
+
+def mean_rate(flow: str, stock: str, before: bool = False):
+    """The flow over the stock (of the same month, or at the instant before the month: `before`),
+    averaged over 12 months (K1E3, K1E4, K3E3, K3E4)."""
+    def mean_rate(p: Prepared, ind) -> dict:
+        return {ind.name + p.suffixes[j]: _mean_rate(p.col(flow, j), p.before(stock, j) if before else p.col(stock, j))
+                for j in _levels(p, ind)}
+    return mean_rate
+
+
+# --- K2E1, K2E2: entries into programmes the scenario marks -------------------------------
+
+def programme_entries(field: str):
+    """Entries into the programmes listed in [indicators] `field` (marginal / publicly funded
+    employment); empty, not zero, when none is listed."""
+    def entries(p: Prepared, ind) -> dict:
+        progs = getattr(p.scenario.indicators, field)
+        if not progs:
+            return p.per_sex(ind.name, [p.nan] * (p.ns + 1))
+        spells = p.spells
+        sel = spells["state"].isin(PARTICIPATING).to_numpy() & spells["programme"].isin(progs).to_numpy() & \
+            (spells["start"] >= 0).to_numpy()
+        pe = spells.loc[sel, ["start", "sex"]]
+        return p.per_sex(ind.name, monthly_counts(month_of(pe["start"].to_numpy(float), p.edges),
+                                                  pe["sex"].cat.codes.to_numpy(), p.n, p.ns))
+    return entries
+
+
+# --- K2E3: integrations followed by continuous employment ---------------------------------
+
 def _employed_blocks(spells: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """Each person's stretches of uninterrupted employment: out of benefit after an exit into
     employment, training or self-employment, or taking part in a programme that counts as an
     integration on entry (subsidised work). Adjoining stretches are merged."""
     on_entry = [n for n, p in scenario.programmes.items() if p.integration_on_entry]
     state = spells["state"].to_numpy()
-    keep = state == "exit"                                   # text columns tested on their subsets only
+    keep = state == EXIT                                   # text columns tested on their subsets only
     keep[keep] = spells["exit_kind"][keep].isin(INTEGRATION_KINDS).to_numpy(bool)
     work = np.isin(state, PARTICIPATING) & spells["start"].notna().to_numpy()
     work[work] = spells["programme"][work].isin(on_entry).to_numpy(bool)
@@ -142,105 +151,77 @@ def continuous(ev: pd.DataFrame, spells: pd.DataFrame, scenario: Scenario, edges
     return np.where(horizon_ok, (end >= until).astype(float), np.nan)
 
 
+def integrations_continuous(p: Prepared, ind) -> dict:
+    """Integrations followed by continuous employment; empty in the last 6 months (beyond the horizon)."""
+    ev = p.events
+    m_ev, sex_ev = ev["m"].to_numpy(), ev["sex"].to_numpy()
+    cont = continuous(ev, p.spells, p.scenario, p.edges) == 1.0
+    c = monthly_counts(m_ev[cont], sex_ev[cont], p.n, p.ns).astype(float)
+    c[:, ~(np.arange(p.n) + FOLLOW < p.n)] = np.nan
+    return p.per_sex(ind.name, c)
+
+
+# --- K2E4: single parents (the attribute level the scenario names) ------------------------
+
+def elb_stock_single_parent(p: Prepared, ind) -> dict:
+    """Single-parent eLb at each month's last instant."""
+    sp = p.scenario.indicators.single_parent
+    if sp is None:
+        return p.per_sex(ind.name, [p.nan] * (p.ns + 1))
+    single = (p.spells.loc[p.ben.index, sp.attribute] == sp.level).to_numpy(bool)
+    return p.per_sex(ind.name, np.stack([by_sex(p.sex[rows][single[rows]], p.ns) for rows in p.open[1:]], axis=1))
+
+
+def integrations_single_parent(p: Prepared, ind) -> dict:
+    """Integrations of single parents."""
+    sp = p.scenario.indicators.single_parent
+    if sp is None:
+        return p.per_sex(ind.name, [p.nan] * (p.ns + 1))
+    ev = p.events
+    is_sp = (p.spells.loc[ev["row"].to_numpy(), sp.attribute] == sp.level).to_numpy(bool)
+    return p.per_sex(ind.name, monthly_counts(ev["m"].to_numpy()[is_sp], ev["sex"].to_numpy()[is_sp], p.n, p.ns))
+
+
+# --- K3E1-K3E4: integrations, activation and flows of LZB ----------------------------------
+
 def lzb_at_event(ev: pd.DataFrame, ben: pd.DataFrame) -> np.ndarray:
-    """Whether each integrated person was LZB at the integration: on benefit on at least 638 of
-    the 730 days before it (the rule of the LZB stock, applied at the event's instant)."""
-    from .compute import LZB_MIN_DAYS, LZB_WINDOW_DAYS
+    """Whether each integrated person was LZB at the integration: the rule of the LZB stock
+    (prepared.py) applied at the event's instant."""
     e = pd.DataFrame({"person_id": ev["person"].to_numpy(), "time": ev["time"].to_numpy(float),
                       "pos": np.arange(len(ev))})
     j = e.merge(ben[["person_id", "enter", "end"]], on="person_id", how="inner")
-    t = j["time"].to_numpy()
-    days = np.clip(np.minimum(j["end"].to_numpy(float), t) - np.maximum(j["enter"].to_numpy(float),
-                                                                          t - LZB_WINDOW_DAYS), 0.0, None)
-    total = np.bincount(j["pos"].to_numpy(), weights=days, minlength=len(ev))
-    return total >= LZB_MIN_DAYS - 1e-9
+    days = lzb_window_days(j["enter"].to_numpy(float), j["end"].to_numpy(float), j["time"].to_numpy())
+    return is_lzb(np.bincount(j["pos"].to_numpy(), weights=days, minlength=len(ev)))
 
 
-def add(out: pd.DataFrame, kz: Stocks, flows: dict, ev: pd.DataFrame, spells: pd.DataFrame, ben: pd.DataFrame,
-        scenario: Scenario, edges: np.ndarray) -> pd.DataFrame:
-    """`out` with the supplementary columns appended (the columns already there are not touched)."""
-    from .compute import _month_of
-    n, sexes = len(edges) - 1, scenario.attributes["sex"]
-    ns = len(sexes)
-    sfx = [""] + [f"_{sx}" for sx in sexes]
-    cols: dict[str, np.ndarray | pd.Series] = {}
-    nan = np.full(n, np.nan)
-
-    def put(name: str, rows) -> None:             # rows: (ns + 1, n) array or list of per-suffix series
-        for j, s in enumerate(sfx):
-            cols[f"{name}{s}"] = rows[j]
-
-    def col(name: str, j: int) -> pd.Series:
-        c = cols.get(f"{name}{sfx[j]}")
-        return pd.Series(out[f"{name}{sfx[j]}"] if c is None else c, dtype=float)
-
-    for name, (m, codes) in flows.items():        # inflows and outflows by sex
-        c = _monthly_counts(np.asarray(m), np.asarray(codes), n, ns)
-        for j, sx in enumerate(sexes):
-            cols[f"{name}_{sx}"] = c[j + 1]
-
-    # K1E2-K1E4: change of the eLb stock; inflow rate (stock of the same month) and outflow rate
-    # (stock of the month before; for the first month the day-one stock), averaged over 12 months
-    put("elb_change", [_change(col("elb_stock", j)) for j in range(ns + 1)])
-    put("inflow_rate", [_mean_rate(col("inflows", j), col("elb_stock", j)) for j in range(ns + 1)])
-    put("outflow_rate", [_mean_rate(col("outflows", j), pd.Series(kz.elb[j, :-1], dtype=float))
-                         for j in range(ns + 1)])
-
-    # K2E1, K2E2: entries into programmes the scenario marks as marginal / publicly funded employment
-    for field, name in (("marginal_employment", "marginal"), ("public_employment", "public")):
-        progs = getattr(scenario.indicators, field)
-        if not progs:                               # not modelled: empty, not zero
-            put(f"{name}_entries", [nan] * (ns + 1))
-            put(f"{name}_quota", [nan] * (ns + 1))
-            continue
-        sel = spells["state"].isin(PARTICIPATING).to_numpy() & spells["programme"].isin(progs).to_numpy() & \
-            (spells["start"] >= 0).to_numpy()
-        pe = spells.loc[sel, ["start", "sex"]]
-        put(f"{name}_entries", _monthly_counts(_month_of(pe["start"].to_numpy(float), edges),
-                                               pe["sex"].cat.codes.to_numpy(), n, ns))
-        put(f"{name}_quota", [_quota(col(f"{name}_entries", j), col("elb_stock", j)) for j in range(ns + 1)])
-
-    # K2E3: integrations followed by continuous employment over the 6 months after the integration month
-    m_ev, sex_ev = ev["m"].to_numpy(), ev["sex"].to_numpy()
-    cont = continuous(ev, spells, scenario, edges)
-    known = np.arange(n) + FOLLOW < n
-    c = _monthly_counts(m_ev[cont == 1.0], sex_ev[cont == 1.0], n, ns).astype(float)
-    c[:, ~known] = np.nan
-    put("integrations_continuous", c)
-    put("continuous_share", [_quota_of_sums(col("integrations_continuous", j), col("integrations", j))
-                             for j in range(ns + 1)])
-
-    # K2E4: Integrationsquote of single parents (the attribute level the scenario names)
-    sp = scenario.indicators.single_parent
-    if sp is None:
-        for name in ("elb_stock_single_parent", "integrations_single_parent", "single_parent_iq"):
-            put(name, [nan] * (ns + 1))
-    else:
-        is_sp = (spells.loc[ev["row"].to_numpy(), sp.attribute] == sp.level).to_numpy(bool)
-        put("elb_stock_single_parent", kz.elb_sp[:, 1:])
-        put("integrations_single_parent", _monthly_counts(m_ev[is_sp], sex_ev[is_sp], n, ns))
-        put("single_parent_iq", [_quota(col("integrations_single_parent", j), col("elb_stock_single_parent", j))
-                                 for j in range(ns + 1)])
-
-    # K3 and K3E1-K3E4: change of the LZB stock, IQ of LZB, activation, LZB inflow and outflow rates
-    put("lzb_change", [_change(col("lzb_stock", j)) for j in range(ns + 1)])
-    lzb_ev = lzb_at_event(ev, ben)
-    put("integrations_lzb", _monthly_counts(m_ev[lzb_ev], sex_ev[lzb_ev], n, ns))
-    put("lzb_iq", [_quota(col("integrations_lzb", j), col("lzb_stock", j)) for j in range(ns + 1)])
-    put("lzb_in_programme", kz.active[:, 1:])
-    put("lzb_activation", [col("lzb_in_programme", j) / col("lzb_stock", j).where(col("lzb_stock", j) > 0)
-                           for j in range(ns + 1)])
-    put("lzb_inflows", kz.lzb_in)
-    put("lzb_outflows", kz.lzb_out)
-    put("lzb_inflow_rate", [_mean_rate(col("lzb_inflows", j), col("lzb_stock", j)) for j in range(ns + 1)])
-    put("lzb_outflow_rate", [_mean_rate(col("lzb_outflows", j), pd.Series(kz.lzb[j, :-1], dtype=float))
-                             for j in range(ns + 1)])
-
-    extra = pd.DataFrame({k: np.asarray(v) for k, v in cols.items()}, index=out.index)
-    return pd.concat([out, extra], axis=1)
+def integrations_lzb(p: Prepared, ind) -> dict:
+    """Integrations of persons who were LZB at the integration."""
+    ev = p.events
+    lzb = lzb_at_event(ev, p.ben)
+    return p.per_sex(ind.name, monthly_counts(ev["m"].to_numpy()[lzb], ev["sex"].to_numpy()[lzb], p.n, p.ns))
 
 
-def _quota_of_sums(num: pd.Series, den: pd.Series) -> pd.Series:
-    """Sum of num over the last 12 months over the sum of den (K2E3); empty if a month is unknown."""
-    n, d = num.rolling(ROLL).sum(), den.rolling(ROLL).sum()
-    return n / d.where(d > 0)
+def lzb_in_programme(p: Prepared, ind) -> dict:
+    """LZB taking part in a programme at each month's last instant (K3E2's numerator)."""
+    spells = p.spells
+    started = spells["state"].isin(PARTICIPATING).to_numpy() & spells["start"].notna().to_numpy()
+    part = spells.loc[started, ["person_id", "start", "end", "end_reason"]]
+    p_pid, p_start = part["person_id"].to_numpy(), part["start"].to_numpy(float)
+    p_end = np.where((part["end_reason"] == CENSORED).to_numpy(bool), np.inf, part["end"].to_numpy(float))
+    rows = np.zeros((p.ns + 1, p.n), dtype=np.int64)
+    for m, t in enumerate(p.edges[1:]):
+        taking_part = np.zeros(p.size, bool)
+        taking_part[p_pid[(p_start < t) & (t <= p_end)]] = True
+        now, lzb = p.open[m + 1], p.lzb_open[m + 1]
+        rows[:, m] = by_sex(p.sex[now][lzb & taking_part[p.pid[now]]], p.ns)
+    return p.per_sex(ind.name, rows)
+
+
+def lzb_inflows(p: Prepared, ind) -> dict:
+    """Persons who became LZB in the month (since the instant before)."""
+    return p.per_sex(ind.name, p.lzb_moves[0])
+
+
+def lzb_outflows(p: Prepared, ind) -> dict:
+    """Persons who stopped being LZB in the month."""
+    return p.per_sex(ind.name, p.lzb_moves[1])

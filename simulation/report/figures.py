@@ -408,7 +408,7 @@ def sankey_figure(flows: sankey.Flows, scenario: str, lang: str, labels: dict[st
     return fig
 
 
-HEADLINE = ["elb_stock", "integrations", "iq", "lzb_stock", "lzb_share"]
+HEADLINE = list(registry.HEADLINE)
 
 
 def comparison_figures(res: Results, lang: str) -> list[go.Figure]:
@@ -437,7 +437,7 @@ def comparison_figures(res: Results, lang: str) -> list[go.Figure]:
     fig.update_layout(hovermode="closest")
 
     monthly = comp[comp["period_type"] == "month"]
-    shown = ["elb_stock", "integrations", "iq", "lzb_stock"]
+    shown = HEADLINE[:4]                          # the first four, in a 2 x 2 grid
     fig2 = make_subplots(rows=2, cols=2, subplot_titles=[indicator_label(i, lang) for i in shown],
                          vertical_spacing=0.16)
     for k, ind in enumerate(shown):
