@@ -109,14 +109,24 @@ def check_common(args) -> None:
 
 
 def _validate(args) -> int:
+    """Every file checked (a bad one does not stop the others); exit 2 if any is invalid."""
+    from .errors import ScenarioError
     from .scenario import load_scenario
+    bad = 0
     for path in args.scenarios:
-        loaded = load_scenario(path)
+        try:
+            loaded = load_scenario(path)
+        except ScenarioError as e:
+            print(e, file=sys.stderr)
+            bad += 1
+            continue
         print(f"{path}: valid ({len(loaded.scenario.programmes)} programmes, {len(loaded.scenario.hazards)} hazards)"
               + (f", {len(loaded.warnings)} warning(s)" if loaded.warnings else ""))
         for line in loaded.warning_lines():
             print(line, file=sys.stderr)
-    return 0
+    if bad and len(args.scenarios) > 1:
+        print(f"{bad} of {len(args.scenarios)} files invalid", file=sys.stderr)
+    return EXIT_BAD_INPUT if bad else 0
 
 
 def _run(args) -> int:

@@ -529,7 +529,7 @@ def test_budgets_are_a_lever_and_the_cost_is_against_them(app_url, page, tmp_pat
     one_field(page, "Budget je Jahr (EUR) · kurse")
     box = page.get_by_label("Budget je Jahr (EUR) · kurse", exact=True)
     assert box.input_value() == "60.000"
-    page.get_by_text("80.000 EUR (ab 2024-01-01) → 50.000 EUR (ab 2025-01-01)").wait_for()   # steps: shown
+    page.get_by_text("80.000 EUR (ab 01.01.2024) → 50.000 EUR (ab 01.01.2025)").wait_for()   # steps: shown
     assert page.get_by_label("Budget je Jahr (EUR) · coaching", exact=True).count() == 0       # and kept
     fill(page, "Simulierte Jahre", "2")
     fill(page, "Replikationen", "3")
@@ -537,7 +537,7 @@ def test_budgets_are_a_lever_and_the_cost_is_against_them(app_url, page, tmp_pat
     page.get_by_label("Name der Variante", exact=True).fill("Mehr Kursgeld")
     box.fill("90.000")                                   # German thousands
     page.get_by_role("button", name="Variante hinzufügen").click()
-    page.get_by_text("budgets.kurse.per_year: 60.000 → 90.000").wait_for()
+    page.get_by_text("kurse: 60.000 € → 90.000 €").wait_for()
     screenshot(page, "budgets_de", "Budgets")
     page.get_by_role("button", name="1 Variante(n) mit der Basis vergleichen").click()
     page.get_by_text("Zusammenfassung für die Entscheidung").wait_for(timeout=120_000)
@@ -601,7 +601,7 @@ def test_case_managers_and_pool_places_are_levers_with_the_caseload_shown(app_ur
     one_field(page, staff)
     assert page.get_by_label(staff, exact=True).input_value() == "3"
     assert page.get_by_label(places, exact=True).input_value() == "40"
-    page.get_by_text("1 (ab 2024-01-01) → 0,5 (ab 2025-01-01) Fallmanagerinnen und Fallmanager").wait_for()
+    page.get_by_text("1 (ab 01.01.2024) → 0,5 (ab 01.01.2025) Fallmanagerinnen und Fallmanager").wait_for()
     assert page.get_by_label("Fallmanagerinnen und Fallmanager · outreach", exact=True).count() == 0   # kept
     fill(page, "Simulierte Jahre", "2")
     fill(page, "Replikationen", "3")
@@ -610,7 +610,7 @@ def test_case_managers_and_pool_places_are_levers_with_the_caseload_shown(app_ur
     page.get_by_label(staff, exact=True).fill("4,5")               # German decimal comma
     page.get_by_label(places, exact=True).fill("30")
     page.get_by_role("button", name="Variante hinzufügen").click()
-    page.get_by_text("staffing.regular.staff: 3 → 4,5; pools.kurse.places: 40 → 30").wait_for()
+    page.get_by_text("Reguläre Betreuung: Fallmanagerinnen und Fallmanager 3 → 4,5; Kursplätze: Plätze des Pools 40 → 30").wait_for()
     screenshot(page, "staffing_pools_de", "Fallmanagerinnen und Fallmanager")
     page.get_by_role("button", name="1 Variante(n) mit der Basis vergleichen").click()
     page.get_by_text("Zusammenfassung für die Entscheidung").wait_for(timeout=120_000)
@@ -627,11 +627,13 @@ def test_case_managers_and_pool_places_are_levers_with_the_caseload_shown(app_ur
     from simulation.report.tables import number
     page.get_by_role("heading", name="Fallmanagement: Betreuungsschlüssel je Jahr").wait_for()
     table = page.locator("table").filter(has_text="Kundinnen und Kunden je Fachkraft")
+    table.locator("tbody tr").first.wait_for()
     assert table.locator("tbody tr").count() == 2 * 2 * 2              # scenarios x groups x years
     row = table.locator("tbody tr").filter(has_text="Mehr Personal").filter(has_text="Reguläre Betreuung") \
         .filter(has_text="2025").inner_text()
     assert number(caseload, 1, "de") in row and "4,5" in row, row
     pool = page.locator("table").filter(has_text="Teilnehmende / Plätze")
+    pool.locator("tbody tr").first.wait_for()            # the page shows its sections as they are ready
     assert pool.locator("tbody tr").count() == 2 * 2
     assert "30,0" in pool.locator("tbody tr").filter(has_text="Mehr Personal").first.inner_text()
     # full occupancy counts the pool's places: 30 × 400 + coaching 20 × 900 = 30.000 EUR a month
@@ -687,7 +689,7 @@ def test_file_variants_shipped_changed_and_uploaded(app_url, page, tmp_path):
     zone.locator("input[type=file]").set_input_files(str(mine))
     page.get_by_role("button", name="Add uploaded file").click()
     page.get_by_text("Variants to compare (3 of at most 5)").wait_for()
-    page.get_by_text("programmes.course.duration.mean: 8 → 6").wait_for()
+    page.get_by_text("course: duration, mean 8 → 6").wait_for()
     screenshot(page, "file_variants", "… or add scenario files as variants")
     page.get_by_role("button", name="Compare 3 variant(s) with the base").click()
     page.get_by_text("Summary for decision").wait_for(timeout=120_000)
@@ -782,7 +784,7 @@ def test_german_mode_shows_no_english_ui_string(app_url, page):
     page.get_by_label("Zuweisungen ins Coaching ×").fill("0")
     page.get_by_label("Plätze · coaching").fill("1.000")           # German thousands: one thousand places
     page.get_by_role("button", name="Variante hinzufügen").click()
-    page.get_by_text("programmes.coaching.places: 20 → 1.000").wait_for()
+    page.get_by_text("coaching: Plätze 20 → 1.000").wait_for()
     page.get_by_text("Übergangsraten einzeln").click()
     page.get_by_label(re.compile(r"^contact_loss \(0,005 je Monat → kein Kontakt\)")).wait_for()
     screenshot(page, "levers_de", "Hebelgruppen")
@@ -913,3 +915,43 @@ def test_report_renders_offline_in_the_browser(browser, tmp_path):
     assert not errors, errors
     assert not requests, requests
     context.close()
+
+
+def test_a_variants_changes_read_as_sentences_with_labels_and_the_languages_numbers():
+    """Without a browser: the list of changes speaks of labels, German numbers and dates, never field paths or
+    Python text."""
+    import datetime as dt
+
+    from simulation.app.changes import describe
+    content = {"programmes": {"agh": {"label": "Work opportunities", "label_de": "Arbeitsgelegenheiten [000, 4.3]"}},
+               "budgets": {"eingliederung": {"label_de": "Eingliederungsbudget"}},
+               "staffing": {"regular": {"label_de": "Reguläre Betreuung"}},
+               "hazards": {"job": {"to": "exit:employment"}}}
+    steps = [{"from": dt.date(2024, 1, 1), "value": 18899393}]
+    cut = [{"from": dt.date(2024, 1, 1), "value": 15119514.4}]
+    assert describe("budgets.eingliederung.per_year", steps, cut, content, "de") == \
+        "Eingliederungsbudget: 18.899.393 € ab 01.01.2024 → 15.119.514,4 € ab 01.01.2024"
+    assert describe("programmes.agh.places", 320, None, content, "de") == "Arbeitsgelegenheiten: Plätze 320 → unbegrenzt"
+    assert describe("programmes.agh.cost_per_month", 400, 450.5, content, "en") == \
+        "Work opportunities: cost per place and month 400 EUR → 450.5 EUR"
+    assert describe("staffing.regular.staff", [{"from": "2024-01-01", "value": 53}],
+                    [{"from": "2024-01-01", "value": 53}, {"from": "2024-04-01", "value": 56}], content, "de") == \
+        "Reguläre Betreuung: Fallmanagerinnen und Fallmanager 53 ab 01.01.2024 → 53 ab 01.01.2024, 56 ab 01.04.2024"
+    assert describe("hazards.job.rate_per_month", 0.02, 0.03, content, "de") == \
+        "Übergang job (nach Abgang: Beschäftigung): Rate je Monat 0,02 → 0,03"
+    for text in (describe("budgets.eingliederung.per_year", steps, cut, content, "de"),
+                 describe("programmes.agh.duration.mean", 8, 12, content, "de")):
+        assert "datetime" not in text and "{" not in text and "budgets." not in text
+
+
+@needs_chromium
+def test_a_skip_link_takes_the_keyboard_past_the_levers_to_add_variant(app_url, page):
+    """From the skip link, one Tab reaches "Add variant" (not the hundred fields in between)."""
+    errors = open_app(page, app_url)
+    link = page.get_by_role("link", name=LABEL["skip_to_add"])
+    link.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement && document.activeElement.innerText")
+    assert focused and ADD in focused, focused
+    assert not errors, errors

@@ -814,3 +814,12 @@ def test_day_one_waiters_not_eligible_are_named_in_a_warning(tmp_path, capsys):
                     'attributes = { german_level = { A0 = 0.5, A1 = 0.0, C1 = 0.5 } }\n')
     assert "50 % of segment 'refugee'" in load_scenario(half).warnings[0][1]
     assert load_scenario(TINY).warnings == []
+
+
+def test_validate_reports_every_file_not_only_the_first_bad_one(capsys):
+    files = [BAD / "budget_huge.toml", TINY, BAD / "step_places_huge.toml"]
+    assert main(["validate", *map(str, files)]) == 2
+    out, err = capsys.readouterr()
+    assert "tiny.toml: valid" in out
+    assert "budgets.kurse.per_year" in err and "programmes.course.places[1].value" in err
+    assert "2 of 3 files invalid" in err

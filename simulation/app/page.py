@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import shutil
 import sys
 import tempfile
@@ -21,6 +22,7 @@ import streamlit as st
 
 from simulation.app import exports
 from simulation.app import variant as V
+from simulation.app.changes import describe
 from simulation.app.messages import translate
 from simulation.errors import ScenarioError
 from simulation.report.labels import t
@@ -224,7 +226,8 @@ def run_settings(key: str, content: dict, lang: str, errors: FormErrors) -> dict
     reps = num_field(c[1], t("replications", lang), REPLICATIONS_DEFAULT, lang, f"{key}-reps", errors, minimum=2,
                      maximum=200, integer=True)
     seed = num_field(c[2], t("seed", lang), 1, lang, f"{key}-seed", errors, integer=True)
-    workers = num_field(c[3], t("workers", lang), 1, lang, f"{key}-workers", errors, minimum=1, maximum=2,
+    cores = os.cpu_count() or 1
+    workers = num_field(c[3], t("workers", lang), cores, lang, f"{key}-workers", errors, minimum=1, maximum=cores,
                         integer=True)
     st.caption(t("years_help", lang, years=show_number(scen_years, lang)))
     return {"years": float(years), "replications": int(reps), "seed": int(seed), "workers": int(workers)}
@@ -251,6 +254,8 @@ def variant_form(key: str, content: dict, lang: str, n: int) -> tuple[bool, V.Ch
     base = V.current(content)
     with st.container(key=f"form-{key}", border=True):
         st.subheader(t("new_variant", lang, n=n))
+        # a skip link past the levers (a keyboard reaches the button without tabbing through every field)
+        st.markdown(f'<a href="#add-variant">{t("skip_to_add", lang)}</a>', unsafe_allow_html=True)
         errors.keys.append(f"{key}-vname")
         vname = st.text_input(t("variant_name", lang), value="", placeholder=t("variant_n", lang, n=n),
                               key=f"{key}-vname")
@@ -261,6 +266,7 @@ def variant_form(key: str, content: dict, lang: str, n: int) -> tuple[bool, V.Ch
         staffing = _staffing_inputs(key, base, content, lang, errors)
         pools = _pool_inputs(key, base, content, lang, errors)
         hazards = _hazard_inputs(key, content, lang, errors)
+        st.markdown('<div id="add-variant"></div>', unsafe_allow_html=True)
         submitted = st.button(t("add_variant", lang), type="primary", key=f"{key}-add")
     changes = V.Changes(vname.strip() or t("variant_n", lang, n=n), programmes, set(), hazards, groups, inflow, waves,
                         budgets, staffing, pools)
@@ -290,12 +296,13 @@ def show_steps(steps: list, lang: str, money: bool = False) -> str:
     def value(x: float) -> str:
         return f"{number(float(x), 0, lang)} {t('euro', lang)}" if money else show_number(x, lang)
     return " → ".join(f"{value(s['value'] if isinstance(s, dict) else s.value)} "
-                      f"({t('steps_from', lang, date=_step_date(s))})" for s in steps)
+                      f"({t('steps_from', lang, date=_step_date(s, lang))})" for s in steps)
 
 
-def _step_date(step) -> str:
-    d = step["from"] if isinstance(step, dict) else step.from_
-    return d.isoformat() if hasattr(d, "isoformat") else str(d)
+def _step_date(step, lang: str) -> str:
+    """A step's date as the language writes dates (German 01.04.2024)."""
+    from simulation.app.changes import date_text
+    return date_text(step["from"] if isinstance(step, dict) else step.from_, lang)
 
 
 def _lever_rows(heading: str, help_text: str, rows: list[tuple], lang: str, errors: FormErrors) -> dict:
@@ -329,7 +336,8 @@ def _members(content: dict, programmes: list, lang: str) -> str:
 def _budget_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: FormErrors) -> dict:
     """One row per budget: its name, the programmes it pays for, the yearly amount (EUR); steps shown, kept."""
     return _lever_rows("budgets_form", "budgets_help", [
-        (name, name, t("paid_programmes", lang, names=_members(content, spec.get("programmes", []), lang)),
+        (name, _table_label(spec, name, lang),
+         t("paid_programmes", lang, names=_members(content, spec.get("programmes", []), lang)),
          base.budgets.get(name), f"{t('budget_per_year', lang)} · {name}", f"{key}-budget-{name}", "",
          {"money": True}, {})
         for name, spec in content.get("budgets", {}).items()], lang, errors)
@@ -411,27 +419,31 @@ def _programme_inputs(key: str, base: V.Changes, content: dict, lang: str,
         col.markdown(f"**{t(k, lang)}**")
     out = {}
     initial = content.get("population", {}).get("initial", {}).get("programmes", {})
+    shorts = {n: short_label(programme_label(content, n, lang)) for n in base.programmes}
+    names = {n: sh if list(shorts.values()).count(sh) == 1 else f"{sh} ({n})" for n, sh in shorts.items()}
     with st.container(height=min(60 + 64 * len(base.programmes), 520)):
         for name, p in base.programmes.items():
             label = programme_label(content, name, lang)
             c = st.columns(widths, vertical_alignment="center")
             day_one = initial.get(name, {}).get("participants", 0)
-            c[0].markdown(f"{label}  \n<small>{t('day_one', lang, n=day_one)}</small>", unsafe_allow_html=True)
+            c[0].markdown(f"{without_sources(label)}  \n<small>{t('day_one', lang, n=day_one)}</small>",
+                          unsafe_allow_html=True)
+            shown = names[name]                     # the fields' accessible names: the programme's short label
             if isinstance(p.places, list):          # places over time: kept as the scenario plans them
                 c[1].markdown(show_steps(p.places, lang))
                 places = p.places
             else:
-                places = num_field(c[1], f"{t('places', lang)} · {name}", p.places, lang, f"{key}-places-{name}",
+                places = num_field(c[1], f"{t('places', lang)} · {shown}", p.places, lang, f"{key}-places-{name}",
                                    errors, optional=True, integer=True, hidden=True)
-            factor = num_field(c[2], f"{t('duration_factor', lang)} · {name}", 1.0, lang, f"{key}-dur-{name}", errors,
+            factor = num_field(c[2], f"{t('duration_factor', lang)} · {shown}", 1.0, lang, f"{key}-dur-{name}", errors,
                                minimum=0.05, maximum=20, hidden=True)
-            cost = num_field(c[3], f"{t('cost_per_month', lang)} · {name}", p.cost_per_month, lang,
+            cost = num_field(c[3], f"{t('cost_per_month', lang)} · {shown}", p.cost_per_month, lang,
                              f"{key}-cost-{name}", errors, hidden=True)
             if isinstance(p.entries_per_year, list):
                 c[4].markdown(show_steps(p.entries_per_year, lang))
                 quota = p.entries_per_year
             else:
-                quota = num_field(c[4], f"{t('entries_per_year', lang)} · {name}", p.entries_per_year, lang,
+                quota = num_field(c[4], f"{t('entries_per_year', lang)} · {shown}", p.entries_per_year, lang,
                                   f"{key}-quota-{name}", errors, optional=True, integer=True, hidden=True)
             out[name] = V.ProgrammeChange(places, float(factor), float(cost), quota)
     return out
@@ -455,6 +467,13 @@ def programme_label(content: dict, name: str, lang: str) -> str:
     """A programme as planners know it: its label in the language (German `label_de`), else its name."""
     p = content.get("programmes", {}).get(name, {})
     return (p.get("label_de") if lang == "de" else "") or p.get("label") or name
+
+
+def without_sources(label: str) -> str:
+    """A label without its bracketed source references: 'Sprachkompass: überbrückt … [000, 4.3.1]' without
+    '[000, 4.3.1]'."""
+    import re
+    return re.sub(r"\s*\[[^\]]*\]", "", label).strip() or label
 
 
 def short_label(label: str) -> str:
@@ -561,7 +580,7 @@ def upload_variant(items: list[dict], key: str, base_name: str, content: dict, s
         st.rerun()
 
 
-def variants_list(items: list[dict], lang: str) -> None:
+def variants_list(items: list[dict], content: dict, lang: str) -> None:
     st.subheader(t("variants_list", lang, n=len(items), max=MAX_VARIANTS))
     if not items:
         st.caption(t("no_variants", lang))
@@ -569,7 +588,7 @@ def variants_list(items: list[dict], lang: str) -> None:
     for k, item in enumerate(list(items)):
         c = st.columns([3, 6, 2], vertical_alignment="center")
         c[0].markdown(f"**{item['name']}**")
-        said = [f"{p}: {_short(b, lang)} → {_short(v, lang)}" for p, b, v in item["diffs"]]
+        said = [describe(p, b, v, content, lang) for p, b, v in item["diffs"]]
         c[1].caption("; ".join(said[:6]) + (" …" if len(said) > 6 else "") if said else t("no_changes", lang))
         if len(said) > 6:
             with c[1].expander(t("all_changes", lang, n=len(said))):
@@ -577,14 +596,6 @@ def variants_list(items: list[dict], lang: str) -> None:
         if c[2].button(t("remove", lang), key=f"remove-{item['stem']}"):
             items.pop(k)
             st.rerun()
-
-
-def _short(value, lang: str) -> str:
-    """A changed value for the list: numbers in the language's format, long values shortened."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return show_number(float(value), lang)
-    text = str(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 # --- the run in the background ------------------------------------------------------------
@@ -609,7 +620,8 @@ def start_run(source: tuple, items: list[dict], settings: dict, lang: str, work_
     downloads = {v["stem"]: V.file_variant_toml(v["source"]["text"], v["source"]["resolved"], v["content"],
                                                 comments[v["stem"]]) if v.get("source") else
                  V.extends_toml(base_file, content, v["content"], comments[v["stem"]]) for v in items}
-    st.session_state["job"] = {"job": job, "base": base_name, "names": {v["stem"]: v["name"] for v in items},
+    st.session_state["job"] = {"job": job, "base": base_name, "base_content": content,
+                               "names": {v["stem"]: v["name"] for v in items},
                                "downloads": downloads, "settings": dict(settings), "diffs":
                                {v["stem"]: v["diffs"] for v in items}}
 
@@ -622,8 +634,7 @@ def run_status(lang: str) -> None:
     job: V.RunJob = entry["job"]
     if job.state == "running":
         done = job.done_count()
-        st.progress(done / job.total, text=t("running", lang, done=done, total=job.total,
-                                              seconds=number(V.time.monotonic() - job.started, 0, lang)))
+        st.progress(done / job.total, text=progress_text(done, job.total, V.time.monotonic() - job.started, lang))
         if st.button(t("cancel", lang), key="cancel-run"):
             job.cancel()
             job.wait(15)
@@ -638,6 +649,24 @@ def run_status(lang: str) -> None:
         shutil.rmtree(job.work, ignore_errors=True)
         st.session_state["run_message"] = (job.state, job.error)
     st.rerun(scope="app")
+
+
+def progress_text(done: int, total: int, elapsed: float, lang: str) -> str:
+    """Where the run is, with the time it has taken and, once a replication is done, about how long is left
+    (replications take about the same time each; the summaries at the end take a few more seconds)."""
+    seconds = number(elapsed, 0, lang)
+    if done >= total:
+        return t("summarising", lang, total=total, seconds=seconds)
+    if done == 0:
+        return t("running_first", lang, total=total, seconds=seconds)
+    left = elapsed / done * (total - done)
+    return t("running", lang, done=done, total=total, seconds=seconds, left=_duration(left, lang))
+
+
+def _duration(seconds: float, lang: str) -> str:
+    if seconds < 90:
+        return t("about_seconds", lang, n=number(max(5.0, 5 * round(seconds / 5)), 0, lang))
+    return t("about_minutes", lang, n=number(seconds / 60, 0, lang))
 
 
 def _forget_last() -> None:
@@ -658,9 +687,12 @@ def results(lang: str) -> None:
     from simulation.report.build import build
     from simulation.report.data import load_results
     from simulation.report.targets import targets_for
+    st.header(t("results", lang))
+    coming = st.empty()
+    coming.caption(t("preparing_results", lang))
     res = load_results(last["out"])
     targets = targets_for(None, res.programmes)
-    st.header(t("results", lang))
+    coming.empty()
     st.success(t("done", lang, total=sum(res.replications.values()), seconds=number(last["seconds"], 0, lang)))
     years = F.years(res)
     year = st.selectbox(t("summary_year", lang), years, index=len(years) - 1, key="summary-year") if years else None
@@ -678,10 +710,14 @@ def results(lang: str) -> None:
     c[2].download_button(t("download_results", lang), V.results_zip(Path(last["out"])),
                          file_name=f"{last['base']}-results.zip", mime="application/zip", on_click="ignore",
                          key="dl-results")
-    if lang not in last["reports"]:
-        last["reports"][lang] = build(res, lang, targets).html.encode("utf-8")
-    c[3].download_button(t("download_report", lang), last["reports"][lang], file_name=f"{last['base']}-report.html",
-                         mime="text/html", on_click="ignore", key="dl-report")
+    if lang in last["reports"]:
+        c[3].download_button(t("download_report", lang), last["reports"][lang],
+                             file_name=f"{last['base']}-report.html", mime="text/html", on_click="ignore",
+                             key="dl-report")
+    elif c[3].button(t("make_report", lang), key="make-report", help=t("make_report_help", lang)):
+        with st.spinner(t("making_report", lang)):
+            last["reports"][lang] = build(res, lang, targets).html.encode("utf-8")
+        st.rerun()
     st.markdown(f"**{t('download_variant', lang)}**")
     dc = st.columns(max(len(last["downloads"]), 1))
     for k, (stem, text) in enumerate(last["downloads"].items()):
@@ -717,15 +753,24 @@ def results(lang: str) -> None:
         for stem, diffs in last["diffs"].items():
             st.markdown(f"**{last['names'].get(stem, stem)}**")
             if diffs:
-                st.table([{t("field", lang): p, t("base", lang): _short(b, lang),
-                           t("variant", lang): _short(v, lang)} for p, b, v in diffs])
+                st.markdown("\n".join(f"- {_escape(describe(p, b, v, last.get('base_content', {}), lang))}"
+                                       for p, b, v in diffs))
             else:
                 st.write(t("no_changes", lang))
-    for fig in F.comparison_figures(res, lang):
+    coming = st.empty()
+    coming.caption(t("preparing_figures", lang))
+    figures = F.comparison_figures(res, lang)
+    coming.empty()
+    for fig in figures:
         st.plotly_chart(fig)
     st.subheader(t("sec_indicators", lang))
-    for fig in F.indicator_figures(res, lang, targets):
+    coming = st.empty()
+    coming.caption(t("preparing_figures", lang))
+    figures = F.indicator_figures(res, lang, targets)
+    coming.empty()
+    for fig in figures:
         st.plotly_chart(fig)
+    st.divider()
 
 
 def main() -> None:
@@ -745,6 +790,7 @@ def main() -> None:
                 st.warning(t("run_cancelled", lang))
             else:
                 st.error(f"**{t('run_failed', lang)}**: {error}")
+        results(lang)                   # the last comparison first: what a planner came back for
         source = choose_source(lang, scenarios_dir)
         if source is not None:
             key, base_name, _, content = source
@@ -756,7 +802,7 @@ def main() -> None:
             st.fragment(variant_editor)(fkey, base_name, content, start, items, lang)
             file_variants(items, key, base_name, content, scenarios_dir, lang)
             upload_variant(items, key, base_name, content, scenarios_dir, lang)
-            variants_list(items, lang)
+            variants_list(items, content, lang)
             running = "job" in st.session_state
             if errors:
                 st.error("\n".join([f"**{t('invalid_input', lang)}**", ""] +
@@ -766,7 +812,6 @@ def main() -> None:
                 start_run(source, items, settings, lang, opts.work)
             if "job" in st.session_state:
                 st.fragment(run_every=0.5)(run_status)(lang)
-        results(lang)
     except Exception as e:  # the page shows a message, never a stack trace
         st.error(f"**{t('run_failed', lang)}**: {type(e).__name__}: {e}")
 

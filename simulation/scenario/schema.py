@@ -370,6 +370,8 @@ class LabourMarket(Strict):
 
 class Budget(Strict):
     """Money for one or more programmes per calendar year; an entry commits its expected cost."""
+    label: str = ""
+    label_de: str = ""                                # the label in German (reports, app)
     programmes: Annotated[list[str], Field(min_length=1)]
     per_year: Timed                                   # EUR per calendar year, the value in force on 1 January
     when_exhausted: str = "wait"                      # "wait" on the list, or a target to send referrals to
