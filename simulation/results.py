@@ -68,25 +68,36 @@ def manifest(loaded, seed: int, years: float, run) -> dict:
 
 
 def write_atomic(out_dir: str | Path, tables: dict[str, pd.DataFrame], meta: dict) -> Path:
-    """Write every table to a temporary directory, then move it into place in one step."""
+    """Write every table to a temporary directory, then move it into place in one step. The manifest,
+    written last, lists the SHA-256 of each table file's bytes (`files`), which `jobpath report` checks."""
+    from .integrity import file_sha256, write_failed
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    target, old = out, None
     try:
         umask = os.umask(0)
         os.umask(umask)
         tmp.chmod(0o777 & ~umask)   # mkdtemp makes it private; results follow the user's umask
+        files = {}
         for name, df in tables.items():
+            target = out / f"{name}.parquet"
             df.to_parquet(tmp / f"{name}.parquet", index=False)
-        (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
-        old = None
+            files[f"{name}.parquet"] = file_sha256(tmp / f"{name}.parquet")
+        target = out / "manifest.json"
+        (tmp / "manifest.json").write_text(json.dumps({**meta, "files": files}, indent=2, default=str) + "\n")
+        target = out
         if out.exists():
             old = out.parent / f".{out.name}.old-{os.getpid()}"
             out.rename(old)
         tmp.rename(out)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None and old.exists() and not out.exists():
+            old.rename(out)     # the earlier results stay where they were
+        if isinstance(e, OSError):      # e.g. the disk is full: name the file meant, not the temporary one
+            raise write_failed(e, target) from None
         raise
     return out

@@ -7,8 +7,43 @@ import datetime as dt
 import re
 from typing import Any
 
-from simulation.report.labels import exit_label, t
+from simulation.report.labels import exit_label
+from simulation.report.labels import t as label
 from simulation.report.tables import number
+
+# the words of the sentences (the app's own; the report's catalogue is simulation/report/labels.py)
+WORDS: dict[str, dict[str, str]] = {
+    "none_value": {"en": "none", "de": "keiner"},
+    "yes": {"en": "yes", "de": "ja"},
+    "no": {"en": "no", "de": "nein"},
+    "from_date": {"en": "from {date}", "de": "ab {date}"},
+    "euro_sign": {"en": "EUR", "de": "€"},
+    "no_quota": {"en": "no quota", "de": "kein Kontingent"},
+    "cost_per_place_month": {"en": "cost per place and month", "de": "Kosten je Platz und Monat"},
+    "duration": {"en": "duration", "de": "Dauer"},
+    "dur_mean": {"en": "mean", "de": "Mittelwert"},
+    "dur_sd": {"en": "standard deviation", "de": "Standardabweichung"},
+    "dur_value": {"en": "value", "de": "Wert"},
+    "dur_low": {"en": "shortest", "de": "kürzeste"},
+    "dur_high": {"en": "longest", "de": "längste"},
+    "dur_scale": {"en": "scale", "de": "Skala"},
+    "dur_shape": {"en": "shape", "de": "Form"},
+    "dur_dist": {"en": "kind of distribution", "de": "Art der Verteilung"},
+    "dur_unit": {"en": "unit", "de": "Einheit"},
+    "rate_per_month": {"en": "rate per month", "de": "Rate je Monat"},
+    "hazard_named": {"en": "Transition {name} (to {to})", "de": "Übergang {name} (nach {to})"},
+    "inflow_per_month": {"en": "Inflow per month", "de": "Zugänge je Monat"},
+    "wave_named": {"en": "Wave {name}", "de": "Welle {name}"},
+    "per_month_word": {"en": "per month", "de": "je Monat"},
+}
+
+
+def t(key: str, lang: str, **kw) -> str:
+    """A word of the sentences, else a label of the report's catalogue, in the language."""
+    if key in WORDS:
+        text = WORDS[key]["de" if lang == "de" else "en"]
+        return text.format(**kw) if kw else text
+    return label(key, lang, **kw)
 
 DURATION_PARTS = {"mean": "dur_mean", "sd": "dur_sd", "value": "dur_value", "low": "dur_low", "high": "dur_high",
                   "scale": "dur_scale", "shape": "dur_shape", "dist": "dur_dist", "unit": "dur_unit"}

@@ -429,7 +429,8 @@ def run_comparison(base: dict, variant: dict, base_name: str, variant_name: str,
 
 
 def results_zip(out: Path, extra: dict[str, bytes] | None = None) -> bytes:
-    """The comparison's results as a zip: summaries, per-replication tables (no spells), scenarios."""
+    """The comparison's results as a zip: summaries, per-replication tables (no spells) with their checksums,
+    scenarios."""
     buf = io.BytesIO()
     out = Path(out)
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -439,6 +440,8 @@ def results_zip(out: Path, extra: dict[str, bytes] | None = None) -> bytes:
         for table in ("runs", "monthly", "programme_monthly", "budget_monthly", "pool_monthly", "staffing_monthly"):
             for f in sorted(out.glob(f"{table}/*/rep-*.parquet")):
                 z.write(f, str(f.relative_to(out)))
+        for f in sorted(out.glob("checksums/*/rep-*.json")):      # so that `jobpath report` can verify the files
+            z.write(f, str(f.relative_to(out)))
         for f in sorted((out.parent / "scenarios").glob("*.toml")):
             z.write(f, f"scenarios/{f.name}")
         for name, data in (extra or {}).items():

@@ -5,19 +5,29 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from .. import __version__
-from ..errors import ScenarioError
+from ..errors import ScenarioError, shorten
 from . import precision as alg
 from . import stats
-from ..errors import shorten
 from .backends import backend_for, check_backend
 from .plan import ScenarioRef, jobs_for, scenario_refs
-from .store import clean_temporaries, create_duckdb, is_done, read_table, remove_replication, write_parquet_atomic
+from .store import (
+    check_replication,
+    clean_temporaries,
+    create_duckdb,
+    done_replications,
+    is_done,
+    read_table,
+    remove_replication,
+    write_parquet_atomic,
+    write_text_atomic,
+)
 
 
 class BatchError(Exception):
@@ -53,8 +63,9 @@ class BatchResult:
 
 
 def _plan_record(spec: BatchSpec, refs: list[ScenarioRef], years: float) -> dict:
-    return {"jobpath_version": __version__, "seed": spec.seed, "years": years, "precision": spec.precision,
-            "indicators": spec.indicators if spec.precision else None, "draws": spec.draws,
+    from ..integrity import CHECKSUMS
+    return {"jobpath_version": __version__, "checksums": CHECKSUMS, "seed": spec.seed, "years": years,
+            "precision": spec.precision, "indicators": spec.indicators if spec.precision else None, "draws": spec.draws,
             "scenarios": {r.name: {"path": r.path, "sha256": r.sha256} for r in refs},
             "resolved": {r.name: r.resolved for r in refs}}
 
@@ -70,16 +81,21 @@ def _check_out(spec: BatchSpec, plan: dict) -> tuple[Path, Path]:
         raise BatchError(str(e)) from None
     record = out / "batch.json"
     if record.exists():
+        from ..integrity import DamagedResults, read_json
         try:
-            old = json.loads(record.read_text())
-        except (OSError, ValueError):
-            raise BatchError(f"{record}: expected the record of an earlier batch, found an unreadable file; "
-                             "use another --out") from None
+            old = read_json(record, "the record of an earlier batch")
+        except (OSError, DamagedResults) as e:
+            if spec.overwrite:          # asked to replace them: nothing of the old record is needed
+                return out, out.parent / f".{out.name}.new-{os.getpid()}"
+            why = str(e) if isinstance(e, DamagedResults) else f"{record}: unreadable ({e.strerror or e})"
+            raise BatchError(f"{why}; use --overwrite to start again, or another --out") from None
         if spec.resume:
             differ = [k for k in ("seed", "years", "scenarios", "draws") if old.get(k) != plan.get(k)]
             if differ:
                 raise BatchError(f"{record}: --resume needs the same scenarios (unchanged files), seed, years and "
                                  f"draws as the interrupted batch; found a different {', '.join(differ)}")
+            if "checksums" not in old:  # written by a version without digests: its replications are kept as
+                plan.pop("checksums", None)    # they are if readable with their columns (see integrity.py)
         elif not spec.overwrite:
             raise BatchError(f"{out} already holds batch results; use --resume to complete them or --overwrite "
                              "to start again")
@@ -94,13 +110,35 @@ def _prepare_out(work: Path, plan: dict) -> Path:
     if work.name.startswith(".") and work.exists():     # a staging folder left by an earlier overwrite
         import shutil
         shutil.rmtree(work)
+    new = not work.exists()
     work.mkdir(parents=True, exist_ok=True)
-    record = work / "batch.json"
-    tmp = work / ".batch.json.tmp"
-    tmp.write_text(json.dumps(plan, indent=2, default=str))
-    os.replace(tmp, record)
+    try:
+        write_text_atomic(work / "batch.json", json.dumps(plan, indent=2, default=str))
+    except BaseException:
+        if new:                 # e.g. a full disk: leave no folder behind that looks like other files
+            with contextlib.suppress(OSError):
+                work.rmdir()
+        raise
     clean_temporaries(work)
     return work
+
+
+def _check_done(out: Path, refs: list[ScenarioRef], plan: dict) -> None:
+    """--resume: every replication on disk is checked; a damaged one is removed, so that it is run again
+    (its seed gives the same files). One written without digests (an older version) is kept if its
+    tables are readable with their columns."""
+    from ..integrity import DamagedResults
+    unchecked = 0
+    for ref in refs:
+        for k in done_replications(out, ref.name):
+            try:
+                unchecked += not check_replication(out, ref.name, k, plan)
+            except DamagedResults as e:
+                print(f"warning: {e}\n  replication {k} of {ref.name} is run again", file=sys.stderr)
+                remove_replication(out, ref.name, k)
+    if unchecked:
+        print(f"warning: {out}: {unchecked} replication(s) written by an older jobpath without checksums; kept "
+              "as their tables are readable with the documented columns", file=sys.stderr)
 
 
 def _replace(out: Path, work: Path) -> None:
@@ -182,17 +220,34 @@ def run_batch(spec: BatchSpec, progress: bool = True) -> BatchResult:
     if (why := check_backend(spec.dask, spec.workers)) is not None:
         raise BatchError(why)
     plan = _plan_record(spec, refs, years)
-    out, work = _check_out(spec, plan)
+    try:
+        out, work = _check_out(spec, plan)
+    except BatchError:
+        from ..outdir import folder_busy
+        if (busy := folder_busy(Path(spec.out))) is not None:   # what it found is another batch's work
+            raise BatchError(busy) from None
+        raise
     backend = backend_for(spec.dask, spec.workers)
     if not spec.force and not spec.dask:
         _check_memory(spec, refs, years, min(getattr(backend, "workers", 1), spec.replications))
+    from ..errors import ArgumentError
+    from ..outdir import FolderLock
+    lock = FolderLock(out)
     try:
+        lock.acquire()          # one batch at a time in a folder, for the whole run
+    except ArgumentError as e:
+        raise BatchError(str(e)) from None
+    work = out
+    try:
+        out, work = _check_out(spec, plan)      # again, now that no other batch can change the folder
         return _run_batch(spec, refs, years, overrides_for, plan, out, work, backend, progress)
     except BaseException:
         if work != out:        # an unfinished overwrite: the old results stay as they were
             import shutil
             shutil.rmtree(work, ignore_errors=True)
         raise
+    finally:
+        lock.release()
 
 
 def _run_batch(spec, refs, years, overrides_for, plan, final: Path, work: Path, backend, progress) -> BatchResult:
@@ -209,6 +264,8 @@ def _run_batch(spec, refs, years, overrides_for, plan, final: Path, work: Path, 
     with contextlib.ExitStack() as stack:
         stack.push(backend.__exit__)    # left on the way out, whatever happens below
         out = _prepare_out(work, plan)
+        if spec.resume and work == final:
+            _check_done(out, refs, plan)
         total = budget * len(refs) if spec.precision is None else None
         bar = stack.enter_context(tqdm(total=total, unit="replication", desc="replications",
                                        disable=None if progress else True, dynamic_ncols=True))
@@ -235,9 +292,11 @@ def _run_batch(spec, refs, years, overrides_for, plan, final: Path, work: Path, 
                     if d.done:
                         break
                     target = min(max(d.need, have + chunk), budget)
+                    if target <= have:      # the budget is spent (--replications below the initial 5)
+                        break
                     run(ref, list(range(have + 1, target + 1)))
                     have = target
-                n_used = d.need
+                n_used = min(d.need, have)
                 for k in range(n_used + 1, have + 1):       # beyond what the algorithm used: not kept
                     remove_replication(out, ref.name, k)
                 used[ref.name] = list(range(1, n_used + 1))
@@ -253,7 +312,7 @@ def _run_batch(spec, refs, years, overrides_for, plan, final: Path, work: Path, 
     summary = stats.summary(pd.concat(frames_m, ignore_index=True), pd.concat(frames_p, ignore_index=True))
     write_parquet_atomic(summary, out / "summary.parquet")
     if report is not None:
-        (out / "precision.json").write_text(json.dumps(report, indent=2) + "\n")
+        write_text_atomic(out / "precision.json", json.dumps(report, indent=2) + "\n")
     clean_temporaries(out)
     if work != final:
         _replace(final, work)

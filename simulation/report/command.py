@@ -23,13 +23,15 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    """Build the report; a clear message and exit code 2 on unusable input."""
+    """Build the report; a clear message and exit code 2 on unusable input (damaged or foreign results too:
+    every file is checked against the checksum its run recorded, see simulation/integrity.py)."""
+    from ..integrity import DamagedResults
     from .build import build_report
     from .data import ResultsError
     from .png import PngError
     try:
         out, report, pngs = build_report(args.results, args.lang, args.out, args.png, args.targets)
-    except (ResultsError, PngError, ValueError) as e:
+    except (ResultsError, DamagedResults, PngError, ValueError) as e:
         print(e, file=sys.stderr)
         return EXIT_BAD_INPUT
     if not args.quiet:
