@@ -162,7 +162,7 @@ def _run(args) -> int:
 
 
 def _batch(args) -> int:
-    from .batch.runner import BatchError, BatchSpec, long_values, run_batch
+    from .batch.runner import BatchError, BatchSpec, run_batch
     if not 1 <= args.replications <= 100_000:
         print(f"--replications: expected 1 to 100000, found {args.replications}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -177,7 +177,7 @@ def _batch(args) -> int:
                      dask=args.dask, workers=args.workers,
                      resume=args.resume, overwrite=args.overwrite, keep_spells=not args.no_spells,
                      precision=precision, indicators=getattr(args, "indicators", "iq,lzb_stock").split(","),
-                     draws=getattr(args, "draws", None), force=args.force)
+                     draws=getattr(args, "draws", None), force=args.force, compare=args.command == "compare")
     try:
         result = run_batch(spec, progress=not args.quiet)
     except BatchError as e:
@@ -185,13 +185,8 @@ def _batch(args) -> int:
         return EXIT_BAD_INPUT
     from .summary import batch_text, comparison_text
     if args.command == "compare":
-        from .batch.stats import paired
-        from .batch.store import create_duckdb, write_parquet_atomic
-        comp = paired(long_values(result.out, result.used), base=list(result.used)[0])
-        write_parquet_atomic(comp, result.out / "comparison.parquet")
-        create_duckdb(result.out)
         if not args.quiet:
-            print(comparison_text(comp))
+            print(comparison_text(result.comparison))
     elif not args.quiet:
         print(batch_text(result.summary, result.used, result.precision))
     if not args.quiet:

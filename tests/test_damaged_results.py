@@ -209,7 +209,7 @@ def test_the_reading_of_compare_refuses_damaged_files(reference, tmp_path, capsy
         runner.long_values(out, {"tiny": [1, 2], "variant_tiny": [1, 2]})
     # through the command: the batch itself is done (stands in for files damaged after it wrote them)
     result = runner.BatchResult(out, {"tiny": [1, 2], "variant_tiny": [1, 2]}, pd.DataFrame(), None, "serial")
-    monkeypatch.setattr(runner, "run_batch", lambda spec, progress: result)
+    monkeypatch.setattr(runner, "run_batch", lambda spec, progress: runner.add_comparison(result))
     capsys.readouterr()
     assert_refused(main(compare_args(tmp_path / "new")), capsys.readouterr().err,
                    str(out / "monthly/variant_tiny/rep-0001.parquet"), "damaged")

@@ -51,6 +51,7 @@ class BatchSpec:
     initial: int = 5
     draws: str | None = None
     force: bool = False
+    compare: bool = False               # also the paired differences against the first scenario (compare)
 
 
 @dataclass
@@ -60,6 +61,7 @@ class BatchResult:
     summary: pd.DataFrame
     precision: dict | None
     backend: str
+    comparison: pd.DataFrame | None = None   # with spec.compare: comparison.parquet's content
 
 
 def _plan_record(spec: BatchSpec, refs: list[ScenarioRef], years: float) -> dict:
@@ -240,7 +242,9 @@ def run_batch(spec: BatchSpec, progress: bool = True) -> BatchResult:
     work = out
     try:
         out, work = _check_out(spec, plan)      # again, now that no other batch can change the folder
-        return _run_batch(spec, refs, years, overrides_for, plan, out, work, backend, progress)
+        result = _run_batch(spec, refs, years, overrides_for, plan, out, work, backend, progress)
+        # still under the lock: nobody else writes the folder meanwhile
+        return add_comparison(result) if spec.compare else result
     except BaseException:
         if work != out:        # an unfinished overwrite: the old results stay as they were
             import shutil
@@ -248,6 +252,16 @@ def run_batch(spec: BatchSpec, progress: bool = True) -> BatchResult:
         raise
     finally:
         lock.release()
+
+
+def add_comparison(result: BatchResult) -> BatchResult:
+    """The paired differences of every scenario against the first (comparison.parquet), read through the checks of
+    simulation/integrity.py; the DuckDB views made again to include them."""
+    from .stats import paired
+    result.comparison = paired(long_values(result.out, result.used), base=list(result.used)[0])
+    write_parquet_atomic(result.comparison, result.out / "comparison.parquet")
+    create_duckdb(result.out)
+    return result
 
 
 def _run_batch(spec, refs, years, overrides_for, plan, final: Path, work: Path, backend, progress) -> BatchResult:
