@@ -66,3 +66,25 @@ def test_the_model_map_names_symbols_that_exist():
             assert hasattr(where[cls], attr), f"docs/model.md names {cls}.{attr}, which does not exist"
     for mod in ("simulation.states", "simulation.engine.simpy_compat", "simulation.engine.capacity.plan"):
         importlib.import_module(mod)
+
+
+PLAN_KEYS = ("places", "entries_per_year", "per_year", "staff", "cost_per_month")
+
+
+@pytest.mark.parametrize("module", ["figures.py", "tables.py", "build.py"])
+def test_the_report_reads_plans_through_the_validated_scenario(module):
+    """No plan value (places, quotas, money, staff, cost) is read from a raw scenario dict in the report: those go
+    through Results.plan (the validated scenario) and Timeline, as the engine reads them."""
+    text = (ROOT / "simulation" / "report" / module).read_text(encoding="utf-8")
+    raw = [k for k in PLAN_KEYS if re.search(rf"""(\.get\(|\[)["']{k}["']""", text)]
+    assert raw == [], f"simulation/report/{module} reads {raw} from a dict"
+
+
+def test_results_plan_is_the_validated_scenario(tmp_path):
+    from simulation.report.data import Results
+    from simulation.scenario.loader import read_toml
+    content = read_toml((ROOT / "tests/scenarios/tiny_plans.toml").resolve())
+    res = Results(tmp_path, "run", ["tiny_plans"], None, contents={"tiny_plans": content})
+    sc, clock = res.plan("tiny_plans")
+    assert sc.programmes["coaching"].places[1].value == 15 and clock.start.isoformat() == "2024-01-01"
+    assert Results(tmp_path, "run", ["x"], None).plan("x") is None

@@ -51,6 +51,25 @@ class Results:
     replications: dict[str, int] = field(default_factory=dict)
     stale: list[str] = field(default_factory=list)     # scenarios whose file is gone or changed since the run
     warnings: list[str] = field(default_factory=list)  # e.g. results of an older version, without checksums
+    validated: dict[str, object] = field(default_factory=dict, repr=False)   # scenario -> (Scenario, Clock) | None
+
+    def plan(self, scenario: str):
+        """The scenario as the engine reads it, (validated Scenario, Clock), or None if its content is not known:
+        figures read places, quotas, costs and pools only through it (values over time through Timeline)."""
+        if scenario not in self.validated:
+            content = self.contents.get(scenario)
+            plan = None
+            if content:
+                from ..engine.clock import Clock
+                from ..errors import ScenarioError
+                from ..scenario import validate
+                try:
+                    sc = validate(content, scenario)
+                    plan = (sc, Clock(sc.time.start, sc.time.years))
+                except ScenarioError:
+                    plan = None
+            self.validated[scenario] = plan
+        return self.validated[scenario]
 
     @property
     def sexes(self) -> list[str]:

@@ -19,7 +19,8 @@ from . import sankey
 from .data import Results
 from .labels import exit_label, indicator_label, sex_label, t
 from .targets import Targets
-from ..engine.timeline import value_on
+from ..engine.timeline import Timeline
+from ..scenario.schema import is_steps
 
 PALETTE = ["#1f5fa8", "#d1603d", "#2e8b57", "#8a4fb5", "#b8860b", "#c2185b", "#00838f", "#5d4037"]
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash"]
@@ -144,8 +145,19 @@ def indicator_figures(res: Results, lang: str, targets: Targets | None) -> list[
             indicator_figure(res, "lzb_share", "lzb_share", lang, targets)]
 
 
-def _programme_spec(res: Results, scenario: str, name: str) -> dict:
-    return res.contents.get(scenario, {}).get("programmes", {}).get(name, {})
+def _programme_spec(res: Results, scenario: str, name: str):
+    """The programme as the engine reads it (the validated scenario's), or None if the scenario is not known."""
+    plan = res.plan(scenario)
+    return None if plan is None else plan[0].programmes.get(name)
+
+
+def _on_first_day(res: Results, scenario: str, value, month: str) -> float:
+    """A value over calendar time (a number, or validated steps) on the 1st of a month ("2024-05"), read through
+    Timeline as the engine reads it."""
+    if not is_steps(value):
+        return float(value)
+    clock = res.plan(scenario)[1]
+    return Timeline.of(value, clock).at(clock.day(_first_day(month)))
 
 
 def programme_figure(res: Results, name: str, lang: str) -> go.Figure:
@@ -162,10 +174,11 @@ def programme_figure(res: Results, name: str, lang: str) -> go.Figure:
             rows = monthly_rows(res, scen, f"programme.{name}.{measure}")
             if not rows.empty:
                 add_series(fig, rows, shown(res, scen), i, row=r, col=c, legend=k == 0)
-        places = _programme_spec(res, scen, name).get("places")
+        spec = _programme_spec(res, scen, name)
+        places = None if spec is None else spec.places
         months = monthly_rows(res, scen, f"programme.{name}.participants")["period"].astype(str).tolist()
-        if isinstance(places, list) and months:     # places over calendar time: a step line
-            fig.add_trace(go.Scatter(x=months, y=[value_on(places, _first_day(m)) for m in months], mode="lines",
+        if is_steps(places) and months:     # places over calendar time: a step line
+            fig.add_trace(go.Scatter(x=months, y=[_on_first_day(res, scen, places, m) for m in months], mode="lines",
                                      line={"color": color(i), "dash": "dot", "width": 1.5, "shape": "hv"},
                                      name=f"{scen}: {t('places', lang)}", legendgroup=scen), row=1, col=1)
         elif places is not None and months:
@@ -197,12 +210,12 @@ def _first_day(month: str) -> dt.date:
 def _per_month_sum(res: Results, scenario: str, programme: str, year: str, value) -> float:
     """A value over calendar time summed over the simulated months of a year (its value on each 1st)."""
     months = monthly_rows(res, scenario, f"programme.{programme}.participants")["period"].astype(str)
-    return float(sum(value_on(value, _first_day(m)) for m in months if m.startswith(year)))
+    return float(sum(_on_first_day(res, scenario, value, m) for m in months if m.startswith(year)))
 
 
 def place_months(res: Results, scenario: str, programme: str, year: str, places, months: float) -> float:
     """Places (a number or steps over time) summed over the simulated months of a year."""
-    return _per_month_sum(res, scenario, programme, year, places) if isinstance(places, list) else places * months
+    return _per_month_sum(res, scenario, programme, year, places) if is_steps(places) else places * months
 
 
 def full_occupancy_cost(res: Results, scenario: str, year: str, months: float) -> float:
@@ -212,17 +225,20 @@ def full_occupancy_cost(res: Results, scenario: str, year: str, months: float) -
     count together as at most the pool's places (at the highest cost per place of its members), never more
     than their own places added up.
     """
-    content = res.contents.get(scenario, {})
+    plan = res.plan(scenario)
+    if plan is None:
+        return 0.0
+    sc = plan[0]
     pooled: set[str] = set()
     total = 0.0
-    for spec in content.get("pools", {}).values():
-        members = [p for p in spec.get("programmes", []) if p in content.get("programmes", {})]
-        if spec.get("places") is None or not members:
+    for spec in sc.pools.values():
+        members = [p for p in spec.programmes if p in sc.programmes]
+        if spec.places is None or not members:
             continue
         pooled.update(members)
         own = sum(_occupancy_cost(res, scenario, p, year, months, limit=False) for p in members)
-        cost = max(float(_programme_spec(res, scenario, p).get("cost_per_month", 0.0)) for p in members)
-        total += min(own, place_months(res, scenario, members[0], year, spec["places"], months) * cost)
+        cost = max(sc.programmes[p].cost_per_month for p in members)
+        total += min(own, place_months(res, scenario, members[0], year, spec.places, months) * cost)
     for p in res.programmes:
         if p not in pooled:
             total += _occupancy_cost(res, scenario, p, year, months)
@@ -233,9 +249,9 @@ def _occupancy_cost(res: Results, scenario: str, programme: str, year: str, mont
                     limit: bool = True) -> float:
     """One programme's cost of full occupancy; with unlimited places 0 (limit) or infinite (capped by a pool)."""
     spec = _programme_spec(res, scenario, programme)
-    if spec.get("places") is None:
+    if spec is None or spec.places is None:
         return 0.0 if limit else float("inf")
-    return place_months(res, scenario, programme, year, spec["places"], months) * float(spec.get("cost_per_month", 0.0))
+    return place_months(res, scenario, programme, year, spec.places, months) * spec.cost_per_month
 
 
 def _months_in(res: Results, scenario: str, year: str) -> float:
@@ -286,8 +302,9 @@ def entries_figures(res: Results, lang: str, targets: Targets | None) -> list[tu
         _bars(res, "entries", year, progs, labels, fig)
         for i, scen in enumerate(res.scenarios):
             months = _months_in(res, scen, year)
-            quota = [(_programme_spec(res, scen, p).get("entries_per_year")) for p in progs]
-            _markers(fig, labels, [_per_month_sum(res, scen, p, year, q) / 12 if isinstance(q, list) else
+            specs = [_programme_spec(res, scen, p) for p in progs]
+            quota = [None if spec is None else spec.entries_per_year for spec in specs]
+            _markers(fig, labels, [_per_month_sum(res, scen, p, year, q) / 12 if is_steps(q) else
                                    q * months / 12 if q is not None else None for p, q in zip(progs, quota)],
                      f"{shown(res, scen)}: {t('planned', lang)}", i)
         layout(fig, f"{t('entries_vs_plan', lang)} – {year}", lang)
@@ -339,8 +356,8 @@ def cost_figures(res: Results, lang: str) -> list[tuple[str, go.Figure]]:
             budget = []
             for p in progs:
                 spec = _programme_spec(res, scen, p)
-                ok = spec.get("places") is not None and "cost_per_month" in spec
-                budget.append(place_months(res, scen, p, year, spec["places"], months) * spec["cost_per_month"]
+                ok = spec is not None and spec.places is not None and spec.cost_per_month > 0
+                budget.append(place_months(res, scen, p, year, spec.places, months) * spec.cost_per_month
                               if ok else None)
             _markers(fig, labels, budget, f"{shown(res, scen)}: {t('budget', lang)}", i)
         layout(fig, f"{t('cost_vs_budget', lang)} – {year}", lang)

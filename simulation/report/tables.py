@@ -198,7 +198,7 @@ def cost_numbers(res: Results) -> pd.DataFrame:
             months = _months_in(res, scen, str(period))
             budget = full_occupancy_cost(res, scen, str(period), months)
             row = {"scenario": scen, "period": str(period), "cost": float(vals.mean()),
-                   "budget": budget if res.contents.get(scen) else float("nan"),
+                   "budget": budget if res.plan(scen) is not None else float("nan"),
                    "diff_mean": float("nan"), "diff_ci_low": float("nan"), "diff_ci_high": float("nan")}
             if scen != base:
                 d = (vals.droplevel("period") - totals[base].loc[period]).dropna().rename("value").reset_index()
@@ -225,7 +225,8 @@ def budget_numbers(res: Results) -> pd.DataFrame:
         bm["period"] = bm["month"].astype(str).str[:4]
         spent = bm.groupby(["budget", "period", "replication"])["committed"].sum().groupby(["budget", "period"]).mean()
         last = bm.sort_values("month").groupby(["budget", "period"])["budget_year"].last()
-        order = {b: k for k, b in enumerate(res.contents.get(scen, {}).get("budgets", {}))}
+        plan = res.plan(scen)
+        order = {b: k for k, b in enumerate(plan[0].budgets if plan is not None else {})}
         for (budget, period), committed in sorted(spent.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0])):
             b = float(last.loc[(budget, period)])
             rows.append({"scenario": scen, "budget": str(budget), "period": str(period), "committed": float(committed),
