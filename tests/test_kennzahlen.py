@@ -336,3 +336,26 @@ def test_identities_of_a_run(tiny_two_years):
     assert (mo["lzb_in_programme"] <= mo["lzb_stock"]).all() and mo["lzb_in_programme"].sum() > 0
     assert (mo["integrations_lzb"] <= mo["integrations"]).all()
     assert ((mo["continuous_share"].dropna() >= 0) & (mo["continuous_share"].dropna() <= 1)).all()
+
+
+def test_k3e2_counts_only_measures_of_active_labour_market_policy():
+    """An LZB taking part in a programme listed in `[indicators] not_measures` is not activated (K3E2): with the
+    programme listed the numerator is 0, without it everyone taking part counts; the LZB stock is the same."""
+    from simulation.engine.clock import Clock
+    from simulation.engine.model import simulate
+    from simulation.indicators import monthly
+    from tests.conftest import BASE, merge, scenario
+    d = merge(BASE, {
+        "time": {"years": 1},
+        "population": {"segments": {"all": {"months_in_benefit": {"dist": "fixed", "value": 30}}},
+                       "initial": {"size": 200, "programmes": {"course": {"participants": 50, "segment": "all"}}}},
+        "programmes": {"course": {"places": 50, "duration": {"dist": "fixed", "value": 24}}},
+        "hazards": {"out": {"in": ["case_management"], "to": "exit:other", "rate_per_month": 0.01}},
+    })
+    with_course = monthly(simulate(scenario(d), seed=1).spells, scenario(d), Clock(scenario(d).time.start, 1))
+    d["indicators"] = {"not_measures": ["course"]}
+    sc = scenario(d)
+    without = monthly(simulate(sc, seed=1).spells, sc, Clock(sc.time.start, 1))
+    assert (with_course["lzb_in_programme"] == 50).all()          # all 50 course participants are LZB, all year
+    assert (without["lzb_in_programme"] == 0).all()
+    assert (with_course["lzb_stock"] == without["lzb_stock"]).all()

@@ -202,9 +202,13 @@ def integrations_lzb(p: Prepared, ind) -> dict:
 
 
 def lzb_in_programme(p: Prepared, ind) -> dict:
-    """LZB taking part in a programme at each month's last instant (K3E2's numerator)."""
+    """LZB taking part in a measure of active labour-market policy at each month's last instant (K3E2's numerator):
+    a programme not listed in `[indicators] not_measures` (e.g. BAMF courses, outreach)."""
     spells = p.spells
     started = spells["state"].isin(PARTICIPATING).to_numpy() & spells["start"].notna().to_numpy()
+    not_measures = p.scenario.indicators.not_measures
+    if not_measures:
+        started &= ~spells["programme"].isin(not_measures).to_numpy(bool)
     part = spells.loc[started, ["person_id", "start", "end", "end_reason"]]
     p_pid, p_start = part["person_id"].to_numpy(), part["start"].to_numpy(float)
     p_end = np.where((part["end_reason"] == CENSORED).to_numpy(bool), np.inf, part["end"].to_numpy(float))

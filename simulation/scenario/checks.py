@@ -286,7 +286,7 @@ def _duration_rules(s: Scenario, rules, path: str, p: _Problems) -> None:
 def _indicators(s: Scenario, p: _Problems) -> None:
     """The programmes and the attribute level that the § 48a indicators count must exist."""
     ind = s.indicators
-    for field in ("marginal_employment", "public_employment"):
+    for field in ("marginal_employment", "public_employment", "not_measures"):
         for i, name in enumerate(getattr(ind, field)):
             if name not in s.programmes:
                 p.add(f"indicators.{field}[{i}]", f"expected a defined programme {sorted(s.programmes)}, found '{name}'")

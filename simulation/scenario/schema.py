@@ -431,6 +431,7 @@ class Indicators(Strict):
     marginal_employment: list[str] = []     # programmes whose entries are entries into marginal employment (K2E1)
     public_employment: list[str] = []       # programmes that are publicly funded employment (K2E2)
     single_parent: AttributeLevel | None = None   # the attribute level marking single parents (K2E4)
+    not_measures: list[str] = []            # programmes that are no measure of active labour-market policy (K3E2)
 class LeverGroup(Strict):
     """Hazards a planner switches or scales together in the app (e.g. "Jobturbo"); not used by the model."""
     label: str = ""
