@@ -29,8 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--years", type=float, default=2)
     args = p.parse_args(argv)
     from playwright.sync_api import sync_playwright
-    with tempfile.TemporaryDirectory() as logs, running_app(ROOT / "scenarios", Path(logs)) as url, \
-            sync_playwright() as pw:
+
+    with (
+        tempfile.TemporaryDirectory() as logs,
+        running_app(ROOT / "scenarios", Path(logs)) as url,
+        sync_playwright() as pw,
+    ):
         browser = launch(pw)
         page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         page.set_default_timeout(600_000)
@@ -67,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         complete = time.perf_counter() - t1
         browser.close()
     print(f"page load (first screen with the form): {load:.1f} s")
-    print(f"run: base + {len(VARIANTS)} variants x {args.replications} replications x {args.years:g} years: {done:.1f} s")
+    print(
+        f"run: base + {len(VARIANTS)} variants x {args.replications} replications x {args.years:g} years: {done:.1f} s"
+    )
     print(f"to the summary for decision: {summary:.1f} s after the click")
     print(f"to the complete results page (every figure drawn): {complete:.1f} s after the click")
     return 0

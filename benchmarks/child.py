@@ -39,11 +39,13 @@ def peak_rss_mb() -> float:
 def _scenario(kind: str, arg: str):
     """The scenario to run and its horizon in years."""
     from simulation.scenario import load_scenario, validate
+
     if kind == "kassel":
         path, years = arg.split("@")
         return load_scenario(path).scenario, float(years)
     if kind == "generic":
         from .networks import scaled_scenario
+
         return validate(scaled_scenario(int(arg)), f"<generic {arg}>"), 1.0
     raise ValueError(f"unknown kind {kind!r}: expected kassel or generic")
 
@@ -52,6 +54,7 @@ def measure(kind: str, arg: str, seed: int = 1, teardown: bool = True) -> dict:
     """Load, simulate, summarise and free one replication, timing each step."""
     from simulation import indicators
     from simulation.engine.model import Model
+
     base = rss_mb()
     t0 = time.perf_counter()
     scenario, years = _scenario(kind, arg)
@@ -63,10 +66,24 @@ def measure(kind: str, arg: str, seed: int = 1, teardown: bool = True) -> dict:
     indicators.monthly(out.spells, scenario, model.clock)
     indicators.programme_monthly(out.spells, scenario, model.clock)
     t3, c3 = time.perf_counter(), time.process_time()
-    result = {"kind": kind, "arg": arg, "years": years, "load_s": t1 - t0, "sim_s": t2 - t1, "sim_cpu_s": c2 - c1,
-              "indicators_s": t3 - t2, "indicators_cpu_s": c3 - c2, "events": out.event_count,
-              "customers": out.customers, "spells": len(out.spells), "rss_after_imports_mb": base,
-              "peak_rss_sim_mb": peak_sim, "peak_rss_mb": peak_rss_mb(), "free_s": 0.0, "free_cpu_s": 0.0}
+    result = {
+        "kind": kind,
+        "arg": arg,
+        "years": years,
+        "load_s": t1 - t0,
+        "sim_s": t2 - t1,
+        "sim_cpu_s": c2 - c1,
+        "indicators_s": t3 - t2,
+        "indicators_cpu_s": c3 - c2,
+        "events": out.event_count,
+        "customers": out.customers,
+        "spells": len(out.spells),
+        "rss_after_imports_mb": base,
+        "peak_rss_sim_mb": peak_sim,
+        "peak_rss_mb": peak_rss_mb(),
+        "free_s": 0.0,
+        "free_cpu_s": 0.0,
+    }
     if teardown:
         del model, out
         gc.collect()
@@ -88,8 +105,9 @@ def main(argv: list[str]) -> int:
     # imported before the baseline is taken, so the run's memory excludes them; scipy.special is
     # imported by the first Gamma duration built, once per process (a batch worker pays it once)
     import scipy.special  # noqa: F401
-    import simulation.indicators
+
     import simulation.engine.model  # noqa: F401
+
     teardown = "--no-teardown" not in argv
     argv = [a for a in argv if a != "--no-teardown"]
     kind, arg = argv[0], argv[1]
@@ -100,4 +118,4 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     code = main(sys.argv[1:])
-    os._exit(code)   # skip freeing a large heap at exit: it is measured (or not wanted) above
+    os._exit(code)  # skip freeing a large heap at exit: it is measured (or not wanted) above

@@ -43,7 +43,7 @@ def resource_cycle(n: int, processes: int = 20, capacity: int = 5) -> tuple[int,
     per = max(1, n // processes)
 
     def proc(i):
-        hold = 1.0 + (i % 7) / 7     # unequal holding times, so the queue order keeps changing
+        hold = 1.0 + (i % 7) / 7  # unequal holding times, so the queue order keeps changing
         for _ in range(per):
             with res.request() as req:
                 yield req
@@ -59,11 +59,15 @@ def best_rate(fn, n: int, repeats: int) -> dict:
     runs = [fn(n) for _ in range(repeats)]
     events = runs[0][0]
     wall, cpu = min(r[1] for r in runs), min(r[2] for r in runs)
-    return {"events": events, "seconds": wall, "cpu_seconds": cpu, "events_per_s": events / wall,
-            "events_per_cpu_s": events / cpu}
+    return {
+        "events": events,
+        "seconds": wall,
+        "cpu_seconds": cpu,
+        "events_per_s": events / wall,
+        "events_per_cpu_s": events / cpu,
+    }
 
 
 def kernel(n: int, repeats: int = 3) -> dict:
     """Both kernel references."""
-    return {"timeouts": best_rate(timeout_loop, n, repeats),
-            "resource": best_rate(resource_cycle, n, repeats)}
+    return {"timeouts": best_rate(timeout_loop, n, repeats), "resource": best_rate(resource_cycle, n, repeats)}

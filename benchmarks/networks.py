@@ -18,15 +18,16 @@ import simpy
 from simulation.engine.clock import DAYS_PER_MONTH
 
 START = "2024-01-01"
-HORIZON_DAYS = 366.0          # 2024 is a leap year: the scenario's one-year horizon
+HORIZON_DAYS = 366.0  # 2024 is a leap year: the scenario's one-year horizon
 NAMES = ("A", "B", "C")
 PLACES = (15, 10, 12)
-ONWARD = (0.6, 0.7, 0.0)      # share going on to the next programme after completion
+ONWARD = (0.6, 0.7, 0.0)  # share going on to the next programme after completion
 
 
 @dataclass(frozen=True)
 class Chain:
     """The chain's parameters in days: arrival rate and mean durations for a target utilisation."""
+
     arrivals_per_day: float
     utilisation: float = 0.87
 
@@ -61,10 +62,16 @@ def _route(onward: float, target: str, rest: str = "exit:other") -> list[dict]:
 
 def chain_scenario(chain: Chain) -> dict:
     """The chain as a jobpath scenario dict (validate with simulation.scenario.validate)."""
-    programmes = {n: {"places": c, "duration": {"dist": "exponential", "mean": m, "unit": "days"}}
-                  for n, c, m in zip(NAMES, PLACES, chain.means)}
-    routes = {"entry": [{"options": [{"to": "programme:A", "probability": 1.0}]}],
-              "A": _route(ONWARD[0], "programme:B"), "B": _route(ONWARD[1], "programme:C"), "C": _route(0.0, "")}
+    programmes = {
+        n: {"places": c, "duration": {"dist": "exponential", "mean": m, "unit": "days"}}
+        for n, c, m in zip(NAMES, PLACES, chain.means)
+    }
+    routes = {
+        "entry": [{"options": [{"to": "programme:A", "probability": 1.0}]}],
+        "A": _route(ONWARD[0], "programme:B"),
+        "B": _route(ONWARD[1], "programme:C"),
+        "C": _route(0.0, ""),
+    }
     return {
         "name": "benchmark chain",
         "time": {"start": START, "years": 1},
@@ -73,8 +80,11 @@ def chain_scenario(chain: Chain) -> dict:
             "common": {"sex": {"female": 0.5, "male": 0.5}},
             "segments": {"all": {}},
             "initial": {"size": 0, "segments": {"all": 1.0}},
-            "inflow": {"per_month": chain.arrivals_per_day * DAYS_PER_MONTH, "segments": {"all": 1.0},
-                       "monthly_factors": monthly_factors()},
+            "inflow": {
+                "per_month": chain.arrivals_per_day * DAYS_PER_MONTH,
+                "segments": {"all": 1.0},
+                "monthly_factors": monthly_factors(),
+            },
         },
         "programmes": programmes,
         "routes": routes,
@@ -89,16 +99,20 @@ def scaled_scenario(customers: int, years: float = 1) -> dict:
     """
     stock = customers // 2
     inflow_per_month = (customers - stock) / (12 * years)
-    refer, work, other = 0.08, 0.03, 0.02     # per month, from case management
-    to_a = refer * stock                       # referrals per month, roughly (the stock stays near its start)
-    means = (3.0, 4.0, 6.0)                    # months
+    refer, work, other = 0.08, 0.03, 0.02  # per month, from case management
+    to_a = refer * stock  # referrals per month, roughly (the stock stays near its start)
+    means = (3.0, 4.0, 6.0)  # months
     rates = (to_a, to_a * ONWARD[0], to_a * ONWARD[0] * ONWARD[1])
     places = [max(1, round(r * m / 0.9)) for r, m in zip(rates, means)]
-    programmes = {n: {"places": c, "duration": {"dist": "exponential", "mean": m}}
-                  for n, c, m in zip(NAMES, places, means)}
+    programmes = {
+        n: {"places": c, "duration": {"dist": "exponential", "mean": m}} for n, c, m in zip(NAMES, places, means)
+    }
     back = "case_management"
-    routes = {"A": _route(ONWARD[0], "programme:B", back), "B": _route(ONWARD[1], "programme:C", back),
-              "C": _route(0.0, "", back)}
+    routes = {
+        "A": _route(ONWARD[0], "programme:B", back),
+        "B": _route(ONWARD[1], "programme:C", back),
+        "C": _route(0.0, "", back),
+    }
     hazards = {
         "work": {"in": ["case_management", "programme:*"], "to": "exit:employment", "rate_per_month": work},
         "other": {"in": ["case_management"], "to": "exit:other", "rate_per_month": other},
@@ -122,10 +136,11 @@ def scaled_scenario(customers: int, years: float = 1) -> dict:
 
 # --- the same chain, hand-written in SimPy -------------------------------------------------
 
+
 @dataclass
 class SimpyResult:
     customers: int
-    waits: list[list[tuple[float, float]]]   # per programme: (joined queue at, wait) of admitted customers
+    waits: list[list[tuple[float, float]]]  # per programme: (joined queue at, wait) of admitted customers
 
 
 def chain_simpy(chain: Chain, seed: int, horizon: float = HORIZON_DAYS) -> SimpyResult:
@@ -171,6 +186,7 @@ def jobpath_waits(spells) -> list[list[tuple[float, float]]]:
 
 # --- statistics ------------------------------------------------------------------------------
 
+
 def erlang_c_wait(arrival_rate: float, mean_service: float, servers: int) -> float:
     """Mean wait in queue of an M/M/c queue (Erlang C)."""
     a = arrival_rate * mean_service
@@ -192,21 +208,30 @@ def batch_means(waits: list[tuple[float, float]], warmup: float, batches: int = 
     if len(xs) < batches * 2:
         return math.nan, math.nan
     size = len(xs) // batches
-    means = [sum(xs[i * size:(i + 1) * size]) / size for i in range(batches)]
+    means = [sum(xs[i * size : (i + 1) * size]) / size for i in range(batches)]
     m = sum(means) / batches
     var = sum((x - m) ** 2 for x in means) / (batches - 1)
     return m, math.sqrt(var / batches)
 
 
-def compare_waits(a: list[list[tuple[float, float]]], b: list[list[tuple[float, float]]], chain: Chain,
-                  warmup: float) -> list[dict]:
+def compare_waits(
+    a: list[list[tuple[float, float]]], b: list[list[tuple[float, float]]], chain: Chain, warmup: float
+) -> list[dict]:
     """Per programme: both mean waits with 95 % CIs, Erlang C, and whether the two agree within CI."""
     rows = []
     for k, name in enumerate(NAMES):
         ma, sa = batch_means(a[k], warmup)
         mb, sb = batch_means(b[k], warmup)
         half = 1.96 * math.hypot(sa, sb)
-        rows.append({"programme": name, "jobpath": ma, "jobpath_se": sa, "simpy": mb, "simpy_se": sb,
-                     "erlang_c": erlang_c_wait(chain.rates[k], chain.means[k], PLACES[k]),
-                     "agree": bool(abs(ma - mb) <= half)})
+        rows.append(
+            {
+                "programme": name,
+                "jobpath": ma,
+                "jobpath_se": sa,
+                "simpy": mb,
+                "simpy_se": sb,
+                "erlang_c": erlang_c_wait(chain.rates[k], chain.means[k], PLACES[k]),
+                "agree": bool(abs(ma - mb) <= half),
+            }
+        )
     return rows

@@ -24,8 +24,10 @@ from .run import KASSEL
 def scenario_for(name: str, customers: int, years: float):
     """The validated scenario and horizon of the named workload."""
     from simulation.scenario import load_scenario, validate
+
     if name == "chain":
         from .networks import chain_for, chain_scenario
+
         return validate(chain_scenario(chain_for(customers)), "<benchmark chain>"), None
     return load_scenario(KASSEL).scenario, years
 
@@ -40,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="results/bench", help="directory for the .pstats file")
     args = p.parse_args(argv)
     from simulation.engine.model import Model
+
     scenario, years = scenario_for(args.workload, args.customers, args.years)
     model = Model(scenario, 1, years)
     t, c = time.perf_counter(), time.process_time()
@@ -48,9 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     else:
         prof = cProfile.Profile()
         out = prof.runcall(model.run)
-    print(f"{args.workload}: {out.customers} customers, {out.event_count} events, "
-          f"{time.perf_counter() - t:.2f} s wall, {time.process_time() - c:.2f} s CPU"
-          + ("" if args.plain else " (under cProfile)"), file=sys.stderr)
+    print(
+        f"{args.workload}: {out.customers} customers, {out.event_count} events, "
+        f"{time.perf_counter() - t:.2f} s wall, {time.process_time() - c:.2f} s CPU"
+        + ("" if args.plain else " (under cProfile)"),
+        file=sys.stderr,
+    )
     if not args.plain:
         Path(args.out).mkdir(parents=True, exist_ok=True)
         path = Path(args.out) / f"profile_{args.workload}.pstats"
@@ -60,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         stats.sort_stats("cumulative").print_stats(args.top)
         print(f"written: {path}")
     sys.stdout.flush()
-    os._exit(0)   # skip freeing the model's heap at exit
+    os._exit(0)  # skip freeing the model's heap at exit
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ KASSEL = REPO / "scenarios" / "kassel_2024.toml"
 @dataclass(frozen=True)
 class Sizes:
     """How much each section runs: full, --quick, or tiny (the smoke test)."""
+
     kernel_events: int
     chain_customers: int
     chain_repeats: int
@@ -41,9 +42,9 @@ class Sizes:
     scaling: tuple[int, ...]
     parallel_reps: int
     parallel_years: float
-    parallel_customers: int       # size of the generic scenario used when the Kassel file is missing
+    parallel_customers: int  # size of the generic scenario used when the Kassel file is missing
     startup_repeats: int
-    shards: tuple[int, ...] = (5_000, 10_000, 20_000, 40_000)   # synthetic job centres (customers a year)
+    shards: tuple[int, ...] = (5_000, 10_000, 20_000, 40_000)  # synthetic job centres (customers a year)
     shard_years: float = 1.0
 
 
@@ -55,6 +56,7 @@ TINY = Sizes(2_000, 300, 1, (0.25,), (300, 600), 2, 0.25, 200, 1, (300, 600), 0.
 @dataclass
 class Row:
     """One line of the table; `met` is None where there is no target."""
+
     section: str
     measure: str
     value: float
@@ -67,6 +69,7 @@ class Row:
 @dataclass
 class Report:
     """The table's rows and every raw figure (written as JSON)."""
+
     rows: list[Row] = field(default_factory=list)
     data: dict = field(default_factory=dict)
 
@@ -81,29 +84,47 @@ def say(msg: str) -> None:
 
 # --- the machine --------------------------------------------------------------------------
 
+
 def machine() -> dict:
     """Where the figures come from: CPU, cores, memory, load, versions, commit."""
     import simpy
+
     cpu, mem = "", ""
     try:
-        cpu = next(ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                   if ln.startswith("model name"))
-        mem = next(ln.split(":", 1)[1].strip() for ln in Path("/proc/meminfo").read_text().splitlines()
-                   if ln.startswith("MemTotal"))
+        cpu = next(
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        )
+        mem = next(
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/meminfo").read_text().splitlines()
+            if ln.startswith("MemTotal")
+        )
     except (OSError, StopIteration):
         pass
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=REPO, check=False).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO, check=False
+    ).stdout.strip()
     changed = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "simulation"], cwd=REPO, check=False)
     if commit and changed.returncode == 1:
         commit += " with uncommitted changes to simulation/"
-    return {"date": dt.datetime.now().isoformat(timespec="seconds"), "host": platform.node(), "cpu": cpu,
-            "nproc": os.cpu_count(), "usable_cores": len(os.sched_getaffinity(0)), "memory": mem,
-            "python": platform.python_version(), "simpy": simpy.__version__, "commit": commit,
-            "load_at_start": os.getloadavg()}
+    return {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "host": platform.node(),
+        "cpu": cpu,
+        "nproc": os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0)),
+        "memory": mem,
+        "python": platform.python_version(),
+        "simpy": simpy.__version__,
+        "commit": commit,
+        "load_at_start": os.getloadavg(),
+    }
 
 
 # --- sections -----------------------------------------------------------------------------
+
 
 def timed(fn):
     """(result, wall seconds, CPU seconds) of fn()."""
@@ -121,10 +142,16 @@ def freed(out):
 def section_kernel(rep: Report, sizes: Sizes) -> dict:
     """SimPy's own throughput, the reference for every events-per-second figure."""
     from .kernel import kernel
+
     k = kernel(sizes.kernel_events, repeats=3)
     for key, label in (("timeouts", "SimPy timeout loop"), ("resource", "SimPy Resource request-timeout-release")):
-        rep.add("kernel", label, k[key]["events_per_s"], "events/s",
-                note=f"{k[key]['events_per_cpu_s']:,.0f} per CPU-s; {k[key]['events']:,} events")
+        rep.add(
+            "kernel",
+            label,
+            k[key]["events_per_s"],
+            "events/s",
+            note=f"{k[key]['events_per_cpu_s']:,.0f} per CPU-s; {k[key]['events']:,} events",
+        )
     return k
 
 
@@ -150,42 +177,73 @@ def section_chain(rep: Report, sizes: Sizes, kernel: dict | None) -> dict:
     from simulation.scenario import validate
 
     from .networks import chain_for, chain_scenario, chain_simpy, compare_waits, jobpath_waits
+
     chain = chain_for(sizes.chain_customers)
     scenario = validate(chain_scenario(chain), "<benchmark chain>")
     runs = {"jobpath": [], "simpy": []}
     first = {}
     gc.collect()
-    gc.freeze()          # the collections counted below walk only what the runs create
+    gc.freeze()  # the collections counted below walk only what the runs create
     try:
         _chain_runs(sizes.chain_repeats, lambda: Model(scenario, 1).run(), lambda: chain_simpy(chain, 1), runs, first)
     finally:
         gc.unfreeze()
-    best = {k: {"wall_s": min(r[0] for r in v), "cpu_s": min(r[1] for r in v), "customers": v[0][2],
-                "events": v[0][3]} for k, v in runs.items()}
+    best = {
+        k: {"wall_s": min(r[0] for r in v), "cpu_s": min(r[1] for r in v), "customers": v[0][2], "events": v[0][3]}
+        for k, v in runs.items()
+    }
     for b in best.values():
         b["customers_per_s"] = b["customers"] / b["wall_s"]
         b["customers_per_cpu_s"] = b["customers"] / b["cpu_s"]
     ratio_wall = best["jobpath"]["customers_per_s"] / best["simpy"]["customers_per_s"]
     ratio_cpu = best["jobpath"]["customers_per_cpu_s"] / best["simpy"]["customers_per_cpu_s"]
-    waits = compare_waits(jobpath_waits(first["jobpath"].spells), first["simpy"].waits, chain,
-                          warmup=0.05 * first["jobpath"].horizon)
-    rep.add("chain", "jobpath", best["jobpath"]["customers_per_s"], "customers/s",
-            note=f"{best['jobpath']['customers_per_cpu_s']:,.0f}/CPU-s; {best['jobpath']['customers']} customers")
-    rep.add("chain", "hand-written SimPy", best["simpy"]["customers_per_s"], "customers/s",
-            note=f"{best['simpy']['customers_per_cpu_s']:,.0f}/CPU-s; {best['simpy']['customers']} customers")
+    waits = compare_waits(
+        jobpath_waits(first["jobpath"].spells), first["simpy"].waits, chain, warmup=0.05 * first["jobpath"].horizon
+    )
+    rep.add(
+        "chain",
+        "jobpath",
+        best["jobpath"]["customers_per_s"],
+        "customers/s",
+        note=f"{best['jobpath']['customers_per_cpu_s']:,.0f}/CPU-s; {best['jobpath']['customers']} customers",
+    )
+    rep.add(
+        "chain",
+        "hand-written SimPy",
+        best["simpy"]["customers_per_s"],
+        "customers/s",
+        note=f"{best['simpy']['customers_per_cpu_s']:,.0f}/CPU-s; {best['simpy']['customers']} customers",
+    )
     rep.add("chain", "ratio jobpath / SimPy (wall)", ratio_wall, "x", ">= 0.8", ratio_wall >= 0.8)
     rep.add("chain", "ratio jobpath / SimPy (CPU)", ratio_cpu, "x", ">= 0.8", ratio_cpu >= 0.8)
     ev_rate = best["jobpath"]["events"] / best["jobpath"]["cpu_s"]
-    rep.add("chain", "jobpath events per CPU-s", ev_rate, "events/s",
-            note=_vs_kernel(ev_rate, kernel))
+    rep.add("chain", "jobpath events per CPU-s", ev_rate, "events/s", note=_vs_kernel(ev_rate, kernel))
     agree = all(w["agree"] for w in waits)
-    rep.add("chain", "mean waits agree within 95 % CI", float(agree), "bool", "all 3", agree,
-            note="; ".join(f"{w['programme']}: {w['jobpath']:.3f}±{1.96 * w['jobpath_se']:.3f} vs "
-                           f"{w['simpy']:.3f}±{1.96 * w['simpy_se']:.3f} (Erlang C {w['erlang_c']:.3f}) d"
-                           for w in waits))
-    return {"parameters": {"arrivals_per_day": chain.arrivals_per_day, "means_days": chain.means,
-                           "utilisation": chain.utilisation}, "runs": runs, "best": best,
-            "ratio_wall": ratio_wall, "ratio_cpu": ratio_cpu, "waits": waits}
+    rep.add(
+        "chain",
+        "mean waits agree within 95 % CI",
+        float(agree),
+        "bool",
+        "all 3",
+        agree,
+        note="; ".join(
+            f"{w['programme']}: {w['jobpath']:.3f}±{1.96 * w['jobpath_se']:.3f} vs "
+            f"{w['simpy']:.3f}±{1.96 * w['simpy_se']:.3f} (Erlang C {w['erlang_c']:.3f}) d"
+            for w in waits
+        ),
+    )
+    return {
+        "parameters": {
+            "arrivals_per_day": chain.arrivals_per_day,
+            "means_days": chain.means,
+            "utilisation": chain.utilisation,
+        },
+        "runs": runs,
+        "best": best,
+        "ratio_wall": ratio_wall,
+        "ratio_cpu": ratio_cpu,
+        "waits": waits,
+    }
 
 
 def _vs_kernel(rate: float, kernel: dict | None) -> str:
@@ -198,6 +256,7 @@ def _vs_kernel(rate: float, kernel: dict | None) -> str:
 def section_kassel(rep: Report, sizes: Sizes, kernel: dict | None) -> dict:
     """The Kassel baseline, one replication per horizon, each in a fresh process."""
     from .child import run_child
+
     if not KASSEL.is_file():
         rep.add("kassel", "skipped", math.nan, "", note=f"{KASSEL} not found: no Kassel baseline to run")
         return {"skipped": f"{KASSEL} not found"}
@@ -209,13 +268,34 @@ def section_kassel(rep: Report, sizes: Sizes, kernel: dict | None) -> dict:
         limit = 1.0 * years
         wall = r["sim_s"] + r["indicators_s"] + r["free_s"]
         cpu = r["sim_cpu_s"] + r["indicators_cpu_s"] + r["free_cpu_s"]
-        rep.add("kassel", f"{years:g} y: replication wall", wall, "s", f"<= {limit:g} s", wall <= limit,
-                note=f"sim {r['sim_s']:.2f} + indicators {r['indicators_s']:.2f} + freeing {r['free_s']:.2f} s")
-        rep.add("kassel", f"{years:g} y: replication CPU", cpu, "s", f"<= {limit:g} s", cpu <= limit,
-                note=f"sim {r['sim_cpu_s']:.2f} + indicators {r['indicators_cpu_s']:.2f} + freeing "
-                f"{r['free_cpu_s']:.2f} s; {r['customers']} customers, {r['events']} events")
-        rep.add("kassel", f"{years:g} y: peak memory", r["peak_rss_mb"], "MB", "<= 300 MB", r["peak_rss_mb"] <= 300,
-                note=f"after imports {r['rss_after_imports_mb']:.0f} MB; peak during sim {r['peak_rss_sim_mb']:.0f} MB")
+        rep.add(
+            "kassel",
+            f"{years:g} y: replication wall",
+            wall,
+            "s",
+            f"<= {limit:g} s",
+            wall <= limit,
+            note=f"sim {r['sim_s']:.2f} + indicators {r['indicators_s']:.2f} + freeing {r['free_s']:.2f} s",
+        )
+        rep.add(
+            "kassel",
+            f"{years:g} y: replication CPU",
+            cpu,
+            "s",
+            f"<= {limit:g} s",
+            cpu <= limit,
+            note=f"sim {r['sim_cpu_s']:.2f} + indicators {r['indicators_cpu_s']:.2f} + freeing "
+            f"{r['free_cpu_s']:.2f} s; {r['customers']} customers, {r['events']} events",
+        )
+        rep.add(
+            "kassel",
+            f"{years:g} y: peak memory",
+            r["peak_rss_mb"],
+            "MB",
+            "<= 300 MB",
+            r["peak_rss_mb"] <= 300,
+            note=f"after imports {r['rss_after_imports_mb']:.0f} MB; peak during sim {r['peak_rss_sim_mb']:.0f} MB",
+        )
         rate = r["events"] / r["sim_cpu_s"]
         rep.add("kassel", f"{years:g} y: events per CPU-s", rate, "events/s", note=_vs_kernel(rate, kernel))
     return out
@@ -231,14 +311,20 @@ def fit_exponent(xs: list[float], ys: list[float]) -> float:
 def section_scaling(rep: Report, sizes: Sizes) -> dict:
     """The generic scenario at growing sizes: time exponent and memory per customer."""
     from .child import run_child
+
     runs = []
     for n in sizes.scaling:
         say(f"  generic scenario, {n:,} customers")
         r = run_child("generic", str(n), teardown=False)
         runs.append(r)
-        rep.add("scaling", f"{n:,} customers: sim wall / CPU", r["sim_s"], "s",
-                note=f"CPU {r['sim_cpu_s']:.2f} s; {r['customers']} customers, {r['events']} events; peak "
-                f"{r['peak_rss_sim_mb']:.0f} MB after the run, {r['peak_rss_mb']:.0f} MB with indicators")
+        rep.add(
+            "scaling",
+            f"{n:,} customers: sim wall / CPU",
+            r["sim_s"],
+            "s",
+            note=f"CPU {r['sim_cpu_s']:.2f} s; {r['customers']} customers, {r['events']} events; peak "
+            f"{r['peak_rss_sim_mb']:.0f} MB after the run, {r['peak_rss_mb']:.0f} MB with indicators",
+        )
     xs = [r["customers"] for r in runs]
     exp_wall = fit_exponent(xs, [r["sim_s"] for r in runs])
     exp_cpu = fit_exponent(xs, [r["sim_cpu_s"] for r in runs])
@@ -248,21 +334,41 @@ def section_scaling(rep: Report, sizes: Sizes) -> dict:
     span = f"{xs[0]:,} to {xs[-1]:,}"
     rep.add("scaling", f"time exponent (wall), {span}", exp_wall, "", "<= 1.1", exp_wall <= 1.1)
     rep.add("scaling", f"time exponent (CPU), {span}", exp_cpu, "", "<= 1.1", exp_cpu <= 1.1)
-    rep.add("scaling", "memory per customer", per_customer_kb, "kB",
-            note=f"peak (run and indicators) above the imports, at {big['customers']:,} customers")
-    rep.add("scaling", "peak memory for 1M customers", at_1m_gb, "GB", "<= 4 GB", at_1m_gb <= 4,
-            note="measured" if big["customers"] >= 900_000 else "extrapolated from the largest run")
-    return {"runs": runs, "exponent_wall": exp_wall, "exponent_cpu": exp_cpu, "kb_per_customer": per_customer_kb,
-            "gb_at_1m": at_1m_gb}
+    rep.add(
+        "scaling",
+        "memory per customer",
+        per_customer_kb,
+        "kB",
+        note=f"peak (run and indicators) above the imports, at {big['customers']:,} customers",
+    )
+    rep.add(
+        "scaling",
+        "peak memory for 1M customers",
+        at_1m_gb,
+        "GB",
+        "<= 4 GB",
+        at_1m_gb <= 4,
+        note="measured" if big["customers"] >= 900_000 else "extrapolated from the largest run",
+    )
+    return {
+        "runs": runs,
+        "exponent_wall": exp_wall,
+        "exponent_cpu": exp_cpu,
+        "kb_per_customer": per_customer_kb,
+        "gb_at_1m": at_1m_gb,
+    }
 
 
 def _parallel_jobs(n: int, years: float, customers: int):
     from simulation.batch.plan import Job, replication_seed
+
     if KASSEL.is_file():
         from simulation.scenario import load_scenario
+
         path, resolved = str(KASSEL), load_scenario(KASSEL).resolved
     else:
         from .networks import scaled_scenario
+
         path, resolved = f"<generic {customers}>", scaled_scenario(customers)
     return [Job("bench", path, resolved, k, replication_seed(1, k), years, keep_spells=False) for k in range(1, n + 1)]
 
@@ -281,6 +387,7 @@ def section_parallel(rep: Report, sizes: Sizes, workers: tuple[int, ...] = (1, 2
     which is what remains on a machine whose cores are not shared with other work.
     """
     from simulation.batch.backends import LocalProcesses, Serial
+
     jobs = _parallel_jobs(sizes.parallel_reps, sizes.parallel_years, sizes.parallel_customers)
     out = {"replications": len(jobs), "years": sizes.parallel_years, "scenario": jobs[0].scenario_path}
     for w in workers:
@@ -291,19 +398,40 @@ def section_parallel(rep: Report, sizes: Sizes, workers: tuple[int, ...] = (1, 2
             with backend:
                 backend.map(jobs, tmp, rows.append)
             wall, cpu = time.perf_counter() - t0, _cpu_all() - c0
-        out[str(w)] = {"wall_s": wall, "cpu_s": cpu, "job_seconds": [r["seconds"] for r in rows],
-                       "backend": backend.name}
-        rep.add("parallel", f"{len(jobs)} replications on {w} worker(s)", wall, "s",
-                note=f"{backend.name}; CPU {cpu:.1f} s; per replication {sum(r['seconds'] for r in rows) / len(rows):.2f} s")
+        out[str(w)] = {
+            "wall_s": wall,
+            "cpu_s": cpu,
+            "job_seconds": [r["seconds"] for r in rows],
+            "backend": backend.name,
+        }
+        rep.add(
+            "parallel",
+            f"{len(jobs)} replications on {w} worker(s)",
+            wall,
+            "s",
+            note=f"{backend.name}; CPU {cpu:.1f} s; per replication {sum(r['seconds'] for r in rows) / len(rows):.2f} s",
+        )
     if "1" in out and len(workers) > 1:
         w = workers[-1]
         eff = out["1"]["wall_s"] / (w * out[str(w)]["wall_s"])
         eff_cpu = out["1"]["cpu_s"] / out[str(w)]["cpu_s"]
         out["efficiency"], out["cpu_efficiency"] = eff, eff_cpu
-        rep.add("parallel", f"efficiency on {w} workers (wall)", eff, "", ">= 0.9", eff >= 0.9,
-                note=f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-        rep.add("parallel", f"CPU efficiency on {w} workers", eff_cpu, "",
-                note="serial CPU / CPU of all workers: the overhead of parallelism alone")
+        rep.add(
+            "parallel",
+            f"efficiency on {w} workers (wall)",
+            eff,
+            "",
+            ">= 0.9",
+            eff >= 0.9,
+            note=f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+        )
+        rep.add(
+            "parallel",
+            f"CPU efficiency on {w} workers",
+            eff_cpu,
+            "",
+            note="serial CPU / CPU of all workers: the overhead of parallelism alone",
+        )
     return out
 
 
@@ -322,17 +450,27 @@ def section_startup(rep: Report, sizes: Sizes) -> dict:
     exe = shutil.which("jobpath")
     help_cmd = [exe, "--help"] if exe else [sys.executable, "-m", "simulation.cli", "--help"]
     r = sizes.startup_repeats
-    out = {"python": best_time([sys.executable, "-c", "pass"], r),
-           "help": best_time(help_cmd, r),
-           "import_model": best_time([sys.executable, "-c", "import simulation.engine.model"], r)}
+    out = {
+        "python": best_time([sys.executable, "-c", "pass"], r),
+        "help": best_time(help_cmd, r),
+        "import_model": best_time([sys.executable, "-c", "import simulation.engine.model"], r),
+    }
     rep.add("startup", "python -c pass (reference)", out["python"], "s")
-    rep.add("startup", "jobpath --help", out["help"], "s", "<= 0.5 s", out["help"] <= 0.5,
-            note="" if exe else "run as python -m simulation.cli")
+    rep.add(
+        "startup",
+        "jobpath --help",
+        out["help"],
+        "s",
+        "<= 0.5 s",
+        out["help"] <= 0.5,
+        note="" if exe else "run as python -m simulation.cli",
+    )
     rep.add("startup", "python -c 'import simulation.engine.model'", out["import_model"], "s")
     return out
 
 
 # --- output -------------------------------------------------------------------------------
+
 
 def fmt(v: float, unit: str) -> str:
     """A value as the table shows it."""
@@ -352,13 +490,17 @@ def fmt(v: float, unit: str) -> str:
 def markdown(report: Report) -> str:
     """The machine line and the table, in Markdown."""
     m = report.data["machine"]
-    head = (f"Benchmarks of {m['date']} on {m['cpu']} ({m['nproc']} cores, {m['memory']}), Python {m['python']}, "
-            f"SimPy {m['simpy']}, commit {m['commit']}; load average {m['load_at_start'][0]:.1f} at start, "
-            f"{m['load_at_end'][0]:.1f} at end; mode {report.data['mode']}.\n\n")
+    head = (
+        f"Benchmarks of {m['date']} on {m['cpu']} ({m['nproc']} cores, {m['memory']}), Python {m['python']}, "
+        f"SimPy {m['simpy']}, commit {m['commit']}; load average {m['load_at_start'][0]:.1f} at start, "
+        f"{m['load_at_end'][0]:.1f} at end; mode {report.data['mode']}.\n\n"
+    )
     lines = ["| section | measure | value | unit | target | met | note |", "|---|---|---:|---|---|---|---|"]
     for r in report.rows:
         met = "" if r.met is None else ("yes" if r.met else "**no**")
-        lines.append(f"| {r.section} | {r.measure} | {fmt(r.value, r.unit)} | {r.unit} | {r.target} | {met} | {r.note} |")
+        lines.append(
+            f"| {r.section} | {r.measure} | {fmt(r.value, r.unit)} | {r.unit} | {r.target} | {met} | {r.note} |"
+        )
     return head + "\n".join(lines) + "\n"
 
 
@@ -370,7 +512,7 @@ def write(report: Report, out: Path) -> None:
     (out / "latest.md").write_text(markdown(report))
 
 
-GERMANY_ELB = 4_000_000      # DOMAIN.md: about 3.9-4.0 million eLb in about 407 job centres (2023)
+GERMANY_ELB = 4_000_000  # DOMAIN.md: about 3.9-4.0 million eLb in about 407 job centres (2023)
 
 
 def section_national(rep: Report, sizes: Sizes, workers: int = 2) -> dict:
@@ -382,7 +524,9 @@ def section_national(rep: Report, sizes: Sizes, workers: int = 2) -> dict:
     import tomli_w
 
     from simulation.batch.runner import BatchSpec, run_batch
+
     from .networks import scaled_scenario
+
     with tempfile.TemporaryDirectory(prefix="jobpath-national-") as tmp:
         paths = []
         for n in sizes.shards:
@@ -391,12 +535,19 @@ def section_national(rep: Report, sizes: Sizes, workers: int = 2) -> dict:
             data["time"]["start"] = __import__("datetime").date.fromisoformat(data["time"]["start"])
             path.write_bytes(tomli_w.dumps(data).encode())
             paths.append(str(path))
-        spec = BatchSpec(scenarios=paths, replications=2, years=sizes.shard_years, out=str(Path(tmp) / "out"),
-                         dask=f"local:{workers}", keep_spells=False)
+        spec = BatchSpec(
+            scenarios=paths,
+            replications=2,
+            years=sizes.shard_years,
+            out=str(Path(tmp) / "out"),
+            dask=f"local:{workers}",
+            keep_spells=False,
+        )
         t0 = time.perf_counter()
         result = run_batch(spec, progress=False)
         wall = time.perf_counter() - t0
         import pandas as pd
+
         runs = pd.read_parquet(Path(tmp) / "out" / "runs")
     customer_years = float((runs["customers"] * runs["years"]).sum())
     job_seconds = float(runs["seconds"].sum())
@@ -404,18 +555,35 @@ def section_national(rep: Report, sizes: Sizes, workers: int = 2) -> dict:
     # a national replication: the eLb stock plus its yearly inflow (about the stock again) over 5 years
     national_customer_years = GERMANY_ELB * 2 * 5
     core_hours = national_customer_years * 100 / rate / 3600
-    rep.add("national", f"{len(paths)} synthetic job centres x 2 replications on Dask local:{workers}", wall, "s",
-            note=f"{len(runs)} replications, {customer_years:,.0f} customer-years, {job_seconds:.1f} s in the workers")
+    rep.add(
+        "national",
+        f"{len(paths)} synthetic job centres x 2 replications on Dask local:{workers}",
+        wall,
+        "s",
+        note=f"{len(runs)} replications, {customer_years:,.0f} customer-years, {job_seconds:.1f} s in the workers",
+    )
     rep.add("national", "simulated customer-years per worker-second", rate, "1/s", note="incl. indicators and writing")
-    rep.add("national", "Germany, 5 years, 100 replications", core_hours, "core-hours",
-            note=f"4M eLb + as many arriving: {national_customer_years / 1e6:.0f}M customer-years per replication; "
-                 f"{core_hours / (128 * 0.9):.1f} h on 128 cores at 90 % efficiency")
-    return {"wall_s": wall, "customer_years": customer_years, "job_seconds": job_seconds, "rate": rate,
-            "core_hours": core_hours, "backend": result.backend}
+    rep.add(
+        "national",
+        "Germany, 5 years, 100 replications",
+        core_hours,
+        "core-hours",
+        note=f"4M eLb + as many arriving: {national_customer_years / 1e6:.0f}M customer-years per replication; "
+        f"{core_hours / (128 * 0.9):.1f} h on 128 cores at 90 % efficiency",
+    )
+    return {
+        "wall_s": wall,
+        "customer_years": customer_years,
+        "job_seconds": job_seconds,
+        "rate": rate,
+        "core_hours": core_hours,
+        "backend": result.backend,
+    }
 
 
-def run(sizes: Sizes, sections: tuple[str, ...], out: Path | None, mode: str,
-        parallel_workers: tuple[int, ...] = (1, 2)) -> Report:
+def run(
+    sizes: Sizes, sections: tuple[str, ...], out: Path | None, mode: str, parallel_workers: tuple[int, ...] = (1, 2)
+) -> Report:
     """Run the chosen sections in order; the report holds rows (the table) and all raw figures."""
     report = Report(data={"mode": mode, "machine": machine(), "sizes": sizes.__dict__})
     kernel = None
@@ -449,7 +617,7 @@ def run(sizes: Sizes, sections: tuple[str, ...], out: Path | None, mode: str,
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smaller sizes (scaling 10k/30k/100k, fewer repeats)")
-    p.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)   # the smoke test's sizes
+    p.add_argument("--tiny", action="store_true", help=argparse.SUPPRESS)  # the smoke test's sizes
     p.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of: {', '.join(SECTIONS)}")
     p.add_argument("--out", default="results/bench", help="directory for latest.json and latest.md")
     args = p.parse_args(argv)

@@ -50,6 +50,7 @@ DEFAULT_SCALE_FRACTION = 0.05
 
 # --- targets -----------------------------------------------------------------------------
 
+
 def target_scale(t: dict) -> float:
     """The distance scale of a target: half its band, or the distance from value to its one bound."""
     low, high, value = t.get("low"), t.get("high"), float(t["value"])
@@ -64,9 +65,9 @@ def target_term(t: dict, sim: float) -> float:
     """One target's contribution to the distance (squared scaled error)."""
     scale = target_scale(t)
     if sim is None or not math.isfinite(sim):
-        return NAN_PENALTY_SCALES ** 2
+        return NAN_PENALTY_SCALES**2
     low, high = t.get("low"), t.get("high")
-    if (low is None) != (high is None):   # one-sided: only a violated bound counts
+    if (low is None) != (high is None):  # one-sided: only a violated bound counts
         miss = (low - sim) if low is not None else (sim - high)
         return (max(miss, 0.0) / scale) ** 2
     return ((sim - float(t["value"])) / scale) ** 2
@@ -96,13 +97,15 @@ def read_targets(path: str) -> tuple[int, dict]:
 
     from .compare import load_targets
     from .params import ParamsError
+
     try:
         year, targets = load_targets(path)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ParamsError(path, [("", f"expected a TOML file, found a syntax error: {e}")], "targets file") from None
     except (KeyError, TypeError, ValueError) as e:
-        raise ParamsError(path, [("", f"expected `year = YYYY` and [targets.NAME] tables, found a problem with {e}")],
-                          "targets file") from None
+        raise ParamsError(
+            path, [("", f"expected `year = YYYY` and [targets.NAME] tables, found a problem with {e}")], "targets file"
+        ) from None
     if not isinstance(targets, dict) or not all(isinstance(t, dict) for t in targets.values()):
         raise ParamsError(path, [("targets", "expected [targets.NAME] tables")], "targets file")
     return year, targets
@@ -112,18 +115,28 @@ def check_targets(path: str, year: int, targets: dict, resolved: dict, years: fl
     """Every target names a known metric and a number, its year is simulated in full, its programmes exist."""
     from .compare import METRICS
     from .params import ParamsError
+
     problems = []
     months = simulated_months(resolved, years)
     if sum(m.startswith(f"{year}-") for m in months) != 12:
-        problems.append(("year", (f"expected a calendar year the run covers in full ({months[0]} .. {months[-1]}), "
-                         f"found {year}; use --years or another targets year")))
+        problems.append(
+            (
+                "year",
+                (
+                    f"expected a calendar year the run covers in full ({months[0]} .. {months[-1]}), "
+                    f"found {year}; use --years or another targets year"
+                ),
+            )
+        )
     if not targets:
         problems.append(("targets", "expected at least one [targets.NAME] table, found none"))
     programmes = set(resolved.get("programmes", {}))
     for name, t in targets.items():
         where = f"targets.{name}"
         if t.get("metric") not in METRICS:
-            problems.append((f"{where}.metric", f"expected one of {', '.join(sorted(METRICS))}, found {t.get('metric')!r}"))
+            problems.append(
+                (f"{where}.metric", f"expected one of {', '.join(sorted(METRICS))}, found {t.get('metric')!r}")
+            )
         for key in ("value", "low", "high"):
             v = t.get(key)
             if (key == "value" or v is not None) and (isinstance(v, bool) or not isinstance(v, (int, float))):
@@ -137,6 +150,7 @@ def check_targets(path: str, year: int, targets: dict, resolved: dict, years: fl
 
 # --- the model pyabc evaluates ---------------------------------------------------------------
 
+
 class ParticleModel:
     """Run the scenario with a particle's parameters and return its mean target metrics over R runs.
 
@@ -144,8 +158,9 @@ class ParticleModel:
     in each worker), so particles see independent randomness, as ABC requires.
     """
 
-    def __init__(self, resolved: dict, source: str, pset, year: int, targets: dict, years: float | None,
-                 replications: int = 1) -> None:
+    def __init__(
+        self, resolved: dict, source: str, pset, year: int, targets: dict, years: float | None, replications: int = 1
+    ) -> None:
         self.resolved, self.source, self.pset = resolved, source, pset
         self.year, self.targets, self.years, self.replications = year, targets, years, replications
 
@@ -159,25 +174,30 @@ class ParticleModel:
         from simulation.scenario import LoadedScenario, validate
 
         from .compare import measure
+
         data = apply_overrides(self.resolved, self.pset.overrides(values))
         try:
             loaded = LoadedScenario(self.source, validate(data, self.source), data)
         except ScenarioError:
             return {name: math.nan for name in self.targets}
         rows = [measure(replicate(loaded, s, self.years), self.year, self.targets) for s in seeds]
-        return {name: float(np.nanmean([r[name] for r in rows])) if any(math.isfinite(r[name]) for r in rows)
-                else math.nan for name in self.targets}
+        return {
+            name: float(np.nanmean([r[name] for r in rows])) if any(math.isfinite(r[name]) for r in rows) else math.nan
+            for name in self.targets
+        }
 
     def __call__(self, parameter) -> dict[str, float]:
         import numpy as np
 
         from simulation.batch.plan import replication_seed
+
         master = int(np.random.randint(0, 2**62, dtype=np.int64))
         seeds = [replication_seed(master, k) for k in range(1, self.replications + 1)]
         return self.metrics({p: float(parameter[p]) for p in self.pset.paths}, seeds)
 
 
 # --- a calibration run -----------------------------------------------------------------------
+
 
 @dataclass
 class CalibrationSpec:
@@ -211,8 +231,14 @@ def _sha(path: str) -> str:
 
 def _record(spec: CalibrationSpec, scenario_sha: str) -> dict:
     """What must not change between a run and its continuation."""
-    return {"scenario": spec.scenario, "scenario_sha256": scenario_sha, "targets_sha256": _sha(spec.targets),
-            "params_sha256": _sha(spec.params), "years": spec.years, "replications_per_particle": spec.replications}
+    return {
+        "scenario": spec.scenario,
+        "scenario_sha256": scenario_sha,
+        "targets_sha256": _sha(spec.targets),
+        "params_sha256": _sha(spec.params),
+        "years": spec.years,
+        "replications_per_particle": spec.replications,
+    }
 
 
 def _prepare_out(spec: CalibrationSpec, record: dict) -> Path:
@@ -224,13 +250,16 @@ def _prepare_out(spec: CalibrationSpec, record: dict) -> Path:
         old = json.loads(rec.read_text())
         changed = [k for k in record if k != "scenario" and old.get(k) != record[k]]
         if changed:
-            raise CalibrationError(f"{rec}: --resume needs the same scenario content, targets and params files, "
-                                   f"years and replications per particle; found different {', '.join(changed)}")
+            raise CalibrationError(
+                f"{rec}: --resume needs the same scenario content, targets and params files, "
+                f"years and replications per particle; found different {', '.join(changed)}"
+            )
         return out
     if db.exists():
         if not spec.overwrite:
-            raise CalibrationError(f"{out} already holds a calibration (abc.db); use --resume to continue it or "
-                                   "--overwrite to start again")
+            raise CalibrationError(
+                f"{out} already holds a calibration (abc.db); use --resume to continue it or --overwrite to start again"
+            )
         for name in ("abc.db", "calibration.json"):
             (out / name).unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
@@ -242,8 +271,10 @@ def _prepare_out(spec: CalibrationSpec, record: dict) -> Path:
 
 def _prior(pset):
     import pyabc
-    return pyabc.Distribution(**{p.path: pyabc.RV(p.scipy_spec()[0], *p.scipy_spec()[1], **p.scipy_spec()[2])
-                                 for p in pset.params})
+
+    return pyabc.Distribution(
+        **{p.path: pyabc.RV(p.scipy_spec()[0], *p.scipy_spec()[1], **p.scipy_spec()[2]) for p in pset.params}
+    )
 
 
 class _Sampler:
@@ -255,8 +286,10 @@ class _Sampler:
 
     def __enter__(self):
         from pyabc.sampler import DaskDistributedSampler, MulticoreEvalParallelSampler, SingleCoreSampler
+
         if self.dask:
             from simulation.batch.backends import Dask
+
             self.backend = Dask(self.dask).__enter__()
             return DaskDistributedSampler(dask_client=self.backend.client)
         n = self.workers or os.cpu_count() or 1
@@ -274,7 +307,7 @@ class CalibrationResult:
     populations: int
     simulations: int
     seconds: float
-    posterior: object            # DataFrame: one column per path, weight, population
+    posterior: object  # DataFrame: one column per path, weight, population
     medians: dict[str, float]
 
 
@@ -288,6 +321,7 @@ def run_calibration(spec: CalibrationSpec) -> CalibrationResult:
     from simulation.scenario import load_scenario
 
     from .params import load_for
+
     t0 = time.perf_counter()
     loaded = load_scenario(spec.scenario)
     pset = load_for(spec.params, loaded.resolved, spec.scenario)
@@ -299,8 +333,9 @@ def run_calibration(spec: CalibrationSpec) -> CalibrationResult:
     model = ParticleModel(loaded.resolved, spec.scenario, pset, year, targets, spec.years, spec.replications)
     db = f"sqlite:///{(out / 'abc.db').resolve()}"
     with _Sampler(spec.workers, spec.dask) as sampler:
-        abc = pyabc.ABCSMC(model, _prior(pset), TargetDistance(targets), population_size=spec.particles,
-                           sampler=sampler)
+        abc = pyabc.ABCSMC(
+            model, _prior(pset), TargetDistance(targets), population_size=spec.particles, sampler=sampler
+        )
         if spec.resume:
             history = abc.load(db, 1)
             done = history.max_t + 1
@@ -311,23 +346,28 @@ def run_calibration(spec: CalibrationSpec) -> CalibrationResult:
         np.random.seed(np.random.SeedSequence([spec.seed, done]).generate_state(1)[0])
         if spec.populations > done:
             walltime = dt.timedelta(hours=spec.max_hours) if spec.max_hours else None
-            history = abc.run(minimum_epsilon=spec.min_epsilon, max_nr_populations=spec.populations - done,
-                              max_walltime=walltime)
+            history = abc.run(
+                minimum_epsilon=spec.min_epsilon, max_nr_populations=spec.populations - done, max_walltime=walltime
+            )
     posterior, medians = write_outputs(spec, out, history, pset, loaded)
-    return CalibrationResult(out, history.max_t + 1, int(history.total_nr_simulations),
-                             time.perf_counter() - t0, posterior, medians)
+    return CalibrationResult(
+        out, history.max_t + 1, int(history.total_nr_simulations), time.perf_counter() - t0, posterior, medians
+    )
 
 
 # --- outputs -------------------------------------------------------------------------------
 
+
 def weighted_quantiles(x, w, qs):
     """Quantiles of a weighted sample (pyabc's definition: interpolated weighted CDF)."""
     from pyabc.weighted_statistics import weighted_quantile
+
     return [float(weighted_quantile(x, w, alpha=q)) for q in qs]
 
 
 def _toml_key(path: str) -> str:
     import re
+
     return ".".join(k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k) for k in path.split("."))
 
 
@@ -338,10 +378,13 @@ def _toml_value(v) -> str:
 def calibrated_toml(scenario: str, out: Path, name: str, overrides, sha256: str) -> str:
     """A scenario file extending the input with the calibrated values."""
     rel = os.path.relpath(Path(scenario).resolve(), out.resolve())
-    lines = [f"# Calibrated by `jobpath calibrate`: weighted posterior medians ({dt.date.today()}).",
-             f"# Input scenario content sha256 {sha256}.",
-             f"extends = {json.dumps(rel)}",
-             f"name = {json.dumps((name + ' (calibrated)').strip())}", ""]
+    lines = [
+        f"# Calibrated by `jobpath calibrate`: weighted posterior medians ({dt.date.today()}).",
+        f"# Input scenario content sha256 {sha256}.",
+        f"extends = {json.dumps(rel)}",
+        f"name = {json.dumps((name + ' (calibrated)').strip())}",
+        "",
+    ]
     lines += [f"{_toml_key(p)} = {_toml_value(v)}" for p, v in overrides]
     return "\n".join(lines) + "\n"
 
@@ -350,6 +393,7 @@ def draws_table(posterior, pset, n: int, seed: int):
     """n posterior draws (weighted resampling of the last population), whole-number fields rounded."""
     import numpy as np
     import pandas as pd
+
     w = posterior["weight"].to_numpy(float)
     idx = np.random.default_rng(seed).choice(len(posterior), size=n, p=w / w.sum())
     df = pd.DataFrame({"draw": np.arange(1, n + 1)})
@@ -383,6 +427,7 @@ def write_outputs(spec: CalibrationSpec, out: Path, history, pset, loaded):
     from simulation.batch.store import write_parquet_atomic
 
     from .compare import compare, format_table
+
     df, w = history.get_distribution(m=0, t=history.max_t)
     posterior = df[pset.paths].reset_index(drop=True).astype(float)
     posterior["weight"] = w / w.sum()
@@ -398,20 +443,36 @@ def write_outputs(spec: CalibrationSpec, out: Path, history, pset, loaded):
     write_parquet_atomic(draws_table(posterior, pset, spec.draws, spec.seed), out / "draws.parquet")
     fit = compare(cal, replications=spec.fit_replications, targets_path=spec.targets, years=spec.years)
     write_parquet_atomic(fit, out / "fit.parquet")
-    report = [f"# Calibration fit: {loaded.scenario.name or Path(spec.scenario).stem}", "",
-              (f"Scenario `{spec.scenario}`, targets `{spec.targets}`, free parameters `{spec.params}`; "
-              f"ABC-SMC (pyabc) with {spec.particles} particles, {spec.replications} replication(s) per particle, "
-              f"{history.max_t + 1} populations, {history.total_nr_simulations} simulations."), "",
-              "## Posterior", "", _posterior_table(posterior, pset), "",
-              "## Populations", "", _populations_table(history), "",
-              f"## Targets at the posterior median ({spec.fit_replications} replications, seeds 1..{spec.fit_replications})",
-              "", "Simulated: mean and 2.5-97.5 % range of the replications; `met`: the mean lies in the band.", "",
-              format_table(fit), ""]
+    report = [
+        f"# Calibration fit: {loaded.scenario.name or Path(spec.scenario).stem}",
+        "",
+        (
+            f"Scenario `{spec.scenario}`, targets `{spec.targets}`, free parameters `{spec.params}`; "
+            f"ABC-SMC (pyabc) with {spec.particles} particles, {spec.replications} replication(s) per particle, "
+            f"{history.max_t + 1} populations, {history.total_nr_simulations} simulations."
+        ),
+        "",
+        "## Posterior",
+        "",
+        _posterior_table(posterior, pset),
+        "",
+        "## Populations",
+        "",
+        _populations_table(history),
+        "",
+        f"## Targets at the posterior median ({spec.fit_replications} replications, seeds 1..{spec.fit_replications})",
+        "",
+        "Simulated: mean and 2.5-97.5 % range of the replications; `met`: the mean lies in the band.",
+        "",
+        format_table(fit),
+        "",
+    ]
     (out / "fit.md").write_text("\n".join(report))
     return posterior, medians
 
 
 # --- command line -----------------------------------------------------------------------------
+
 
 def _bad(msg: str) -> int:
     print(msg, file=sys.stderr)
@@ -419,9 +480,13 @@ def _bad(msg: str) -> int:
 
 
 def _check_args(a) -> str | None:
-    for name, v in (("--populations", a.populations), ("--particles", a.particles),
-                    ("--replications-per-particle", a.replications_per_particle), ("--draws", a.draws),
-                    ("--fit-replications", a.fit_replications)):
+    for name, v in (
+        ("--populations", a.populations),
+        ("--particles", a.particles),
+        ("--replications-per-particle", a.replications_per_particle),
+        ("--draws", a.draws),
+        ("--fit-replications", a.fit_replications),
+    ):
         if v < 1:
             return f"{name}: expected a whole number >= 1, found {v}"
     if a.years is not None and not 0 < a.years <= 50:
@@ -437,34 +502,54 @@ def _check_args(a) -> str | None:
 def _command(a) -> int:
     from simulation.errors import ArgumentError
     from simulation.outdir import check_out
+
     problem = _check_args(a)
     if problem:
         return _bad(problem)
     out = a.out if a.out is not None else f"results/calibrate-{Path(a.scenario).stem}"
-    try:                         # a new or empty folder, or an earlier calibration's (abc.db)
+    try:  # a new or empty folder, or an earlier calibration's (abc.db)
         check_out(out, "abc.db", "calibration")
     except ArgumentError as e:
         return _bad(str(e))
-    spec = CalibrationSpec(scenario=a.scenario, targets=a.targets, params=a.params,
-                           out=out, populations=a.populations,
-                           particles=a.particles, replications=a.replications_per_particle, years=a.years,
-                           workers=a.workers, dask=a.dask, resume=a.resume, overwrite=a.overwrite, seed=a.seed,
-                           draws=a.draws, fit_replications=a.fit_replications, min_epsilon=a.min_epsilon,
-                           max_hours=a.max_hours, quiet=a.quiet)
+    spec = CalibrationSpec(
+        scenario=a.scenario,
+        targets=a.targets,
+        params=a.params,
+        out=out,
+        populations=a.populations,
+        particles=a.particles,
+        replications=a.replications_per_particle,
+        years=a.years,
+        workers=a.workers,
+        dask=a.dask,
+        resume=a.resume,
+        overwrite=a.overwrite,
+        seed=a.seed,
+        draws=a.draws,
+        fit_replications=a.fit_replications,
+        min_epsilon=a.min_epsilon,
+        max_hours=a.max_hours,
+        quiet=a.quiet,
+    )
     try:
         res = run_calibration(spec)
     except CalibrationError as e:
         return _bad(str(e))
     if not a.quiet:
         print((res.out / "fit.md").read_text())
-        print(f"{res.populations} populations, {res.simulations} simulations, {res.seconds:.0f} s. Results in "
-              f"{res.out}/ (posterior.parquet, calibrated.toml, draws.parquet, fit.md, abc.db)")
+        print(
+            f"{res.populations} populations, {res.simulations} simulations, {res.seconds:.0f} s. Results in "
+            f"{res.out}/ (posterior.parquet, calibrated.toml, draws.parquet, fit.md, abc.db)"
+        )
     return 0
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("calibrate", help="fit free scenario parameters to observed figures (ABC-SMC)",
-                              description=__doc__.split("\n\n")[2])
+    p = subparsers.add_parser(
+        "calibrate",
+        help="fit free scenario parameters to observed figures (ABC-SMC)",
+        description=__doc__.split("\n\n")[2],
+    )
     p.add_argument("scenario", help="scenario file (TOML)")
     p.add_argument("--targets", required=True, help="observed figures (TOML, as calibration/targets/kassel.toml)")
     p.add_argument("--params", required=True, help="free parameters and priors (TOML, see calibration/params.py)")
@@ -484,4 +569,3 @@ def register(subparsers) -> None:
     p.add_argument("--max-hours", type=float, default=None, help="stop after the population running at this time")
     p.add_argument("--quiet", action="store_true", help="no progress and no report on the terminal")
     p.set_defaults(func=_command)
-

@@ -31,6 +31,7 @@ RESTORED = ("case_management", "programme:life_coaching", "handover")
 
 # --- measuring one replication ---------------------------------------------------------
 
+
 def _year_rows(rep: Replication, year: int) -> pd.DataFrame:
     mo = rep.monthly
     return mo[mo["month"].str.startswith(str(year))]
@@ -106,8 +107,14 @@ def _outreach_ends(rep, year) -> pd.DataFrame:
     sp = rep.run.spells
     ends = _month_ends(rep, year)
     lo = _year_start(rep, year)
-    o = sp[(sp["state"] == "programme") & (sp["programme"] == "outreach") & sp["start"].notna()
-           & (sp["end_reason"] != "censored") & (sp["end"] > lo) & (sp["end"] <= ends[-1])]
+    o = sp[
+        (sp["state"] == "programme")
+        & (sp["programme"] == "outreach")
+        & sp["start"].notna()
+        & (sp["end_reason"] != "censored")
+        & (sp["end"] > lo)
+        & (sp["end"] <= ends[-1])
+    ]
     return o
 
 
@@ -116,8 +123,11 @@ def _refused(rep, visits: pd.DataFrame) -> pd.Series:
     sp = rep.run.spells
     main = sp[~sp["state"].isin(["alongside", "prior_benefit"])]
     nxt = main[(main["state"] == "no_contact")][["person_id", "start", "outreach"]]
-    m = visits[["person_id", "end"]].reset_index().merge(
-        nxt, left_on=["person_id", "end"], right_on=["person_id", "start"], how="left")
+    m = (
+        visits[["person_id", "end"]]
+        .reset_index()
+        .merge(nxt, left_on=["person_id", "end"], right_on=["person_id", "start"], how="left")
+    )
     return pd.Series((m["outreach"].astype(str) == "refused").to_numpy(), index=m["index"]).groupby(level=0).any()
 
 
@@ -162,13 +172,31 @@ def course_wait_days(rep, year, spec) -> float:
     return float((p["mean_wait_days"].fillna(0) * p["entries"]).sum() / n) if n else math.nan
 
 
-METRICS: dict[str, Callable] = {f.__name__: f for f in (
-    elb_stock_mean, elb_stock_min, elb_stock_max, integrations, iq, lzb_share, lzb_stock_mean, entries,
-    non_german_share, no_training_share, outreach_visits, outreach_contact, outreach_left, outreach_refused,
-    no_contact_stock, course_wait_days)}
+METRICS: dict[str, Callable] = {
+    f.__name__: f
+    for f in (
+        elb_stock_mean,
+        elb_stock_min,
+        elb_stock_max,
+        integrations,
+        iq,
+        lzb_share,
+        lzb_stock_mean,
+        entries,
+        non_german_share,
+        no_training_share,
+        outreach_visits,
+        outreach_contact,
+        outreach_left,
+        outreach_refused,
+        no_contact_stock,
+        course_wait_days,
+    )
+}
 
 
 # --- targets and replications ----------------------------------------------------------
+
 
 def load_targets(path: str | Path = DEFAULT_TARGETS) -> tuple[int, dict[str, dict]]:
     """The measurement year and the targets of a targets file."""
@@ -190,21 +218,37 @@ def run_many(scenario: str | Path, seeds, years: float | None = None, progress: 
         yield seed, rep
 
 
-def compare(scenario: str | Path, replications: int = 20, targets_path: str | Path = DEFAULT_TARGETS,
-            years: float | None = None, progress: bool = False) -> pd.DataFrame:
+def compare(
+    scenario: str | Path,
+    replications: int = 20,
+    targets_path: str | Path = DEFAULT_TARGETS,
+    years: float | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
     """One row per target: observed value and band, simulated mean, 2.5-97.5 % range, met or not."""
     year, targets = load_targets(targets_path)
-    values = pd.DataFrame([measure(rep, year, targets)
-                           for _, rep in run_many(scenario, range(1, replications + 1), years, progress)])
+    values = pd.DataFrame(
+        [measure(rep, year, targets) for _, rep in run_many(scenario, range(1, replications + 1), years, progress)]
+    )
     rows = []
     for name, t in targets.items():
         v = values[name].to_numpy(float)
         mean = float(np.nanmean(v))
         low, high = t.get("low", -math.inf), t.get("high", math.inf)
-        rows.append({"target": name, "label": t.get("label", name), "observed": t["value"],
-                     "low": t.get("low"), "high": t.get("high"), "sim_mean": mean,
-                     "sim_p2.5": float(np.nanpercentile(v, 2.5)), "sim_p97.5": float(np.nanpercentile(v, 97.5)),
-                     "met": bool(low <= mean <= high), "source": t.get("source", "")})
+        rows.append(
+            {
+                "target": name,
+                "label": t.get("label", name),
+                "observed": t["value"],
+                "low": t.get("low"),
+                "high": t.get("high"),
+                "sim_mean": mean,
+                "sim_p2.5": float(np.nanpercentile(v, 2.5)),
+                "sim_p97.5": float(np.nanpercentile(v, 97.5)),
+                "met": bool(low <= mean <= high),
+                "source": t.get("source", ""),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -216,8 +260,15 @@ def _measure_years(rep: Replication, years, metrics) -> dict[tuple[int, str], fl
     return {(y, m): v for y in years for m, v in measure(rep, y, spec).items()}
 
 
-def paired(baseline: str | Path, variants, replications: int = 10, years: float | None = None,
-           measure_years=None, metrics=EFFECT_METRICS, progress: bool = False) -> pd.DataFrame:
+def paired(
+    baseline: str | Path,
+    variants,
+    replications: int = 10,
+    years: float | None = None,
+    measure_years=None,
+    metrics=EFFECT_METRICS,
+    progress: bool = False,
+) -> pd.DataFrame:
     """Each variant minus the baseline with the same seeds (common random numbers).
 
     One row per variant, year and metric: baseline and variant means, the mean paired
@@ -227,20 +278,34 @@ def paired(baseline: str | Path, variants, replications: int = 10, years: float 
         variants = [variants]
     measure_years = list(measure_years or [load_targets()[0]])
     seeds = range(1, replications + 1)
-    base = pd.DataFrame([_measure_years(r, measure_years, metrics) for _, r in run_many(baseline, seeds, years, progress)])
+    base = pd.DataFrame(
+        [_measure_years(r, measure_years, metrics) for _, r in run_many(baseline, seeds, years, progress)]
+    )
     rows = []
     for variant in variants:
-        var = pd.DataFrame([_measure_years(r, measure_years, metrics) for _, r in run_many(variant, seeds, years, progress)])
+        var = pd.DataFrame(
+            [_measure_years(r, measure_years, metrics) for _, r in run_many(variant, seeds, years, progress)]
+        )
         for key in base.columns:
             d = (var[key] - base[key]).to_numpy(float)
             half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d)) if len(d) > 1 else math.nan
-            rows.append({"variant": Path(variant).stem, "year": key[0], "metric": key[1],
-                         "baseline": base[key].mean(), "variant_mean": var[key].mean(),
-                         "diff": d.mean(), "ci_low": d.mean() - half, "ci_high": d.mean() + half})
+            rows.append(
+                {
+                    "variant": Path(variant).stem,
+                    "year": key[0],
+                    "metric": key[1],
+                    "baseline": base[key].mean(),
+                    "variant_mean": var[key].mean(),
+                    "diff": d.mean(),
+                    "ci_low": d.mean() - half,
+                    "ci_high": d.mean() + half,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 # --- printing --------------------------------------------------------------------------
+
 
 def _fmt(x, ref=None) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)):
@@ -253,13 +318,17 @@ def _fmt(x, ref=None) -> str:
 
 def format_table(df: pd.DataFrame) -> str:
     """A Markdown table of a compare() result."""
-    lines = ["| target | observed | band | simulated mean | 95 % range of replications | met |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| target | observed | band | simulated mean | 95 % range of replications | met |",
+        "|---|---|---|---|---|---|",
+    ]
     for _, r in df.iterrows():
         obs = r["observed"]
         band = f"{_fmt(r['low'], obs)} .. {_fmt(r['high'], obs)}"
-        lines.append(f"| {r['label']} | {_fmt(obs)} | {band} | {_fmt(r['sim_mean'], obs)} | "
-                     f"{_fmt(r['sim_p2.5'], obs)} .. {_fmt(r['sim_p97.5'], obs)} | {'yes' if r['met'] else 'no'} |")
+        lines.append(
+            f"| {r['label']} | {_fmt(obs)} | {band} | {_fmt(r['sim_mean'], obs)} | "
+            f"{_fmt(r['sim_p2.5'], obs)} .. {_fmt(r['sim_p97.5'], obs)} | {'yes' if r['met'] else 'no'} |"
+        )
     return "\n".join(lines)
 
 
@@ -269,8 +338,10 @@ def format_paired(df: pd.DataFrame) -> str:
     for _, r in df.iterrows():
         ref = r["baseline"]
         f = (lambda x: f"{100 * x:+.2f} pp") if abs(ref) < 1.5 else (lambda x: f"{x:+,.0f}")
-        lines.append(f"| {r['variant']} | {r['year']} | {r['metric']} | {_fmt(r['baseline'], ref)} | "
-                     f"{_fmt(r['variant_mean'], ref)} | {f(r['diff'])} | {f(r['ci_low'])} .. {f(r['ci_high'])} |")
+        lines.append(
+            f"| {r['variant']} | {r['year']} | {r['metric']} | {_fmt(r['baseline'], ref)} | "
+            f"{_fmt(r['variant_mean'], ref)} | {f(r['diff'])} | {f(r['ci_low'])} .. {f(r['ci_high'])} |"
+        )
     return "\n".join(lines)
 
 
@@ -281,8 +352,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--targets", default=str(DEFAULT_TARGETS))
     p.add_argument("--years", type=float, default=None)
     p.add_argument("--baseline", default=None, help="compare SCENARIO against this baseline (paired seeds)")
-    p.add_argument("--measure-years", type=int, nargs="+", default=None,
-                   help="with --baseline: calendar years to measure (default: the targets' year)")
+    p.add_argument(
+        "--measure-years",
+        type=int,
+        nargs="+",
+        default=None,
+        help="with --baseline: calendar years to measure (default: the targets' year)",
+    )
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
     if a.replications < 1 or (a.baseline and a.replications < 2):

@@ -35,12 +35,30 @@ from pathlib import Path
 DAYS_PER_MONTH = 365.25 / 12
 REQUIRED = ("person_id", "state", "start", "end", "end_reason")
 # end reasons that are not hazards: the default set of causes leaves them out
-FIXED_REASONS = ("censored", "completed", "reneged", "handover_done", "simulation_start", "main_phase_ended",
-                 "admitted")
+FIXED_REASONS = (
+    "censored",
+    "completed",
+    "reneged",
+    "handover_done",
+    "simulation_start",
+    "main_phase_ended",
+    "admitted",
+)
 TIME_SCALES = ("state", "benefit")
 MODEL_NAMES = ("exponential", "weibull", "piecewise")
-COLUMNS = ("state", "cause", "group", "model", "parameter", "estimate", "ci_low", "ci_high", "events",
-           "exposure_months", "time_scale")
+COLUMNS = (
+    "state",
+    "cause",
+    "group",
+    "model",
+    "parameter",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "events",
+    "exposure_months",
+    "time_scale",
+)
 ALL = "all"
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
 EXIT_BAD_INPUT = 2
@@ -51,6 +69,7 @@ class InputError(Exception):
 
 
 # --- reading ---------------------------------------------------------------------------
+
 
 def read_spells(path: str | Path, drop_invalid: bool = False):
     """The spells table from a Parquet or CSV file, with the required columns present and usable times.
@@ -69,6 +88,7 @@ def read_spells(path: str | Path, drop_invalid: bool = False):
 
 def _read(path: str | Path):
     import pandas as pd
+
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: expected a spells file (.parquet or .csv), found no file")
@@ -84,17 +104,20 @@ def _read(path: str | Path):
 
 # --- spells with unusable times ----------------------------------------------------------
 
-TIME_COLUMNS = ("waiting_start", "start", "end")   # days since the scenario start; negative = before it
-WAITING_STATES = ("programme", "alongside")        # the states whose spells have a waiting_start
+TIME_COLUMNS = ("waiting_start", "start", "end")  # days since the scenario start; negative = before it
+WAITING_STATES = ("programme", "alongside")  # the states whose spells have a waiting_start
 ROWS_SHOWN = 5
-EXPECTED = {   # what each time column must hold; empty where the spells table leaves it empty on purpose
+EXPECTED = {  # what each time column must hold; empty where the spells table leaves it empty on purpose
     "end": "a finite day for every spell (an open spell ends at the observation end, end_reason 'censored')",
     "start": "a finite day for every spell (empty only for a programme spell never admitted, which has a "
-             "waiting_start)",
+    "waiting_start)",
     "waiting_start": "a finite day for every programme and alongside spell (empty for other states)",
 }
-ORDER = (("end", "start", "an end no earlier than the start"), ("end", "waiting_start", "an end no earlier than the "
-         "waiting_start"), ("start", "waiting_start", "a start (admission) no earlier than the waiting_start"))
+ORDER = (
+    ("end", "start", "an end no earlier than the start"),
+    ("end", "waiting_start", "an end no earlier than the waiting_start"),
+    ("start", "waiting_start", "a start (admission) no earlier than the waiting_start"),
+)
 
 
 class Dropped:
@@ -106,29 +129,34 @@ class Dropped:
     def __str__(self) -> str:
         if not self.count:
             return f"--drop-invalid: no spells dropped (all {self.of:,} have usable times)"
-        return (f"--drop-invalid: dropped {self.count:,} of {self.of:,} spells with unusable times "
-                f"({'; '.join(self.why)})")
+        return (
+            f"--drop-invalid: dropped {self.count:,} of {self.of:,} spells with unusable times ({'; '.join(self.why)})"
+        )
 
 
 class BadTimes:
     """The problems of a spells table's time columns, and the positions of every spell with one."""
 
     def __init__(self, problems: list[tuple[str, str, str, str, "object"]], rows) -> None:
-        self.problems = problems   # (column, expected, found, short label, row positions)
+        self.problems = problems  # (column, expected, found, short label, row positions)
         self.rows = rows
 
     def summary(self) -> list[str]:
         return [f"{label}: {len(pos):,}" for _, _, _, label, pos in self.problems]
 
     def refusal(self, path: str, total: int) -> str:
-        lines = [f"{path}: expected usable times in every spell, found {self.rows.size:,} of {total:,} spells "
-                 "without them (rows counted from 1 at the first spell); correct them, or leave them out with "
-                 "--drop-invalid"]
+        lines = [
+            f"{path}: expected usable times in every spell, found {self.rows.size:,} of {total:,} spells "
+            "without them (rows counted from 1 at the first spell); correct them, or leave them out with "
+            "--drop-invalid"
+        ]
         for col, expected, found, _, pos in self.problems:
             n = len(pos)
             shown = ", ".join(str(int(r) + 1) for r in pos[:ROWS_SHOWN]) + (", ..." if n > ROWS_SHOWN else "")
-            lines.append(f"  column '{col}': expected {expected}, found {n:,} spell{'s' * (n != 1)} "
-                         f"{found} (row{'s' * (n != 1)} {shown})")
+            lines.append(
+                f"  column '{col}': expected {expected}, found {n:,} spell{'s' * (n != 1)} "
+                f"{found} (row{'s' * (n != 1)} {shown})"
+            )
         return "\n".join(lines)
 
 
@@ -137,6 +165,7 @@ def check_times(df, path: str = "spells") -> BadTimes:
     end). Negative days are fine (before the scenario start). The time columns of `df` are made floats."""
     import numpy as np
     import pandas as pd
+
     state = _strings(df["state"]).to_numpy()
     problems, bad = [], np.zeros(len(df), dtype=bool)
 
@@ -149,19 +178,20 @@ def check_times(df, path: str = "spells") -> BadTimes:
     for col in [c for c in TIME_COLUMNS if c in df.columns]:
         raw = df[col]
         if pd.api.types.is_datetime64_any_dtype(raw) or isinstance(raw.dtype, pd.PeriodDtype):
-            raise InputError(f"{path}: column '{col}': expected days since the scenario start (numbers), found dates "
-                             f"({raw.dtype})")
+            raise InputError(
+                f"{path}: column '{col}': expected days since the scenario start (numbers), found dates ({raw.dtype})"
+            )
         missing = raw.isna().to_numpy()
         if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
             v = raw.to_numpy(dtype=float, na_value=np.nan)
-        else:   # text (a CSV column with a word in it): what is no number shows as NaN, reported below
+        else:  # text (a CSV column with a word in it): what is no number shows as NaN, reported below
             v = pd.to_numeric(raw.astype("object").where(~missing, np.nan), errors="coerce").astype(float).to_numpy()
         df[col] = v
         values[col] = v
         required = np.ones(len(df), dtype=bool)
         if col == "waiting_start":
             required = np.isin(state, WAITING_STATES)
-        elif col == "start" and "waiting_start" in df.columns:   # a programme spell may wait without admission
+        elif col == "start" and "waiting_start" in df.columns:  # a programme spell may wait without admission
             required = state != "programme"
         expected = EXPECTED[col]
         report(col, expected, "with text that is no number", f"'{col}' not a number", ~missing & np.isnan(v))
@@ -171,8 +201,13 @@ def check_times(df, path: str = "spells") -> BadTimes:
     for later, earlier, expected in ORDER:
         if later in values and earlier in values:
             a, b = values[later], values[earlier]
-            report(later, expected, f"with {later} before {earlier}", f"'{later}' before '{earlier}'",
-                   np.isfinite(a) & np.isfinite(b) & (a < b))
+            report(
+                later,
+                expected,
+                f"with {later} before {earlier}",
+                f"'{later}' before '{earlier}'",
+                np.isfinite(a) & np.isfinite(b) & (a < b),
+            )
     return BadTimes(problems, np.flatnonzero(bad))
 
 
@@ -189,6 +224,7 @@ def prepare(df):
     starting where its first spell begins; `alongside` spells run in parallel and are skipped.
     """
     import numpy as np
+
     df = df.copy()
     df["state"] = _strings(df["state"])
     df["end_reason"] = _strings(df["end_reason"])
@@ -209,6 +245,7 @@ def prepare(df):
 
 # --- selecting a state's spells --------------------------------------------------------
 
+
 def _need(df, column: str, selector: str) -> None:
     if column not in df.columns:
         raise InputError(f"state '{selector}': needs column '{column}', which the spells table does not have")
@@ -221,6 +258,7 @@ def _matching(df, column: str, name: str):
 def _part(df, selector: str):
     """The spells (or parts of programme spells) of one state: begin, end, reason, and the row's columns."""
     import numpy as np
+
     kind, _, name = selector.partition(":")
     if not name and kind in ("programme", "waiting") and "waiting_start" in df.columns:
         name = "*"
@@ -247,8 +285,10 @@ def _part(df, selector: str):
         rows = df[(df["state"] == "exit") & _matching(df, "exit_kind", name)].copy()
         rows["_from"], rows["_reason"] = rows["_begin"], rows["end_reason"]
         return rows
-    raise InputError(f"--state: expected a state such as case_management, programme:<name>, waiting:<name> or "
-                     f"exit:<kind>, found '{selector}'")
+    raise InputError(
+        f"--state: expected a state such as case_management, programme:<name>, waiting:<name> or "
+        f"exit:<kind>, found '{selector}'"
+    )
 
 
 def available_states(df) -> list[str]:
@@ -272,11 +312,13 @@ def risk_set(df, selector: str, time_scale: str, window_start: float):
     """
     import numpy as np
     import pandas as pd
+
     parts = [_part(df, s) for s in selector.split("+")]
     rows = pd.concat(parts) if len(parts) > 1 else parts[0]
     if rows.empty:
-        raise InputError(f"--state: no spells in state '{selector}'; the spells have states "
-                         f"{', '.join(available_states(df))}")
+        raise InputError(
+            f"--state: no spells in state '{selector}'; the spells have states {', '.join(available_states(df))}"
+        )
     begin = rows["_from"].to_numpy(float)
     end = rows["end"].to_numpy(float)
     origin = begin if time_scale == "state" else rows["_episode"].to_numpy(float)
@@ -289,6 +331,7 @@ def risk_set(df, selector: str, time_scale: str, window_start: float):
 
 
 # --- estimation ------------------------------------------------------------------------
+
 
 def _groups(rows, by: list[str]):
     """(label, levels dict, rows) per attribute group; one group 'all' without --by."""
@@ -306,9 +349,17 @@ def default_causes(rows) -> list[str]:
     return sorted(set(rows["_reason"]) - set(FIXED_REASONS))
 
 
-def estimate(df, states: list[str], causes: list[str] | None = None, by: list[str] | None = None,
-             models: list[str] = ("exponential",), cuts: list[float] | None = None, time_scale: str = "state",
-             window_start: float = 0.0, level: float = 0.95):
+def estimate(
+    df,
+    states: list[str],
+    causes: list[str] | None = None,
+    by: list[str] | None = None,
+    models: list[str] = ("exponential",),
+    cuts: list[float] | None = None,
+    time_scale: str = "state",
+    window_start: float = 0.0,
+    level: float = 0.95,
+):
     """The estimates table: one row per state, cause, group, model and parameter.
 
     `df` is a spells table after `prepare`. Without `causes`, each state's own hazard end reasons.
@@ -316,23 +367,38 @@ def estimate(df, states: list[str], causes: list[str] | None = None, by: list[st
     import pandas as pd
 
     from .hazard_models import MODELS
+
     by = by or []
     out = []
     for selector in states:
         rows = risk_set(df, selector, time_scale, window_start)
-        for cause in (causes or default_causes(rows)):
+        for cause in causes or default_causes(rows):
             for label, _, g in _groups(rows, by):
                 event = (g["_reason"] == cause).to_numpy()
                 entry, exit_ = g["entry"].to_numpy(float), g["exit"].to_numpy(float)
                 for model in models:
                     extra = {"cuts": cuts} if model == "piecewise" else {}
                     for r in MODELS[model](entry, exit_, event, level=level, **extra):
-                        out.append((selector, cause, label, model, r.parameter, r.estimate, r.ci_low, r.ci_high,
-                                    r.events, r.exposure_months, time_scale))
+                        out.append(
+                            (
+                                selector,
+                                cause,
+                                label,
+                                model,
+                                r.parameter,
+                                r.estimate,
+                                r.ci_low,
+                                r.ci_high,
+                                r.events,
+                                r.exposure_months,
+                                time_scale,
+                            )
+                        )
     return pd.DataFrame(out, columns=list(COLUMNS))
 
 
 # --- the scenario fragment -------------------------------------------------------------
+
 
 def _toml_value(v) -> str:
     """A TOML literal for a float, string, list or inline table (the values a hazard table holds)."""
@@ -378,9 +444,13 @@ def _fields(results, model: str, level: float) -> tuple[dict, list[str]]:
     if model == "exponential":
         r = results.iloc[0]
         ci = f"{r.ci_low:.4g}-{r.ci_high:.4g}"
-        return ({"rate_per_month": float(r.estimate), "by_months_in_benefit": []},
-                [f"exponential: {r.events} events in {r.exposure_months:.1f} months, {100 * level:g} % interval "
-                 f"{ci} per month; constant rate, so any by_months_in_benefit bands are cleared"])
+        return (
+            {"rate_per_month": float(r.estimate), "by_months_in_benefit": []},
+            [
+                f"exponential: {r.events} events in {r.exposure_months:.1f} months, {100 * level:g} % interval "
+                f"{ci} per month; constant rate, so any by_months_in_benefit bands are cleared"
+            ],
+        )
     events, exposure = int(results["events"].sum()), float(results["exposure_months"].sum())
     overall = events / exposure if exposure > 0 else 0.0
     notes = [f"piecewise: {events} events in {exposure:.1f} months; multipliers = piece rate / overall rate"]
@@ -396,13 +466,19 @@ def _scale_note(model: str, time_scale: str, selector: str) -> str | None:
         return None
     if time_scale == "benefit":
         return "bands by months since the start of the benefit episode, the scale the scenario applies them on"
-    return (f"CAUTION: bands estimated on time since entering {selector}, not on months in the benefit episode "
-            "that the scenario applies them on; the two agree only where the state starts the episode")
+    return (
+        f"CAUTION: bands estimated on time since entering {selector}, not on months in the benefit episode "
+        "that the scenario applies them on; the two agree only where the state starts the episode"
+    )
 
 
 def _table(name: str, fields: dict, comments: list[str]) -> list[str]:
-    return [f"# {c}" for c in comments] + [f"[hazards.{name}]"] + [f"{_key(k)} = {_toml_value(v)}"
-                                                                    for k, v in fields.items()] + [""]
+    return (
+        [f"# {c}" for c in comments]
+        + [f"[hazards.{name}]"]
+        + [f"{_key(k)} = {_toml_value(v)}" for k, v in fields.items()]
+        + [""]
+    )
 
 
 def _group_name(cause: str, levels: dict, taken) -> str:
@@ -415,25 +491,38 @@ def _group_name(cause: str, levels: dict, taken) -> str:
 def _split(cause: str, selector: str, src: dict | None, by: list[str], scenario_attrs: dict) -> tuple[dict, list[str]]:
     """How a hazard estimated by group is rewritten: the source hazard without the state, as changed fields."""
     if src is None:
-        raise InputError("--fragment with --by: group-specific hazards copy `in`, `to` and `when` from the source "
-                         "scenario; give --scenario (or keep manifest.json next to the spells)")
+        raise InputError(
+            "--fragment with --by: group-specific hazards copy `in`, `to` and `when` from the source "
+            "scenario; give --scenario (or keep manifest.json next to the spells)"
+        )
     unknown = [a for a in by if a not in scenario_attrs]
     if unknown:
-        raise InputError(f"--fragment with --by: expected attributes of the scenario {sorted(scenario_attrs)}, "
-                         f"found {unknown}")
+        raise InputError(
+            f"--fragment with --by: expected attributes of the scenario {sorted(scenario_attrs)}, found {unknown}"
+        )
     parts = selector.split("+")
     missing = [p for p in parts if p not in src["in"]]
     if missing:
-        raise InputError(f"--fragment: hazard '{cause}' has in = {src['in']}, which does not list {missing} on its "
-                         "own, so it cannot be split by group there; estimate on the states it lists")
+        raise InputError(
+            f"--fragment: hazard '{cause}' has in = {src['in']}, which does not list {missing} on its "
+            "own, so it cannot be split by group there; estimate on the states it lists"
+        )
     rest = [p for p in src["in"] if p not in parts]
     if rest:
         return {"in": rest}, [f"{cause} keeps acting in {rest}; in {parts} the group hazards below replace it"]
     return {"rate_per_month": 0.0}, [f"{cause} is replaced by the group hazards below (switched off here)"]
 
 
-def fragment(results, model: str, source: dict | None, by: list[str] | None = None, spells_name: str = "",
-             extends: str | None = None, level: float = 0.95, note: str | None = None) -> str:
+def fragment(
+    results,
+    model: str,
+    source: dict | None,
+    by: list[str] | None = None,
+    spells_name: str = "",
+    extends: str | None = None,
+    level: float = 0.95,
+    note: str | None = None,
+) -> str:
     """A scenario fragment (TOML) setting the estimated hazards, from the rows of one model.
 
     Without groups it sets `[hazards.<cause>]` rate_per_month and by_months_in_benefit; with --by
@@ -441,8 +530,10 @@ def fragment(results, model: str, source: dict | None, by: list[str] | None = No
     source hazard. Only fields of the scenario schema are written. `note` (what --drop-invalid
     left out) becomes a comment under the first line.
     """
-    lines = [f"# Hazards estimated from {spells_name or 'spells'} (cause-specific, competing risks, "
-             f"maximum likelihood; rates per month of 30.4375 days)."]
+    lines = [
+        f"# Hazards estimated from {spells_name or 'spells'} (cause-specific, competing risks, "
+        f"maximum likelihood; rates per month of 30.4375 days)."
+    ]
     lines += [f"# {note}"] if note else []
     lines += [f"extends = {_toml_value(extends)}", ""] if extends else [""]
     taken = set((source or {}).get("hazards", {}))
@@ -451,13 +542,16 @@ def fragment(results, model: str, source: dict | None, by: list[str] | None = No
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _cause_lines(cause: str, rows, model: str, source: dict | None, by: list[str], level: float,
-                 taken: set) -> list[str]:
+def _cause_lines(
+    cause: str, rows, model: str, source: dict | None, by: list[str], level: float, taken: set
+) -> list[str]:
     """The fragment's tables for one cause: its own, and with --by one per group."""
     selectors = sorted(set(rows["state"]))
     if len(selectors) > 1:
-        raise InputError(f"--fragment: hazard '{cause}' was estimated in several states ({', '.join(selectors)}); "
-                         "choose one with --state (join states with + to pool them into one rate)")
+        raise InputError(
+            f"--fragment: hazard '{cause}' was estimated in several states ({', '.join(selectors)}); "
+            "choose one with --state (join states with + to pool them into one rate)"
+        )
     hazards = (source or {}).get("hazards", {})
     if source is not None and cause not in hazards:
         return [f"# {cause}: not a hazard of the source scenario, left out", ""]
@@ -491,8 +585,10 @@ def _notes(selector: str, time_scale: str, model: str, src: dict | None, by: lis
     if src is not None and sorted(src.get("in", [])) != sorted(selector.split("+")) and not by:
         notes.append(f"the scenario applies this hazard in {src.get('in')}: the rate now holds in all of them")
     if src is not None and src.get("after_in_state"):
-        notes.append("the hazard acts only after `after_in_state`; exposure here counts from entering the state, "
-                     "so the rate is diluted by the time before it acts")
+        notes.append(
+            "the hazard acts only after `after_in_state`; exposure here counts from entering the state, "
+            "so the rate is diluted by the time before it acts"
+        )
     return notes
 
 
@@ -501,6 +597,7 @@ def check_fragment(text: str, source: dict, source_name: str) -> None:
     import tomllib
 
     from simulation.scenario.loader import merge, validate
+
     data = tomllib.loads(text)
     data.pop("extends", None)
     validate(merge(source, data), f"{source_name} with the estimated hazards")
@@ -510,6 +607,7 @@ def source_scenario(scenario: str | None, spells: Path) -> tuple[dict | None, st
     """The scenario the spells came from: --scenario, else the manifest.json `jobpath run` writes beside them."""
     if scenario:
         from simulation.scenario.loader import read_toml
+
         return read_toml(Path(scenario).resolve()), scenario
     manifest = spells.parent / "manifest.json"
     if manifest.is_file():
@@ -524,34 +622,75 @@ def source_scenario(scenario: str | None, spells: Path) -> tuple[dict | None, st
 
 # --- command line ----------------------------------------------------------------------
 
+
 def register(subparsers) -> None:
     """Add `jobpath estimate` to the CLI."""
-    p = subparsers.add_parser("estimate", help="estimate transition hazards from spell data (competing risks, "
-                              "maximum likelihood) and write a scenario fragment")
-    p.add_argument("spells", help="spells table (.parquet as `jobpath run` writes it, or .csv) with person_id, state, "
-                   "start, end, end_reason")
-    p.add_argument("--state", default=None, help="states, comma separated, e.g. case_management,waiting:course,"
-                   "programme:*,exit:employment; join with + to pool (a+b); default: every state separately")
-    p.add_argument("--causes", default=None, help="end reasons (hazard names) to estimate, comma separated; default: "
-                   "each state's end reasons except " + ", ".join(FIXED_REASONS))
-    p.add_argument("--by", default=None, help="attribute columns to estimate by, comma separated "
-                   "(e.g. sex,german_level)")
-    p.add_argument("--models", default=None, help="comma separated from exponential, weibull, piecewise "
-                   "(default exponential,weibull, and piecewise with --cuts)")
+    p = subparsers.add_parser(
+        "estimate",
+        help="estimate transition hazards from spell data (competing risks, "
+        "maximum likelihood) and write a scenario fragment",
+    )
+    p.add_argument(
+        "spells",
+        help="spells table (.parquet as `jobpath run` writes it, or .csv) with person_id, state, "
+        "start, end, end_reason",
+    )
+    p.add_argument(
+        "--state",
+        default=None,
+        help="states, comma separated, e.g. case_management,waiting:course,"
+        "programme:*,exit:employment; join with + to pool (a+b); default: every state separately",
+    )
+    p.add_argument(
+        "--causes",
+        default=None,
+        help="end reasons (hazard names) to estimate, comma separated; default: "
+        "each state's end reasons except " + ", ".join(FIXED_REASONS),
+    )
+    p.add_argument(
+        "--by", default=None, help="attribute columns to estimate by, comma separated (e.g. sex,german_level)"
+    )
+    p.add_argument(
+        "--models",
+        default=None,
+        help="comma separated from exponential, weibull, piecewise "
+        "(default exponential,weibull, and piecewise with --cuts)",
+    )
     p.add_argument("--cuts", default=None, help="piecewise cut points in months starting at 0, e.g. 0,6,12,24")
-    p.add_argument("--time-scale", default="state", choices=TIME_SCALES, help="time since entering the state "
-                   "(default), or months in the benefit episode (the scale of by_months_in_benefit)")
-    p.add_argument("--window-start", type=float, default=0.0, help="day from which spells are observed (default 0, "
-                   "the scenario start); earlier time is left-truncated")
+    p.add_argument(
+        "--time-scale",
+        default="state",
+        choices=TIME_SCALES,
+        help="time since entering the state "
+        "(default), or months in the benefit episode (the scale of by_months_in_benefit)",
+    )
+    p.add_argument(
+        "--window-start",
+        type=float,
+        default=0.0,
+        help="day from which spells are observed (default 0, the scenario start); earlier time is left-truncated",
+    )
     p.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--out", default=None, help="write the estimates to this .csv or .parquet file")
     p.add_argument("--fragment", default=None, help="write a scenario fragment (TOML) with the estimated hazards")
-    p.add_argument("--fragment-model", default=None, choices=("exponential", "piecewise"),
-                   help="model for the fragment (default piecewise with --cuts, else exponential)")
-    p.add_argument("--scenario", default=None, help="source scenario, to validate the fragment merged into it "
-                   "(default: manifest.json beside the spells); the fragment then extends it")
-    p.add_argument("--drop-invalid", action="store_true", help="leave out spells with unusable times (NaN, "
-                   "infinite, ending before they start) instead of refusing the file; the output says how many")
+    p.add_argument(
+        "--fragment-model",
+        default=None,
+        choices=("exponential", "piecewise"),
+        help="model for the fragment (default piecewise with --cuts, else exponential)",
+    )
+    p.add_argument(
+        "--scenario",
+        default=None,
+        help="source scenario, to validate the fragment merged into it "
+        "(default: manifest.json beside the spells); the fragment then extends it",
+    )
+    p.add_argument(
+        "--drop-invalid",
+        action="store_true",
+        help="leave out spells with unusable times (NaN, "
+        "infinite, ending before they start) instead of refusing the file; the output says how many",
+    )
     p.add_argument("--quiet", action="store_true", help="do not print the estimates")
     p.set_defaults(func=run)
 
@@ -567,8 +706,9 @@ def _options(args) -> dict:
         try:
             cuts = [float(x) for x in _list(args.cuts)]
         except ValueError:
-            raise InputError(f"--cuts: expected months separated by commas such as 0,6,12,24, found '{args.cuts}'") \
-                from None
+            raise InputError(
+                f"--cuts: expected months separated by commas such as 0,6,12,24, found '{args.cuts}'"
+            ) from None
         if not cuts or cuts[0] != 0 or any(b <= a for a, b in zip(cuts, cuts[1:])):
             raise InputError(f"--cuts: expected increasing months starting at 0, found '{args.cuts}'")
     models = _list(args.models) or (["exponential", "weibull"] + (["piecewise"] if cuts else []))
@@ -595,12 +735,15 @@ def _check_names(df, by: list[str], causes: list[str], path: str) -> None:
         raise InputError(f"--by: expected columns of {path}, missing {missing} (found {list(df.columns)})")
     absent = [c for c in causes if c not in set(df["end_reason"]) | {"admitted"}]
     if absent:
-        raise InputError(f"--causes: expected end reasons found in {path}, not found {absent} "
-                         f"(found {sorted(set(df['end_reason']))})")
+        raise InputError(
+            f"--causes: expected end reasons found in {path}, not found {absent} "
+            f"(found {sorted(set(df['end_reason']))})"
+        )
 
 
 def _print(table) -> None:
     import pandas as pd
+
     with pd.option_context("display.max_rows", None, "display.width", 200):
         print(table.drop(columns="time_scale").to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     print(f"time scale: {table['time_scale'].iloc[0]}; rates per month (30.4375 days), {len(table)} rows")
@@ -609,6 +752,7 @@ def _print(table) -> None:
 def run(args) -> int:
     """The `estimate` command; user errors print a message and return 2."""
     from simulation.errors import ScenarioError
+
     try:
         return _run(args)
     except InputError as e:
@@ -630,8 +774,9 @@ def _run(args) -> int:
     by, causes = _list(args.by), _list(args.causes)
     _check_names(df, by, causes, str(spells))
     states = _list(args.state) or available_states(df)
-    table = estimate(df, states, causes or None, by, opts["models"], opts["cuts"], args.time_scale,
-                     args.window_start, args.level)
+    table = estimate(
+        df, states, causes or None, by, opts["models"], opts["cuts"], args.time_scale, args.window_start, args.level
+    )
     if table.empty:
         raise InputError(f"no hazard end reasons in the states {states}; name them with --causes")
     text = None
@@ -640,16 +785,31 @@ def _run(args) -> int:
         extends = None
         if args.scenario:
             import os
+
             extends = os.path.relpath(Path(args.scenario).resolve(), Path(args.fragment).resolve().parent)
-        text = fragment(table, opts["fragment_model"], source, by, str(spells), extends, args.level,
-                        str(dropped) if dropped is not None else None)
+        text = fragment(
+            table,
+            opts["fragment_model"],
+            source,
+            by,
+            str(spells),
+            extends,
+            args.level,
+            str(dropped) if dropped is not None else None,
+        )
         if source is not None:
             check_fragment(text, source, source_name)
         else:
-            print("jobpath estimate: fragment not validated (no --scenario and no manifest.json beside the spells)",
-                  file=sys.stderr)
-    _write(table if dropped is None else table.assign(dropped_spells=dropped.count, dropped_why=str(dropped)),
-           args.out, text, args.fragment)
+            print(
+                "jobpath estimate: fragment not validated (no --scenario and no manifest.json beside the spells)",
+                file=sys.stderr,
+            )
+    _write(
+        table if dropped is None else table.assign(dropped_spells=dropped.count, dropped_why=str(dropped)),
+        args.out,
+        text,
+        args.fragment,
+    )
     if not args.quiet:
         _print(table)
         for what, path in (("estimates", args.out), ("scenario fragment", args.fragment)):

@@ -115,9 +115,9 @@ class _WeibullData:
         """Log-likelihood, gradient and Hessian in (log shape, log scale)."""
         u, v = theta
         k = math.exp(u)
-        ze, ee = self._terms(self.log_t, k, v)                   # events
+        ze, ee = self._terms(self.log_t, k, v)  # events
         zx, ex = self._terms(self.log_exit[self.exit_pos], k, v)  # all exits: cumulative hazard
-        z0, e0 = self._terms(self.log_entry, k, v)               # entries: truncation
+        z0, e0 = self._terms(self.log_entry, k, v)  # entries: truncation
         D = self.D
         ll = D * u + k * ze.sum() - self.log_t.sum() - ex.sum() + e0.sum()
         du = D + k * ze.sum() - k * (zx * ex).sum() + k * (z0 * e0).sum()
@@ -146,8 +146,13 @@ def weibull(entry, exit, event, level: float = 0.95) -> list[Row]:
         return nan_rows
     data = _WeibullData(entry, exit, event)
     start = np.array([0.0, math.log(e / d)])
-    res = optimize.minimize(lambda th: tuple(-x for x in data.loglik(th)[:2]), start, jac=True,
-                            hess=lambda th: -data.loglik(th)[2], method="trust-exact")
+    res = optimize.minimize(
+        lambda th: tuple(-x for x in data.loglik(th)[:2]),
+        start,
+        jac=True,
+        hess=lambda th: -data.loglik(th)[2],
+        method="trust-exact",
+    )
     _, grad, hess = data.loglik(res.x)
     info = -hess
     if not res.success or np.max(np.abs(grad)) > 1e-4 * max(d, 1) or np.any(np.linalg.eigvalsh(info) <= 0):

@@ -46,7 +46,7 @@ from simulation.errors import ScenarioError
 
 PRIORS = {"uniform": ("low", "high"), "lognormal": ("median", "sigma"), "normal": ("mean", "sd", "low", "high")}
 COMMON_KEYS = {"prior", "integer", "label"}
-UNBOUNDED_TAIL = 1e-3   # unit-cube ends map to these quantiles for a prior without bounds (lognormal)
+UNBOUNDED_TAIL = 1e-3  # unit-cube ends map to these quantiles for a prior without bounds (lognormal)
 
 
 class ParamsError(ScenarioError):
@@ -65,6 +65,7 @@ class ParamsError(ScenarioError):
 @dataclass(frozen=True)
 class Param:
     """One free scenario field with its prior."""
+
     path: str
     prior: str
     args: dict[str, float]
@@ -125,6 +126,7 @@ class ParamSet:
 
 # --- reading ---------------------------------------------------------------------------
 
+
 def _number(where: str, key: str, raw: dict, problems: list) -> float | None:
     v = raw.get(key)
     if v is None:
@@ -143,8 +145,15 @@ def _param(path: str, raw: Any, problems: list) -> Param | None:
         return None
     prior = raw.get("prior")
     if prior is None and raw and all(isinstance(v, dict) for v in raw.values()):
-        problems.append((where, (f'expected the whole dotted path in quotes, as [params."{path}.{next(iter(raw))}..."], '
-                         f"found nested tables (TOML splits an unquoted path at its dots)")))
+        problems.append(
+            (
+                where,
+                (
+                    f'expected the whole dotted path in quotes, as [params."{path}.{next(iter(raw))}..."], '
+                    f"found nested tables (TOML splits an unquoted path at its dots)"
+                ),
+            )
+        )
         return None
     if prior not in PRIORS:
         problems.append((f"{where}.prior", f"expected one of {', '.join(repr(p) for p in PRIORS)}, found {prior!r}"))
@@ -181,10 +190,10 @@ def read_params(path: str | Path) -> ParamSet:
         raise ParamsError(file, [("", f"expected a TOML file, found a syntax error: {e}")]) from None
     problems: list[tuple[str, str]] = []
     for key in sorted(set(data) - {"params"}):
-        problems.append((key, "unknown key; expected only [params.\"dotted.path\"] tables"))
+        problems.append((key, 'unknown key; expected only [params."dotted.path"] tables'))
     table = data.get("params")
     if not isinstance(table, dict) or not table:
-        problems.append(("params", "expected at least one [params.\"dotted.path\"] table, found none"))
+        problems.append(("params", 'expected at least one [params."dotted.path"] table, found none'))
         raise ParamsError(file, problems)
     params = [_param(k, v, problems) for k, v in table.items()]
     if problems:
@@ -194,6 +203,7 @@ def read_params(path: str | Path) -> ParamSet:
 
 # --- checking against a scenario -------------------------------------------------------
 
+
 def _lookup(resolved: dict, path: str) -> tuple[str | None, Any]:
     """Follow a dotted path; (problem, value) where problem is None if the path is usable."""
     node: Any = resolved
@@ -201,14 +211,19 @@ def _lookup(resolved: dict, path: str) -> tuple[str | None, Any]:
     for i, k in enumerate(keys):
         here = ".".join(keys[:i]) or "the scenario's top level"
         if isinstance(node, list):
-            return f"expected a path through tables, found an array at '{here}' (paths into arrays are not supported)", None
+            return (
+                f"expected a path through tables, found an array at '{here}' (paths into arrays are not supported)",
+                None,
+            )
         if not isinstance(node, dict):
             return f"expected a table at '{here}', found the value {node!r}", None
         if k not in node:
             if i == len(keys) - 1:
-                return None, None        # a field the table may accept: decided by validation
-            return (f"expected an existing field, found no '{k}' under {here} "
-                    f"(there: {', '.join(sorted(map(str, node))) or 'nothing'})"), None
+                return None, None  # a field the table may accept: decided by validation
+            return (
+                f"expected an existing field, found no '{k}' under {here} "
+                f"(there: {', '.join(sorted(map(str, node))) or 'nothing'})"
+            ), None
         node = node[k]
     if isinstance(node, bool) or not isinstance(node, (int, float)):
         return f"expected a numeric field, found {node!r}", None
@@ -219,6 +234,7 @@ def check_against(pset: ParamSet, resolved: dict, source: str) -> None:
     """Every path exists (or is accepted) in the scenario and the scenario stays valid across each prior."""
     from simulation.batch.worker import apply_overrides
     from simulation.scenario import validate
+
     problems = []
     for p in pset.params:
         problem, _ = _lookup(resolved, p.path)
@@ -236,8 +252,15 @@ def check_against(pset: ParamSet, resolved: dict, source: str) -> None:
             except ScenarioError as e:
                 msgs = "; ".join(f"{f}: {m}" for f, m in e.problems)
                 hint = " (whole-number field: set integer = true)" if "integer" in msgs and not p.integer else ""
-                problems.append((f'params."{p.path}"', (f"the scenario is invalid with {p.path} = {p.value(x)!r} "
-                                 f"(prior quantile {q:g}): {msgs}{hint}")))
+                problems.append(
+                    (
+                        f'params."{p.path}"',
+                        (
+                            f"the scenario is invalid with {p.path} = {p.value(x)!r} "
+                            f"(prior quantile {q:g}): {msgs}{hint}"
+                        ),
+                    )
+                )
                 break
     if problems:
         raise ParamsError(pset.file, problems)

@@ -22,13 +22,17 @@ def drivers(scenario, years: float) -> list[tuple[str, str, float]]:
     out = [("population.initial.size", f"{pop.initial.size:,}", float(pop.initial.size))]
     if pop.inflow is not None:
         factors = pop.inflow.monthly_factors or [1.0] * 12
-        per_month = pop.inflow.per_month      # a number or steps over time: the largest step bounds it
+        per_month = pop.inflow.per_month  # a number or steps over time: the largest step bounds it
         per_month = max(st.value for st in per_month) if isinstance(per_month, list) else per_month
-        out.append(("population.inflow.per_month", f"{per_month:,.4g} a month",
-                    per_month * months * sum(factors) / 12))
+        out.append(("population.inflow.per_month", f"{per_month:,.4g} a month", per_month * months * sum(factors) / 12))
     for name, wave in pop.waves.items():
-        out.append((f"population.waves.{name}.per_month", f"{wave.per_month:,.4g} a month",
-                    wave.per_month * min((wave.end - wave.start).days, 365.25 * years) / (365.25 / 12)))
+        out.append(
+            (
+                f"population.waves.{name}.per_month",
+                f"{wave.per_month:,.4g} a month",
+                wave.per_month * min((wave.end - wave.start).days, 365.25 * years) / (365.25 / 12),
+            )
+        )
     return sorted(out, key=lambda d: -d[2])
 
 
@@ -69,15 +73,20 @@ def too_big(scenario, years: float, processes: int = 1) -> str | None:
     if have is None or need <= have:
         return None
     each = f" ({processes} replications at once)" if processes > 1 else ""
-    people = [f"{field} = {value}" + (f" ({n:,.0f} customers)" if "per_month" in field else "")
-              for field, value, n in drivers(scenario, years) if n > 0]
+    people = [
+        f"{field} = {value}" + (f" ({n:,.0f} customers)" if "per_month" in field else "")
+        for field, value, n in drivers(scenario, years)
+        if n > 0
+    ]
     span = f"{years:g} year{'s' * (years != 1)}"
     at_once = f", times {processes} replications at once (--workers)" if processes > 1 else ""
-    why = (f"expected a run that fits in memory, found one of about {customers(scenario, years):,.0f} customers "
-           f"over {span} needing about {need / 2**30:,.1f} GB{each}, with {have / 2**30:,.1f} GB "
-           f"available; the estimate ({BYTES_PER_CUSTOMER_YEAR / 1000:g} kB per customer and year, plus "
-           f"{BASE_BYTES // 2**20} MB) comes from {' and '.join(people) or 'no customers'}, followed over {span} "
-           f"(--years, else time.years){at_once}")
+    why = (
+        f"expected a run that fits in memory, found one of about {customers(scenario, years):,.0f} customers "
+        f"over {span} needing about {need / 2**30:,.1f} GB{each}, with {have / 2**30:,.1f} GB "
+        f"available; the estimate ({BYTES_PER_CUSTOMER_YEAR / 1000:g} kB per customer and year, plus "
+        f"{BASE_BYTES // 2**20} MB) comes from {' and '.join(people) or 'no customers'}, followed over {span} "
+        f"(--years, else time.years){at_once}"
+    )
     return f"{why}; to make it fit, use {'; or '.join(_remedies(scenario, years, processes, have))}"
 
 
@@ -87,7 +96,7 @@ def _remedies(scenario, years: float, processes: int, have: float) -> list[str]:
     one = estimate_bytes(scenario, years)
     if processes > 1 and have >= one:
         out.append(f"fewer workers (--workers {int(have // one)} fits)")
-    for p in (processes,) if out or processes == 1 else (processes, 1):   # as many workers, else one
+    for p in (processes,) if out or processes == 1 else (processes, 1):  # as many workers, else one
         first = "--workers 1 and " if p < processes else ""
         months = _months_that_fit(scenario, years, p, have)
         if months:
@@ -95,8 +104,10 @@ def _remedies(scenario, years: float, processes: int, have: float) -> list[str]:
             out.append(f"{first}fewer years (--years {shorter} fits)")
         room = (have / p - BASE_BYTES) / (BYTES_PER_CUSTOMER_YEAR * max(years, 1.0))
         if room >= 1:
-            out.append(f"{first}a smaller population (about {room:,.0f} customers fit over {years:g} "
-                       f"year{'s' * (years != 1)}; most come from {drivers(scenario, years)[0][0]})")
+            out.append(
+                f"{first}a smaller population (about {room:,.0f} customers fit over {years:g} "
+                f"year{'s' * (years != 1)}; most come from {drivers(scenario, years)[0][0]})"
+            )
         if months or room >= 1:
             break
     if not out:
@@ -106,7 +117,7 @@ def _remedies(scenario, years: float, processes: int, have: float) -> list[str]:
 
 def _months_that_fit(scenario, years: float, processes: int, have: float) -> int:
     """The longest horizon in whole months (whole years from a year on) shorter than `years` that fits, or 0."""
-    lo, hi = 0, round(12 * years) - 1          # estimate_bytes grows with the years: bisect the months
+    lo, hi = 0, round(12 * years) - 1  # estimate_bytes grows with the years: bisect the months
     while lo < hi:
         mid = (lo + hi + 1) // 2
         if estimate_bytes(scenario, mid / 12) * processes <= have:

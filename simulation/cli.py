@@ -10,13 +10,21 @@ from pathlib import Path
 EXIT_BAD_INPUT = 2
 # modules adding sub-commands: each has register(subparsers), which sets `func` on its parser;
 # they import heavy libraries only inside `func`, so `jobpath --help` stays fast
-EXTENSIONS: list[str] = ["calibration.estimate", "calibration.abc", "calibration.sensitivity",
-                         "simulation.report.command", "simulation.app.command"]
+EXTENSIONS: list[str] = [
+    "calibration.estimate",
+    "calibration.abc",
+    "calibration.sensitivity",
+    "simulation.report.command",
+    "simulation.app.command",
+]
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="jobpath", description="Simulate customers' pathways through a job centre's "
-                                "support chains and project integrations and long-term benefit receipt.")
+    p = argparse.ArgumentParser(
+        prog="jobpath",
+        description="Simulate customers' pathways through a job centre's "
+        "support chains and project integrations and long-term benefit receipt.",
+    )
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="simulate one replication of a scenario and write its results")
     run.add_argument("scenario", help="scenario file (TOML)")
@@ -25,38 +33,64 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default=None, help="output directory (default results/<scenario>-seed<N>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
     run.add_argument("--force", action="store_true", help="run even if the estimated memory exceeds what is available")
-    for name, helptext in (("batch", "run many replications of one or more scenarios, with confidence intervals"),
-                           ("compare", "paired comparison of variants against a base scenario (common random numbers)")):
+    for name, helptext in (
+        ("batch", "run many replications of one or more scenarios, with confidence intervals"),
+        ("compare", "paired comparison of variants against a base scenario (common random numbers)"),
+    ):
         b = sub.add_parser(name, help=helptext)
         if name == "batch":
             b.add_argument("scenarios", nargs="+", help="scenario files (TOML)")
         else:
             b.add_argument("base", help="the base scenario")
             b.add_argument("variants", nargs="+", help="variant scenarios to compare with the base")
-        b.add_argument("--replications", "-n", type=int, default=10,
-                       help="replications per scenario (with --precision: the budget); default 10")
+        b.add_argument(
+            "--replications",
+            "-n",
+            type=int,
+            default=10,
+            help="replications per scenario (with --precision: the budget); default 10",
+        )
         b.add_argument("--years", type=float, default=None, help="horizon in years (default: the scenario's)")
         b.add_argument("--seed", type=int, default=1, help="master seed; replication k uses a seed derived from it")
         b.add_argument("--out", default=None, help=f"output directory (default results/{name})")
-        b.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores; 1 = "
-                       "in this process)")
-        b.add_argument("--dask", default=None, metavar="ADDRESS", help="run on a Dask cluster: a scheduler address "
-                       "(tcp://host:8786) or local:N for a local cluster of N workers")
+        b.add_argument(
+            "--workers", type=int, default=None, help="local worker processes (default: all cores; 1 = in this process)"
+        )
+        b.add_argument(
+            "--dask",
+            default=None,
+            metavar="ADDRESS",
+            help="run on a Dask cluster: a scheduler address "
+            "(tcp://host:8786) or local:N for a local cluster of N workers",
+        )
         b.add_argument("--resume", action="store_true", help="complete an interrupted batch in --out")
         b.add_argument("--overwrite", action="store_true", help="replace existing results in --out")
         b.add_argument("--no-spells", action="store_true", help="do not keep the (large) spells tables")
         if name == "batch":
-            b.add_argument("--precision", type=float, default=None, metavar="P",
-                           help="choose N so the 95%% CI half-width of the --indicators is within P (e.g. 0.05 = "
-                           "5%%) of their mean, up to --replications")
-            b.add_argument("--indicators", default="iq,lzb_stock",
-                           help="indicators for --precision, comma separated (default iq,lzb_stock)")
-            b.add_argument("--draws", default=None, metavar="FILE",
-                           help="posterior draws (draws.parquet from `jobpath calibrate`): replication k runs with "
-                           "draw k, so intervals include parameter uncertainty")
+            b.add_argument(
+                "--precision",
+                type=float,
+                default=None,
+                metavar="P",
+                help="choose N so the 95%% CI half-width of the --indicators is within P (e.g. 0.05 = "
+                "5%%) of their mean, up to --replications",
+            )
+            b.add_argument(
+                "--indicators",
+                default="iq,lzb_stock",
+                help="indicators for --precision, comma separated (default iq,lzb_stock)",
+            )
+            b.add_argument(
+                "--draws",
+                default=None,
+                metavar="FILE",
+                help="posterior draws (draws.parquet from `jobpath calibrate`): replication k runs with "
+                "draw k, so intervals include parameter uncertainty",
+            )
         b.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
-        b.add_argument("--force", action="store_true", help="run even if the estimated memory exceeds what is "
-                       "available")
+        b.add_argument(
+            "--force", action="store_true", help="run even if the estimated memory exceeds what is available"
+        )
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("scenarios", nargs="+")
     for module in EXTENSIONS:
@@ -67,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from .errors import ArgumentError, ScenarioError
+
     try:
         if args.command == "validate":
             return _validate(args)
@@ -84,8 +119,11 @@ def main(argv: list[str] | None = None) -> int:
         elif getattr(args, "overwrite", False):
             print("\ninterrupted: the earlier results in --out are kept as they were", file=sys.stderr)
         else:
-            print("\ninterrupted: finished replications are kept; run the same command with --resume to complete "
-                  "the batch", file=sys.stderr)
+            print(
+                "\ninterrupted: finished replications are kept; run the same command with --resume to complete "
+                "the batch",
+                file=sys.stderr,
+            )
         return 130
     except RecursionError:
         print("error: input nested too deep to be read", file=sys.stderr)
@@ -102,6 +140,7 @@ MAX_SEED = 2**63 - 1
 def check_common(args) -> None:
     """Arguments shared by run and batch, checked before any file is read or written."""
     from .errors import ArgumentError
+
     if not 0 <= args.seed <= MAX_SEED:
         raise ArgumentError(f"--seed: expected a whole number from 0 to {MAX_SEED}, found {args.seed}")
     if args.years is not None and not 1 / 12 <= args.years <= 50:
@@ -112,6 +151,7 @@ def _validate(args) -> int:
     """Every file checked (a bad one does not stop the others); exit 2 if any is invalid."""
     from .errors import ScenarioError
     from .scenario import load_scenario
+
     bad = 0
     for path in args.scenarios:
         try:
@@ -120,8 +160,10 @@ def _validate(args) -> int:
             print(e, file=sys.stderr)
             bad += 1
             continue
-        print(f"{path}: valid ({len(loaded.scenario.programmes)} programmes, {len(loaded.scenario.hazards)} hazards)"
-              + (f", {len(loaded.warnings)} warning(s)" if loaded.warnings else ""))
+        print(
+            f"{path}: valid ({len(loaded.scenario.programmes)} programmes, {len(loaded.scenario.hazards)} hazards)"
+            + (f", {len(loaded.warnings)} warning(s)" if loaded.warnings else "")
+        )
         for line in loaded.warning_lines():
             print(line, file=sys.stderr)
     if bad and len(args.scenarios) > 1:
@@ -132,9 +174,14 @@ def _validate(args) -> int:
 def _run(args) -> int:
     check_common(args)
     from .outdir import check_out
-    out = check_out(args.out if args.out is not None else f"results/{Path(args.scenario).stem}-seed{args.seed}",
-                    "manifest.json", "results")
+
+    out = check_out(
+        args.out if args.out is not None else f"results/{Path(args.scenario).stem}-seed{args.seed}",
+        "manifest.json",
+        "results",
+    )
     from .scenario import load_scenario
+
     loaded = load_scenario(args.scenario)
     for line in loaded.warning_lines():
         print(line, file=sys.stderr)
@@ -142,6 +189,7 @@ def _run(args) -> int:
     if not args.force:
         from .capacity import too_big
         from .errors import ArgumentError
+
         if (why := too_big(loaded.scenario, years)) is not None:
             raise ArgumentError(f"{args.scenario}: {why}")
     from tqdm import tqdm
@@ -151,8 +199,9 @@ def _run(args) -> int:
     from .run import replicate
     from .summary import summary
 
-    with tqdm(total=round(12 * years), unit="month", desc="simulating", disable=True if args.quiet else None,
-              leave=False) as bar:
+    with tqdm(
+        total=round(12 * years), unit="month", desc="simulating", disable=True if args.quiet else None, leave=False
+    ) as bar:
         rep = replicate(loaded, args.seed, args.years, progress=lambda t: bar.update(1))
     write_atomic(out, rep.tables, manifest(loaded, args.seed, years, rep.run))
     if not args.quiet:
@@ -163,6 +212,7 @@ def _run(args) -> int:
 
 def _batch(args) -> int:
     from .batch.runner import BatchError, BatchSpec, run_batch
+
     if not 1 <= args.replications <= 100_000:
         print(f"--replications: expected 1 to 100000, found {args.replications}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -172,18 +222,30 @@ def _batch(args) -> int:
         print(f"--precision: expected a fraction in (0, 1) such as 0.05, found {precision}", file=sys.stderr)
         return EXIT_BAD_INPUT
     scenarios = args.scenarios if args.command == "batch" else [args.base, *args.variants]
-    spec = BatchSpec(scenarios=scenarios, replications=args.replications, years=args.years,
-                     out=args.out if args.out is not None else f"results/{args.command}", seed=args.seed,
-                     dask=args.dask, workers=args.workers,
-                     resume=args.resume, overwrite=args.overwrite, keep_spells=not args.no_spells,
-                     precision=precision, indicators=getattr(args, "indicators", "iq,lzb_stock").split(","),
-                     draws=getattr(args, "draws", None), force=args.force, compare=args.command == "compare")
+    spec = BatchSpec(
+        scenarios=scenarios,
+        replications=args.replications,
+        years=args.years,
+        out=args.out if args.out is not None else f"results/{args.command}",
+        seed=args.seed,
+        dask=args.dask,
+        workers=args.workers,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        keep_spells=not args.no_spells,
+        precision=precision,
+        indicators=getattr(args, "indicators", "iq,lzb_stock").split(","),
+        draws=getattr(args, "draws", None),
+        force=args.force,
+        compare=args.command == "compare",
+    )
     try:
         result = run_batch(spec, progress=not args.quiet)
     except BatchError as e:
         print(e, file=sys.stderr)
         return EXIT_BAD_INPUT
     from .summary import batch_text, comparison_text
+
     if args.command == "compare":
         if not args.quiet:
             print(comparison_text(result.comparison))

@@ -12,19 +12,21 @@ class ScenarioError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        lines = [f"{shorten(self.file)}: invalid scenario ({len(self.problems)} problem{'s' if len(self.problems) > 1 else ''})"]
+        lines = [
+            f"{shorten(self.file)}: invalid scenario ({len(self.problems)} problem{'s' if len(self.problems) > 1 else ''})"
+        ]
         lines += [f"  {shorten(path) or '(file)'}: {shorten(msg, 600)}" for path, msg in self.problems[:MAX_SHOWN]]
         if len(self.problems) > MAX_SHOWN:
             lines.append(f"  ... and {len(self.problems) - MAX_SHOWN} more")
         return "\n".join(lines)
 
 
-MAX_SHOWN = 30   # problems listed; a message stays readable (a few kB at most)
+MAX_SHOWN = 30  # problems listed; a message stays readable (a few kB at most)
 
 
 def shorten(text: str, limit: int = 200) -> str:
     """Long names and messages cut in the middle: a 50 MB value is never echoed whole."""
-    return text if len(text) <= limit else f"{text[:limit // 2]} ... {text[-limit // 4:]} ({len(text):,} characters)"
+    return text if len(text) <= limit else f"{text[: limit // 2]} ... {text[-limit // 4 :]} ({len(text):,} characters)"
 
 
 class ArgumentError(Exception):

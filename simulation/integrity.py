@@ -22,20 +22,65 @@ from pathlib import Path
 
 from .errors import ArgumentError, shorten
 
-CHECKSUMS = "sha256"        # batch.json `checksums`: its replications and files carry their digests
+CHECKSUMS = "sha256"  # batch.json `checksums`: its replications and files carry their digests
 CHUNK = 1 << 20
 
-SPELLS_COLUMNS = ["person_id", "origin", "state", "programme", "exit_kind", "waiting_start", "start", "end",
-                  "end_reason", "next_state"]       # and one column per attribute
-PROGRAMME_COLUMNS = ["month", "programme", "participants", "participants_end", "waiting", "waiting_end", "entries",
-                     "mean_wait_days", "cost"]
-RUNS_COLUMNS = ["scenario", "replication", "seed", "years", "customers", "events", "sim_seconds", "seconds",
-                "scenario_sha256", "overrides", "jobpath_version"]
+SPELLS_COLUMNS = [
+    "person_id",
+    "origin",
+    "state",
+    "programme",
+    "exit_kind",
+    "waiting_start",
+    "start",
+    "end",
+    "end_reason",
+    "next_state",
+]  # and one column per attribute
+PROGRAMME_COLUMNS = [
+    "month",
+    "programme",
+    "participants",
+    "participants_end",
+    "waiting",
+    "waiting_end",
+    "entries",
+    "mean_wait_days",
+    "cost",
+]
+RUNS_COLUMNS = [
+    "scenario",
+    "replication",
+    "seed",
+    "years",
+    "customers",
+    "events",
+    "sim_seconds",
+    "seconds",
+    "scenario_sha256",
+    "overrides",
+    "jobpath_version",
+]
 SUMMARY_COLUMNS = ["scenario", "period_type", "period", "indicator", "n", "mean", "se", "ci_low", "ci_high"]
-COMPARISON_COLUMNS = ["variant", "base", "period_type", "period", "indicator", "n", "diff_mean", "diff_se",
-                      "diff_ci_low", "diff_ci_high", "base_mean", "variant_mean", "var_base", "var_variant",
-                      "var_diff", "variance_reduction"]
-KEYS = ["scenario", "replication"]      # in front of every table of a batch replication
+COMPARISON_COLUMNS = [
+    "variant",
+    "base",
+    "period_type",
+    "period",
+    "indicator",
+    "n",
+    "diff_mean",
+    "diff_se",
+    "diff_ci_low",
+    "diff_ci_high",
+    "base_mean",
+    "variant_mean",
+    "var_base",
+    "var_variant",
+    "var_diff",
+    "variance_reduction",
+]
+KEYS = ["scenario", "replication"]  # in front of every table of a batch replication
 
 
 class DamagedResults(ArgumentError):
@@ -60,8 +105,10 @@ def read_json(path: Path, what: str) -> dict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        raise DamagedResults(f"{path}: expected {what} (JSON), found a file that is not JSON ({e.msg} at line "
-                             f"{e.lineno}, column {e.colno}); it is damaged or was not written by jobpath") from None
+        raise DamagedResults(
+            f"{path}: expected {what} (JSON), found a file that is not JSON ({e.msg} at line "
+            f"{e.lineno}, column {e.colno}); it is damaged or was not written by jobpath"
+        ) from None
     except RecursionError:
         raise DamagedResults(f"{path}: expected {what} (JSON), found JSON nested too deep to be read") from None
     if not isinstance(data, dict):
@@ -72,13 +119,16 @@ def read_json(path: Path, what: str) -> dict:
 def parquet_columns(path: Path) -> list[str]:
     """The column names from a Parquet file's footer (the data is not read)."""
     import pyarrow.parquet as pq
+
     try:
         return list(pq.read_schema(path).names)
     except FileNotFoundError:
         raise DamagedResults(f"{path}: expected a Parquet table written by jobpath, found no such file") from None
     except Exception as e:  # noqa: BLE001 - truncated, overwritten, or not Parquet at all: say which file
-        raise DamagedResults(f"{path}: expected a Parquet table written by jobpath, found a damaged or unreadable "
-                             f"file ({shorten(str(e), 160)})") from None
+        raise DamagedResults(
+            f"{path}: expected a Parquet table written by jobpath, found a damaged or unreadable "
+            f"file ({shorten(str(e), 160)})"
+        ) from None
 
 
 def check_columns(path: Path, columns, expected: list[str], table: str) -> None:
@@ -86,8 +136,10 @@ def check_columns(path: Path, columns, expected: list[str], table: str) -> None:
     missing = [c for c in expected if c not in set(columns)]
     if missing:
         shown = ", ".join(f"'{c}'" for c in missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
-        raise DamagedResults(f"{path}: expected the columns of a jobpath {table} table (docs/outputs.md), found it "
-                             f"without the column{'s' if len(missing) > 1 else ''} {shown}")
+        raise DamagedResults(
+            f"{path}: expected the columns of a jobpath {table} table (docs/outputs.md), found it "
+            f"without the column{'s' if len(missing) > 1 else ''} {shown}"
+        )
 
 
 def check_digest(path: Path, expected: str, record: Path | str) -> None:
@@ -96,8 +148,10 @@ def check_digest(path: Path, expected: str, record: Path | str) -> None:
     except FileNotFoundError:
         raise DamagedResults(f"{path}: missing; {record} records it as written") from None
     if actual != expected:
-        raise DamagedResults(f"{path}: damaged: its bytes differ from those jobpath wrote (SHA-256 {actual[:12]}..., "
-                             f"recorded in {record}: {expected[:12]}...)")
+        raise DamagedResults(
+            f"{path}: damaged: its bytes differ from those jobpath wrote (SHA-256 {actual[:12]}..., "
+            f"recorded in {record}: {expected[:12]}...)"
+        )
 
 
 def read_checked(path: Path, table: str, expected_cols: list[str], digest: str | None, record: Path | str):
@@ -106,6 +160,7 @@ def read_checked(path: Path, table: str, expected_cols: list[str], digest: str |
     import io
 
     import pandas as pd
+
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
@@ -113,12 +168,15 @@ def read_checked(path: Path, table: str, expected_cols: list[str], digest: str |
     try:
         df = pd.read_parquet(io.BytesIO(data))
     except Exception as e:  # noqa: BLE001 - truncated, overwritten, or not Parquet at all: say which file
-        raise DamagedResults(f"{path}: expected a Parquet table written by jobpath, found a damaged or unreadable "
-                             f"file ({shorten(str(e), 160)})") from None
-    check_columns(path, df.columns, expected_cols, table)       # first: a missing column is named
+        raise DamagedResults(
+            f"{path}: expected a Parquet table written by jobpath, found a damaged or unreadable "
+            f"file ({shorten(str(e), 160)})"
+        ) from None
+    check_columns(path, df.columns, expected_cols, table)  # first: a missing column is named
     if digest is not None and hashlib.sha256(data).hexdigest() != digest:
-        raise DamagedResults(f"{path}: damaged: its bytes differ from those jobpath wrote (SHA-256 recorded in "
-                             f"{record})")
+        raise DamagedResults(
+            f"{path}: damaged: its bytes differ from those jobpath wrote (SHA-256 recorded in {record})"
+        )
     return df
 
 
@@ -130,6 +188,7 @@ def expected_columns(table: str, content: dict | None = None, batch: bool = Fals
         cols = SPELLS_COLUMNS + [a for a in attributes]
     elif table == "monthly":
         from .indicators import registry
+
         sexes = attributes.get("sex") or []
         cols = ["month"]
         for ind in registry.INDICATORS:

@@ -20,8 +20,9 @@ def check_writable(out: Path, option: str = "--out") -> None:
     try:
         Path(tempfile.mkdtemp(prefix=".jobpath-probe-", dir=base)).rmdir()
     except OSError as e:
-        raise ArgumentError(f"{option}: expected a folder results can be written to, found '{base}' not writable "
-                            f"({e.strerror})") from None
+        raise ArgumentError(
+            f"{option}: expected a folder results can be written to, found '{base}' not writable ({e.strerror})"
+        ) from None
 
 
 def check_out(text: str, marker: str, what: str, option: str = "--out") -> Path:
@@ -30,9 +31,10 @@ def check_out(text: str, marker: str, what: str, option: str = "--out") -> Path:
         raise ArgumentError(f"{option}: expected a folder name, found an empty one")
     try:
         return _check_out(text, marker, what, option)
-    except OSError as e:            # e.g. a name too long for the file system
-        raise ArgumentError(f"{option}: expected a usable folder name, found '{shorten(text)}' "
-                            f"({e.strerror})") from None
+    except OSError as e:  # e.g. a name too long for the file system
+        raise ArgumentError(
+            f"{option}: expected a usable folder name, found '{shorten(text)}' ({e.strerror})"
+        ) from None
 
 
 def _check_out(text: str, marker: str, what: str, option: str) -> Path:
@@ -40,17 +42,23 @@ def _check_out(text: str, marker: str, what: str, option: str) -> Path:
     resolved = out.resolve()
     here = Path.cwd().resolve()
     if resolved == here or resolved in here.parents:
-        raise ArgumentError(f"{option}: expected a folder of its own for the results, found '{text}', the current "
-                            "folder or one above it")
+        raise ArgumentError(
+            f"{option}: expected a folder of its own for the results, found '{text}', the current "
+            "folder or one above it"
+        )
     if out.is_symlink():
-        raise ArgumentError(f"{option}: expected a folder for the results, found '{text}' to be a link; give the "
-                            "folder itself")
+        raise ArgumentError(
+            f"{option}: expected a folder for the results, found '{text}' to be a link; give the folder itself"
+        )
     if out.exists() and not out.is_dir():
-        raise ArgumentError(f"{option}: expected a folder for the results, found '{text}' to be an existing file; "
-                            "it is left as it is")
+        raise ArgumentError(
+            f"{option}: expected a folder for the results, found '{text}' to be an existing file; it is left as it is"
+        )
     if out.is_dir() and any(out.iterdir()) and not (out / marker).exists():
-        raise ArgumentError(f"{option}: expected a new or empty folder, or the {what} of an earlier run, found "
-                            f"'{text}' holding other files (no {marker}); they are left as they are")
+        raise ArgumentError(
+            f"{option}: expected a new or empty folder, or the {what} of an earlier run, found "
+            f"'{text}' holding other files (no {marker}); they are left as they are"
+        )
     check_writable(out, option)
     if out.is_dir() and not os.access(out, os.W_OK | os.X_OK):
         raise ArgumentError(f"{option}: expected a folder results can be written to, found '{text}' not writable")
@@ -61,7 +69,7 @@ def _check_out(text: str, marker: str, what: str, option: str) -> Path:
 
 try:
     import fcntl
-except ImportError:        # not on POSIX: no lock (batches into one folder must then be kept apart by hand)
+except ImportError:  # not on POSIX: no lock (batches into one folder must then be kept apart by hand)
     fcntl = None
 
 
@@ -81,7 +89,7 @@ class FolderLock:
         self.out = Path(out)
         self.path = lock_path(self.out)
         self.fds: list[int] = []
-        self.created: list[Path] = []       # parent folders made for the lock file, removed again if empty
+        self.created: list[Path] = []  # parent folders made for the lock file, removed again if empty
         self.own_file = False
 
     def acquire(self) -> "FolderLock":
@@ -99,7 +107,7 @@ class FolderLock:
                 raise
             # a parent folder that cannot be written, or a file system without locks: the folder's own lock
             # (below, if it has one) must do
-        if self.out.is_dir():           # also the folder itself (the only lock when its parent is read-only)
+        if self.out.is_dir():  # also the folder itself (the only lock when its parent is read-only)
             try:
                 fd = os.open(self.out, os.O_RDONLY)
             except OSError:
@@ -110,7 +118,7 @@ class FolderLock:
                     if not _flock(fd):
                         self.release()
                         raise ArgumentError(busy_message(self.out, None))
-                except OSError:         # a file system without locks on folders (e.g. some NFS): the file lock holds
+                except OSError:  # a file system without locks on folders (e.g. some NFS): the file lock holds
                     pass
         return self
 
@@ -121,7 +129,7 @@ class FolderLock:
             missing.append(base)
             base = base.parent
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.created = missing          # deepest first
+        self.created = missing  # deepest first
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
             try:
@@ -132,7 +140,7 @@ class FolderLock:
             if not locked:
                 os.close(fd)
                 raise ArgumentError(busy_message(self.out, _holder(self.path)))
-            try:                        # still the file at that name (not one a finishing batch just removed)?
+            try:  # still the file at that name (not one a finishing batch just removed)?
                 same = os.path.samestat(os.fstat(fd), os.stat(self.path))
             except FileNotFoundError:
                 same = False
@@ -141,7 +149,7 @@ class FolderLock:
             os.close(fd)
         self.fds.append(fd)
         self.own_file = True
-        try:                            # who holds it, for the message of a batch refused
+        try:  # who holds it, for the message of a batch refused
             os.ftruncate(fd, 0)
             os.write(fd, f"{os.getpid()}\n".encode())
         except OSError:
@@ -150,7 +158,7 @@ class FolderLock:
     def release(self) -> None:
         if self.own_file:
             try:
-                self.path.unlink()      # while still locked: a batch waiting for it then finds a new file
+                self.path.unlink()  # while still locked: a batch waiting for it then finds a new file
             except OSError:
                 pass
             self.own_file = False
@@ -175,6 +183,7 @@ def _flock(fd: int) -> bool:
     """Take the exclusive lock without waiting for a holder; False if another process holds it. A few tries
     over 0.2 s: a look by folder_busy (a report, a batch being refused) holds it for an instant only."""
     import time
+
     for attempt in range(5):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -195,8 +204,10 @@ def _holder(path: Path) -> int | None:
 
 def busy_message(out: Path, pid: int | None) -> str:
     who = f" (process {pid})" if pid else ""
-    return (f"{out}: another batch{who} is writing into this folder; wait for it to finish (then use --resume or "
-            "--overwrite as needed), or use another --out")
+    return (
+        f"{out}: another batch{who} is writing into this folder; wait for it to finish (then use --resume or "
+        "--overwrite as needed), or use another --out"
+    )
 
 
 def folder_busy(out: Path) -> str | None:

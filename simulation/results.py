@@ -8,7 +8,7 @@ import os
 import platform
 import shutil
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -29,10 +29,10 @@ def table_digest(df: pd.DataFrame) -> str:
             h.update(col.to_numpy(dtype="<i8").tobytes())
         elif pd.api.types.is_numeric_dtype(col):
             values = col.to_numpy(dtype="float64", na_value=float("nan"), copy=True)
-            values[values != values] = float("nan")          # one NaN pattern
+            values[values != values] = float("nan")  # one NaN pattern
             h.update(values.astype("<f8").tobytes())
         else:
-            text = col.astype(object).where(col.notna(), "\x01")   # missing as one mark
+            text = col.astype(object).where(col.notna(), "\x01")  # missing as one mark
             h.update("\x00".join(map(str, text.tolist())).encode())
     return h.hexdigest()
 
@@ -42,6 +42,7 @@ def manifest(loaded, seed: int, years: float, run) -> dict:
     import pyarrow
     import scipy
     import simpy
+
     raw = Path(loaded.path).read_bytes()
     return {
         "jobpath_version": __version__,
@@ -57,7 +58,7 @@ def manifest(loaded, seed: int, years: float, run) -> dict:
         "spells_sha256": table_digest(run.spells),
         "event_count": run.event_count,
         "wall_seconds": round(run.wall_seconds, 3),
-        "created_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "python": platform.python_version(),
         "simpy": simpy.__version__,
         "numpy": numpy.__version__,
@@ -71,6 +72,7 @@ def write_atomic(out_dir: str | Path, tables: dict[str, pd.DataFrame], meta: dic
     """Write every table to a temporary directory, then move it into place in one step. The manifest,
     written last, lists the SHA-256 of each table file's bytes (`files`), which `jobpath report` checks."""
     from .integrity import file_sha256, write_failed
+
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -78,7 +80,7 @@ def write_atomic(out_dir: str | Path, tables: dict[str, pd.DataFrame], meta: dic
     try:
         umask = os.umask(0)
         os.umask(umask)
-        tmp.chmod(0o777 & ~umask)   # mkdtemp makes it private; results follow the user's umask
+        tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; results follow the user's umask
         files = {}
         for name, df in tables.items():
             target = out / f"{name}.parquet"
@@ -96,8 +98,8 @@ def write_atomic(out_dir: str | Path, tables: dict[str, pd.DataFrame], meta: dic
     except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
         if old is not None and old.exists() and not out.exists():
-            old.rename(out)     # the earlier results stay where they were
-        if isinstance(e, OSError):      # e.g. the disk is full: name the file meant, not the temporary one
+            old.rename(out)  # the earlier results stay where they were
+        if isinstance(e, OSError):  # e.g. the disk is full: name the file meant, not the temporary one
             raise write_failed(e, target) from None
         raise
     return out

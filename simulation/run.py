@@ -20,9 +20,9 @@ class Replication:
     monthly: pd.DataFrame
     programme_monthly: pd.DataFrame
     years: float
-    budget_monthly: pd.DataFrame | None = None   # only for scenarios with budgets
+    budget_monthly: pd.DataFrame | None = None  # only for scenarios with budgets
     staffing_monthly: pd.DataFrame | None = None  # only for scenarios with staffing groups
-    pool_monthly: pd.DataFrame | None = None     # only for scenarios with pools
+    pool_monthly: pd.DataFrame | None = None  # only for scenarios with pools
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -43,5 +43,12 @@ def replicate(loaded: LoadedScenario, seed: int, years: float | None = None, pro
     staffing = staffing_monthly(run.spells, loaded.scenario, model.clock) if loaded.scenario.staffing else None
     programmes = indicators.programme_monthly(run.spells, loaded.scenario, model.clock)
     pools = pool_monthly(programmes, loaded.scenario, model.clock) if loaded.scenario.pools else None
-    return Replication(run, indicators.monthly(run.spells, loaded.scenario, model.clock), programmes,
-                       years if years is not None else loaded.scenario.time.years, budgets, staffing, pools)
+    return Replication(
+        run,
+        indicators.monthly(run.spells, loaded.scenario, model.clock),
+        programmes,
+        years if years is not None else loaded.scenario.time.years,
+        budgets,
+        staffing,
+        pools,
+    )

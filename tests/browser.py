@@ -14,8 +14,16 @@ from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
 # as root, without a sandbox; no background connections (this machine's network is closed)
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SKIP_REASON = f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)"
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,8 +52,13 @@ def running_app(scenarios: Path, log_dir: Path, timeout: float = 60):
     """`python -m simulation.app` on a free localhost port; yields its URL; stops its process group."""
     port = free_port()
     log = open(Path(log_dir) / f"app-{port}.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "simulation.app", "--port", str(port), "--scenarios",
-                             str(scenarios)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulation.app", "--port", str(port), "--scenarios", str(scenarios)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc, log, timeout)

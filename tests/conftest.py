@@ -27,19 +27,23 @@ def merge(base: dict, over: dict) -> dict:
     return out
 
 
-def mmc_dict(arrivals_per_month: float, mean_months: float, places: int | None, years: float = 1,
-             **programme) -> dict:
+def mmc_dict(arrivals_per_month: float, mean_months: float, places: int | None, years: float = 1, **programme) -> dict:
     """Poisson arrivals into one programme with exponential durations and `places` seats; then exit."""
     prog = {"duration": {"dist": "exponential", "mean": mean_months}, **programme}
     if places is not None:
         prog["places"] = places
-    return merge(BASE, {
-        "time": {"years": years},
-        "population": {"inflow": {"per_month": arrivals_per_month, "segments": {"all": 1.0}}},
-        "programmes": {"p": prog},
-        "routes": {"entry": [{"options": [{"to": "programme:p", "probability": 1}]}],
-                   "p": [{"options": [{"to": "exit:other", "probability": 1}]}]},
-    })
+    return merge(
+        BASE,
+        {
+            "time": {"years": years},
+            "population": {"inflow": {"per_month": arrivals_per_month, "segments": {"all": 1.0}}},
+            "programmes": {"p": prog},
+            "routes": {
+                "entry": [{"options": [{"to": "programme:p", "probability": 1}]}],
+                "p": [{"options": [{"to": "exit:other", "probability": 1}]}],
+            },
+        },
+    )
 
 
 def scenario(data: dict):

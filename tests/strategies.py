@@ -30,12 +30,13 @@ def _num(lo: float, hi: float):
 
 # --- durations ---------------------------------------------------------------------------
 
+
 @st.composite
 def durations(draw, support: str = "any"):
     """A duration spec. support: "any" (may be 0 for sure), "mostly" (P(0) < 1), "positive" (> 0)."""
     lo = 0.0 if support == "any" else 0.05
     unit = draw(st.sampled_from(UNITS))
-    scale = {"months": 1.0, "weeks": 4.0, "days": 30.0}[unit]   # keep durations of similar size
+    scale = {"months": 1.0, "weeks": 4.0, "days": 30.0}[unit]  # keep durations of similar size
     kind = draw(st.sampled_from(["fixed", "exponential", "uniform", "lognormal", "gamma", "weibull", "empirical"]))
     if kind == "fixed":
         return {"dist": "fixed", "value": draw(_num(lo, 6 * scale)), "unit": unit}
@@ -50,8 +51,12 @@ def durations(draw, support: str = "any"):
         sd = round(mean * draw(_num(0.1, 2.0)), 3)
         return {"dist": kind, "mean": mean, "sd": max(sd, 0.001), "unit": unit}
     if kind == "weibull":
-        return {"dist": "weibull", "shape": draw(_num(0.5, 3.0)), "scale": draw(_num(0.1 * scale, 6 * scale)),
-                "unit": unit}
+        return {
+            "dist": "weibull",
+            "shape": draw(_num(0.5, 3.0)),
+            "scale": draw(_num(0.1 * scale, 6 * scale)),
+            "unit": unit,
+        }
     values = draw(st.lists(_num(0.0 if support != "positive" else 0.05, 6 * scale), min_size=1, max_size=4))
     if support == "mostly" and max(values) == 0:
         values.append(round(scale, 3))
@@ -62,6 +67,7 @@ def durations(draw, support: str = "any"):
 
 
 # --- conditions and shares ---------------------------------------------------------------
+
 
 @st.composite
 def conditions(draw, allow_empty: bool = True):
@@ -93,14 +99,17 @@ def shares(draw, names: list[str]):
 
 # --- programmes --------------------------------------------------------------------------
 
+
 @st.composite
 def programme_durations(draw, support: str):
     """A programme's duration: mostly one distribution, sometimes rules by condition (1-2 with a `when`,
     then the last without), each rule's distribution with the given support."""
     if draw(st.integers(0, 3)) > 0:
         return draw(durations(support))
-    rules = [{"when": draw(conditions(allow_empty=False)), "duration": draw(durations(support))}
-             for _ in range(draw(st.integers(1, 2)))]
+    rules = [
+        {"when": draw(conditions(allow_empty=False)), "duration": draw(durations(support))}
+        for _ in range(draw(st.integers(1, 2)))
+    ]
     return rules + [{"duration": draw(durations(support))}]
 
 
@@ -120,8 +129,7 @@ def programme(draw, horizon_dates: tuple[dt.date, dt.date], instant_moves: bool 
         prog["eligible"] = draw(conditions(allow_empty=False))
     waiting: dict = {}
     if draw(st.booleans()):
-        waiting["priority"] = [{"when": draw(conditions(allow_empty=False))}
-                               for _ in range(draw(st.integers(1, 2)))]
+        waiting["priority"] = [{"when": draw(conditions(allow_empty=False))} for _ in range(draw(st.integers(1, 2)))]
     if draw(st.booleans()):
         waiting["patience"] = draw(durations("any" if instant_moves else "positive"))
         waiting["renege_to"] = draw(st.sampled_from(["case_management", "no_contact", "exit:other"]))
@@ -132,13 +140,16 @@ def programme(draw, horizon_dates: tuple[dt.date, dt.date], instant_moves: bool 
         min_size = draw(st.integers(1, min(size, places if places is not None else size)))
         cohorts: dict = {"class_size": size, "min_size": min_size}
         if draw(st.booleans()):
-            cohorts["start_every"] = {"value": draw(st.sampled_from([0.5, 1, 2, 3])),
-                                      "unit": draw(st.sampled_from(["months", "weeks"]))}
+            cohorts["start_every"] = {
+                "value": draw(st.sampled_from([0.5, 1, 2, 3])),
+                "unit": draw(st.sampled_from(["months", "weeks"])),
+            }
         if draw(st.booleans()):
             first, last = horizon_dates
             span = (last - first).days
-            cohorts["dates"] = [str(first + dt.timedelta(days=draw(st.integers(0, span + 30))))
-                                for _ in range(draw(st.integers(1, 3)))]
+            cohorts["dates"] = [
+                str(first + dt.timedelta(days=draw(st.integers(0, span + 30)))) for _ in range(draw(st.integers(1, 3)))
+            ]
         prog["cohorts"] = cohorts
     if draw(st.integers(0, 4)) == 0:
         prog["integration_on_entry"] = draw(st.sampled_from(["employment", "training", "self_employment"]))
@@ -148,14 +159,17 @@ def programme(draw, horizon_dates: tuple[dt.date, dt.date], instant_moves: bool 
 @st.composite
 def alongside(draw):
     """Another programme taken in parallel, while waiting or while taking part."""
-    a = {"probability": draw(st.sampled_from([0.0, 0.3, 0.7, 1.0])),
-         "during": draw(st.sampled_from(["programme", "waiting"]))}
+    a = {
+        "probability": draw(st.sampled_from([0.0, 0.3, 0.7, 1.0])),
+        "during": draw(st.sampled_from(["programme", "waiting"])),
+    }
     if draw(st.integers(0, 2)) == 0:
         a["when"] = draw(conditions(allow_empty=False))
     return a
 
 
 # --- routes and hazards ------------------------------------------------------------------
+
 
 @st.composite
 def option_list(draw, targets: list[str]):
@@ -191,12 +205,17 @@ def hazard(draw, programmes: list[str], from_exit: bool):
         states = ["exit:*"] + exits
         targets = ["entry", "entry", "case_management", "exit:other"] + [f"programme:{p}" for p in programmes]
     else:
-        states = (["case_management", "no_contact", "handover", "waiting:*", "programme:*"]
-                  + [f"waiting:{p}" for p in programmes] + [f"programme:{p}" for p in programmes])
+        states = (
+            ["case_management", "no_contact", "handover", "waiting:*", "programme:*"]
+            + [f"waiting:{p}" for p in programmes]
+            + [f"programme:{p}" for p in programmes]
+        )
         targets = ["case_management", "no_contact"] + exits + [f"programme:{p}" for p in programmes]
-    h: dict = {"in": draw(st.lists(st.sampled_from(states), min_size=1, max_size=3, unique=True)),
-               "to": draw(st.sampled_from(targets)),
-               "rate_per_month": draw(_num(0.0, 1.0))}
+    h: dict = {
+        "in": draw(st.lists(st.sampled_from(states), min_size=1, max_size=3, unique=True)),
+        "to": draw(st.sampled_from(targets)),
+        "rate_per_month": draw(_num(0.0, 1.0)),
+    }
     if draw(st.integers(0, 3)) == 0:
         h["when"] = draw(conditions(allow_empty=False))
     if draw(st.integers(0, 3)) == 0:
@@ -210,6 +229,7 @@ def hazard(draw, programmes: list[str], from_exit: bool):
 
 
 # --- population --------------------------------------------------------------------------
+
 
 @st.composite
 def segment(draw):
@@ -227,8 +247,7 @@ def initial_programme(draw, prog: dict, segments: list[str], head_start: bool):
     """People in a programme or on its waiting list on day one (sometimes more than its places)."""
     cap = prog.get("places")
     participants = draw(st.integers(0, min(cap + 3, 8) if cap is not None else 8))
-    ip = {"participants": participants, "waiting": draw(st.integers(0, 10)),
-          "segment": draw(st.sampled_from(segments))}
+    ip = {"participants": participants, "waiting": draw(st.integers(0, 10)), "segment": draw(st.sampled_from(segments))}
     if head_start and draw(st.booleans()):
         ip["elapsed"] = draw(durations("positive"))
     if head_start and draw(st.booleans()):
@@ -237,8 +256,9 @@ def initial_programme(draw, prog: dict, segments: list[str], head_start: bool):
 
 
 @st.composite
-def scenario_dicts(draw, head_start: bool = True, instant_moves: bool = True, day_one_contention: bool = True,
-                   plans: bool = True):
+def scenario_dicts(
+    draw, head_start: bool = True, instant_moves: bool = True, day_one_contention: bool = True, plans: bool = True
+):
     """A complete, valid scenario dict.
 
     head_start: whether people in programmes on day one may have started (or joined the
@@ -259,8 +279,10 @@ def scenario_dicts(draw, head_start: bool = True, instant_moves: bool = True, da
     for n in names:
         others = [m for m in names if m != n]
         if others and draw(st.booleans()):
-            progs[n]["alongside"] = {m: draw(alongside()) for m in draw(st.lists(st.sampled_from(others), min_size=1,
-                                                                                 max_size=2, unique=True))}
+            progs[n]["alongside"] = {
+                m: draw(alongside())
+                for m in draw(st.lists(st.sampled_from(others), min_size=1, max_size=2, unique=True))
+            }
     seg_names = ["s0", "s1"][: draw(st.integers(1, 2))]
     segs = {s: draw(segment()) for s in seg_names}
 
@@ -280,8 +302,11 @@ def scenario_dicts(draw, head_start: bool = True, instant_moves: bool = True, da
         initial["programmes"] = init_progs
     if no_contact is not None:
         initial["no_contact"] = no_contact
-    population: dict = {"common": {"sex": {"female": 0.5, "male": 0.5}, "level": draw(shares(LEVELS))},
-                        "segments": segs, "initial": initial}
+    population: dict = {
+        "common": {"sex": {"female": 0.5, "male": 0.5}, "level": draw(shares(LEVELS))},
+        "segments": segs,
+        "initial": initial,
+    }
     if draw(st.integers(0, 4)) > 0:
         inflow = {"per_month": draw(_num(0.0, 15.0)), "segments": draw(shares(seg_names))}
         if draw(st.integers(0, 3)) == 0:
@@ -291,8 +316,14 @@ def scenario_dicts(draw, head_start: bool = True, instant_moves: bool = True, da
         span = (end - start).days
         w0 = start + dt.timedelta(days=draw(st.integers(-30, span)))
         w1 = w0 + dt.timedelta(days=draw(st.integers(1, 200)))
-        population["waves"] = {"w": {"start": str(w0), "end": str(w1), "per_month": draw(_num(0.0, 20.0)),
-                                     "segments": draw(shares(seg_names))}}
+        population["waves"] = {
+            "w": {
+                "start": str(w0),
+                "end": str(w1),
+                "per_month": draw(_num(0.0, 20.0)),
+                "segments": draw(shares(seg_names)),
+            }
+        }
 
     exits = [f"exit:{k}" for k in EXIT_KINDS]
     prog_targets = [f"programme:{n}" for n in names]
@@ -303,8 +334,13 @@ def scenario_dicts(draw, head_start: bool = True, instant_moves: bool = True, da
         if draw(st.integers(0, 3)) > 0:
             routes[n] = draw(route(["case_management", "no_contact"] + prog_targets + exits))
 
-    hazards = {"leave": {"in": ["case_management", "no_contact", "handover", "waiting:*", "programme:*"],
-                         "to": draw(st.sampled_from(exits)), "rate_per_month": draw(_num(0.05, 0.5))}}
+    hazards = {
+        "leave": {
+            "in": ["case_management", "no_contact", "handover", "waiting:*", "programme:*"],
+            "to": draw(st.sampled_from(exits)),
+            "rate_per_month": draw(_num(0.05, 0.5)),
+        }
+    }
     for i in range(draw(st.integers(0, 4))):
         hazards[f"h{i}"] = draw(hazard(names, from_exit=draw(st.booleans())))
 
@@ -331,18 +367,25 @@ def _staffing(draw, start: dt.date, end: dt.date, names: list[str], hazards: dic
     """A staffing group over some states, scaling some hazards (thinning while waiting included)."""
     pool = ["case_management", "no_contact", "handover", "waiting:*"] + [f"programme:{n}" for n in names]
     staff = _steps(draw, start, end, st.integers(0, 3)) if draw(st.booleans()) else draw(st.integers(0, 3))
-    return {"states": draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True)),
-            "staff": staff, "reference_caseload": draw(_num(1.0, 100.0)), "elasticity": draw(_num(0.0, 2.0)),
-            "max_factor": draw(_num(1.0, 4.0)), "source": "assumption",
-            "hazards": draw(st.lists(st.sampled_from(sorted(hazards)), min_size=1, max_size=3, unique=True))}
+    return {
+        "states": draw(st.lists(st.sampled_from(pool), min_size=1, max_size=3, unique=True)),
+        "staff": staff,
+        "reference_caseload": draw(_num(1.0, 100.0)),
+        "elasticity": draw(_num(0.0, 2.0)),
+        "max_factor": draw(_num(1.0, 4.0)),
+        "source": "assumption",
+        "hazards": draw(st.lists(st.sampled_from(sorted(hazards)), min_size=1, max_size=3, unique=True)),
+    }
 
 
 def _steps(draw, start: dt.date, end: dt.date, values) -> list[dict]:
     """Steps of a value over calendar time: the first on or before the start, 1-3 more before the end."""
     span = (end - start).days
     new_years = [(dt.date(y, 1, 1) - start).days for y in range(start.year + 1, end.year + 1)]
-    new_years = [d for d in new_years if 0 < d < span]           # steps on 1 January meet the new year
-    some_day = st.one_of(st.integers(1, span - 1), st.sampled_from(new_years)) if new_years else st.integers(1, span - 1)
+    new_years = [d for d in new_years if 0 < d < span]  # steps on 1 January meet the new year
+    some_day = (
+        st.one_of(st.integers(1, span - 1), st.sampled_from(new_years)) if new_years else st.integers(1, span - 1)
+    )
     days = sorted(set(draw(st.lists(some_day, min_size=1, max_size=3))))
     dates = [start - dt.timedelta(days=draw(st.integers(0, 40)))] + [start + dt.timedelta(days=d) for d in days]
     return [{"from": str(d), "value": draw(values)} for d in dates]
@@ -354,7 +397,7 @@ def _plans(draw, start: dt.date, end: dt.date, progs: dict, population: dict, ha
         if "places" in prog and draw(st.booleans()):
             low = prog["cohorts"]["min_size"] if "cohorts" in prog else 0
             prog["places"] = _steps(draw, start, end, st.integers(0, 8))
-            prog["places"][0]["value"] = max(prog["places"][0]["value"], low)   # min_size fits some step
+            prog["places"][0]["value"] = max(prog["places"][0]["value"], low)  # min_size fits some step
         if "entries_per_year" in prog and draw(st.booleans()):
             prog["entries_per_year"] = _steps(draw, start, end, st.integers(0, 12))
     inflow = population.get("inflow")
@@ -371,8 +414,9 @@ def _plans(draw, start: dt.date, end: dt.date, progs: dict, population: dict, ha
         per_year = _steps(draw, start, end, _num(0.0, 20000.0)) if draw(st.booleans()) else draw(_num(0.0, 20000.0))
         budget = {"programmes": paid, "carry_over": draw(st.booleans()), "per_year": per_year}
         if draw(st.booleans()):
-            budget["when_exhausted"] = draw(st.sampled_from(["case_management", "no_contact"]
-                                                            + [f"programme:{n}" for n in names]))
+            budget["when_exhausted"] = draw(
+                st.sampled_from(["case_management", "no_contact"] + [f"programme:{n}" for n in names])
+            )
         return {"b": budget}
     return {}
 

@@ -49,16 +49,23 @@ def mean_of(d: dict) -> float:
     return sum(v * x for v, x in zip(d["values"], w)) / sum(w)
 
 
-@pytest.mark.parametrize("dist", [
-    {"dist": "fixed", "value": 12, "unit": "weeks"}, {"dist": "exponential", "mean": 4},
-    {"dist": "uniform", "low": 2, "high": 6}, {"dist": "gamma", "mean": 8, "sd": 2},
-    {"dist": "lognormal", "mean": 5, "sd": 3}, {"dist": "weibull", "shape": 1.7, "scale": 3},
-    {"dist": "empirical", "values": [1, 2, 6], "weights": [1, 1, 2]}])
+@pytest.mark.parametrize(
+    "dist",
+    [
+        {"dist": "fixed", "value": 12, "unit": "weeks"},
+        {"dist": "exponential", "mean": 4},
+        {"dist": "uniform", "low": 2, "high": 6},
+        {"dist": "gamma", "mean": 8, "sd": 2},
+        {"dist": "lognormal", "mean": 5, "sd": 3},
+        {"dist": "weibull", "shape": 1.7, "scale": 3},
+        {"dist": "empirical", "values": [1, 2, 6], "weights": [1, 1, 2]},
+    ],
+)
 def test_duration_factor_scales_the_mean_and_keeps_the_shape(dist):
     scaled = V.scale_duration(dist, 1.5)
     assert mean_of(scaled) == pytest.approx(1.5 * mean_of(dist))
     assert scaled.get("shape") == dist.get("shape") and scaled.get("unit") == dist.get("unit")
-    if "sd" in dist:   # same coefficient of variation
+    if "sd" in dist:  # same coefficient of variation
         assert scaled["sd"] / scaled["mean"] == pytest.approx(dist["sd"] / dist["mean"])
 
 
@@ -67,8 +74,9 @@ def test_an_untouched_form_gives_the_base_back():
     base = load_scenario(ROOT / "scenarios/kassel_2024.toml").resolved
     out = V.apply(base, V.current(base))
     assert {k: v for k, v in out.items() if k != "name"} == {k: v for k, v in base.items() if k != "name"}
-    assert V.differences(base, out) == ([("name", base.get("name"), out["name"])]
-                                        if base.get("name") != out["name"] else [])
+    assert V.differences(base, out) == (
+        [("name", base.get("name"), out["name"])] if base.get("name") != out["name"] else []
+    )
 
 
 def test_variant_toml_reads_back_identical():
@@ -97,9 +105,14 @@ def test_uploaded_variant_extends_the_apps_scenarios():
 
 
 def test_a_failed_run_reports_its_message_not_a_traceback(tmp_path):
-    assert V.message_of('Traceback (most recent call last):\n  File "x.py", line 1\nValueError: bad\n') == \
-        "ValueError: bad"
-    assert V.message_of("scenarios/a.toml: 2 problems\n  x: expected y\n") == "scenarios/a.toml: 2 problems\n  x: expected y"
+    assert (
+        V.message_of('Traceback (most recent call last):\n  File "x.py", line 1\nValueError: bad\n')
+        == "ValueError: bad"
+    )
+    assert (
+        V.message_of("scenarios/a.toml: 2 problems\n  x: expected y\n")
+        == "scenarios/a.toml: 2 problems\n  x: expected y"
+    )
 
 
 def test_extends_file_holds_only_the_changed_lines():
@@ -112,11 +125,15 @@ def test_extends_file_holds_only_the_changed_lines():
     ch.inflow_factor = 1.2
     variant = V.apply(base, ch)
     assert V.overrides(base, variant) == {
-        "name": ch.name, "programmes": {"course": {"duration": {"dist": "gamma", "mean": 16.0, "sd": 4.0}}},
-        "hazards": {"outreach_referral": {"rate_per_month": 2.0}}, "population": {"inflow": {"per_month": 30.0}}}
+        "name": ch.name,
+        "programmes": {"course": {"duration": {"dist": "gamma", "mean": 16.0, "sd": 4.0}}},
+        "hazards": {"outreach_referral": {"rate_per_month": 2.0}},
+        "population": {"inflow": {"per_month": 30.0}},
+    }
     from simulation.scenario.loader import merge
+
     assert merge(base, V.overrides(base, variant)) == variant
-    ch.programmes["course"].places = None                         # unlimited: not sayable as an override
+    ch.programmes["course"].places = None  # unlimited: not sayable as an override
     text = V.extends_toml("tiny.toml", base, V.apply(base, ch))
     assert "extends" not in tomllib.loads(text) and "places" not in tomllib.loads(text)["programmes"]["course"]
 
@@ -136,33 +153,48 @@ def test_every_check_message_of_the_test_files_has_a_german_text():
     """The catalogue knows each message of the bad-input corpus: German, the file's values kept, no English
     template words left; in English mode messages are shown as the loader gives them."""
     from simulation.app.messages import english_fragments, german, translate
+
     found = check_messages()
     assert len(found) > 40
-    for name, path, msg in found:
+    for name, _path, msg in found:
         de = german(msg)
         assert de is not None, (name, msg)
         assert translate(msg, "en") == msg
         quoted = re.findall(r"'[^']*'", msg)
-        assert all(q in de for q in quoted), (name, msg, de)          # names and values as in the file
+        assert all(q in de for q in quoted), (name, msg, de)  # names and values as in the file
         left = [frag for frag in english_fragments() if frag in de]
         assert not left, (name, de, left)
-    assert german("input should be greater than or equal to 0, found -40") == \
-        "erwartet: eine Zahl größer oder gleich 0, gefunden: -40"
-    assert translate("a message nobody wrote a pattern for", "de") == \
-        "(Prüfmeldung nur auf Englisch) a message nobody wrote a pattern for"
+    assert (
+        german("input should be greater than or equal to 0, found -40")
+        == "erwartet: eine Zahl größer oder gleich 0, gefunden: -40"
+    )
+    assert (
+        translate("a message nobody wrote a pattern for", "de")
+        == "(Prüfmeldung nur auf Englisch) a message nobody wrote a pattern for"
+    )
 
 
-@pytest.mark.parametrize("extends", ["../../../../../etc/passwd", "/etc/passwd", "../tiny.toml/../../x.toml",
-                                     "broken/negative_places.toml", "no_such.toml", "tiny.toml\\u0000.toml"])
+@pytest.mark.parametrize(
+    "extends",
+    [
+        "../../../../../etc/passwd",
+        "/etc/passwd",
+        "../tiny.toml/../../x.toml",
+        "broken/negative_places.toml",
+        "no_such.toml",
+        "tiny.toml\\u0000.toml",
+    ],
+)
 def test_an_upload_extends_only_the_apps_scenario_files(extends, tmp_path):
     """`extends` of an uploaded file names one of the files the app offers, or the upload is refused."""
     data = f'extends = "{extends}"\nname = "x"\n'.encode()
     with pytest.raises(ScenarioError) as e:
         V.load_upload(data, "mine.toml", SCENARIOS)
     assert e.value.problems[0][0] == "extends"
-    assert "root:" not in str(e.value)                      # nothing of another file is echoed
+    assert "root:" not in str(e.value)  # nothing of another file is echoed
     from simulation.app.messages import german
-    assert german(e.value.problems[0][1]) is not None       # and said in German in German mode
+
+    assert german(e.value.problems[0][1]) is not None  # and said in German in German mode
     # a file of the offered ones, named by its path or its name, from anywhere
     for ok in ("tiny.toml", "../tiny.toml", "variants/../tiny.toml"):
         got = V.load_upload(f'extends = "{ok}"\nname = "x"\n'.encode(), "mine.toml", SCENARIOS)
@@ -173,6 +205,7 @@ def test_a_file_variant_downloads_as_written_plus_the_changed_lines():
     """A shipped variant unchanged is its own text; changed, its own tables with the changed lines merged in,
     which the loader resolves to the variant the app ran."""
     from simulation.scenario.loader import merge, read_toml
+
     path = SCENARIOS / "variant_tiny.toml"
     text = path.read_text(encoding="utf-8")
     resolved = load_scenario(path).resolved
@@ -205,15 +238,18 @@ def test_staffing_and_pool_levers_change_their_line_and_keep_steps():
     ch = V.current(base)
     assert ch.staffing == {"regular": 3, "outreach": base["staffing"]["outreach"]["staff"]}
     assert isinstance(ch.staffing["outreach"], list) and ch.pools == {"kurse": 40}
-    assert V.apply(base, ch) == base                                  # untouched: the base back
+    assert V.apply(base, ch) == base  # untouched: the base back
     ch.staffing["regular"], ch.pools["kurse"] = 4.5, 30.0
     variant = V.apply(base, ch)
     assert V.overrides(base, variant) == {"staffing": {"regular": {"staff": 4.5}}, "pools": {"kurse": {"places": 30}}}
     assert isinstance(variant["pools"]["kurse"]["places"], int)
-    assert variant["staffing"]["outreach"] == base["staffing"]["outreach"]      # steps kept
+    assert variant["staffing"]["outreach"] == base["staffing"]["outreach"]  # steps kept
     text = V.extends_toml("tiny_staff.toml", base, variant)
-    assert tomllib.loads(text) == {"extends": "tiny_staff.toml", "staffing": {"regular": {"staff": 4.5}},
-                                   "pools": {"kurse": {"places": 30}}}
+    assert tomllib.loads(text) == {
+        "extends": "tiny_staff.toml",
+        "staffing": {"regular": {"staff": 4.5}},
+        "pools": {"kurse": {"places": 30}},
+    }
 
 
 def test_full_occupancy_counts_a_pools_places_not_its_members_own(tmp_path):
@@ -222,12 +258,23 @@ def test_full_occupancy_counts_a_pools_places_not_its_members_own(tmp_path):
     from simulation.batch.runner import BatchSpec, run_batch
     from simulation.report import tables
     from simulation.report.data import load_results
-    run_batch(BatchSpec([str(SCENARIOS / "tiny.toml"), str(SCENARIOS / "tiny_staff.toml")], replications=2,
-                        years=1, seed=2, out=str(tmp_path / "out"), workers=1), progress=False)
+
+    run_batch(
+        BatchSpec(
+            [str(SCENARIOS / "tiny.toml"), str(SCENARIOS / "tiny_staff.toml")],
+            replications=2,
+            years=1,
+            seed=2,
+            out=str(tmp_path / "out"),
+            workers=1,
+        ),
+        progress=False,
+    )
     res = load_results(tmp_path / "out")
     c = tables.cost_numbers(res).set_index("scenario")["budget"]
     assert c["tiny"] == 12 * 36_000 and c["tiny_staff"] == 12 * 34_000
     from simulation.app import exports
+
     caseload = exports.staffing_numbers(res)
     assert list(caseload["staffing"]) == ["regular", "outreach"] and set(caseload["scenario"]) == {"tiny_staff"}
     pools = exports.pool_numbers(res)
@@ -237,6 +284,7 @@ def test_full_occupancy_counts_a_pools_places_not_its_members_own(tmp_path):
 @pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = launch(p)
         yield b
@@ -274,7 +322,7 @@ def download(page, button: str, to: Path) -> Path:
 
 def one_field(page, label: str) -> None:
     """Wait until one field has this label (while the page runs again, the old one can linger)."""
-    page.wait_for_function("l => document.querySelectorAll(`input[aria-label=\"${l}\"]`).length === 1", arg=label)
+    page.wait_for_function('l => document.querySelectorAll(`input[aria-label="${l}"]`).length === 1', arg=label)
 
 
 def fill(page, label: str, text: str) -> None:
@@ -302,7 +350,7 @@ def screenshot(page, name: str, top: str | None = None) -> None:
     size = page.viewport_size
     page.set_viewport_size({"width": 1400, "height": 1500})
     page.wait_for_timeout(800)
-    if top:                                   # scroll the main pane until `top` is at the top
+    if top:  # scroll the main pane until `top` is at the top
         page.mouse.move(800, 700)
         for _ in range(5):
             box = page.get_by_text(top).first.bounding_box()
@@ -326,17 +374,18 @@ def test_three_variants_side_by_side_survive_a_language_switch(app_url, page, tm
     fill(page, "Years to simulate", "1")
     fill(page, "Replications", "3")
     fill(page, "Seed", "4")
-    assert page.get_by_label("Places · course").input_value() == "40"          # the scenario's value
+    assert page.get_by_label("Places · course").input_value() == "40"  # the scenario's value
     page.get_by_text("30 in it on day one").first.wait_for()
     # 20 places for the 30 people in the course on day one: a normal plan, accepted
     add_variant(page, "Kürzung Kurs", {"Places · course": "20"}, "Variants to compare (1 of at most 5)")
     add_variant(page, "Outreach aus", {"Outreach ×": "0"}, "Variants to compare (2 of at most 5)")
-    add_variant(page, "Mehr Zugänge", {"Monthly inflow × (now 25 a month)": "1.5"},
-                "Variants to compare (3 of at most 5)")
+    add_variant(
+        page, "Mehr Zugänge", {"Monthly inflow × (now 25 a month)": "1.5"}, "Variants to compare (3 of at most 5)"
+    )
     screenshot(page, "variants", "Lever groups")
     page.get_by_role("button", name="Compare 3 variant(s) with the base").click()
     page.get_by_text("Running:").wait_for()
-    page.get_by_role("radio", name="Deutsch").check(force=True)             # a rerun during the run
+    page.get_by_role("radio", name="Deutsch").check(force=True)  # a rerun during the run
     page.get_by_text(re.compile(r"Läuft: \d+ von 12 Replikationen|Fertig: 12 Replikationen")).first.wait_for()
     page.get_by_text("Fertig: 12 Replikationen").wait_for(timeout=120_000)
     page.get_by_text("Zusammenfassung für die Entscheidung").wait_for()
@@ -355,8 +404,9 @@ def test_three_variants_side_by_side_survive_a_language_switch(app_url, page, tm
     more = summary.locator("tbody tr").filter(has_text="Mehr Zugänge")
     assert "(signifikant)" in more.inner_text()
 
-    archive = zipfile.ZipFile(io.BytesIO(download(page, "Ergebnisse herunterladen (zip)", tmp_path / "r.zip")
-                                         .read_bytes()))
+    archive = zipfile.ZipFile(
+        io.BytesIO(download(page, "Ergebnisse herunterladen (zip)", tmp_path / "r.zip").read_bytes())
+    )
     shown = pd.read_parquet(io.BytesIO(archive.read("comparison.parquet")))
     assert set(shown["variant"]) == {"Kürzung_Kurs", "Outreach_aus", "Mehr_Zugänge"}
 
@@ -379,8 +429,17 @@ def test_three_variants_side_by_side_survive_a_language_switch(app_url, page, tm
     assert len(text.splitlines()) < 12
     shutil.copy(SCENARIOS / "tiny.toml", tmp_path / "tiny.toml")
     assert load_scenario(saved).scenario.programmes["course"].places == 20
-    r = run_batch(BatchSpec([str(tmp_path / "tiny.toml"), str(saved)], replications=3, years=1, seed=4,
-                            out=str(tmp_path / "again"), workers=1), progress=False)
+    r = run_batch(
+        BatchSpec(
+            [str(tmp_path / "tiny.toml"), str(saved)],
+            replications=3,
+            years=1,
+            seed=4,
+            out=str(tmp_path / "again"),
+            workers=1,
+        ),
+        progress=False,
+    )
     again = paired(long_values(r.out, r.used), base="tiny")
     mine = shown[shown["variant"] == "Kürzung_Kurs"].reset_index(drop=True)
     pd.testing.assert_frame_equal(mine, again.reset_index(drop=True))
@@ -390,6 +449,7 @@ def test_three_variants_side_by_side_survive_a_language_switch(app_url, page, tm
 def choose(page, label: str, option: str, multi: bool = False, exact: bool = False) -> None:
     """Pick an option of a select box (or a multiselect); opened again if a rerun of the page closed it."""
     from playwright.sync_api import TimeoutError as Timeout
+
     for _ in range(6):
         page.get_by_label(label, exact=exact).first.click() if exact else page.get_by_label(label).click()
         if multi:
@@ -397,7 +457,7 @@ def choose(page, label: str, option: str, multi: bool = False, exact: bool = Fal
         try:
             page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
             return
-        except Timeout:                 # the list closed (the page ran again): open it again
+        except Timeout:  # the list closed (the page ran again): open it again
             page.keyboard.press("Escape")
     raise AssertionError(f"{label}: no option {option!r}")
 
@@ -406,18 +466,28 @@ def run_again(tmp_path: Path, files: list[Path], reps: int, years: float, seed: 
     """An independent in-process comparison of scenario files: the paired differences, base first."""
     from simulation.batch.runner import BatchSpec, long_values, run_batch
     from simulation.batch.stats import paired
-    r = run_batch(BatchSpec([str(f) for f in files], replications=reps, years=years, seed=seed,
-                            out=str(tmp_path / "again"), workers=1), progress=False)
+
+    r = run_batch(
+        BatchSpec(
+            [str(f) for f in files], replications=reps, years=years, seed=seed, out=str(tmp_path / "again"), workers=1
+        ),
+        progress=False,
+    )
     return paired(long_values(r.out, r.used), base=base)
 
 
 # every kind of number field of the form, with what is typed in English and in German (same numbers)
 SWITCH_FIELDS = [
-    ("places", "course", "35", "35"), ("duration_factor", "course", "1.5", "1,5"),
-    ("cost_per_month", "course", "1,250.5", "1.250,5"), ("cost_per_month", "coaching", "1,200", "1.200"),
-    ("entries_per_year", "coaching", "1,000", "1.000"), ("group", "Outreach", "0.5", "0,5"),
-    ("inflow", "", "1.25", "1,25"), ("budget", "kurse", "65,000.5", "65.000,5"),
-    ("hazard", "other_exit", "2.5", "2,5")]
+    ("places", "course", "35", "35"),
+    ("duration_factor", "course", "1.5", "1,5"),
+    ("cost_per_month", "course", "1,250.5", "1.250,5"),
+    ("cost_per_month", "coaching", "1,200", "1.200"),
+    ("entries_per_year", "coaching", "1,000", "1.000"),
+    ("group", "Outreach", "0.5", "0,5"),
+    ("inflow", "", "1.25", "1,25"),
+    ("budget", "kurse", "65,000.5", "65.000,5"),
+    ("hazard", "other_exit", "2.5", "2,5"),
+]
 
 
 def switch_label(kind: str, name: str, lang: str) -> str:
@@ -432,6 +502,7 @@ def switch_label(kind: str, name: str, lang: str) -> str:
     if kind == "budget":
         return f"{L['budget_per_year']} · {name}"
     from simulation.report.labels import exit_label
+
     rate = "0.015" if lang == "en" else "0,015"
     return L["hazard_label"].format(name=name, rate=rate, to=exit_label("other_income", lang))
 
@@ -440,7 +511,7 @@ def fill_switch_fields(page, fields: list, lang: str) -> None:
     for kind, name, en, de in fields:
         box = page.get_by_label(switch_label(kind, name, lang), exact=True)
         if kind == "hazard" and not box.is_visible():
-            page.get_by_text(LABELS["switches"][lang]).click()          # open the fold of the single rates
+            page.get_by_text(LABELS["switches"][lang]).click()  # open the fold of the single rates
         box.fill(en if lang == "en" else de)
         box.press("Tab")
 
@@ -462,9 +533,11 @@ def test_a_language_switch_keeps_every_number_field_as_its_number(app_url, page)
     fill(page, "Years to simulate", "1.5")
     rows = {}
     half = len(SWITCH_FIELDS) // 2
-    plans = {"plain": [("en", SWITCH_FIELDS)],                                  # no switch
-             "after": [("en", SWITCH_FIELDS[:half]), ("de", SWITCH_FIELDS[half:])],   # en, switch, then de
-             "before": [("de", SWITCH_FIELDS[:half]), ("en", SWITCH_FIELDS[half:])]}  # de, switch, then en
+    plans = {
+        "plain": [("en", SWITCH_FIELDS)],  # no switch
+        "after": [("en", SWITCH_FIELDS[:half]), ("de", SWITCH_FIELDS[half:])],  # en, switch, then de
+        "before": [("de", SWITCH_FIELDS[:half]), ("en", SWITCH_FIELDS[half:])],
+    }  # de, switch, then en
     lang = "en"
     for n, (name, steps) in enumerate(plans.items(), start=1):
         for step_lang, fields in steps:
@@ -472,11 +545,14 @@ def test_a_language_switch_keeps_every_number_field_as_its_number(app_url, page)
                 switch_to(page, step_lang)
                 lang = step_lang
             fill_switch_fields(page, fields, lang)
-        if name == "after":           # what was typed in English is shown as the same number in German
-            assert page.get_by_label(switch_label("cost_per_month", "course", "de"), exact=True) \
-                .input_value() == "1.250,5"
-            assert page.get_by_label(switch_label("cost_per_month", "deutsch_plus", "de"), exact=True) \
-                .input_value() == "200"
+        if name == "after":  # what was typed in English is shown as the same number in German
+            assert (
+                page.get_by_label(switch_label("cost_per_month", "course", "de"), exact=True).input_value() == "1.250,5"
+            )
+            assert (
+                page.get_by_label(switch_label("cost_per_month", "deutsch_plus", "de"), exact=True).input_value()
+                == "200"
+            )
             assert page.get_by_label("Simulierte Jahre", exact=True).input_value() == "1,5"
         page.get_by_label(LABELS["variant_name"][lang], exact=True).fill(name)
         page.get_by_role("button", name=LABELS["add_variant"][lang]).click()
@@ -497,8 +573,15 @@ def test_a_language_switch_keeps_every_number_field_as_its_number(app_url, page)
 def test_follow_language_rewrites_a_text_as_the_same_number():
     """Without a browser: each kind of text through a switch and back reads as the number it was."""
     from simulation.app.page import follow_language, read_number
-    for text_en, value, want in [("1,200", 900.0, 1200.0), ("1.5", 1.0, 1.5), ("", None, None),
-                                 ("900", 900.0, 900.0), ("0.123456789", 0.5, 0.1235), ("abc", 1.0, None)]:
+
+    for text_en, value, want in [
+        ("1,200", 900.0, 1200.0),
+        ("1.5", 1.0, 1.5),
+        ("", None, None),
+        ("900", 900.0, 900.0),
+        ("0.123456789", 0.5, 0.1235),
+        ("abc", 1.0, None),
+    ]:
         state = {"f::lang": "en", "f": text_en}
         follow_language(state, "f", value, "de")
         assert state["f::lang"] == "de"
@@ -511,6 +594,7 @@ def test_follow_language_rewrites_a_text_as_the_same_number():
         assert read_number(state["f"], value, "en", optional=True) == got
     # an untouched field is the base's value, unrounded, in either language
     from simulation.app.page import show_number
+
     state = {"g::lang": "en", "g": show_number(1234.56789, "en")}
     follow_language(state, "g", 1234.56789, "de")
     assert state["g"] == "1.234,57" and read_number(state["g"], 1234.56789, "de", optional=False) == 1234.56789
@@ -529,13 +613,13 @@ def test_budgets_are_a_lever_and_the_cost_is_against_them(app_url, page, tmp_pat
     one_field(page, "Budget je Jahr (EUR) · kurse")
     box = page.get_by_label("Budget je Jahr (EUR) · kurse", exact=True)
     assert box.input_value() == "60.000"
-    page.get_by_text("80.000 EUR (ab 01.01.2024) → 50.000 EUR (ab 01.01.2025)").wait_for()   # steps: shown
-    assert page.get_by_label("Budget je Jahr (EUR) · coaching", exact=True).count() == 0       # and kept
+    page.get_by_text("80.000 EUR (ab 01.01.2024) → 50.000 EUR (ab 01.01.2025)").wait_for()  # steps: shown
+    assert page.get_by_label("Budget je Jahr (EUR) · coaching", exact=True).count() == 0  # and kept
     fill(page, "Simulierte Jahre", "2")
     fill(page, "Replikationen", "3")
     fill(page, "Startwert (Seed)", "5")
     page.get_by_label("Name der Variante", exact=True).fill("Mehr Kursgeld")
-    box.fill("90.000")                                   # German thousands
+    box.fill("90.000")  # German thousands
     page.get_by_role("button", name="Variante hinzufügen").click()
     page.get_by_text("kurse: 60.000 € → 90.000 €").wait_for()
     screenshot(page, "budgets_de", "Budgets")
@@ -543,23 +627,25 @@ def test_budgets_are_a_lever_and_the_cost_is_against_them(app_url, page, tmp_pat
     page.get_by_text("Zusammenfassung für die Entscheidung").wait_for(timeout=120_000)
 
     # the figures shown, against the results' own budget table
-    archive = zipfile.ZipFile(io.BytesIO(download(page, "Ergebnisse herunterladen (zip)", tmp_path / "r.zip")
-                                         .read_bytes()))
+    archive = zipfile.ZipFile(
+        io.BytesIO(download(page, "Ergebnisse herunterladen (zip)", tmp_path / "r.zip").read_bytes())
+    )
     names = [n for n in archive.namelist() if n.startswith("budget_monthly/Mehr_Kursgeld/")]
     assert len(names) == 3
     bm = pd.concat([pd.read_parquet(io.BytesIO(archive.read(n))) for n in names])
     y25 = bm[bm["month"].astype(str).str.startswith("2025")]
     committed = y25.groupby("replication")["committed"].sum().mean()
     budgets = y25.sort_values("month").groupby("budget")["budget_year"].last().sum()
-    assert budgets == 140_000                            # 90.000 (changed) + 50.000 (the 2025 step, kept)
+    assert budgets == 140_000  # 90.000 (changed) + 50.000 (the 2025 step, kept)
     from simulation.report.tables import number
+
     summary = page.locator("table").filter(has_text="Mittelbindung / Budgets")
     row = summary.locator("tbody tr").filter(has_text="Mehr Kursgeld").inner_text()
     assert f"{number(committed, 0, 'de')} / 140.000 EUR" in row, row
-    assert "Vollbelegung" not in summary.inner_text()     # every scenario has budgets: the old figure is not needed
+    assert "Vollbelegung" not in summary.inner_text()  # every scenario has budgets: the old figure is not needed
     table = page.locator("table").filter(has_text="Budget des Jahres (EUR)")
-    table.locator("tbody tr").first.wait_for()          # drawn after the report is built
-    assert table.locator("tbody tr").count() == 2 * 2 * 2          # scenarios x budgets x years
+    table.locator("tbody tr").first.wait_for()  # drawn after the report is built
+    assert table.locator("tbody tr").count() == 2 * 2 * 2  # scenarios x budgets x years
     assert "90.000" in table.inner_text() and "50.000" in table.inner_text()
 
     # the § 48a indicators, per variant, in German
@@ -578,7 +664,10 @@ def test_budgets_are_a_lever_and_the_cost_is_against_them(app_url, page, tmp_pat
     # the variant file: extends the base, only the budget line; validates and reproduces the run
     saved = download(page, "Mehr Kursgeld", tmp_path / "Mehr_Kursgeld.toml")
     assert tomllib.loads(saved.read_text(encoding="utf-8")) == {
-        "extends": "tiny_budget.toml", "name": "Mehr Kursgeld", "budgets": {"kurse": {"per_year": 90000}}}
+        "extends": "tiny_budget.toml",
+        "name": "Mehr Kursgeld",
+        "budgets": {"kurse": {"per_year": 90000}},
+    }
     for f in ("tiny.toml", "tiny_budget.toml"):
         shutil.copy(SCENARIOS / f, tmp_path / f)
     again = run_again(tmp_path, [tmp_path / "tiny_budget.toml", saved], 3, 2, 5, "tiny_budget")
@@ -602,22 +691,25 @@ def test_case_managers_and_pool_places_are_levers_with_the_caseload_shown(app_ur
     assert page.get_by_label(staff, exact=True).input_value() == "3"
     assert page.get_by_label(places, exact=True).input_value() == "40"
     page.get_by_text("1 (ab 01.01.2024) → 0,5 (ab 01.01.2025) Fallmanagerinnen und Fallmanager").wait_for()
-    assert page.get_by_label("Fallmanagerinnen und Fallmanager · outreach", exact=True).count() == 0   # kept
+    assert page.get_by_label("Fallmanagerinnen und Fallmanager · outreach", exact=True).count() == 0  # kept
     fill(page, "Simulierte Jahre", "2")
     fill(page, "Replikationen", "3")
     fill(page, "Startwert (Seed)", "6")
     page.get_by_label("Name der Variante", exact=True).fill("Mehr Personal")
-    page.get_by_label(staff, exact=True).fill("4,5")               # German decimal comma
+    page.get_by_label(staff, exact=True).fill("4,5")  # German decimal comma
     page.get_by_label(places, exact=True).fill("30")
     page.get_by_role("button", name="Variante hinzufügen").click()
-    page.get_by_text("Reguläre Betreuung: Fallmanagerinnen und Fallmanager 3 → 4,5; Kursplätze: Plätze des Pools 40 → 30").wait_for()
+    page.get_by_text(
+        "Reguläre Betreuung: Fallmanagerinnen und Fallmanager 3 → 4,5; Kursplätze: Plätze des Pools 40 → 30"
+    ).wait_for()
     screenshot(page, "staffing_pools_de", "Fallmanagerinnen und Fallmanager")
     page.get_by_role("button", name="1 Variante(n) mit der Basis vergleichen").click()
     page.get_by_text("Zusammenfassung für die Entscheidung").wait_for(timeout=120_000)
 
     # the caseload shown, against the results' own staffing table
-    archive = zipfile.ZipFile(io.BytesIO(download(page, "Ergebnisse herunterladen (zip)", tmp_path / "r.zip")
-                                         .read_bytes()))
+    archive = zipfile.ZipFile(
+        io.BytesIO(download(page, "Ergebnisse herunterladen (zip)", tmp_path / "r.zip").read_bytes())
+    )
     names = [n for n in archive.namelist() if n.startswith("staffing_monthly/Mehr_Personal/")]
     assert len(names) == 3
     sm = pd.concat([pd.read_parquet(io.BytesIO(archive.read(n))) for n in names])
@@ -625,15 +717,21 @@ def test_case_managers_and_pool_places_are_levers_with_the_caseload_shown(app_ur
     assert set(reg["staff"]) == {4.5}
     caseload = reg.groupby("replication")["caseload"].mean().mean()
     from simulation.report.tables import number
+
     page.get_by_role("heading", name="Fallmanagement: Betreuungsschlüssel je Jahr").wait_for()
     table = page.locator("table").filter(has_text="Kundinnen und Kunden je Fachkraft")
     table.locator("tbody tr").first.wait_for()
-    assert table.locator("tbody tr").count() == 2 * 2 * 2              # scenarios x groups x years
-    row = table.locator("tbody tr").filter(has_text="Mehr Personal").filter(has_text="Reguläre Betreuung") \
-        .filter(has_text="2025").inner_text()
+    assert table.locator("tbody tr").count() == 2 * 2 * 2  # scenarios x groups x years
+    row = (
+        table.locator("tbody tr")
+        .filter(has_text="Mehr Personal")
+        .filter(has_text="Reguläre Betreuung")
+        .filter(has_text="2025")
+        .inner_text()
+    )
     assert number(caseload, 1, "de") in row and "4,5" in row, row
     pool = page.locator("table").filter(has_text="Teilnehmende / Plätze")
-    pool.locator("tbody tr").first.wait_for()            # the page shows its sections as they are ready
+    pool.locator("tbody tr").first.wait_for()  # the page shows its sections as they are ready
     assert pool.locator("tbody tr").count() == 2 * 2
     assert "30,0" in pool.locator("tbody tr").filter(has_text="Mehr Personal").first.inner_text()
     # full occupancy counts the pool's places: 30 × 400 + coaching 20 × 900 = 30.000 EUR a month
@@ -647,8 +745,11 @@ def test_case_managers_and_pool_places_are_levers_with_the_caseload_shown(app_ur
     # the variant file: extends the base with the two changed lines only; valid; it reproduces the run
     saved = download(page, "Mehr Personal", tmp_path / "Mehr_Personal.toml")
     assert tomllib.loads(saved.read_text(encoding="utf-8")) == {
-        "extends": "tiny_staff.toml", "name": "Mehr Personal", "staffing": {"regular": {"staff": 4.5}},
-        "pools": {"kurse": {"places": 30}}}
+        "extends": "tiny_staff.toml",
+        "name": "Mehr Personal",
+        "staffing": {"regular": {"staff": 4.5}},
+        "pools": {"kurse": {"places": 30}},
+    }
     for f in ("tiny.toml", "tiny_staff.toml"):
         shutil.copy(SCENARIOS / f, tmp_path / f)
     loaded = load_scenario(saved)
@@ -674,7 +775,7 @@ def test_file_variants_shipped_changed_and_uploaded(app_url, page, tmp_path):
     # start the levers from the shipped variant: its 32 course places, changed to 36
     choose(page, "Start from", "tiny variant")
     page.wait_for_function("""() => { const f = document.querySelectorAll('input[aria-label="Places · course"]');
-        return f.length === 1 && f[0].value === "32"; }""")           # the form starts again from the file
+        return f.length === 1 && f[0].value === "32"; }""")  # the form starts again from the file
     add_variant(page, "tiny variant, 36 places", {"Places · course": "36"}, "Variants to compare (2 of at most 5)")
     # uploads: refused ones say why (never a traceback), a good one is added
     zone = page.locator("[data-testid=stFileUploader]").filter(has_text="upload a variant file")
@@ -684,8 +785,11 @@ def test_file_variants_shipped_changed_and_uploaded(app_url, page, tmp_path):
     page.get_by_text("named 'passwd', found none").wait_for()
     assert page.get_by_role("button", name="Add uploaded file").is_disabled()
     mine = tmp_path / "faster_course.toml"
-    mine.write_text('extends = "tiny.toml"\nname = "Uploaded: faster course"\n\n[programmes.course]\n'
-                    'duration = { dist = "gamma", mean = 6, sd = 1.5 }\n', encoding="utf-8")
+    mine.write_text(
+        'extends = "tiny.toml"\nname = "Uploaded: faster course"\n\n[programmes.course]\n'
+        'duration = { dist = "gamma", mean = 6, sd = 1.5 }\n',
+        encoding="utf-8",
+    )
     zone.locator("input[type=file]").set_input_files(str(mine))
     page.get_by_role("button", name="Add uploaded file").click()
     page.get_by_text("Variants to compare (3 of at most 5)").wait_for()
@@ -730,8 +834,12 @@ def test_a_run_can_be_cancelled(app_url, page):
 def _runs_of(years: str, reps: str) -> set[int]:
     """Processes of `jobpath compare` with these (unusual) settings: the runs of one test."""
     import subprocess
-    out = subprocess.run(["pgrep", "-f", f"simulation.cli compare .*--replications {reps} --years {years}"],
-                         capture_output=True, text=True).stdout
+
+    out = subprocess.run(
+        ["pgrep", "-f", f"simulation.cli compare .*--replications {reps} --years {years}"],
+        capture_output=True,
+        text=True,
+    ).stdout
     return {int(x) for x in out.split()}
 
 
@@ -761,7 +869,7 @@ def test_no_run_outlives_the_app(browser, tmp_path):
 def english_fragments() -> list[str]:
     """Fixed parts of the catalogue's English labels that differ from German (placeholders cut out)."""
     out = set()
-    for key, entry in LABELS.items():
+    for _key, entry in LABELS.items():
         en, de = entry["en"], entry.get("de", "")
         if en == de:
             continue
@@ -782,7 +890,7 @@ def test_german_mode_shows_no_english_ui_string(app_url, page):
     fill(page, "Replikationen", "2")
     page.get_by_label("Name der Variante", exact=True).fill("Jobturbo-ähnlich")
     page.get_by_label("Zuweisungen ins Coaching ×").fill("0")
-    page.get_by_label("Plätze · coaching").fill("1.000")           # German thousands: one thousand places
+    page.get_by_label("Plätze · coaching").fill("1.000")  # German thousands: one thousand places
     page.get_by_role("button", name="Variante hinzufügen").click()
     page.get_by_text("coaching: Plätze 20 → 1.000").wait_for()
     page.get_by_text("Übergangsraten einzeln").click()
@@ -793,10 +901,10 @@ def test_german_mode_shows_no_english_ui_string(app_url, page):
     for fold in ("Einzelheiten: Werte, Differenzen", "Änderungen gegenüber der Basis"):
         page.get_by_text(fold).click()
     page.get_by_text("Mittel Variante").first.wait_for()
-    page.get_by_role("heading", name="Kennzahlen nach § 48a SGB II").wait_for()     # scanned with the rest
+    page.get_by_role("heading", name="Kennzahlen nach § 48a SGB II").wait_for()  # scanned with the rest
     text = page.locator("[data-testid=stMain], [data-testid=stSidebar]").all_inner_texts()
     text = "\n".join(text)
-    assert len(english_fragments()) > 100                          # the catalogue, not a handful of words
+    assert len(english_fragments()) > 100  # the catalogue, not a handful of words
     found = [frag for frag in english_fragments() if re.search(rf"(?<!\w){re.escape(frag)}(?!\w)", text)]
     assert not found, found
     # a wrong number: the message in German, naming the field
@@ -820,7 +928,7 @@ def test_broken_uploads_give_a_message_not_a_traceback(app_url, page):
     upload.set_input_files(str(BROKEN / "negative_places.toml"))
     page.get_by_text("programmes.course.places").wait_for()
     page.get_by_text("erwartet: eine Zahl größer oder gleich 0, gefunden: -5").wait_for()
-    assert page.get_by_role("button", name="Variante hinzufügen").count() == 0   # nothing to run
+    assert page.get_by_role("button", name="Variante hinzufügen").count() == 0  # nothing to run
     body = page.locator("body").inner_text()
     assert "Traceback" not in body and 'File "' not in body
     assert "input should be" not in body and "expected" not in body
@@ -831,6 +939,7 @@ def test_german_mode_check_messages_and_uploader_texts(app_url, page):
     """A variant upload with several problems: each message in German, field paths as in the file; the
     file uploaders' own English texts are replaced (Streamlit has no German for them)."""
     from simulation.app.messages import english_fragments as message_fragments
+
     open_app(page, app_url)
     page.get_by_role("radio", name="Deutsch").check(force=True)
     page.get_by_role("button", name="Variante hinzufügen").wait_for()
@@ -838,8 +947,12 @@ def test_german_mode_check_messages_and_uploader_texts(app_url, page):
     zone.locator("input[type=file]").set_input_files(str(BROKEN / "route_probabilities.toml"))
     page.get_by_text("Wahrscheinlichkeiten müssen sich zu 1 summieren, gefunden: 0.8").wait_for()
     zone.locator("input[type=file]").set_input_files(str(BROKEN / "unknown_route_target.toml"))
-    page.get_by_text(re.compile(r"erwartet: 'case_management', 'no_contact', 'programme:<name>' mit einer "
-                                r"definierten Maßnahme \['coaching', 'course', 'deutsch_plus', 'outreach'\]")).wait_for()
+    page.get_by_text(
+        re.compile(
+            r"erwartet: 'case_management', 'no_contact', 'programme:<name>' mit einer "
+            r"definierten Maßnahme \['coaching', 'course', 'deutsch_plus', 'outreach'\]"
+        )
+    ).wait_for()
     page.get_by_text("routes.course[0].options[0].to").wait_for()
     text = "\n".join(page.locator("[data-testid=stMain], [data-testid=stSidebar]").all_inner_texts())
     found = [f for f in message_fragments() + english_fragments() if re.search(rf"(?<!\w){re.escape(f)}(?!\w)", text)]
@@ -849,8 +962,9 @@ def test_german_mode_check_messages_and_uploader_texts(app_url, page):
         assert english not in text, english
     after = page.evaluate("""() => [...document.querySelectorAll(
         '[data-testid=stFileUploaderDropzoneInstructions] > div')].map(e => getComputedStyle(e, '::after').content)""")
-    assert len(after) >= 1 and all("Datei hierher ziehen und ablegen · höchstens 10 MB je Datei · TOML" in a
-                                   for a in after), after
+    assert len(after) >= 1 and all(
+        "Datei hierher ziehen und ablegen · höchstens 10 MB je Datei · TOML" in a for a in after
+    ), after
     button = page.evaluate("""() => [...document.querySelectorAll(
         '[data-testid=stFileUploaderDropzone] button [data-testid=stMarkdownContainer] p')].map(
         e => [getComputedStyle(e, '::after').content, getComputedStyle(e).visibility])""")
@@ -858,8 +972,12 @@ def test_german_mode_check_messages_and_uploader_texts(app_url, page):
     # and in English mode Streamlit's own texts stay
     page.get_by_role("radio", name="English").check(force=True)
     page.get_by_role("button", name="Add variant").wait_for()
-    assert page.locator("[data-testid=stFileUploaderDropzoneInstructions]").first.inner_text().strip() \
+    assert (
+        page.locator("[data-testid=stFileUploaderDropzoneInstructions]")
+        .first.inner_text()
+        .strip()
         .endswith("per file • TOML")
+    )
 
 
 @needs_chromium
@@ -870,8 +988,16 @@ def test_report_renders_offline_in_the_browser(browser, tmp_path):
     from simulation.batch.store import write_parquet_atomic
     from simulation.report.command import main as report
 
-    r = run_batch(BatchSpec([str(SCENARIOS / "tiny.toml"), str(SCENARIOS / "variant_tiny.toml")], replications=2,
-                            years=0.5, out=str(tmp_path / "cmp"), workers=1), progress=False)
+    r = run_batch(
+        BatchSpec(
+            [str(SCENARIOS / "tiny.toml"), str(SCENARIOS / "variant_tiny.toml")],
+            replications=2,
+            years=0.5,
+            out=str(tmp_path / "cmp"),
+            workers=1,
+        ),
+        progress=False,
+    )
     write_parquet_atomic(paired(long_values(r.out, r.used), base="tiny"), r.out / "comparison.parquet")
     html = tmp_path / "report.html"
     assert report([str(r.out), "--lang", "de", "--out", str(html), "--quiet"]) == 0
@@ -885,7 +1011,7 @@ def test_report_renders_offline_in_the_browser(browser, tmp_path):
     page.goto(html.as_uri())
     plots = page.locator("div.plot")
     assert plots.count() == n_figs
-    for k in range(n_figs):                                 # drawn when scrolled near
+    for k in range(n_figs):  # drawn when scrolled near
         plots.nth(k).scroll_into_view_if_needed()
         plots.nth(k).locator("svg.main-svg").first.wait_for()
     assert page.locator(".js-plotly-plot").count() == n_figs
@@ -923,24 +1049,44 @@ def test_a_variants_changes_read_as_sentences_with_labels_and_the_languages_numb
     import datetime as dt
 
     from simulation.app.changes import describe
-    content = {"programmes": {"agh": {"label": "Work opportunities", "label_de": "Arbeitsgelegenheiten [000, 4.3]"}},
-               "budgets": {"eingliederung": {"label_de": "Eingliederungsbudget"}},
-               "staffing": {"regular": {"label_de": "Reguläre Betreuung"}},
-               "hazards": {"job": {"to": "exit:employment"}}}
+
+    content = {
+        "programmes": {"agh": {"label": "Work opportunities", "label_de": "Arbeitsgelegenheiten [000, 4.3]"}},
+        "budgets": {"eingliederung": {"label_de": "Eingliederungsbudget"}},
+        "staffing": {"regular": {"label_de": "Reguläre Betreuung"}},
+        "hazards": {"job": {"to": "exit:employment"}},
+    }
     steps = [{"from": dt.date(2024, 1, 1), "value": 18899393}]
     cut = [{"from": dt.date(2024, 1, 1), "value": 15119514.4}]
-    assert describe("budgets.eingliederung.per_year", steps, cut, content, "de") == \
-        "Eingliederungsbudget: 18.899.393 € ab 01.01.2024 → 15.119.514,4 € ab 01.01.2024"
-    assert describe("programmes.agh.places", 320, None, content, "de") == "Arbeitsgelegenheiten: Plätze 320 → unbegrenzt"
-    assert describe("programmes.agh.cost_per_month", 400, 450.5, content, "en") == \
-        "Work opportunities: cost per place and month 400 EUR → 450.5 EUR"
-    assert describe("staffing.regular.staff", [{"from": "2024-01-01", "value": 53}],
-                    [{"from": "2024-01-01", "value": 53}, {"from": "2024-04-01", "value": 56}], content, "de") == \
-        "Reguläre Betreuung: Fallmanagerinnen und Fallmanager 53 ab 01.01.2024 → 53 ab 01.01.2024, 56 ab 01.04.2024"
-    assert describe("hazards.job.rate_per_month", 0.02, 0.03, content, "de") == \
-        "Übergang job (nach Abgang: Beschäftigung): Rate je Monat 0,02 → 0,03"
-    for text in (describe("budgets.eingliederung.per_year", steps, cut, content, "de"),
-                 describe("programmes.agh.duration.mean", 8, 12, content, "de")):
+    assert (
+        describe("budgets.eingliederung.per_year", steps, cut, content, "de")
+        == "Eingliederungsbudget: 18.899.393 € ab 01.01.2024 → 15.119.514,4 € ab 01.01.2024"
+    )
+    assert (
+        describe("programmes.agh.places", 320, None, content, "de") == "Arbeitsgelegenheiten: Plätze 320 → unbegrenzt"
+    )
+    assert (
+        describe("programmes.agh.cost_per_month", 400, 450.5, content, "en")
+        == "Work opportunities: cost per place and month 400 EUR → 450.5 EUR"
+    )
+    assert (
+        describe(
+            "staffing.regular.staff",
+            [{"from": "2024-01-01", "value": 53}],
+            [{"from": "2024-01-01", "value": 53}, {"from": "2024-04-01", "value": 56}],
+            content,
+            "de",
+        )
+        == "Reguläre Betreuung: Fallmanagerinnen und Fallmanager 53 ab 01.01.2024 → 53 ab 01.01.2024, 56 ab 01.04.2024"
+    )
+    assert (
+        describe("hazards.job.rate_per_month", 0.02, 0.03, content, "de")
+        == "Übergang job (nach Abgang: Beschäftigung): Rate je Monat 0,02 → 0,03"
+    )
+    for text in (
+        describe("budgets.eingliederung.per_year", steps, cut, content, "de"),
+        describe("programmes.agh.duration.mean", 8, 12, content, "de"),
+    ):
         assert "datetime" not in text and "{" not in text and "budgets." not in text
 
 

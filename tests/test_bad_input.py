@@ -28,14 +28,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = Path(__file__).parent / "scenarios"
 BAD = SCENARIOS / "bad"
 TINY = SCENARIOS / "tiny.toml"
-MAX_STDERR = 4000          # bytes: a message, not a dump
+MAX_STDERR = 4000  # bytes: a message, not a dump
 
 
 @dataclass(frozen=True)
 class Case:
-    file: str          # in tests/scenarios/bad/
-    path: str          # a field the problem must be reported at
-    words: tuple       # what was expected and what was found
+    file: str  # in tests/scenarios/bad/
+    path: str  # a field the problem must be reported at
+    words: tuple  # what was expected and what was found
     hung: bool = False  # a run of it once spun for ever (tested in a subprocess with a timeout)
 
 
@@ -44,20 +44,32 @@ CASES = [
     Case("rate_huge_bounce.toml", "hazards.away.rate_per_month", ("at most 100 per month", "1e+308"), hung=True),
     Case("rate_too_high.toml", "hazards.contact_loss.rate_per_month", ("at most 100 per month", "5000")),
     Case("multiplier_too_high.toml", "hazards.integration.by_months_in_benefit", ("at most 100", "1e+06")),
-    Case("patience_zero_renege_self.toml", "programmes.coaching.waiting_list.patience",
-         ("time to pass", "waiting:coaching -> waiting:coaching"), hung=True),
+    Case(
+        "patience_zero_renege_self.toml",
+        "programmes.coaching.waiting_list.patience",
+        ("time to pass", "waiting:coaching -> waiting:coaching"),
+        hung=True,
+    ),
     Case("zero_gap_loop.toml", "routes.zero", ("time to pass", "programme:zero -> waiting:zero"), hung=True),
     Case("tiny_loop.toml", "routes.blink", ("time to pass", "programme:blink")),
-    Case("start_every_tiny.toml", "programmes.course.cohorts.start_every.value", ("at least 1 day", "1e-09"),
-         hung=True),
+    Case(
+        "start_every_tiny.toml", "programmes.course.cohorts.start_every.value", ("at least 1 day", "1e-09"), hung=True
+    ),
     Case("start_every_zero.toml", "programmes.course.cohorts.start_every.value", ("at least 1 day", "found 0")),
-    Case("size_beyond_64bit.toml", "population.initial.size", ("less than or equal to 100000000",
-                                                               "123456789012345678901234567890"), hung=True),
+    Case(
+        "size_beyond_64bit.toml",
+        "population.initial.size",
+        ("less than or equal to 100000000", "123456789012345678901234567890"),
+        hung=True,
+    ),
     Case("size_too_big.toml", "population.initial.size", ("less than or equal to 100000000", "2000000000")),
     Case("places_too_big.toml", "programmes.course.places", ("less than or equal to", "1000000000000")),
     Case("class_size_huge.toml", "programmes.course.cohorts.class_size", ("less than or equal to", "1000000000000")),
-    Case("undeclared_attr_empty_list.toml", "programmes.course.eligible.nationality",
-         ("declared attributes", "found 'nationality'")),
+    Case(
+        "undeclared_attr_empty_list.toml",
+        "programmes.course.eligible.nationality",
+        ("declared attributes", "found 'nationality'"),
+    ),
     Case("gamma_mean_huge.toml", "programmes.course.duration.mean", ("at most 100 years", "1e+308")),
     Case("lognormal_mean_huge.toml", "programmes.outreach.duration.mean", ("at most 100 years", "1e+308")),
     Case("gamma_sd_tiny.toml", "programmes.course.duration.sd", ("times the mean", "1e-300")),
@@ -82,41 +94,65 @@ CASES = [
     Case("pool_programme_twice.toml", "pools.courses.programmes[1]", ("one pool at most", "pools.measures")),
     Case("pool_cohorts.toml", "pools.courses.programmes[0]", ("not supported", "found 'course' with cohorts")),
     Case("pool_neither.toml", "pools.measures", ("places or waiting_list", "found neither")),
-    Case("pool_priority_each.toml", "pools.measures.priority", ("only with waiting_list = \"shared\"",
-                                                                 "waiting_list = \"each\"")),
+    Case(
+        "pool_priority_each.toml",
+        "pools.measures.priority",
+        ('only with waiting_list = "shared"', 'waiting_list = "each"'),
+    ),
     Case("pool_unknown_key.toml", "pools.measures.seats", ("unknown key",)),
     Case("pool_one_member.toml", "pools.measures.programmes", ("at least 2", "found ['coaching']")),
-    Case("pool_member_priority_shared.toml", "pools.measures.programmes[0]", ("own waiting_list.priority",
-                                                                              "found 'coaching'")),
+    Case(
+        "pool_member_priority_shared.toml",
+        "pools.measures.programmes[0]",
+        ("own waiting_list.priority", "found 'coaching'"),
+    ),
     Case("exhausted_to_exit.toml", "budgets.b.when_exhausted", ("does not end benefit receipt", "'exit:other'")),
-    Case("entry_to_exit.toml", "routes.entry[0].options[0].to", ("newcomer starts in benefit receipt",
-                                                                  "'exit:other'")),
+    Case("entry_to_exit.toml", "routes.entry[0].options[0].to", ("newcomer starts in benefit receipt", "'exit:other'")),
     Case("min_above_max.toml", "programmes.course.eligible.german_level", ("none does", "min = 'B1', max = 'A1'")),
     # durations by condition: each rule's `when` and distribution are checked like any other
     Case("duration_rules_no_default.toml", "programmes.course.duration[1].when", ("last rule must have no 'when'",)),
-    Case("duration_rules_unknown_attribute.toml", "programmes.course.duration[0].when.nationality",
-         ("declared attributes", "found 'nationality'")),
-    Case("duration_rules_unknown_level.toml", "programmes.course.duration[0].when.german_level",
-         ("a level of 'german_level'", "found 'A9'")),
-    Case("duration_rules_bad_distribution.toml", "programmes.course.duration[1].duration.sd",
-         ("times the mean", "1e-300")),
-    Case("duration_rules_unknown_kind.toml", "programmes.course.duration[0].duration.dist",
-         ("expected one of 'fixed'", "found 'normal'")),
-    Case("duration_rules_huge_mean.toml", "programmes.course.duration[0].duration.mean",
-         ("at most 100 years", "1e+308")),
+    Case(
+        "duration_rules_unknown_attribute.toml",
+        "programmes.course.duration[0].when.nationality",
+        ("declared attributes", "found 'nationality'"),
+    ),
+    Case(
+        "duration_rules_unknown_level.toml",
+        "programmes.course.duration[0].when.german_level",
+        ("a level of 'german_level'", "found 'A9'"),
+    ),
+    Case(
+        "duration_rules_bad_distribution.toml",
+        "programmes.course.duration[1].duration.sd",
+        ("times the mean", "1e-300"),
+    ),
+    Case(
+        "duration_rules_unknown_kind.toml",
+        "programmes.course.duration[0].duration.dist",
+        ("expected one of 'fixed'", "found 'normal'"),
+    ),
+    Case(
+        "duration_rules_huge_mean.toml", "programmes.course.duration[0].duration.mean", ("at most 100 years", "1e+308")
+    ),
     Case("duration_rules_instant_loop.toml", "routes.blink", ("time to pass", "programme:blink -> waiting:blink")),
     # bounds on the values that reach the engine: each step, and every factor acting on a rate at once
     Case("step_places_huge.toml", "programmes.course.places[1].value", ("at most 1e+08 places", "1e+300"), hung=True),
     Case("step_quota_huge.toml", "programmes.coaching.entries_per_year[0].value", ("at most 1e+08", "1e+12")),
     Case("step_pool_places_huge.toml", "pools.kurse.places[1].value", ("at most 1e+08 places", "1e+200")),
-    Case("step_inflow_huge.toml", "population.inflow.per_month[1].value", ("at most 1e+06 people", "1e+09"),
-         hung=True),
+    Case("step_inflow_huge.toml", "population.inflow.per_month[1].value", ("at most 1e+06 people", "1e+09"), hung=True),
     Case("inflow_peak_huge.toml", "population.inflow.monthly_factors", ("at the peak", "1e+07"), hung=True),
-    Case("calendar_factor_huge.toml", "hazards.integration.calendar", ("at most 100 per month", "1e+06", "30000"),
-         hung=True),
+    Case(
+        "calendar_factor_huge.toml",
+        "hazards.integration.calendar",
+        ("at most 100 per month", "1e+06", "30000"),
+        hung=True,
+    ),
     Case("labour_market_factor_huge.toml", "labour_market.factor", ("hazard 'other_exit'", "15000"), hung=True),
-    Case("factors_product_huge.toml", "hazards.referral_coaching.calendar",
-         ("hazards.referral_coaching.calendar x labour_market.factor", "= 200")),
+    Case(
+        "factors_product_huge.toml",
+        "hazards.referral_coaching.calendar",
+        ("hazards.referral_coaching.calendar x labour_market.factor", "= 200"),
+    ),
     Case("staffing_max_factor_product.toml", "staffing.regular.max_factor", ("60 x 2", "= 120")),
     Case("budget_huge.toml", "budgets.kurse.per_year", ("at most 1e+11 EUR a year", "1e+300")),
     Case("staff_step_huge.toml", "staffing.outreach.staff[1].value", ("at most 1e+06 case managers", "1e+300")),
@@ -133,13 +169,21 @@ def _param(case: Case):
 
 def snapshot(folder: Path) -> dict:
     """Every file below a folder with its bytes' hash and modification time (hidden files too)."""
-    return {str(p.relative_to(folder)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def jobpath(*args: str, timeout: float = 120, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "simulation.cli", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "simulation.cli", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def assert_refused(code: int, stderr: str, *fragments: str) -> None:
@@ -161,8 +205,7 @@ def good_run(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def good_batch(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("good") / "batch"
-    assert main(["batch", str(TINY), "-n", "1", "--years", "0.25", "--workers", "1", "--out", str(out),
-                 "--quiet"]) == 0
+    assert main(["batch", str(TINY), "-n", "1", "--years", "0.25", "--workers", "1", "--out", str(out), "--quiet"]) == 0
     return out
 
 
@@ -173,6 +216,7 @@ def copy_of(folder: Path, tmp_path: Path) -> Path:
 
 
 # --- the corpus of bad scenario files ------------------------------------------------------
+
 
 def test_every_bad_file_has_a_case():
     assert {p.name for p in BAD.glob("*.toml")} == {c.file for c in CASES}
@@ -213,13 +257,29 @@ def test_scenario_that_once_hung_is_refused_quickly(case: Case, tmp_path):
 def test_batch_refuses_a_bad_file_before_writing(good_batch, tmp_path, capsys):
     out = copy_of(good_batch, tmp_path)
     before = snapshot(out)
-    code = main(["batch", str(TINY), str(BAD / "zero_gap_loop.toml"), "-n", "1", "--years", "0.25", "--overwrite",
-                 "--workers", "1", "--out", str(out), "--quiet"])
+    code = main(
+        [
+            "batch",
+            str(TINY),
+            str(BAD / "zero_gap_loop.toml"),
+            "-n",
+            "1",
+            "--years",
+            "0.25",
+            "--overwrite",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert_refused(code, capsys.readouterr().err, "zero_gap_loop.toml", "routes.zero")
     assert snapshot(out) == before
 
 
 # --- files made on the fly -----------------------------------------------------------------
+
 
 def test_byte_order_mark_is_accepted(tmp_path):
     f = tmp_path / "bom.toml"
@@ -227,8 +287,9 @@ def test_byte_order_mark_is_accepted(tmp_path):
     assert load_scenario(f).scenario == load_scenario(TINY).scenario
 
 
-@pytest.mark.parametrize("text", ["x = " + "[" * 3000 + "]" * 3000, "x = " + "{ a = " * 3000 + "1" + " }" * 3000],
-                         ids=["arrays", "tables"])
+@pytest.mark.parametrize(
+    "text", ["x = " + "[" * 3000 + "]" * 3000, "x = " + "{ a = " * 3000 + "1" + " }" * 3000], ids=["arrays", "tables"]
+)
 def test_deep_nesting_is_refused_briefly(tmp_path, text, capsys):
     f = tmp_path / "deep.toml"
     f.write_text(text + "\n")
@@ -268,8 +329,7 @@ def test_base_with_a_syntax_error_names_the_extends_field(tmp_path):
     assert info.value.problems[0][0] == "extends" and "base.toml" in info.value.problems[0][1]
 
 
-@pytest.mark.parametrize("value", ['"' + "x" * 50_000_000 + '"', "[" + "1, " * 300_000 + "1]"],
-                         ids=["string", "array"])
+@pytest.mark.parametrize("value", ['"' + "x" * 50_000_000 + '"', "[" + "1, " * 300_000 + "1]"], ids=["string", "array"])
 def test_huge_wrong_value_is_not_echoed(tmp_path, value):
     f = tmp_path / "huge.toml"
     f.write_text(TINY.read_text().replace("places = 40", f"places = {value}", 1))
@@ -279,12 +339,13 @@ def test_huge_wrong_value_is_not_echoed(tmp_path, value):
 
 def test_huge_value_in_an_extends_is_cut(tmp_path, capsys):
     f = tmp_path / "v.toml"
-    f.write_text(f'extends = [{", ".join(["1"] * 100_000)}]\n')
+    f.write_text(f"extends = [{', '.join(['1'] * 100_000)}]\n")
     code = main(["validate", str(f)])
     assert_refused(code, capsys.readouterr().err, "extends", "characters")
 
 
 # --- memory --------------------------------------------------------------------------------
+
 
 def test_run_too_big_for_memory_is_refused_unless_forced(tmp_path, capsys, monkeypatch):
     f = tmp_path / "big.toml"
@@ -299,7 +360,8 @@ def test_run_too_big_for_memory_is_refused_unless_forced(tmp_path, capsys, monke
 def test_memory_estimate_follows_the_benchmark():
     """2 kB per customer and year (1.9 kB measured at a million customers over a year) plus the engine."""
     from simulation import capacity
-    s = load_scenario(TINY).scenario                  # 500 people on day one, 25 a month
+
+    s = load_scenario(TINY).scenario  # 500 people on day one, 25 a month
     assert capacity.customers(s, 2) == pytest.approx(500 + 25 * 24)
     assert capacity.estimate_bytes(s, 2) == pytest.approx(capacity.BASE_BYTES + 2000 * 1100 * 2)
     assert capacity.too_big(s, 2) is None
@@ -307,6 +369,7 @@ def test_memory_estimate_follows_the_benchmark():
 
 def test_memory_check_uses_what_is_available(monkeypatch):
     from simulation import capacity
+
     s = load_scenario(TINY).scenario
     monkeypatch.setattr(capacity, "available_bytes", lambda: 100 * 2**20)
     assert "--force" in capacity.too_big(s, 1)
@@ -356,31 +419,33 @@ def test_run_argument_refused_before_anything(args, words, good_run, tmp_path, c
 def test_batch_argument_refused_before_anything(args, words, good_batch, tmp_path, capsys):
     """Nothing written, no batch.json left behind, an existing batch untouched even with --overwrite."""
     t0 = time.perf_counter()
-    code = main(["batch", str(TINY), "-n", "6", "--years", "0.25", "--out", str(tmp_path / "new"), "--quiet",
-                 *args])
+    code = main(["batch", str(TINY), "-n", "6", "--years", "0.25", "--out", str(tmp_path / "new"), "--quiet", *args])
     assert_refused(code, capsys.readouterr().err, *words)
     assert not (tmp_path / "new").exists()
     out = copy_of(good_batch, tmp_path)
     before = snapshot(out)
-    code = main(["batch", str(TINY), "-n", "6", "--years", "0.25", "--out", str(out), "--overwrite", "--quiet",
-                 *args])
+    code = main(["batch", str(TINY), "-n", "6", "--years", "0.25", "--out", str(out), "--overwrite", "--quiet", *args])
     assert_refused(code, capsys.readouterr().err, *words)
     assert snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["batch"]
-    assert time.perf_counter() - t0 < 30        # an address nobody listens on fails fast
+    assert time.perf_counter() - t0 < 30  # an address nobody listens on fails fast
 
 
 def test_cli_shows_no_traceback_end_to_end(tmp_path):
     """The same through the installed command, in a process of its own."""
-    for args, word in ((["run", TINY, "--seed", "-1"], "--seed"), (["batch", TINY, "--workers", "0"], "--workers"),
-                       (["batch", TINY, "--dask", "tcp://127.0.0.1:9", "--out", tmp_path / "b"], "--dask"),
-                       (["run", BAD / "start_9999.toml", "--out", tmp_path / "r"], "time")):
+    for args, word in (
+        (["run", TINY, "--seed", "-1"], "--seed"),
+        (["batch", TINY, "--workers", "0"], "--workers"),
+        (["batch", TINY, "--dask", "tcp://127.0.0.1:9", "--out", tmp_path / "b"], "--dask"),
+        (["run", BAD / "start_9999.toml", "--out", tmp_path / "r"], "time"),
+    ):
         res = jobpath(*args, timeout=60)
         assert_refused(res.returncode, res.stderr, word)
     assert list(tmp_path.iterdir()) == []
 
 
 # --- output folders -----------------------------------------------------------------------
+
 
 def test_run_refuses_an_existing_file_as_out(tmp_path, capsys):
     notes = tmp_path / "notes.txt"
@@ -399,12 +464,18 @@ def test_run_refuses_a_folder_of_other_files(tmp_path, capsys):
     assert [p.name for p in docs.iterdir()] == ["thesis.tex"]
 
 
-@pytest.mark.parametrize("out, words", [("", ["--out", "empty"]), (".", ["--out", "current folder"]),
-                                        ("..", ["--out", "current folder"]),
-                                        ("/proc/jobpath-results", ["--out", "not writable"]),
-                                        ("/proc/self/status/x", ["--out", "file"]),
-                                        ("x" * 300, ["--out", "usable folder name", "300 characters"])],
-                         ids=["empty", "dot", "dotdot", "proc", "under-a-file", "name-too-long"])
+@pytest.mark.parametrize(
+    "out, words",
+    [
+        ("", ["--out", "empty"]),
+        (".", ["--out", "current folder"]),
+        ("..", ["--out", "current folder"]),
+        ("/proc/jobpath-results", ["--out", "not writable"]),
+        ("/proc/self/status/x", ["--out", "file"]),
+        ("x" * 300, ["--out", "usable folder name", "300 characters"]),
+    ],
+    ids=["empty", "dot", "dotdot", "proc", "under-a-file", "name-too-long"],
+)
 @pytest.mark.parametrize("command", ["run", "batch"])
 def test_unusable_out_is_refused(command, out, words, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -416,9 +487,16 @@ def test_unusable_out_is_refused(command, out, words, tmp_path, capsys, monkeypa
 
 
 @pytest.mark.parametrize("command", ["calibrate", "sensitivity"])
-@pytest.mark.parametrize("out, words", [("", ["--out", "empty"]), ("notes.txt", ["--out", "existing file"]),
-                                        ("docs", ["--out", "other files"]), (".", ["--out", "current folder"])],
-                         ids=["empty", "a-file", "other-files", "dot"])
+@pytest.mark.parametrize(
+    "out, words",
+    [
+        ("", ["--out", "empty"]),
+        ("notes.txt", ["--out", "existing file"]),
+        ("docs", ["--out", "other files"]),
+        (".", ["--out", "current folder"]),
+    ],
+    ids=["empty", "a-file", "other-files", "dot"],
+)
 def test_calibration_out_is_checked_like_run(command, out, words, tmp_path, capsys, monkeypatch):
     """calibrate and sensitivity refuse the same folders as run, before any simulation."""
     monkeypatch.chdir(tmp_path)
@@ -426,8 +504,15 @@ def test_calibration_out_is_checked_like_run(command, out, words, tmp_path, caps
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "thesis.tex").write_text("text")
     before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
-    args = [command, str(ROOT / "scenarios/kassel_2024.toml"), "--params", str(ROOT / "calibration/params/kassel.toml"),
-            "--out", out, "--quiet"]
+    args = [
+        command,
+        str(ROOT / "scenarios/kassel_2024.toml"),
+        "--params",
+        str(ROOT / "calibration/params/kassel.toml"),
+        "--out",
+        out,
+        "--quiet",
+    ]
     if command == "calibrate":
         args += ["--targets", str(ROOT / "calibration/targets/kassel.toml")]
     assert_refused(main(args), capsys.readouterr().err, *words)
@@ -449,8 +534,7 @@ def test_run_refuses_a_read_only_folder(tmp_path, capsys):
 
 def test_batch_refuses_a_folder_of_other_files(tmp_path, capsys):
     (tmp_path / "mine.csv").write_text("a,b\n")
-    code = main(["batch", str(TINY), "-n", "1", "--years", "0.25", "--workers", "1", "--out", str(tmp_path),
-                 "--quiet"])
+    code = main(["batch", str(TINY), "-n", "1", "--years", "0.25", "--workers", "1", "--out", str(tmp_path), "--quiet"])
     assert_refused(code, capsys.readouterr().err, "--out", "other files")
     assert [p.name for p in tmp_path.iterdir()] == ["mine.csv"]
 
@@ -458,6 +542,7 @@ def test_batch_refuses_a_folder_of_other_files(tmp_path, capsys):
 def test_overwrite_replaces_only_once_the_new_results_are_complete(good_batch, tmp_path, monkeypatch, capsys):
     """A failure half-way leaves the old batch whole; a complete one replaces it, leaving no hidden folders."""
     from simulation.batch import backends, runner
+
     out = copy_of(good_batch, tmp_path)
     before = snapshot(out)
     calls = []
@@ -466,30 +551,50 @@ def test_overwrite_replaces_only_once_the_new_results_are_complete(good_batch, t
         def map(self, jobs, out_dir, on_done):
             calls.append(out_dir)
             jobs = list(jobs)
-            on_done(backends.run_job(jobs[0], out_dir))      # one replication written, then a failure
+            on_done(backends.run_job(jobs[0], out_dir))  # one replication written, then a failure
             raise RuntimeError("worker lost")
 
     monkeypatch.setattr(runner, "backend_for", lambda dask, workers: Failing())
     with pytest.raises(RuntimeError):
-        runner.run_batch(runner.BatchSpec([str(TINY)], replications=3, years=0.25, out=str(out), seed=7,
-                                          overwrite=True), progress=False)
+        runner.run_batch(
+            runner.BatchSpec([str(TINY)], replications=3, years=0.25, out=str(out), seed=7, overwrite=True),
+            progress=False,
+        )
     assert calls and Path(calls[0]) != out
     assert snapshot(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["batch"]
     monkeypatch.undo()
-    code = main(["batch", str(TINY), "-n", "2", "--years", "0.25", "--seed", "7", "--workers", "1", "--out",
-                 str(out), "--overwrite", "--quiet"])
+    code = main(
+        [
+            "batch",
+            str(TINY),
+            "-n",
+            "2",
+            "--years",
+            "0.25",
+            "--seed",
+            "7",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+            "--overwrite",
+            "--quiet",
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     assert snapshot(out) != before
     assert sorted(p.name for p in (out / "runs" / "tiny").iterdir()) == ["rep-0001.parquet", "rep-0002.parquet"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["batch"]
     import duckdb
+
     con = duckdb.connect(str(out / "results.duckdb"), read_only=True)
-    assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 2   # views point at the final folder
+    assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 2  # views point at the final folder
     con.close()
 
 
 # --- interruption: workers die with their parent ---------------------------------------------
+
 
 def _workers_of(pid: int) -> list[int]:
     psutil = pytest.importorskip("psutil")
@@ -502,6 +607,7 @@ def _workers_of(pid: int) -> list[int]:
 
 def _alive(pid: int) -> bool:
     import psutil
+
     try:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
@@ -511,9 +617,27 @@ def _alive(pid: int) -> bool:
 @pytest.mark.parametrize("backend", [["--workers", "2"], ["--dask", "local:2"]], ids=["processes", "dask"])
 def test_workers_die_when_the_batch_is_killed(tmp_path, backend):
     """kill -9 of the main process of a 2-worker batch: its workers are gone within a few seconds."""
-    proc = subprocess.Popen([sys.executable, "-m", "simulation.cli", "batch", str(TINY), "-n", "40", "--years", "2",
-                             *backend, "--out", str(tmp_path / "b"), "--quiet"], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "simulation.cli",
+            "batch",
+            str(TINY),
+            "-n",
+            "40",
+            "--years",
+            "2",
+            *backend,
+            "--out",
+            str(tmp_path / "b"),
+            "--quiet",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     workers: list[int] = []
     try:
         deadline = time.monotonic() + 90
@@ -521,7 +645,7 @@ def test_workers_die_when_the_batch_is_killed(tmp_path, backend):
             time.sleep(0.2)
             workers = _workers_of(proc.pid)
         assert len(workers) == 2, "the batch did not start its workers"
-        time.sleep(1.0)                           # let them take up replications
+        time.sleep(1.0)  # let them take up replications
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
         deadline = time.monotonic() + 5
@@ -537,6 +661,7 @@ def test_workers_die_when_the_batch_is_killed(tmp_path, backend):
 
 
 # --- hypothesis: mutated valid scenarios ------------------------------------------------------
+
 
 def _leaves(node, path=()):
     """Every (path, value) below a scenario dict: numbers, texts and lists."""
@@ -563,12 +688,14 @@ def _mutants():
     from hypothesis import strategies as st
 
     from simulation.scenario.loader import read_toml
+
     # tiny.toml, and tiny with everything over calendar time: steps, budgets, a pool, staffing, the labour market,
     # a calendar factor and durations by condition
     bases = [read_toml(f.resolve()) for f in (TINY, SCENARIOS / "tiny_plans.toml")]
     # extreme magnitudes as well as wrong signs and non-numbers
-    bad_numbers = st.sampled_from([0, -1, -0.5, math.inf, -math.inf, math.nan, 1e12, 1e308, 10**30, 1e-300,
-                                   1e3, 1e6, 1e9, 100, 101, 2.5e7])
+    bad_numbers = st.sampled_from(
+        [0, -1, -0.5, math.inf, -math.inf, math.nan, 1e12, 1e308, 10**30, 1e-300, 1e3, 1e6, 1e9, 100, 101, 2.5e7]
+    )
 
     @st.composite
     def mutant(draw):
@@ -591,7 +718,7 @@ def _mutants():
                 if va is not None and vb is not None:
                     _set(data, a, vb)
                     _set(data, b, va)
-            else:                                   # a key renamed to another key's name
+            else:  # a key renamed to another key's name
                 a, b = draw(st.sampled_from(keys)), draw(st.sampled_from(keys))
                 parent = _get(data, a[:-1])
                 if isinstance(parent, dict) and a[-1] in parent:
@@ -623,8 +750,12 @@ def test_mutated_scenarios_are_valid_or_cleanly_refused():
     def alarm(signum, frame):
         raise Slow()
 
-    @settings(max_examples=150, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=150,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(_mutants())
     def check(data):
         try:
@@ -648,12 +779,28 @@ def test_mutated_scenarios_are_valid_or_cleanly_refused():
 def test_a_bad_draw_is_refused_before_any_replication(tmp_path, capsys):
     """A draws file whose values make a scenario invalid (here an infinite rate) stops the batch up front."""
     import pandas as pd
+
     pd.DataFrame({"draw": [1, 2], "hazards.integration.rate_per_month": [0.02, math.inf]}).to_parquet(
-        tmp_path / "d.parquet")
-    code = main(["batch", str(TINY), "-n", "2", "--years", "0.25", "--workers", "1", "--draws",
-                 str(tmp_path / "d.parquet"), "--out", str(tmp_path / "out"), "--quiet"])
-    assert_refused(code, capsys.readouterr().err, "d.parquet (draw 2", "hazards.integration.rate_per_month",
-                   "finite")
+        tmp_path / "d.parquet"
+    )
+    code = main(
+        [
+            "batch",
+            str(TINY),
+            "-n",
+            "2",
+            "--years",
+            "0.25",
+            "--workers",
+            "1",
+            "--draws",
+            str(tmp_path / "d.parquet"),
+            "--out",
+            str(tmp_path / "out"),
+            "--quiet",
+        ]
+    )
+    assert_refused(code, capsys.readouterr().err, "d.parquet (draw 2", "hazards.integration.rate_per_month", "finite")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.parquet"]
 
 
@@ -661,6 +808,7 @@ def test_dask_address_of_a_server_that_is_no_scheduler(good_batch, tmp_path, cap
     """Something else listening there (here: a server answering with junk) is refused quickly and cleanly."""
     import socket
     import threading
+
     server = socket.create_server(("127.0.0.1", 0))
     port = server.getsockname()[1]
 
@@ -678,8 +826,22 @@ def test_dask_address_of_a_server_that_is_no_scheduler(good_batch, tmp_path, cap
     before = snapshot(out)
     t0 = time.perf_counter()
     try:
-        code = main(["batch", str(TINY), "-n", "2", "--years", "0.25", "--dask", f"tcp://127.0.0.1:{port}",
-                     "--out", str(out), "--overwrite", "--quiet"])
+        code = main(
+            [
+                "batch",
+                str(TINY),
+                "-n",
+                "2",
+                "--years",
+                "0.25",
+                "--dask",
+                f"tcp://127.0.0.1:{port}",
+                "--out",
+                str(out),
+                "--overwrite",
+                "--quiet",
+            ]
+        )
     finally:
         server.close()
     assert_refused(code, capsys.readouterr().err, "--dask", "expected a Dask scheduler")
@@ -689,8 +851,12 @@ def test_dask_address_of_a_server_that_is_no_scheduler(good_batch, tmp_path, cap
 
 def test_ten_thousand_problems_give_a_short_message(tmp_path, capsys):
     f = tmp_path / "many.toml"
-    f.write_text(TINY.read_text() + "".join(f"[programmes.q{i}]\nplaces = -1\nduration = {{ dist = 'fixed', value = 1 }}\n"
-                                            for i in range(10_000)))
+    f.write_text(
+        TINY.read_text()
+        + "".join(
+            f"[programmes.q{i}]\nplaces = -1\nduration = {{ dist = 'fixed', value = 1 }}\n" for i in range(10_000)
+        )
+    )
     code = main(["validate", str(f)])
     assert_refused(code, capsys.readouterr().err, "many.toml", "programmes.q0.places", "and 9970 more")
 
@@ -700,12 +866,15 @@ def test_indicator_names_checked_up_front_are_those_of_a_real_batch(good_batch):
     from simulation.batch import stats
     from simulation.batch.runner import yearly_indicator_names
     from simulation.batch.store import read_table
-    y = stats.yearly(read_table(good_batch, "monthly", "tiny", [1]), read_table(good_batch, "programme_monthly",
-                                                                               "tiny", [1]))
+
+    y = stats.yearly(
+        read_table(good_batch, "monthly", "tiny", [1]), read_table(good_batch, "programme_monthly", "tiny", [1])
+    )
     assert yearly_indicator_names(load_scenario(TINY).scenario) == set(y["indicator"])
 
 
 # --- hypothesis: extreme values in steps and in products of factors -----------------------------
+
 
 def _extremes():
     """tiny_plans.toml with extreme values put into steps (places, quotas, inflow, pool places, staff, budgets) and
@@ -715,12 +884,19 @@ def _extremes():
     from hypothesis import strategies as st
 
     from simulation.scenario.loader import read_toml
+
     base = read_toml((SCENARIOS / "tiny_plans.toml").resolve())
-    magnitude = st.one_of(st.sampled_from([0.0, 1.0, 100.0, 1e6, 1e9, 1e300]),
-                          st.floats(0, 1e4, allow_nan=False, allow_infinity=False))
-    step_fields = [("programmes", "coaching", "places"), ("programmes", "coaching", "entries_per_year"),
-                   ("population", "inflow", "per_month"), ("budgets", "coaching", "per_year"),
-                   ("hazards", "integration", "calendar"), ("labour_market", "factor")]
+    magnitude = st.one_of(
+        st.sampled_from([0.0, 1.0, 100.0, 1e6, 1e9, 1e300]), st.floats(0, 1e4, allow_nan=False, allow_infinity=False)
+    )
+    step_fields = [
+        ("programmes", "coaching", "places"),
+        ("programmes", "coaching", "entries_per_year"),
+        ("population", "inflow", "per_month"),
+        ("budgets", "coaching", "per_year"),
+        ("hazards", "integration", "calendar"),
+        ("labour_market", "factor"),
+    ]
 
     @st.composite
     def extreme(draw):
@@ -746,6 +922,16 @@ def _extremes():
     return extreme()
 
 
+# the fields whose product is the integration hazard's rate (and the labour market's, which acts on it)
+RATE_FIELDS = {
+    "hazards.integration.rate_per_month",
+    "hazards.integration.by_months_in_benefit",
+    "hazards.integration.calendar",
+    "labour_market.factor",
+    "staffing.regular.max_factor",
+}
+
+
 def _most(steps) -> float:
     return max(s["value"] for s in steps) if isinstance(steps, list) else float(steps)
 
@@ -766,8 +952,12 @@ def test_extreme_steps_and_factor_products_are_refused_with_the_field_or_run_bou
     def alarm(signum, frame):
         raise Slow()
 
-    @settings(max_examples=60, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=60,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(_extremes())
     def check(case):
         data, changed = case
@@ -775,12 +965,19 @@ def test_extreme_steps_and_factor_products_are_refused_with_the_field_or_run_bou
             scenario = validate(data, "extreme.toml")
         except ScenarioError as e:
             paths = [p for p, _ in e.problems]
+            if RATE_FIELDS & set(changed):  # a rate refused is reported at its largest factor, whichever it is
+                changed = [*changed, *RATE_FIELDS]
             assert any(p.startswith(c) or p == "routes/hazards" for p in paths for c in changed), (paths, changed)
             return
         h = data["hazards"]["integration"]
         bands = max(m for _, m in h.get("by_months_in_benefit", [[0, 1.0]]))
-        peak_each = h["rate_per_month"] * bands * _most(data["labour_market"]["factor"]) * \
-            data["staffing"]["regular"].get("max_factor", 2.0) * _most(h["calendar"])
+        peak_each = (
+            h["rate_per_month"]
+            * bands
+            * _most(data["labour_market"]["factor"])
+            * data["staffing"]["regular"].get("max_factor", 2.0)
+            * _most(h["calendar"])
+        )
         assert _most(data["programmes"]["coaching"]["places"]) <= 1e8
         assert _most(data["population"]["inflow"]["per_month"]) <= 1e6
         old = signal.signal(signal.SIGALRM, alarm)
@@ -788,8 +985,10 @@ def test_extreme_steps_and_factor_products_are_refused_with_the_field_or_run_bou
         try:
             replicate(LoadedScenario("extreme.toml", scenario, data), 1, 1 / 12)
         except Slow:
-            pytest.fail(f"a valid scenario took more than 30 s for one month (integration at most {peak_each:g} "
-                        f"a month, allowed {MAX_RATE:g} at any one time)")
+            pytest.fail(
+                f"a valid scenario took more than 30 s for one month (integration at most {peak_each:g} "
+                f"a month, allowed {MAX_RATE:g} at any one time)"
+            )
         finally:
             signal.alarm(0)
             signal.signal(signal.SIGALRM, old)
@@ -810,8 +1009,10 @@ def test_day_one_waiters_not_eligible_are_named_in_a_warning(tmp_path, capsys):
     assert "1 warning(s)" in captured.out
     assert "warning: " in captured.err and "population.initial.programmes.course.segment" in captured.err
     half = tmp_path / "half.toml"
-    half.write_text(f'extends = "{TINY.as_posix()}"\n[population.segments.refugee]\n'
-                    'attributes = { german_level = { A0 = 0.5, A1 = 0.0, C1 = 0.5 } }\n')
+    half.write_text(
+        f'extends = "{TINY.as_posix()}"\n[population.segments.refugee]\n'
+        "attributes = { german_level = { A0 = 0.5, A1 = 0.0, C1 = 0.5 } }\n"
+    )
     assert "50 % of segment 'refugee'" in load_scenario(half).warnings[0][1]
     assert load_scenario(TINY).warnings == []
 

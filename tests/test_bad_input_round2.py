@@ -40,12 +40,13 @@ def refused(code: int, err: str, *fragments: str) -> None:
 
 # --- (4) spell data with unusable times ----------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def clean():
     """Spells of tiny.toml (programmes with waits, never-admitted waiters, alongside spells, the stock)."""
     spells = simulate(load_scenario(TINY).scenario, 3, 1).spells
-    assert ((spells["state"] == "programme") & spells["start"].isna()).any()    # waited, never admitted
-    assert (spells["end"] < 0).any()                                            # prior spells end before day 0
+    assert ((spells["state"] == "programme") & spells["start"].isna()).any()  # waited, never admitted
+    assert (spells["end"] < 0).any()  # prior spells end before day 0
     return spells
 
 
@@ -106,9 +107,16 @@ def test_damaged_times_are_refused_with_column_and_rows_or_dropped(clean, folder
     code = main(["estimate", str(path), "--models", "exponential", "--quiet"])
     err = capsys.readouterr().err
     n = len(rows)
-    refused(code, err, str(path), f"column '{column}'", f"found {n} spell{'s' * (n != 1)} with",
-            f"{n} of {len(clean):,} spells", "--drop-invalid")
-    shown = ", ".join(str(r + 1) for r in rows[:est.ROWS_SHOWN])
+    refused(
+        code,
+        err,
+        str(path),
+        f"column '{column}'",
+        f"found {n} spell{'s' * (n != 1)} with",
+        f"{n} of {len(clean):,} spells",
+        "--drop-invalid",
+    )
+    shown = ", ".join(str(r + 1) for r in rows[: est.ROWS_SHOWN])
     assert f"({'rows' if n > 1 else 'row'} {shown}" in err, err
     kind = "NaN" if value is None or np.isnan(value) else ("+inf" if value > 0 else "-inf")
     assert f"with {kind}" in err
@@ -124,20 +132,32 @@ def test_damaged_times_are_refused_with_column_and_rows_or_dropped(clean, folder
     pd.testing.assert_frame_equal(table[list(est.COLUMNS)], expected)
 
 
-@pytest.mark.parametrize("later, earlier, state", [("end", "start", "case_management"),
-                                                    ("end", "waiting_start", "programme"),
-                                                    ("start", "waiting_start", "programme")])
+@pytest.mark.parametrize(
+    "later, earlier, state",
+    [
+        ("end", "start", "case_management"),
+        ("end", "waiting_start", "programme"),
+        ("start", "waiting_start", "programme"),
+    ],
+)
 def test_a_spell_ending_before_it_starts_is_refused(clean, folder, capsys, later, earlier, state):
     bad = clean.copy()
     rows = np.flatnonzero((bad["state"] == state).to_numpy() & bad["start"].notna().to_numpy())[:3]
     bad.loc[bad.index[rows], later] = bad.loc[bad.index[rows], earlier] - 5.0
-    if later == "start":     # admitted before joining the list, still ending after the admission
+    if later == "start":  # admitted before joining the list, still ending after the admission
         bad.loc[bad.index[rows], "end"] = bad.loc[bad.index[rows], "waiting_start"] + 1.0
     path = write(bad, folder / "order.parquet")
     code = main(["estimate", str(path), "--quiet"])
     err = capsys.readouterr().err
-    refused(code, err, "order.parquet", f"column '{later}'", f"no earlier than the {earlier}",
-            f"with {later} before {earlier}", "rows " + ", ".join(str(r + 1) for r in rows))
+    refused(
+        code,
+        err,
+        "order.parquet",
+        f"column '{later}'",
+        f"no earlier than the {earlier}",
+        f"with {later} before {earlier}",
+        "rows " + ", ".join(str(r + 1) for r in rows),
+    )
 
 
 def test_a_word_in_a_time_column_is_refused_not_a_traceback(clean, folder, capsys):
@@ -146,8 +166,13 @@ def test_a_word_in_a_time_column_is_refused_not_a_traceback(clean, folder, capsy
     bad.loc[bad.index[[7, 9]], "end"] = "soon"
     path = write(bad, folder / "word.csv")
     code = main(["estimate", str(path), "--quiet"])
-    refused(code, capsys.readouterr().err, "word.csv", "column 'end'", "found 2 spells with text that is no "
-            "number (rows 8, 10)")
+    refused(
+        code,
+        capsys.readouterr().err,
+        "word.csv",
+        "column 'end'",
+        "found 2 spells with text that is no number (rows 8, 10)",
+    )
 
 
 def test_many_damaged_rows_show_a_few_and_the_count(clean, folder, capsys):
@@ -166,8 +191,21 @@ def test_dropped_spells_are_named_in_the_table_and_the_fragment(clean, folder, c
     bad.loc[bad.index[rows], "end"] = np.inf
     path = write(bad, folder / "frag.parquet")
     frag, out = folder / "frag.toml", folder / "frag.csv"
-    code = main(["estimate", str(path), "--state", "case_management", "--drop-invalid", "--out", str(out),
-                 "--fragment", str(frag), "--scenario", str(TINY)])
+    code = main(
+        [
+            "estimate",
+            str(path),
+            "--state",
+            "case_management",
+            "--drop-invalid",
+            "--out",
+            str(out),
+            "--fragment",
+            str(frag),
+            "--scenario",
+            str(TINY),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0, captured.err
     note = f"--drop-invalid: dropped 4 of {len(clean):,} spells with unusable times ('end' +inf: 4)"
@@ -197,7 +235,8 @@ def test_deeply_nested_upload_is_refused_like_the_cli_does(text, tmp_path, capsy
     assert err.file == "deep.toml"
     assert err.problems == [("", "expected a TOML file, found tables or arrays nested too deep in 'deep.toml'")]
     from simulation.app.messages import german
-    assert german(err.problems[0][1]) is not None        # said in German in the German page
+
+    assert german(err.problems[0][1]) is not None  # said in German in the German page
     f = tmp_path / "deep.toml"
     f.write_text(text)
     if "extends" in text:
@@ -234,15 +273,19 @@ def test_an_ordinary_upload_still_loads():
 
 # --- (7a) time.start out of range --------------------------------------------------------------
 
-@pytest.mark.parametrize("start, words", [
-    (dt.date(1, 1, 1), ("years 1900 to 2200", "0001-01-01")),
-    (dt.date(9999, 12, 1), ("years 1900 to 2200", "9999-12-01")),
-    (dt.date(1899, 12, 1), ("years 1900 to 2200", "1899-12-01")),
-    (dt.date(2201, 1, 1), ("years 1900 to 2200", "2201-01-01")),
-    (dt.date(2024, 1, 15), ("first day of a month", "2024-01-15")),
-    ("0000-01-01", ("a date such as 2024-01-01", "0000-01-01")),
-    (dt.datetime(2024, 1, 1, 10, 0), ("valid date", "2024-01-01T10:00:00")),
-])
+
+@pytest.mark.parametrize(
+    "start, words",
+    [
+        (dt.date(1, 1, 1), ("years 1900 to 2200", "0001-01-01")),
+        (dt.date(9999, 12, 1), ("years 1900 to 2200", "9999-12-01")),
+        (dt.date(1899, 12, 1), ("years 1900 to 2200", "1899-12-01")),
+        (dt.date(2201, 1, 1), ("years 1900 to 2200", "2201-01-01")),
+        (dt.date(2024, 1, 15), ("first day of a month", "2024-01-15")),
+        ("0000-01-01", ("a date such as 2024-01-01", "0000-01-01")),
+        (dt.datetime(2024, 1, 1, 10, 0), ("valid date", "2024-01-01T10:00:00")),
+    ],
+)
 def test_time_start_out_of_range_is_reported_at_time_start(start, words):
     data = read_toml(TINY.resolve())
     data["time"] = {**data["time"], "start": start}
@@ -258,8 +301,13 @@ def test_time_start_out_of_range_names_the_field_on_the_command_line_and_in_the_
     text = f'extends = "{TINY}"\n[time]\nstart = {start}\n'
     f = tmp_path / "start.toml"
     f.write_text(text)
-    refused(main(["validate", str(f)]), capsys.readouterr().err, "start.toml", "time.start: expected start in "
-            "the years 1900 to 2200", start)
+    refused(
+        main(["validate", str(f)]),
+        capsys.readouterr().err,
+        "start.toml",
+        "time.start: expected start in the years 1900 to 2200",
+        start,
+    )
     with pytest.raises(ScenarioError) as info:
         V.load_upload(text.replace(str(TINY), "tiny.toml").encode(), "start.toml", SCENARIOS)
     assert info.value.problems[0][0] == "time.start"
@@ -277,6 +325,7 @@ def test_the_last_start_allowed_runs_its_longest_horizon(tmp_path, capsys):
 
 # --- (7b) the memory refusal -----------------------------------------------------------------
 
+
 def big(tmp_path: Path) -> Path:
     f = tmp_path / "big.toml"
     f.write_text(f'extends = "{TINY}"\n[population.initial]\nsize = 2000\n[population.inflow]\nper_month = 300\n')
@@ -288,9 +337,18 @@ def test_memory_refusal_names_the_fields_and_suggests_fewer_years_before_force(t
     f = big(tmp_path)
     code = main(["run", str(f), "--years", "20", "--out", str(tmp_path / "out"), "--quiet"])
     err = capsys.readouterr().err
-    refused(code, err, "big.toml", "fits in memory", "population.initial.size = 2,000",
-            "population.inflow.per_month = 300 a month (72,000 customers)", "over 20 years (--years, else time.years)",
-            "fewer years (--years", "a smaller population", "--force")
+    refused(
+        code,
+        err,
+        "big.toml",
+        "fits in memory",
+        "population.initial.size = 2,000",
+        "population.inflow.per_month = 300 a month (72,000 customers)",
+        "over 20 years (--years, else time.years)",
+        "fewer years (--years",
+        "a smaller population",
+        "--force",
+    )
     assert err.index("fewer years") < err.index("a smaller population") < err.index("--force")
     assert "only if the estimate is too cautious" in err
     years = float(re.search(r"--years (\S+) fits", err).group(1))
@@ -309,7 +367,7 @@ def test_memory_refusal_with_workers_suggests_fewer_workers_first(monkeypatch):
     assert "times 8 replications at once (--workers)" in why
     assert "to make it fit, use fewer workers (--workers 2 fits)" in why
     assert why.index("--workers 2") < why.index("--force") and capacity.too_big(s, 2, 2) is None
-    assert "--no-spells" not in why      # it keeps the spells off the disk, not out of memory
+    assert "--no-spells" not in why  # it keeps the spells off the disk, not out of memory
 
 
 def test_memory_refusal_when_one_replication_alone_does_not_fit(monkeypatch):
@@ -317,15 +375,21 @@ def test_memory_refusal_when_one_replication_alone_does_not_fit(monkeypatch):
     monkeypatch.setattr(capacity, "available_bytes", lambda: capacity.BASE_BYTES + 2_000 * 600)
     why = capacity.too_big(s, 2, processes=4)
     assert "--workers 1 and fewer years" in why and "fewer workers (" not in why
-    monkeypatch.setattr(capacity, "available_bytes", lambda: 100 * 2**20)    # less than the engine itself
+    monkeypatch.setattr(capacity, "available_bytes", lambda: 100 * 2**20)  # less than the engine itself
     why = capacity.too_big(s, 2)
     assert "a machine with more memory" in why and "fewer years" not in why and why.endswith("--force to run anyway")
 
 
 def test_memory_refusal_names_waves(monkeypatch):
     data = read_toml(TINY.resolve())
-    data["population"]["waves"] = {"refugees": {"start": dt.date(2024, 3, 1), "end": dt.date(2024, 9, 1),
-                                                "per_month": 5000, "segments": {"refugee": 1.0}}}
+    data["population"]["waves"] = {
+        "refugees": {
+            "start": dt.date(2024, 3, 1),
+            "end": dt.date(2024, 9, 1),
+            "per_month": 5000,
+            "segments": {"refugee": 1.0},
+        }
+    }
     s = validate(data, "waves.toml")
     monkeypatch.setattr(capacity, "available_bytes", lambda: 300 * 2**20)
     why = capacity.too_big(s, 2)

@@ -35,19 +35,38 @@ TINY, VARIANT = HERE / "scenarios" / "tiny.toml", HERE / "scenarios" / "variant_
 SCENARIOS = ("tiny", "variant_tiny")
 YEARS, SEED, REPS = 0.5, 7, 5
 TABLES = ("runs", "monthly", "programme_monthly", "spells")
-TIMING = ["seconds", "sim_seconds"]          # wall times in the runs table: the only columns allowed to differ
+TIMING = ["seconds", "sim_seconds"]  # wall times in the runs table: the only columns allowed to differ
 
 
 def batch(out: Path, **kw):
     """The reference batch spec (both scenarios, REPS replications, seed SEED), run in this process."""
-    spec = {"scenarios": [str(TINY), str(VARIANT)], "replications": REPS, "years": YEARS, "out": str(out),
-            "seed": SEED, "workers": 1}
+    spec = {
+        "scenarios": [str(TINY), str(VARIANT)],
+        "replications": REPS,
+        "years": YEARS,
+        "out": str(out),
+        "seed": SEED,
+        "workers": 1,
+    }
     return run_batch(BatchSpec(**{**spec, **kw}), progress=False)
 
 
 def cli_args(out: Path, *extra: str) -> list[str]:
-    return ["batch", str(TINY), str(VARIANT), "--replications", str(REPS), "--years", str(YEARS),
-            "--seed", str(SEED), "--out", str(out), "--quiet", *extra]
+    return [
+        "batch",
+        str(TINY),
+        str(VARIANT),
+        "--replications",
+        str(REPS),
+        "--years",
+        str(YEARS),
+        "--seed",
+        str(SEED),
+        "--out",
+        str(out),
+        "--quiet",
+        *extra,
+    ]
 
 
 def rep_files(out: Path) -> list[str]:
@@ -66,8 +85,12 @@ def assert_same_results(out: Path, ref: Path) -> None:
         if rel.startswith("runs/"):
             a, b = a.drop(columns=TIMING), b.drop(columns=TIMING)
         assert_frame_equal(a, b, check_exact=True, obj=rel)
-    assert_frame_equal(pd.read_parquet(Path(out) / "summary.parquet"), pd.read_parquet(Path(ref) / "summary.parquet"),
-                       check_exact=True, obj="summary.parquet")
+    assert_frame_equal(
+        pd.read_parquet(Path(out) / "summary.parquet"),
+        pd.read_parquet(Path(ref) / "summary.parquet"),
+        check_exact=True,
+        obj="summary.parquet",
+    )
 
 
 def assert_each_replication_once(out: Path, scenarios=SCENARIOS, n: int = REPS, temporaries: bool = False) -> None:
@@ -81,8 +104,11 @@ def assert_each_replication_once(out: Path, scenarios=SCENARIOS, n: int = REPS, 
         for s, k in expected:
             f = Path(out) / table / s / f"rep-{k:04d}.parquet"
             assert f.exists(), f
-            assert set(pd.read_parquet(f, columns=["scenario", "replication"]).drop_duplicates().itertuples(
-                index=False, name=None)) == {(s, k)}
+            assert set(
+                pd.read_parquet(f, columns=["scenario", "replication"])
+                .drop_duplicates()
+                .itertuples(index=False, name=None)
+            ) == {(s, k)}
     assert temporaries or not list(Path(out).rglob("*.tmp"))
 
 
@@ -110,8 +136,9 @@ def test_reference_batch_is_complete_and_seeded_per_replication(reference):
     assert (runs.groupby("replication")["seed"].nunique() == 1).all()
 
 
-@pytest.mark.parametrize("backend", [{"workers": 2}, {"workers": None, "dask": "local:2"}],
-                         ids=["local-processes-2", "dask-local-2"])
+@pytest.mark.parametrize(
+    "backend", [{"workers": 2}, {"workers": None, "dask": "local:2"}], ids=["local-processes-2", "dask-local-2"]
+)
 def test_backends_give_bit_identical_results(reference, tmp_path, backend):
     """Local processes and a Dask LocalCluster reproduce the serial batch bit for bit."""
     out = tmp_path / "batch"
@@ -128,10 +155,12 @@ def test_killed_dask_worker_loses_and_duplicates_nothing(reference, tmp_path):
     """SIGKILL one of two Dask workers after the first replication is done: the batch still ends with
     every replication exactly once and the undisturbed results."""
     from dask.distributed import Client, LocalCluster
+
     out = tmp_path / "batch"
     seen: dict = {}
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      silence_logs=50) as cluster:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
+    ) as cluster:
         # not the current client: the batch must use its own connection, as it does from the command line
         client = Client(cluster, set_as_default=False)
         pids = client.run(os.getpid)
@@ -157,20 +186,26 @@ def test_killed_dask_worker_loses_and_duplicates_nothing(reference, tmp_path):
     assert seen["pid"] not in after.values()
     assert_each_replication_once(out, temporaries=True)
     assert_same_results(out, reference)
-    print(f"\nkilled a worker holding {seen['tasks_on_victim']} task(s) after {seen['done']} replication(s); "
-          f"temporary files left: {len(list(out.rglob('*.tmp')))}")
+    print(
+        f"\nkilled a worker holding {seen['tasks_on_victim']} task(s) after {seen['done']} replication(s); "
+        f"temporary files left: {len(list(out.rglob('*.tmp')))}"
+    )
 
 
 # --- interrupt and resume ----------------------------------------------------------------------------
 
 
 def _start(out: Path, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "simulation.cli", *cli_args(out, *extra)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "simulation.cli", *cli_args(out, *extra)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
-@pytest.mark.parametrize("workers,to_group", [("1", False), ("2", True)],
-                         ids=["serial-sigint", "processes-ctrl-c"])
+@pytest.mark.parametrize("workers,to_group", [("1", False), ("2", True)], ids=["serial-sigint", "processes-ctrl-c"])
 def test_interrupt_then_resume_gives_the_uninterrupted_results(reference, tmp_path, workers, to_group):
     """SIGINT once a replication is on disk: exit 130 with a message; --resume runs only the missing
     replications and ends with the uninterrupted batch's files. (processes-ctrl-c: SIGINT to the whole
@@ -188,7 +223,7 @@ def test_interrupt_then_resume_gives_the_uninterrupted_results(reference, tmp_pa
     assert 0 < len(done) < 2 * REPS, "the interrupt did not land in the middle of the batch"
 
     assert main(cli_args(out, "--resume", "--workers", "1")) == 0
-    assert {p: p.stat().st_mtime_ns for p in done} == done        # finished replications were not rerun
+    assert {p: p.stat().st_mtime_ns for p in done} == done  # finished replications were not rerun
     assert_each_replication_once(out)
     assert_same_results(out, reference)
 
@@ -204,7 +239,7 @@ def test_interrupted_local_processes_start_no_new_replication(tmp_path):
 
     with pytest.raises(KeyboardInterrupt), backend:
         backend.map(jobs, str(tmp_path), interrupt)
-    del backend                      # as when the exception unwinds run_batch and the CLI returns 130
+    del backend  # as when the exception unwinds run_batch and the CLI returns 130
     gc.collect()
     for t in threading.enumerate():  # what interpreter exit waits for
         if type(t).__name__ == "_ExecutorManagerThread":
@@ -213,8 +248,22 @@ def test_interrupted_local_processes_start_no_new_replication(tmp_path):
 
 
 def small_args(scenario: Path, out: Path, seed: int = 3, *extra: str) -> list[str]:
-    return ["batch", str(scenario), "-n", "1", "--years", "0.25", "--seed", str(seed), "--out", str(out),
-            "--workers", "1", "--quiet", *extra]
+    return [
+        "batch",
+        str(scenario),
+        "-n",
+        "1",
+        "--years",
+        "0.25",
+        "--seed",
+        str(seed),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--quiet",
+        *extra,
+    ]
 
 
 @pytest.fixture
@@ -257,10 +306,11 @@ def test_resume_refuses_a_different_seed_or_changed_scenario(small_batch, capsys
     assert "unchanged files" in capsys.readouterr().err
     assert _mtimes(out) == before
     scenario.write_text(TINY.read_text())
-    assert main(small_args(scenario, out, 3, "--resume")) == 0     # the same batch: nothing left to do
+    assert main(small_args(scenario, out, 3, "--resume")) == 0  # the same batch: nothing left to do
     assert_each_replication_once(out, ("tiny",), 1)
-    assert {p: m for p, m in _mtimes(out).items() if "rep-" in p.name} == \
-        {p: m for p, m in before.items() if "rep-" in p.name}
+    assert {p: m for p, m in _mtimes(out).items() if "rep-" in p.name} == {
+        p: m for p, m in before.items() if "rep-" in p.name
+    }
 
 
 # --- the replications algorithm ----------------------------------------------------------------------
@@ -277,8 +327,10 @@ def rhw(x) -> float:
 
 def hoad(values: list[float], p: float, initial: int, budget: int):
     """Hoad, Robinson & Davies: the first n >= initial whose precision holds for n..n+kLimit(n)."""
+
     def k_limit(n: int) -> int:
         return 5 if n <= 100 else math.floor(0.05 * n)
+
     n = initial
     while n + k_limit(n) <= min(budget, len(values)):
         if all(rhw(values[:m]) <= p for m in range(n, n + k_limit(n) + 1)):
@@ -304,7 +356,7 @@ def test_decide_rejects_a_solution_broken_within_the_look_ahead():
     """Precise at n = 5..9 but not at n = 10 (the 5th look-ahead): n = 5 is no solution."""
     v = [100.0] * 9 + [300.0] + [100.0 + (i % 3) for i in range(200)]
     assert all(rhw(v[:n]) <= 0.1 for n in range(2, 10)) and rhw(v[:10]) > 0.1
-    n_star = next(n for n in range(10, 200) if rhw(v[:n]) <= 0.1)     # rhw falls steadily after the outlier
+    n_star = next(n for n in range(10, 200) if rhw(v[:n]) <= 0.1)  # rhw falls steadily after the outlier
     assert all(rhw(v[:m]) <= 0.1 for m in range(n_star, n_star + 6))
     assert alg.decide({"x": v}, 0.1, 5, 200) == alg.Decision(True, n_star + 5, n_star)
     assert hoad(v, 0.1, 5, 200) == (n_star, n_star + 5)
@@ -331,8 +383,21 @@ def test_decide_matches_the_published_rule_on_random_sequences():
         assert (d.solution, d.need) == (expected if expected else (None, budget)), case
 
 
-PRECISION_ARGS = ["batch", str(TINY), "--years", "0.25", "--seed", "1", "--replications", "30",
-                  "--precision", "0.05", "--indicators", "lzb_stock", "--quiet"]
+PRECISION_ARGS = [
+    "batch",
+    str(TINY),
+    "--years",
+    "0.25",
+    "--seed",
+    "1",
+    "--replications",
+    "30",
+    "--precision",
+    "0.05",
+    "--indicators",
+    "lzb_stock",
+    "--quiet",
+]
 
 
 def _lzb_by_replication(out: Path) -> list[float]:
@@ -358,8 +423,7 @@ def test_precision_run_states_n_and_convergence_independent_of_workers(tmp_path)
         reports[workers] = rep
     assert reports["1"] == reports["2"]
     assert rep_files(tmp_path / "w1") == rep_files(tmp_path / "w2")
-    print(f"\n--precision 0.05 on lzb_stock: N = {reports['1']['replications']} "
-          f"(solution {reports['1']['solution']})")
+    print(f"\n--precision 0.05 on lzb_stock: N = {reports['1']['replications']} (solution {reports['1']['solution']})")
 
 
 def test_precision_not_reached_within_budget(tmp_path):
@@ -377,17 +441,22 @@ def test_precision_not_reached_within_budget(tmp_path):
 
 def test_compare_writes_paired_differences_of_the_replications(tmp_path, capsys):
     out = tmp_path / "cmp"
-    assert main(["compare", str(TINY), str(VARIANT), "-n", "3", "--years", "0.25", "--out", str(out),
-                 "--workers", "1"]) == 0
+    assert (
+        main(["compare", str(TINY), str(VARIANT), "-n", "3", "--years", "0.25", "--out", str(out), "--workers", "1"])
+        == 0
+    )
     text = capsys.readouterr().out
     assert "variant_tiny minus tiny" in text and "variance reduction" in text
     comp = pd.read_parquet(out / "comparison.parquet")
     row = comp[(comp["period_type"] == "year") & (comp["indicator"] == "integrations")].iloc[0]
-    per_rep = {s: [pd.read_parquet(out / "monthly" / s / f"rep-{k:04d}.parquet")["integrations"].sum()
-                   for k in (1, 2, 3)] for s in SCENARIOS}
+    per_rep = {
+        s: [pd.read_parquet(out / "monthly" / s / f"rep-{k:04d}.parquet")["integrations"].sum() for k in (1, 2, 3)]
+        for s in SCENARIOS
+    }
     d = np.subtract(per_rep["variant_tiny"], per_rep["tiny"])
     assert row["diff_mean"] == pytest.approx(d.mean()) and row["var_diff"] == pytest.approx(d.var(ddof=1))
     import duckdb
+
     with duckdb.connect(str(out / "results.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM comparison").fetchone()[0] == len(comp)
 
@@ -398,36 +467,46 @@ def test_compare_writes_paired_differences_of_the_replications(tmp_path, capsys)
 def test_duckdb_views_answer_the_readme_queries(reference):
     """The README's example queries, run on a read-only connection, give what the files hold."""
     import duckdb
+
     monthly = pd.concat([pd.read_parquet(p) for p in reference.glob("monthly/*/rep-*.parquet")])
     spells_rows = sum(len(pd.read_parquet(p)) for p in reference.glob("spells/*/rep-*.parquet"))
     with duckdb.connect(str(reference / "results.duckdb"), read_only=True) as con:
+
         def q(sql: str) -> pd.DataFrame:
             return con.execute(sql).df()
-        reps = q("SELECT scenario, count(*) AS replications, round(avg(seconds), 2) AS seconds_each "
-                 "FROM runs GROUP BY scenario ORDER BY scenario")
+
+        reps = q(
+            "SELECT scenario, count(*) AS replications, round(avg(seconds), 2) AS seconds_each "
+            "FROM runs GROUP BY scenario ORDER BY scenario"
+        )
         assert reps["scenario"].tolist() == list(SCENARIOS) and reps["replications"].tolist() == [REPS, REPS]
 
-        yearly = q("SELECT scenario, substr(month, 1, 4) AS year, "
-                   "sum(integrations) / count(DISTINCT replication) AS integrations "
-                   "FROM monthly GROUP BY ALL ORDER BY ALL")
-        expected = (monthly.groupby(["scenario", "replication"])["integrations"].sum()
-                    .groupby("scenario").mean())
+        yearly = q(
+            "SELECT scenario, substr(month, 1, 4) AS year, "
+            "sum(integrations) / count(DISTINCT replication) AS integrations "
+            "FROM monthly GROUP BY ALL ORDER BY ALL"
+        )
+        expected = monthly.groupby(["scenario", "replication"])["integrations"].sum().groupby("scenario").mean()
         assert yearly["year"].tolist() == ["2024", "2024"]
         assert yearly.set_index("scenario")["integrations"].to_dict() == pytest.approx(expected.to_dict())
 
-        iq = q("SELECT scenario, period, mean, ci_low, ci_high FROM summary "
-               "WHERE indicator = 'iq' AND period_type = 'year' ORDER BY ALL").set_index("scenario")
+        iq = q(
+            "SELECT scenario, period, mean, ci_low, ci_high FROM summary "
+            "WHERE indicator = 'iq' AND period_type = 'year' ORDER BY ALL"
+        ).set_index("scenario")
         for s in SCENARIOS:
             g = monthly[monthly["scenario"] == s].groupby("replication")
             x = (g["integrations"].sum() / g["elb_stock"].mean()).to_numpy()
             low, high = sps.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=sps.sem(x))
             assert iq.loc[s, ["mean", "ci_low", "ci_high"]].tolist() == pytest.approx([x.mean(), low, high])
 
-        joined = q("SELECT s.scenario, s.mean, m.integrations FROM summary s JOIN ("
-                   "  SELECT scenario, substr(month, 1, 4) AS period, "
-                   "         sum(integrations) / count(DISTINCT replication) AS integrations "
-                   "  FROM monthly GROUP BY ALL) m USING (scenario, period) "
-                   "WHERE s.indicator = 'integrations' AND s.period_type = 'year'")
+        joined = q(
+            "SELECT s.scenario, s.mean, m.integrations FROM summary s JOIN ("
+            "  SELECT scenario, substr(month, 1, 4) AS period, "
+            "         sum(integrations) / count(DISTINCT replication) AS integrations "
+            "  FROM monthly GROUP BY ALL) m USING (scenario, period) "
+            "WHERE s.indicator = 'integrations' AND s.period_type = 'year'"
+        )
         assert len(joined) == 2 and np.allclose(joined["mean"], joined["integrations"])
 
         assert con.execute("SELECT count(*) FROM spells").fetchone()[0] == spells_rows

@@ -91,10 +91,10 @@ def test_summary_rows_are_describe_of_each_period():
 
 def test_paired_difference_and_variance_reduction_by_hand():
     """Two replications of base and variant: differences, their variance, and the reduction ratio."""
-    rows = [("base", 1, 10.0), ("base", 2, 14.0), ("base", 3, 9.0),
-            ("var", 1, 11.0), ("var", 2, 16.0), ("var", 3, 9.5)]
+    rows = [("base", 1, 10.0), ("base", 2, 14.0), ("base", 3, 9.0), ("var", 1, 11.0), ("var", 2, 16.0), ("var", 3, 9.5)]
     both = pd.DataFrame(rows, columns=["scenario", "replication", "value"]).assign(
-        period_type="year", period="2024", indicator="x")
+        period_type="year", period="2024", indicator="x"
+    )
     r = stats.paired(both, "base").iloc[0]
     d = np.array([1.0, 2.0, 0.5])
     assert r["variant"] == "var" and r["base"] == "base"
@@ -108,18 +108,23 @@ def test_paired_difference_and_variance_reduction_by_hand():
 
 # --- coverage of the 95 % interval in an analytic case -----------------------------------------------
 
-N_PEOPLE, RATE, T_DAYS = 40, 1.0, 20.0       # initial stock, exit hazard per month, observation day
+N_PEOPLE, RATE, T_DAYS = 40, 1.0, 20.0  # initial stock, exit hazard per month, observation day
 BATCHES, REPLICATIONS = 300, 10
 
 
 def _decay_scenario():
     """N people in case management on day one, one exit hazard: survivors at t ~ Binomial(N, e^{-rt})."""
-    return scenario(merge(BASE, {
-        "time": {"years": 1 / 12},
-        "population": {"initial": {"size": N_PEOPLE, "segments": {"all": 1.0}}},
-        "routes": {"entry": [{"options": [{"to": "case_management", "probability": 1}]}]},
-        "hazards": {"leave": {"in": ["case_management"], "to": "exit:employment", "rate_per_month": RATE}},
-    }))
+    return scenario(
+        merge(
+            BASE,
+            {
+                "time": {"years": 1 / 12},
+                "population": {"initial": {"size": N_PEOPLE, "segments": {"all": 1.0}}},
+                "routes": {"entry": [{"options": [{"to": "case_management", "probability": 1}]}]},
+                "hazards": {"leave": {"in": ["case_management"], "to": "exit:employment", "rate_per_month": RATE}},
+            },
+        )
+    )
 
 
 def _in_case_management(spells: pd.DataFrame, t: float) -> int:
@@ -145,10 +150,14 @@ def test_confidence_interval_covers_analytic_value_about_95_percent():
     ci = stats.describe(values, ["batch"])
     covered = int(((ci["ci_low"] <= truth) & (truth <= ci["ci_high"])).sum())
     low, high = sps.beta.ppf([0.025, 0.975], [covered, covered + 1], [BATCHES - covered + 1, BATCHES - covered])
-    print(f"\ncoverage {covered}/{BATCHES} = {covered / BATCHES:.3f} (Clopper-Pearson 95 %: {low:.3f}..{high:.3f}); "
-          f"grand mean {values['value'].mean():.3f} vs analytic {truth:.3f}")
+    print(
+        f"\ncoverage {covered}/{BATCHES} = {covered / BATCHES:.3f} (Clopper-Pearson 95 %: {low:.3f}..{high:.3f}); "
+        f"grand mean {values['value'].mean():.3f} vs analytic {truth:.3f}"
+    )
     # the simulated mean agrees with the closed form (sd of the grand mean ~ 0.057)
-    assert values["value"].mean() == pytest.approx(truth, abs=4 * math.sqrt(truth * (1 - truth / N_PEOPLE) / len(values)))
+    assert values["value"].mean() == pytest.approx(
+        truth, abs=4 * math.sqrt(truth * (1 - truth / N_PEOPLE) / len(values))
+    )
     assert 270 <= covered <= 297
 
 
@@ -183,9 +192,11 @@ def test_common_random_numbers_reduce_the_variance_of_differences():
     assert crn.loc[integ, "var_diff"] > 0
     for name in (wait, integ):
         factor = ind.loc[name, "var_diff"] / crn.loc[name, "var_diff"]
-        print(f"\n{name}: var(diff) CRN {crn.loc[name, 'var_diff']:.4g}, independent {ind.loc[name, 'var_diff']:.4g}; "
-              f"measured reduction {factor:.1f}x; paired() reports {crn.loc[name, 'variance_reduction']:.1f}x "
-              f"(independent set: {ind.loc[name, 'variance_reduction']:.2f}x)")
+        print(
+            f"\n{name}: var(diff) CRN {crn.loc[name, 'var_diff']:.4g}, independent {ind.loc[name, 'var_diff']:.4g}; "
+            f"measured reduction {factor:.1f}x; paired() reports {crn.loc[name, 'variance_reduction']:.1f}x "
+            f"(independent set: {ind.loc[name, 'variance_reduction']:.2f}x)"
+        )
         assert factor > 3
         assert crn.loc[name, "variance_reduction"] > 3
         # against independent streams the ratio is about 1 (F(19, 19)-ish spread)

@@ -25,8 +25,14 @@ BROKEN = "tests/scenarios/broken"
 
 def jobpath(*args: str, umask: int | None = None) -> subprocess.CompletedProcess:
     """Run the command from the project root, as in the README."""
-    return subprocess.run([sys.executable, "-m", "simulation.cli", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300, preexec_fn=(lambda: os.umask(umask)) if umask is not None else None)
+    return subprocess.run(
+        [sys.executable, "-m", "simulation.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=(lambda: os.umask(umask)) if umask is not None else None,
+    )
 
 
 def assert_clean_refusal(res: subprocess.CompletedProcess, *fragments: str) -> None:
@@ -37,21 +43,24 @@ def assert_clean_refusal(res: subprocess.CompletedProcess, *fragments: str) -> N
     assert "Traceback" not in res.stderr and "Traceback" not in res.stdout
 
 
-@pytest.mark.parametrize("file, field", [
-    ("wrong_type_places.toml", "programmes.course.places"),
-    ("unknown_key_nested.toml", "programmes.coaching.duraton"),
-    ("route_probabilities.toml", "routes.course[0].options"),
-    ("no_exit_loop.toml", "routes/hazards"),
-    ("not_toml.toml", "(file)"),
-    ("circular_a.toml", "extends"),
-    ("does_not_exist.toml", "(file)"),
-])
+@pytest.mark.parametrize(
+    "file, field",
+    [
+        ("wrong_type_places.toml", "programmes.course.places"),
+        ("unknown_key_nested.toml", "programmes.coaching.duraton"),
+        ("route_probabilities.toml", "routes.course[0].options"),
+        ("no_exit_loop.toml", "routes/hazards"),
+        ("not_toml.toml", "(file)"),
+        ("circular_a.toml", "extends"),
+        ("does_not_exist.toml", "(file)"),
+    ],
+)
 def test_run_refuses_broken_file_and_writes_nothing(tmp_path, file, field):
     parent = tmp_path / "results"
     parent.mkdir()
     res = jobpath("run", f"{BROKEN}/{file}", "--seed", "3", "--out", str(parent / "out"), "--quiet")
     assert_clean_refusal(res, file, f"  {field}: ")
-    assert list(parent.iterdir()) == []   # no output directory, no temporary directory left behind
+    assert list(parent.iterdir()) == []  # no output directory, no temporary directory left behind
 
 
 def test_run_refusal_leaves_existing_results_alone(tmp_path):
@@ -85,17 +94,22 @@ def test_run_writes_tables_and_manifest(tmp_path):
     out = parent / "tiny"
     res = jobpath("run", TINY, "--seed", "3", "--out", str(out), "--quiet")
     assert res.returncode == 0, res.stderr
-    assert sorted(p.name for p in parent.iterdir()) == ["tiny"]   # no temporary directory left behind
+    assert sorted(p.name for p in parent.iterdir()) == ["tiny"]  # no temporary directory left behind
     assert sorted(p.name for p in out.iterdir()) == [
-        "manifest.json", "monthly.parquet", "programme_monthly.parquet", "spells.parquet"]
+        "manifest.json",
+        "monthly.parquet",
+        "programme_monthly.parquet",
+        "spells.parquet",
+    ]
 
     m = json.loads((out / "manifest.json").read_text())
     loaded = load_scenario(ROOT / TINY)
     assert m["seed"] == 3
     assert m["jobpath_version"] == version("jobpath")
     assert m["scenario_file_sha256"] == hashlib.sha256((ROOT / TINY).read_bytes()).hexdigest()
-    assert m["scenario_resolved_sha256"] == hashlib.sha256(
-        json.dumps(m["scenario"], sort_keys=True).encode()).hexdigest()
+    assert (
+        m["scenario_resolved_sha256"] == hashlib.sha256(json.dumps(m["scenario"], sort_keys=True).encode()).hexdigest()
+    )
     assert m["scenario_resolved_sha256"] == loaded.sha256
     assert m["event_count"] > 0
 
@@ -124,10 +138,12 @@ def test_help_is_quick_and_imports_nothing_heavy():
     res = subprocess.run([*cmd, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
     elapsed = time.perf_counter() - t0
     assert res.returncode == 0 and "run" in res.stdout and "validate" in res.stdout
-    assert elapsed < 5, elapsed   # generous: the machine is shared; the import check below is the strict one
-    probe = ("import sys\nfrom simulation import cli\ntry:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
-             "print('heavy:', *(m for m in ('pandas', 'numpy', 'simpy', 'scipy', 'pyarrow', 'pydantic', 'tqdm') "
-             "if m in sys.modules))")
+    assert elapsed < 5, elapsed  # generous: the machine is shared; the import check below is the strict one
+    probe = (
+        "import sys\nfrom simulation import cli\ntry:\n    cli.main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print('heavy:', *(m for m in ('pandas', 'numpy', 'simpy', 'scipy', 'pyarrow', 'pydantic', 'tqdm') "
+        "if m in sys.modules))"
+    )
     loaded = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert loaded.returncode == 0, loaded.stderr
     assert loaded.stdout.splitlines()[-1] == "heavy:", loaded.stdout

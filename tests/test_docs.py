@@ -30,6 +30,7 @@ TABLES = ("spells", "monthly", "programme_monthly")
 
 # --- reading the Markdown ----------------------------------------------------------------
 
+
 def ticked(text: str) -> list[str]:
     """The `code` spans of a piece of Markdown (fenced code blocks left out)."""
     return re.findall(r"`([^`\n]+)`", re.sub(r"^```.*?^```", "", text, flags=re.M | re.S))
@@ -73,6 +74,7 @@ def toml_blocks(text: str) -> list[str]:
 
 
 # --- (a) outputs.md names every column and manifest key of a real run --------------------
+
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory) -> Path:
@@ -118,6 +120,7 @@ def test_state_and_fixed_end_reason_values_are_documented(run_dir, outputs_md):
 
 
 # --- (b) scenario_format.md documents every field of the schema --------------------------
+
 
 def models(root: type[BaseModel]) -> list[type[BaseModel]]:
     """The schema's models reachable from `root`, each once."""
@@ -191,7 +194,7 @@ def expected_default(info) -> str | float | None:
         return "{}"
     if d == []:
         return "[]"
-    return None   # a table default (e.g. an empty waiting list): described in words
+    return None  # a table default (e.g. an empty waiting list): described in words
 
 
 def default_matches(cell: str, expected) -> bool:
@@ -208,7 +211,7 @@ def test_every_schema_field_is_in_one_table_with_its_default(field_tables, model
     names = field_names(model)
     fitting = [t for t in field_tables if set(names) <= set(t["rows"])]
     assert fitting, f"no table in docs/scenario_format.md lists all of {sorted(names)}"
-    table = min(fitting, key=lambda t: len(t["rows"]))   # the table of this part, not a bigger one
+    table = min(fitting, key=lambda t: len(t["rows"]))  # the table of this part, not a bigger one
     col = table["header"].index("default")
     for name, info in names.items():
         want = expected_default(info)
@@ -224,6 +227,7 @@ def test_every_allowed_word_is_documented(format_md):
 
 
 # --- (c) the examples are valid scenarios -------------------------------------------------
+
 
 def test_every_toml_block_parses(format_md):
     blocks = toml_blocks(format_md)
@@ -251,6 +255,7 @@ def test_variant_examples_validate(format_md, tmp_path):
 
 
 # --- links to the code --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("doc", ["model.md", "outputs.md", "scenario_format.md"])
 def test_code_files_named_in_docs_exist(doc):

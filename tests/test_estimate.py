@@ -22,7 +22,6 @@ from simulation.engine.model import simulate
 from simulation.scenario import load_scenario
 from simulation.scenario.loader import merge as scenario_merge
 from simulation.scenario.loader import read_toml
-
 from tests.conftest import BASE, merge, scenario
 
 TINY = Path(__file__).parent / "scenarios" / "tiny.toml"
@@ -36,19 +35,29 @@ def acceptance(n: int, p: float = LEVEL, alpha: float = 0.001) -> tuple[int, int
 
 def competing(n: int, job: float, other: float, years: float = 1) -> dict:
     """n people in case management from day one, leaving by two competing hazards; censored at the horizon."""
-    return merge(BASE, {
-        "time": {"years": years},
-        "population": {"initial": {"size": n}},
-        "hazards": {"job": {"in": ["case_management"], "to": "exit:employment", "rate_per_month": job},
-                    "other": {"in": ["case_management"], "to": "exit:other", "rate_per_month": other}},
-    })
+    return merge(
+        BASE,
+        {
+            "time": {"years": years},
+            "population": {"initial": {"size": n}},
+            "hazards": {
+                "job": {"in": ["case_management"], "to": "exit:employment", "rate_per_month": job},
+                "other": {"in": ["case_management"], "to": "exit:other", "rate_per_month": other},
+            },
+        },
+    )
 
 
-BANDED = merge(competing(400, 0.05, 0.02, years=2), {
-    "population": {"segments": {"all": {"months_in_benefit": {"dist": "uniform", "low": 0, "high": 24}}},
-                   "inflow": {"per_month": 20, "segments": {"all": 1.0}}},
-    "hazards": {"job": {"by_months_in_benefit": [[0, 1.6], [6, 1.0], [12, 0.5]]}},
-})
+BANDED = merge(
+    competing(400, 0.05, 0.02, years=2),
+    {
+        "population": {
+            "segments": {"all": {"months_in_benefit": {"dist": "uniform", "low": 0, "high": 24}}},
+            "inflow": {"per_month": 20, "segments": {"all": 1.0}},
+        },
+        "hazards": {"job": {"by_months_in_benefit": [[0, 1.6], [6, 1.0], [12, 0.5]]}},
+    },
+)
 CUTS = [0.0, 6.0, 12.0]
 BAND_RATES = {"job": [0.08, 0.05, 0.025], "other": [0.02, 0.02, 0.02]}
 
@@ -58,6 +67,7 @@ def fit(spells, **kw) -> pd.DataFrame:
 
 
 # --- (a) exponential: recovery and coverage ---------------------------------------------
+
 
 def test_competing_exponential_rates_recovered_by_the_model():
     """One run with many people: both true rates inside their 95 % intervals, and the MLE equals events/exposure."""
@@ -70,7 +80,7 @@ def test_competing_exponential_rates_recovered_by_the_model():
         assert row.ci_low <= true <= row.ci_high, (cause, row)
         assert row.events == int((cm["end_reason"] == cause).sum())
         assert row.exposure_months == pytest.approx(exposure)
-    assert set(table["cause"]) == {"job", "other"}   # 'censored' is not a cause
+    assert set(table["cause"]) == {"job", "other"}  # 'censored' is not a cause
 
 
 def test_coverage_over_repeated_model_runs():
@@ -116,6 +126,7 @@ def test_rate_interval_solves_the_likelihood_ratio_equation():
 
 # --- (b) Weibull ---------------------------------------------------------------------------
 
+
 def weibull_sample(rng, n: int, shape: float, scale: float):
     """Weibull times observed from a random entry time (left truncation) until a random censoring time."""
     entry = rng.uniform(0, 3, 3 * n)
@@ -145,7 +156,7 @@ def test_weibull_recovery_and_coverage_on_synthetic_data():
     big = {r.parameter: r for r in weibull(*weibull_sample(rng, 5000, shape, scale))}
     assert big["shape"].ci_low <= shape <= big["shape"].ci_high
     assert big["scale_months"].ci_low <= scale <= big["scale_months"].ci_high
-    assert big["shape"].ci_high / big["shape"].ci_low < 1.1        # a tight interval, not a vacuous one
+    assert big["shape"].ci_high / big["shape"].ci_low < 1.1  # a tight interval, not a vacuous one
     reps, hits = 300, {"shape": 0, "scale_months": 0}
     for _ in range(reps):
         for r in weibull(*weibull_sample(rng, 200, shape, scale)):
@@ -170,14 +181,16 @@ def test_weibull_with_shape_one_is_the_exponential_model():
 
 # --- (c) piecewise with by_months_in_benefit -------------------------------------------------
 
+
 def test_piecewise_recovers_benefit_bands():
     """Stock with 0-24 months in benefit plus arrivals, a hazard with bands at 6 and 12 months:
     on the benefit time scale each piece's interval holds the banded rate; coverage over 30 runs."""
     sc = scenario(BANDED)
     hits = n = 0
     for seed in range(30):
-        table = fit(simulate(sc, seed).spells, states=["case_management"], models=["piecewise"], cuts=CUTS,
-                    time_scale="benefit")
+        table = fit(
+            simulate(sc, seed).spells, states=["case_management"], models=["piecewise"], cuts=CUTS, time_scale="benefit"
+        )
         for cause, rates in BAND_RATES.items():
             rows = table[table["cause"] == cause]
             assert list(rows["parameter"]) == ["rate_per_month[0,6)", "rate_per_month[6,12)", "rate_per_month[12,inf)"]
@@ -193,7 +206,7 @@ def test_piecewise_matches_hand_computed_events_and_exposure():
     exit_ = np.array([4.0, 9.0, 15.0, 6.0])
     event = np.array([True, False, True, True])
     rows = piecewise(entry, exit_, event, [0.0, 6.0, 12.0])
-    assert [r.events for r in rows] == [1, 1, 1]           # exit at 6.0 falls in [6, 12)
+    assert [r.events for r in rows] == [1, 1, 1]  # exit at 6.0 falls in [6, 12)
     assert [r.exposure_months for r in rows] == [4 + 4 + 1 + 6, 3 + 6, 3]
 
 
@@ -201,28 +214,38 @@ def test_benefit_time_counts_from_the_episode_start():
     """Hand-made spells: a re-entry starts a new episode; day-one stock counts its prior benefit time,
     and time before the window start is left-truncated."""
     m = 365.25 / 12
-    spells = pd.DataFrame({
-        "person_id": [1, 1, 1, 2, 2],
-        "state": ["case_management", "exit", "case_management", "prior_benefit", "case_management"],
-        "start": [0.0, 10 * m, 20 * m, -5 * m, 0.0],
-        "end": [10 * m, 20 * m, 26 * m, 0.0, 3 * m],
-        "end_reason": ["job", "reentry", "censored", "simulation_start", "job"],
-    })
+    spells = pd.DataFrame(
+        {
+            "person_id": [1, 1, 1, 2, 2],
+            "state": ["case_management", "exit", "case_management", "prior_benefit", "case_management"],
+            "start": [0.0, 10 * m, 20 * m, -5 * m, 0.0],
+            "end": [10 * m, 20 * m, 26 * m, 0.0, 3 * m],
+            "end_reason": ["job", "reentry", "censored", "simulation_start", "job"],
+        }
+    )
     rows = est.risk_set(est.prepare(spells), "case_management", "benefit", 0.0).sort_values("entry")
     assert rows[["entry", "exit"]].to_numpy().ravel() == pytest.approx([0, 10, 0, 6, 5, 8])
     rows = est.risk_set(est.prepare(spells), "case_management", "state", 0.0)
     assert sorted(rows["exit"] - rows["entry"]) == pytest.approx([3, 6, 10])
-    stock = pd.DataFrame({"person_id": [3], "state": ["no_contact"], "start": [-2 * m], "end": [4 * m],
-                          "end_reason": ["censored"]})
+    stock = pd.DataFrame(
+        {"person_id": [3], "state": ["no_contact"], "start": [-2 * m], "end": [4 * m], "end_reason": ["censored"]}
+    )
     rows = est.risk_set(est.prepare(stock), "no_contact", "state", 0.0)
     assert rows[["entry", "exit"]].to_numpy().ravel() == pytest.approx([2, 6])
 
 
 def test_waiting_part_ends_by_admission_as_censoring():
-    spells = pd.DataFrame({
-        "person_id": [1, 2], "state": ["programme", "programme"], "programme": ["p", "p"],
-        "waiting_start": [0.0, 0.0], "start": [30.0, math.nan], "end": [90.0, 45.0],
-        "end_reason": ["completed", "job"]})
+    spells = pd.DataFrame(
+        {
+            "person_id": [1, 2],
+            "state": ["programme", "programme"],
+            "programme": ["p", "p"],
+            "waiting_start": [0.0, 0.0],
+            "start": [30.0, math.nan],
+            "end": [90.0, 45.0],
+            "end_reason": ["completed", "job"],
+        }
+    )
     df = est.prepare(spells)
     wait = est.risk_set(df, "waiting:p", "state", 0.0).sort_values("person_id")
     assert list(wait["_reason"]) == ["admitted", "job"]
@@ -233,9 +256,15 @@ def test_waiting_part_ends_by_admission_as_censoring():
 
 # --- (d) the scenario fragment -------------------------------------------------------------
 
+
 def test_fragment_merged_into_its_scenario_validates_and_carries_the_estimates():
-    table = fit(simulate(scenario(BANDED), 1).spells, states=["case_management"], models=["piecewise"], cuts=CUTS,
-                time_scale="benefit")
+    table = fit(
+        simulate(scenario(BANDED), 1).spells,
+        states=["case_management"],
+        models=["piecewise"],
+        cuts=CUTS,
+        time_scale="benefit",
+    )
     text = est.fragment(table, "piecewise", BANDED)
     est.check_fragment(text, BANDED, "<banded>")
     merged = scenario(scenario_merge(BANDED, tomllib.loads(text)))
@@ -243,8 +272,9 @@ def test_fragment_merged_into_its_scenario_validates_and_carries_the_estimates()
         h = merged.hazards[cause]
         rows = table[table["cause"] == cause]
         assert h.in_ == ["case_management"] and h.to == BANDED["hazards"][cause]["to"]
-        assert [h.rate_per_month * k for _, k in h.by_months_in_benefit] == pytest.approx(list(rows["estimate"]),
-                                                                                          rel=1e-5)
+        assert [h.rate_per_month * k for _, k in h.by_months_in_benefit] == pytest.approx(
+            list(rows["estimate"]), rel=1e-5
+        )
         assert [m for m, _ in h.by_months_in_benefit] == CUTS
     assert "months since the start of the benefit episode" in text
 
@@ -263,27 +293,47 @@ def test_fragment_by_group_splits_the_hazard_and_validates(tmp_path):
     path = tmp_path / "spells.parquet"
     spells.to_parquet(path)
     frag = tmp_path / "frag.toml"
-    code = run_cli(["estimate", str(path), "--state", "case_management", "--causes", "integration,other_exit",
-                    "--by", "german_level", "--models", "exponential", "--scenario", str(TINY),
-                    "--fragment", str(frag), "--quiet"])
+    code = run_cli(
+        [
+            "estimate",
+            str(path),
+            "--state",
+            "case_management",
+            "--causes",
+            "integration,other_exit",
+            "--by",
+            "german_level",
+            "--models",
+            "exponential",
+            "--scenario",
+            str(TINY),
+            "--fragment",
+            str(frag),
+            "--quiet",
+        ]
+    )
     assert code == 0
     s = load_scenario(frag).scenario
     source = read_toml(TINY)
     assert s.hazards["integration"].in_ == [p for p in source["hazards"]["integration"]["in"] if p != "case_management"]
     assert s.hazards["integration_C1"].when["german_level"] == "C1"
     assert s.hazards["integration_C1"].in_ == ["case_management"]
-    assert s.hazards["integration_A0"].rate_per_month == 0      # the source hazard never acts below A2
+    assert s.hazards["integration_A0"].rate_per_month == 0  # the source hazard never acts below A2
     assert s.hazards["other_exit_B1"].to == source["hazards"]["other_exit"]["to"]
 
 
 def test_fragment_of_a_cause_from_several_states_is_refused():
-    table = fit(simulate(load_scenario(TINY).scenario, 2).spells, states=["case_management", "waiting:course"],
-                causes=["other_exit"])
+    table = fit(
+        simulate(load_scenario(TINY).scenario, 2).spells,
+        states=["case_management", "waiting:course"],
+        causes=["other_exit"],
+    )
     with pytest.raises(est.InputError, match="several states"):
         est.fragment(table, "exponential", read_toml(TINY))
 
 
 # --- the command ---------------------------------------------------------------------------
+
 
 def run_cli(argv: list[str]) -> int:
     """Run `jobpath` (which registers this module as the `estimate` sub-command)."""
@@ -326,8 +376,20 @@ rate_per_month = 0.03
 
 def test_cli_writes_table_and_fragment_validated_by_the_manifest(run_dir, capsys):
     out, frag = run_dir / "est.csv", run_dir / "frag.toml"
-    code = run_cli(["estimate", str(run_dir / "run" / "spells.parquet"), "--state", "case_management",
-                    "--by", "sex", "--out", str(out), "--fragment", str(frag)])
+    code = run_cli(
+        [
+            "estimate",
+            str(run_dir / "run" / "spells.parquet"),
+            "--state",
+            "case_management",
+            "--by",
+            "sex",
+            "--out",
+            str(out),
+            "--fragment",
+            str(frag),
+        ]
+    )
     assert code == 0
     table = pd.read_csv(out)
     assert list(table.columns) == list(est.COLUMNS)
@@ -349,27 +411,42 @@ def test_cli_writes_table_and_fragment_validated_by_the_manifest(run_dir, capsys
 def test_cli_fragment_that_does_not_fit_its_scenario_exits_2(run_dir, tmp_path, capsys):
     """--by origin is no scenario attribute: no group hazard can be written for it."""
     frag = tmp_path / "frag.toml"
-    code = run_cli(["estimate", str(run_dir / "run" / "spells.parquet"), "--state", "case_management",
-                    "--by", "origin", "--fragment", str(frag), "--quiet"])
+    code = run_cli(
+        [
+            "estimate",
+            str(run_dir / "run" / "spells.parquet"),
+            "--state",
+            "case_management",
+            "--by",
+            "origin",
+            "--fragment",
+            str(frag),
+            "--quiet",
+        ]
+    )
     assert code == 2 and not frag.exists()
     assert "expected attributes of the scenario" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args, message", [
-    (["missing.parquet"], "found no file"),
-    (["{bad}"], "missing ['end_reason']"),
-    (["{spells}", "--state", "nowhere"], "no spells in state 'nowhere'"),
-    (["{spells}", "--state", "programme:x"], "needs column 'programme'"),
-    (["{spells}", "--cuts", "1,6"], "--cuts: expected increasing months starting at 0"),
-    (["{spells}", "--models", "gompertz"], "--models: expected some of"),
-    (["{spells}", "--causes", "jobb"], "--causes: expected end reasons"),
-    (["{spells}", "--by", "height"], "--by: expected columns"),
-    (["{spells}", "--out", "x.xlsx"], "--out: expected a file ending in .csv or .parquet"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["missing.parquet"], "found no file"),
+        (["{bad}"], "missing ['end_reason']"),
+        (["{spells}", "--state", "nowhere"], "no spells in state 'nowhere'"),
+        (["{spells}", "--state", "programme:x"], "needs column 'programme'"),
+        (["{spells}", "--cuts", "1,6"], "--cuts: expected increasing months starting at 0"),
+        (["{spells}", "--models", "gompertz"], "--models: expected some of"),
+        (["{spells}", "--causes", "jobb"], "--causes: expected end reasons"),
+        (["{spells}", "--by", "height"], "--by: expected columns"),
+        (["{spells}", "--out", "x.xlsx"], "--out: expected a file ending in .csv or .parquet"),
+    ],
+)
 def test_cli_bad_input_exits_2(tmp_path, capsys, args, message):
     spells = tmp_path / "s.csv"
-    pd.DataFrame({"person_id": [1], "state": ["case_management"], "start": [0.0], "end": [30.0],
-                  "end_reason": ["job"]}).to_csv(spells, index=False)
+    pd.DataFrame(
+        {"person_id": [1], "state": ["case_management"], "start": [0.0], "end": [30.0], "end_reason": ["job"]}
+    ).to_csv(spells, index=False)
     bad = tmp_path / "bad.csv"
     pd.DataFrame({"person_id": [1], "state": ["x"], "start": [0.0], "end": [1.0]}).to_csv(bad, index=False)
     argv = ["estimate"] + [a.format(spells=spells, bad=bad) for a in args]
@@ -385,5 +462,6 @@ def test_register_adds_the_subcommand_without_heavy_imports():
     args = parser.parse_args(["estimate", "s.parquet", "--cuts", "0,6"])
     assert args.func is est.run and args.time_scale == "state"
     probe = "import sys, calibration.estimate; print(sorted({'pandas', 'numpy', 'scipy'} & set(sys.modules)))"
-    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() \
-        == "[]"
+    assert (
+        subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    )

@@ -64,22 +64,30 @@ def test_one_month_convention_for_events_at_a_month_boundary():
     from simulation.engine.model import simulate
     from simulation.indicators import monthly, programme_monthly
     from tests.conftest import BASE, merge, scenario
-    data = merge(BASE, {
-        "time": {"years": 0.5},
-        "population": {"initial": {"size": 40, "programmes": {"job": {"waiting": 30, "segment": "all"}}}},
-        "programmes": {"job": {"places": [{"from": "2024-01-01", "value": 0}, {"from": "2024-02-01", "value": 30}],
-                               "duration": {"dist": "fixed", "value": 1, "unit": "years"},
-                               "integration_on_entry": "employment"}},
-        "routes": {"job": [{"options": [{"to": "exit:employment", "probability": 1.0}]}]},
-        "hazards": {"leave": {"in": ["case_management"], "to": "exit:other", "rate_per_month": 0.1}},
-        "indicators": {"marginal_employment": ["job"]},
-    })
+
+    data = merge(
+        BASE,
+        {
+            "time": {"years": 0.5},
+            "population": {"initial": {"size": 40, "programmes": {"job": {"waiting": 30, "segment": "all"}}}},
+            "programmes": {
+                "job": {
+                    "places": [{"from": "2024-01-01", "value": 0}, {"from": "2024-02-01", "value": 30}],
+                    "duration": {"dist": "fixed", "value": 1, "unit": "years"},
+                    "integration_on_entry": "employment",
+                }
+            },
+            "routes": {"job": [{"options": [{"to": "exit:employment", "probability": 1.0}]}]},
+            "hazards": {"leave": {"in": ["case_management"], "to": "exit:other", "rate_per_month": 0.1}},
+            "indicators": {"marginal_employment": ["job"]},
+        },
+    )
     sc = scenario(data)
     clock = Clock(sc.time.start, 0.5)
     sp = simulate(sc, seed=1).spells
     feb = clock.month_edges()[1]
     admitted = sp[(sp["state"] == "programme") & (sp["start"] == feb)]
-    assert len(admitted) == 30                                  # all at the instant February begins
+    assert len(admitted) == 30  # all at the instant February begins
     pm = programme_monthly(sp, sc, clock).set_index("month")
     assert pm.loc["2024-01", "entries"] == 0 and pm.loc["2024-02", "entries"] == 30
     assert pm.loc["2024-01", "waiting_end"] == 30 and pm.loc["2024-01", "participants_end"] == 0
@@ -87,6 +95,6 @@ def test_one_month_convention_for_events_at_a_month_boundary():
     assert mo.loc["2024-01", "integrations"] == 0 and mo.loc["2024-02", "integrations"] == 30
     assert mo.loc["2024-01", "marginal_entries"] == 0 and mo.loc["2024-02", "marginal_entries"] == 30
     stock = mo["elb_stock"].to_numpy()
-    first = 40                                                    # everyone is in benefit on day one
+    first = 40  # everyone is in benefit on day one
     change = np.diff(np.r_[first, stock])
     assert (change == (mo["inflows"] - mo["outflows"]).to_numpy()).all()

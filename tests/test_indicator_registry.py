@@ -81,7 +81,7 @@ def test_monthly_has_the_registry_columns_in_order(case):
     # each entry's own column in registry order; the flows by sex after lzb_share, where they always were
     own = [c for c in cols if c in registry.BY_NAME]
     assert own == [ind.name for ind in registry.INDICATORS]
-    after = cols[cols.index("lzb_share") + 1:][:2 * len(sexes)]
+    after = cols[cols.index("lzb_share") + 1 :][: 2 * len(sexes)]
     assert after == [f"inflows_{sx}" for sx in sexes] + [f"outflows_{sx}" for sx in sexes]
 
 
@@ -100,23 +100,39 @@ def test_a_toy_indicator_registered_in_a_test_appears_in_monthly(tiny, monkeypat
         """Benefit spells begun per month (all and by sex), from the prepared spells."""
         m = np.searchsorted(p.edges, p.enter, side="right") - 1
         ok = (m >= 0) & (m < p.n)
-        rows = [np.bincount(m[ok], minlength=p.n)] + [np.bincount(m[ok & (p.sex == j)], minlength=p.n)
-                                                       for j in range(p.ns)]
+        rows = [np.bincount(m[ok], minlength=p.n)] + [
+            np.bincount(m[ok & (p.sex == j)], minlength=p.n) for j in range(p.ns)
+        ]
         return p.per_sex(ind.name, rows)
 
-    def per_stock(p: Prepared, ind) -> dict:          # built on the toy column and a stock before it
+    def per_stock(p: Prepared, ind) -> dict:  # built on the toy column and a stock before it
         return {ind.name: p.col(ind.num) / p.col(ind.den)}
 
-    registry.register(registry.Indicator("toy_entries", "", "Toy entries", "Spielzeug-Eintritte", "persons",
-                                         registry.SUM, compute=benefit_entries))
-    registry.register(registry.Indicator("toy_share", "", "Toy share", "Spielzeug-Anteil", "share", registry.RATIO,
-                                         (), num="toy_entries", den="elb_stock", compute=per_stock))
+    registry.register(
+        registry.Indicator(
+            "toy_entries", "", "Toy entries", "Spielzeug-Eintritte", "persons", registry.SUM, compute=benefit_entries
+        )
+    )
+    registry.register(
+        registry.Indicator(
+            "toy_share",
+            "",
+            "Toy share",
+            "Spielzeug-Anteil",
+            "share",
+            registry.RATIO,
+            (),
+            num="toy_entries",
+            den="elb_stock",
+            compute=per_stock,
+        )
+    )
     mo = monthly(spells, sc, clock)
 
     sexes = list(sc.attributes["sex"])
     toy = ["toy_entries"] + [f"toy_entries_{sx}" for sx in sexes] + ["toy_share"]
     assert list(mo.columns) == list(before.columns) + toy
-    pd.testing.assert_frame_equal(mo[before.columns], before)        # the rest untouched
+    pd.testing.assert_frame_equal(mo[before.columns], before)  # the rest untouched
     ben = spells[~spells["state"].isin(["exit", "alongside"])]
     enter = ben["waiting_start"].fillna(ben["start"]).to_numpy(float)
     edges = np.asarray(clock.month_edges())
@@ -133,8 +149,17 @@ def test_a_toy_indicator_registered_in_a_test_appears_in_monthly(tiny, monkeypat
 def test_an_indicator_returning_other_columns_than_declared_is_refused(tiny, monkeypatch):
     spells, sc, clock = tiny
     _snapshot(monkeypatch)
-    registry.register(registry.Indicator("toy_wrong", "", "Toy", "Spielzeug", "persons", registry.SUM,
-                                         compute=lambda p, ind: {ind.name: np.zeros(p.n)}))   # no by-sex columns
+    registry.register(
+        registry.Indicator(
+            "toy_wrong",
+            "",
+            "Toy",
+            "Spielzeug",
+            "persons",
+            registry.SUM,
+            compute=lambda p, ind: {ind.name: np.zeros(p.n)},
+        )
+    )  # no by-sex columns
     with pytest.raises(ValueError, match="toy_wrong"):
         monthly(spells, sc, clock)
 
@@ -148,6 +173,7 @@ def test_headline_lists_come_from_the_registry():
 
 # --- imports: no cycle, none hidden inside functions ---------------------------------------
 
+
 def _module_imports(path: Path) -> tuple[set[str], set[str]]:
     """The simulation.indicators modules a file imports at the top, and inside functions."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -155,7 +181,7 @@ def _module_imports(path: Path) -> tuple[set[str], set[str]]:
 
     def targets(node) -> set[str]:
         if isinstance(node, ast.ImportFrom):
-            if node.level == 1:                       # from . import x / from .x import y
+            if node.level == 1:  # from . import x / from .x import y
                 return {node.module.split(".")[0]} if node.module else {a.name for a in node.names}
             if node.level == 0 and (node.module or "").startswith("simulation.indicators"):
                 rest = node.module.split(".")[2:]

@@ -28,8 +28,8 @@ import pytest
 
 from simulation.batch import stats
 from simulation.engine.clock import Clock
-from simulation.errors import ScenarioError
 from simulation.engine.eventlog import ALONGSIDE, STATES
+from simulation.errors import ScenarioError
 from simulation.indicators import monthly, registry
 from simulation.run import replicate
 from simulation.scenario import load_scenario
@@ -96,8 +96,20 @@ ROWS = [
 
 
 def spells() -> pd.DataFrame:
-    cols = ["person_id", "origin", "sex", "household", "state", "programme", "exit_kind", "waiting_start",
-            "start", "end", "end_reason", "next_state"]
+    cols = [
+        "person_id",
+        "origin",
+        "sex",
+        "household",
+        "state",
+        "programme",
+        "exit_kind",
+        "waiting_start",
+        "start",
+        "end",
+        "end_reason",
+        "next_state",
+    ]
     df = pd.DataFrame(ROWS, columns=cols)
     df["origin"] = pd.Categorical(df["origin"], categories=["initial", "inflow"])
     df["sex"] = pd.Categorical(df["sex"], categories=["female", "male"], ordered=True)
@@ -133,15 +145,17 @@ def test_stocks_and_flows_by_hand(mo):
     assert list(mo["elb_stock"][:14]) == [5, 4, 4, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 3]
     assert list(mo["lzb_stock"][:5]) == [2, 3, 3, 2, 2]
     assert mo["inflows_female"][0] == 1 and mo["inflows_male"][6] == 1 and mo["inflows"].sum() == 2
-    assert mo["outflows_male"][1] == 1 and mo["outflows_female"][3] == 1 and mo["outflows_female"][13] == 1   # P2 leaves for work
+    assert (
+        mo["outflows_male"][1] == 1 and mo["outflows_female"][3] == 1 and mo["outflows_female"][13] == 1
+    )  # P2 leaves for work
 
 
 def test_k1e2_k1e3_k1e4(mo):
     assert np.isnan(col(mo, "elb_change")[:12]).all()
     assert mo["elb_change"][12] == pytest.approx(4 / 5 - 1) and mo["elb_change"][13] == pytest.approx(3 / 4 - 1)
     assert np.isnan(col(mo, "inflow_rate")[:11]).all()
-    assert mo["inflow_rate"][11] == pytest.approx((1 / 5 + 1 / 4) / 12)          # Jan: P2 of 5; Jul: P1 of 4
-    assert mo["outflow_rate"][11] == pytest.approx((1 / 5 + 1 / 4) / 12)         # Feb: P1 of 5; Apr: P0 of 4
+    assert mo["inflow_rate"][11] == pytest.approx((1 / 5 + 1 / 4) / 12)  # Jan: P2 of 5; Jul: P1 of 4
+    assert mo["outflow_rate"][11] == pytest.approx((1 / 5 + 1 / 4) / 12)  # Feb: P1 of 5; Apr: P0 of 4
     # by sex: men's stock 2 in January (P1, P3), 1 from February to June, 2 from July
     assert mo["outflow_rate_male"][11] == pytest.approx((1 / 2) / 12)
     assert mo["inflow_rate_male"][11] == pytest.approx((1 / 2) / 12)
@@ -160,12 +174,12 @@ def test_k2e3_continuous_employment_after_integration(mo):
     assert list(mo["integrations"][:14]) == [0, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]
     cont = col(mo, "integrations_continuous")
     assert list(cont[:18]) == [0, 1, 0, 1] + [0] * 9 + [1] + [0] * 4
-    assert np.isnan(cont[18:]).all()                         # the six months after lie beyond the horizon
+    assert np.isnan(cont[18:]).all()  # the six months after lie beyond the horizon
     assert mo["integrations_continuous_male"][1] == 0 and mo["integrations_continuous_female"][1] == 1
     share = col(mo, "continuous_share")
     assert np.isnan(share[:11]).all() and np.isnan(share[18:]).all()
     assert share[11] == pytest.approx(2 / 3)
-    assert share[13] == pytest.approx(1.0)                   # Mar 2024 - Feb 2025: P0 and P2, both continuous
+    assert share[13] == pytest.approx(1.0)  # Mar 2024 - Feb 2025: P0 and P2, both continuous
     assert mo["continuous_share_male"][11] == 0.0
 
 
@@ -174,7 +188,7 @@ def test_k2e4_single_parents(mo):
     assert mo["integrations_single_parent"][1] == 1 and mo["integrations_single_parent"][13] == 1
     assert mo["single_parent_iq"][11] == pytest.approx(1.0)
     assert mo["single_parent_iq_female"][11] == pytest.approx(1.0)
-    assert np.isnan(mo["single_parent_iq_male"][11])         # no single fathers: no stock, no quota
+    assert np.isnan(mo["single_parent_iq_male"][11])  # no single fathers: no stock, no quota
 
 
 def test_k3_and_its_supplements(mo):
@@ -186,7 +200,7 @@ def test_k3_and_its_supplements(mo):
     assert mo["lzb_inflows"][1] == 1 and mo["lzb_inflows_female"][1] == 1 and mo["lzb_inflows"].sum() == 1
     assert mo["lzb_outflows"][3] == 1 and mo["lzb_outflows"].sum() == 1
     assert mo["lzb_inflow_rate"][11] == pytest.approx((1 / 3) / 12)
-    assert mo["lzb_outflow_rate"][11] == pytest.approx((1 / 3) / 12)         # March's 3 LZB before April
+    assert mo["lzb_outflow_rate"][11] == pytest.approx((1 / 3) / 12)  # March's 3 LZB before April
     assert mo["lzb_change"][12] == pytest.approx(0.0) and mo["lzb_change"][13] == pytest.approx(2 / 3 - 1)
     # the stock moves by the flows exactly (day one: P0 and P3)
     prev = np.r_[2, mo["lzb_stock"].to_numpy()[:-1]]
@@ -195,18 +209,29 @@ def test_k3_and_its_supplements(mo):
 
 def test_not_marked_means_empty_not_zero(tmp_path):
     mo = table(tmp_path, marked=False)
-    for name in ("marginal_entries", "marginal_quota", "public_entries", "public_quota_female",
-                 "elb_stock_single_parent", "integrations_single_parent", "single_parent_iq"):
+    for name in (
+        "marginal_entries",
+        "marginal_quota",
+        "public_entries",
+        "public_quota_female",
+        "elb_stock_single_parent",
+        "integrations_single_parent",
+        "single_parent_iq",
+    ):
         assert mo[name].isna().all(), name
-    assert mo["lzb_activation"][0] == pytest.approx(1 / 2)   # the rest does not depend on the marks
+    assert mo["lzb_activation"][0] == pytest.approx(1 / 2)  # the rest does not depend on the marks
 
 
 def test_yearly_rules_of_the_new_columns(mo):
     """Yearly: flows summed (empty if a month is empty), quotas from the yearly parts, changes and
     12-month averages from December."""
     m = pd.concat([pd.DataFrame({"scenario": "hand", "replication": 1}, index=mo.index), mo], axis=1)
-    pm = pd.DataFrame({c: pd.Series(dtype=float) for c in ["month", "programme", "participants", "waiting",
-                                                           "entries", "mean_wait_days", "cost"]})
+    pm = pd.DataFrame(
+        {
+            c: pd.Series(dtype=float)
+            for c in ["month", "programme", "participants", "waiting", "entries", "mean_wait_days", "cost"]
+        }
+    )
     pm = pm.astype({"month": str, "programme": str}).assign(scenario="hand", replication=1)
     y = stats.yearly(m, pm).set_index(["period", "indicator"])["value"]
     assert y["2024", "integrations_continuous"] == 2 and math.isnan(y["2025", "integrations_continuous"])
@@ -215,7 +240,9 @@ def test_yearly_rules_of_the_new_columns(mo):
     assert y["2024", "public_quota"] == pytest.approx(1 / (46 / 12))
     assert y["2024", "inflow_rate"] == mo["inflow_rate"][11]
     assert y["2025", "elb_change"] == mo["elb_change"][23]
-    assert y["2024", "lzb_activation"] == pytest.approx(mo["lzb_in_programme"][:12].mean() / mo["lzb_stock"][:12].mean())
+    assert y["2024", "lzb_activation"] == pytest.approx(
+        mo["lzb_in_programme"][:12].mean() / mo["lzb_stock"][:12].mean()
+    )
 
 
 # --- the registry: every monthly column declared, every entry documented -------------------
@@ -234,7 +261,7 @@ def test_every_monthly_column_has_a_declared_yearly_rule(tiny_monthly, mo):
         for c in table_.columns:
             if c == "month":
                 continue
-            ind, suffix = registry.lookup(c)                 # raises for an undeclared column
+            ind, suffix = registry.lookup(c)  # raises for an undeclared column
             assert ind.yearly in registry.RULES and c == ind.name + suffix
             if ind.yearly == registry.RATIO:
                 num, den = registry.ratio_parts(c)
@@ -262,19 +289,36 @@ def test_every_registry_entry_is_in_outputs_md_with_its_rule():
             assert f"`{ind.num}` / `{ind.den}`" in per_year, ind.name
         if ind.code:
             assert f"**{ind.code}**" in rows[ind.name][2] or ind.code == "K2", ind.name
-            assert re.search(rf"^\| {ind.code} \|.*\| `{ind.name}` \|", body, flags=re.M), \
+            assert re.search(rf"^\| {ind.code} \|.*\| `{ind.name}` \|", body, flags=re.M), (
                 f"{ind.code} missing from the Kennzahlen table of docs/outputs.md"
+            )
 
 
-@pytest.mark.parametrize("marks, path, words", [
-    ('public_employment = ["agh", "ahg"]', "indicators.public_employment[1]", ("expected a defined programme", "found 'ahg'")),
-    ('marginal_employment = ["agh"]\npublic_employment = ["agh"]', "indicators.public_employment",
-     ("not also listed in marginal_employment", "['agh']")),
-    ('single_parent = { attribute = "family", level = "single" }', "indicators.single_parent.attribute",
-     ("expected one of the declared attributes", "found 'family'")),
-    ('single_parent = { attribute = "household", level = "single" }', "indicators.single_parent.level",
-     ("expected a level of 'household'", "found 'single'")),
-])
+@pytest.mark.parametrize(
+    "marks, path, words",
+    [
+        (
+            'public_employment = ["agh", "ahg"]',
+            "indicators.public_employment[1]",
+            ("expected a defined programme", "found 'ahg'"),
+        ),
+        (
+            'marginal_employment = ["agh"]\npublic_employment = ["agh"]',
+            "indicators.public_employment",
+            ("not also listed in marginal_employment", "['agh']"),
+        ),
+        (
+            'single_parent = { attribute = "family", level = "single" }',
+            "indicators.single_parent.attribute",
+            ("expected one of the declared attributes", "found 'family'"),
+        ),
+        (
+            'single_parent = { attribute = "household", level = "single" }',
+            "indicators.single_parent.level",
+            ("expected a level of 'household'", "found 'single'"),
+        ),
+    ],
+)
 def test_bad_indicator_marks_are_refused_clearly(tmp_path, marks, path, words):
     f = tmp_path / "bad.toml"
     f.write_text(SCENARIO + "[indicators]\n" + marks + "\n", encoding="utf-8")
@@ -286,6 +330,7 @@ def test_bad_indicator_marks_are_refused_clearly(tmp_path, marks, path, words):
 
 
 # --- a simulated run, checked person by person ----------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def tiny_two_years():
@@ -307,7 +352,9 @@ def test_k2e3_and_k3e1_person_by_person(tiny_two_years):
     for _, p in main.groupby("person_id", sort=False):
         rows = list(p.itertuples())
         seen = set()
-        benefit = [(r.start if np.isnan(r.waiting_start) else r.waiting_start, r.end) for r in rows if r.state != "exit"]
+        benefit = [
+            (r.start if np.isnan(r.waiting_start) else r.waiting_start, r.end) for r in rows if r.state != "exit"
+        ]
         for k, r in enumerate(rows):
             if r.state == "exit" or not str(r.next_state).startswith("exit:employment"):
                 continue
@@ -320,7 +367,7 @@ def test_k2e3_and_k3e1_person_by_person(tiny_two_years):
             days = sum(max(0.0, min(b, r.end) - max(a, r.end - 730)) for a, b in benefit)
             lzb[m] += days >= 638 - 1e-9
     got = mo["integrations_continuous"].to_numpy(float)
-    assert np.array_equal(got[:n - 6], cont[:n - 6]) and np.isnan(got[n - 6:]).all()
+    assert np.array_equal(got[: n - 6], cont[: n - 6]) and np.isnan(got[n - 6 :]).all()
     assert np.array_equal(mo["integrations_lzb"].to_numpy(float), lzb)
     assert cont.sum() > 0 and lzb.sum() > 0 and (cont < mo["integrations"]).any()
 
@@ -328,8 +375,9 @@ def test_k2e3_and_k3e1_person_by_person(tiny_two_years):
 def test_identities_of_a_run(tiny_two_years):
     _, mo, _ = tiny_two_years
     for name in ("inflows", "outflows", "integrations_continuous", "lzb_inflows", "lzb_in_programme"):
-        assert (mo[f"{name}_female"] + mo[f"{name}_male"]).equals(mo[name].astype(mo[f"{name}_female"].dtype)) \
-            or np.allclose(mo[f"{name}_female"] + mo[f"{name}_male"], mo[name], equal_nan=True), name
+        assert (mo[f"{name}_female"] + mo[f"{name}_male"]).equals(
+            mo[name].astype(mo[f"{name}_female"].dtype)
+        ) or np.allclose(mo[f"{name}_female"] + mo[f"{name}_male"], mo[name], equal_nan=True), name
     day_one = mo["lzb_stock"][0] - mo["lzb_inflows"][0] + mo["lzb_outflows"][0]
     prev = np.r_[day_one, mo["lzb_stock"].to_numpy()[:-1]]
     assert (mo["lzb_stock"] == prev + mo["lzb_inflows"] - mo["lzb_outflows"]).all()
@@ -345,17 +393,23 @@ def test_k3e2_counts_only_measures_of_active_labour_market_policy():
     from simulation.engine.model import simulate
     from simulation.indicators import monthly
     from tests.conftest import BASE, merge, scenario
-    d = merge(BASE, {
-        "time": {"years": 1},
-        "population": {"segments": {"all": {"months_in_benefit": {"dist": "fixed", "value": 30}}},
-                       "initial": {"size": 200, "programmes": {"course": {"participants": 50, "segment": "all"}}}},
-        "programmes": {"course": {"places": 50, "duration": {"dist": "fixed", "value": 24}}},
-        "hazards": {"out": {"in": ["case_management"], "to": "exit:other", "rate_per_month": 0.01}},
-    })
+
+    d = merge(
+        BASE,
+        {
+            "time": {"years": 1},
+            "population": {
+                "segments": {"all": {"months_in_benefit": {"dist": "fixed", "value": 30}}},
+                "initial": {"size": 200, "programmes": {"course": {"participants": 50, "segment": "all"}}},
+            },
+            "programmes": {"course": {"places": 50, "duration": {"dist": "fixed", "value": 24}}},
+            "hazards": {"out": {"in": ["case_management"], "to": "exit:other", "rate_per_month": 0.01}},
+        },
+    )
     with_course = monthly(simulate(scenario(d), seed=1).spells, scenario(d), Clock(scenario(d).time.start, 1))
     d["indicators"] = {"not_measures": ["course"]}
     sc = scenario(d)
     without = monthly(simulate(sc, seed=1).spells, sc, Clock(sc.time.start, 1))
-    assert (with_course["lzb_in_programme"] == 50).all()          # all 50 course participants are LZB, all year
+    assert (with_course["lzb_in_programme"] == 50).all()  # all 50 course participants are LZB, all year
     assert (without["lzb_in_programme"] == 0).all()
     assert (with_course["lzb_stock"] == without["lzb_stock"]).all()

@@ -42,8 +42,9 @@ def test_every_dependency_is_locked_within_its_range():
     for req in declared():
         name = canonicalize_name(req.name)
         assert name in pins, f"{req.name} is in pyproject.toml but not in requirements.lock: run `make lock`"
-        assert req.specifier.contains(pins[name], prereleases=True), \
+        assert req.specifier.contains(pins[name], prereleases=True), (
             f"requirements.lock pins {req.name}=={pins[name]}, outside pyproject.toml's {req.specifier}: run `make lock`"
+        )
 
 
 def test_the_installed_versions_are_the_locked_ones():

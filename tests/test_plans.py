@@ -21,15 +21,30 @@ def occupancy_at(spells, name: str, t: np.ndarray) -> np.ndarray:
 
 def cut_places_dict(places: int, participants: int, waiting: int) -> dict:
     """A programme with fewer places than people in it on day one, a waiting list and inflow."""
-    return merge(BASE, {
-        "population": {"initial": {"size": participants + waiting, "programmes": {"p": {
-            "participants": participants, "waiting": waiting, "segment": "all",
-            "elapsed": {"dist": "uniform", "low": 0, "high": 6}}}},
-            "inflow": {"per_month": 5, "segments": {"all": 1.0}}},
-        "programmes": {"p": {"places": places, "duration": {"dist": "exponential", "mean": 4}}},
-        "routes": {"entry": [{"options": [{"to": "programme:p", "probability": 1}]}],
-                   "p": [{"options": [{"to": "exit:other", "probability": 1}]}]},
-    })
+    return merge(
+        BASE,
+        {
+            "population": {
+                "initial": {
+                    "size": participants + waiting,
+                    "programmes": {
+                        "p": {
+                            "participants": participants,
+                            "waiting": waiting,
+                            "segment": "all",
+                            "elapsed": {"dist": "uniform", "low": 0, "high": 6},
+                        }
+                    },
+                },
+                "inflow": {"per_month": 5, "segments": {"all": 1.0}},
+            },
+            "programmes": {"p": {"places": places, "duration": {"dist": "exponential", "mean": 4}}},
+            "routes": {
+                "entry": [{"options": [{"to": "programme:p", "probability": 1}]}],
+                "p": [{"options": [{"to": "exit:other", "probability": 1}]}],
+            },
+        },
+    )
 
 
 def test_places_below_day_one_occupancy_shrink_as_people_leave():
@@ -39,14 +54,14 @@ def test_places_below_day_one_occupancy_shrink_as_people_leave():
     out = simulate(scenario(cut_places_dict(places, participants, waiting=10)), seed=3)
     sp = out.spells
     p = sp[(sp["state"] == "programme") & (sp["programme"] == "p")]
-    assert (p["end_reason"].isin(["completed", "censored"])).all()      # nobody thrown out
+    assert (p["end_reason"].isin(["completed", "censored"])).all()  # nobody thrown out
     day_one = p[p["origin"] == "initial:p"].sort_values("person_id").head(participants)
     assert (day_one["start"] <= 0).all()
     # the first admission during the run comes only once enough day-one participants have left
     admitted = p[p["start"].notna() & ~p.index.isin(day_one.index)]
     first = admitted["start"].min()
     ends = np.sort(day_one["end"].to_numpy(float))
-    assert first >= ends[participants - places]           # the (30-21+1)-th departure frees the first place
+    assert first >= ends[participants - places]  # the (30-21+1)-th departure frees the first place
     assert occupancy_at(sp, "p", np.array([0.0]))[0] == participants
     # from the first admission on, occupancy never exceeds the places
     t = np.unique(np.r_[admitted["start"].to_numpy(float), p["end"].to_numpy(float)])
@@ -88,23 +103,31 @@ def steps(*pairs) -> list[dict]:
 
 def test_timeline_holds_each_value_from_its_date():
     clock = Clock(START, 2)
-    line = Timeline.of([Step.model_validate(s) for s in steps(("2023-06-01", 5), ("2024-03-01", 7),
-                                                              ("2025-01-01", 2))], clock)
+    line = Timeline.of(
+        [Step.model_validate(s) for s in steps(("2023-06-01", 5), ("2024-03-01", 7), ("2025-01-01", 2))], clock
+    )
     d1, d2 = clock.day(dt.date(2024, 3, 1)), clock.day(dt.date(2025, 1, 1))
     assert [line.at(t) for t in (-10, 0, d1 - 0.5, d1, d2 - 1e-6, d2, 1e4)] == [5, 5, 5, 7, 7, 2, 2]
     assert line.changes(clock.horizon) == [(d1, 7), (d2, 2)]
     assert Timeline.of(3.0, clock).constant and Timeline.of(3.0, clock).at(99) == 3.0
 
 
-@pytest.mark.parametrize("field,value,path,words", [
-    ("places", steps(("2024-02-01", 4)), "programmes.p.places[0].from", ("on or before the start", "2024-02-01")),
-    ("places", steps(("2024-01-01", 4), ("2024-01-01", 5)), "programmes.p.places", ("increasing order",)),
-    ("places", steps(("2024-01-01", 4), ("2025-03-01", 5)), "programmes.p.places[1].from",
-     ("before the end", "2025-01-01", "found 2025-03-01")),
-    ("places", steps(("2024-01-01", 4.5)), "programmes.p.places[0].value", ("whole number", "4.5")),
-    ("places", "ten", "programmes.p.places", ("integer", "found 'ten'")),
-    ("entries_per_year", [{"value": 3}], "programmes.p.entries_per_year[0].from", ("missing",)),
-])
+@pytest.mark.parametrize(
+    "field,value,path,words",
+    [
+        ("places", steps(("2024-02-01", 4)), "programmes.p.places[0].from", ("on or before the start", "2024-02-01")),
+        ("places", steps(("2024-01-01", 4), ("2024-01-01", 5)), "programmes.p.places", ("increasing order",)),
+        (
+            "places",
+            steps(("2024-01-01", 4), ("2025-03-01", 5)),
+            "programmes.p.places[1].from",
+            ("before the end", "2025-01-01", "found 2025-03-01"),
+        ),
+        ("places", steps(("2024-01-01", 4.5)), "programmes.p.places[0].value", ("whole number", "4.5")),
+        ("places", "ten", "programmes.p.places", ("integer", "found 'ten'")),
+        ("entries_per_year", [{"value": 3}], "programmes.p.entries_per_year[0].from", ("missing",)),
+    ],
+)
 def test_bad_steps_are_refused_at_their_field(field, value, path, words):
     d = mmc_dict(2, 1, places=3)
     d["programmes"]["p"][field] = value
@@ -175,6 +198,7 @@ def test_inflow_steps_change_the_arrival_rate():
 
 # --- hazards with calendar factors ---------------------------------------------------------
 
+
 def survival_dict(n: int, rate: float, calendar=None, market=None, bands=None) -> dict:
     """n people in case management on day one, 6 months into their episode, one exit hazard."""
     h = {"in": ["case_management"], "to": "exit:employment", "rate_per_month": rate}
@@ -182,10 +206,17 @@ def survival_dict(n: int, rate: float, calendar=None, market=None, bands=None) -
         h["calendar"] = calendar
     if bands:
         h["by_months_in_benefit"] = bands
-    d = merge(BASE, {"time": {"years": 2},
-                     "population": {"segments": {"all": {"months_in_benefit": {"dist": "fixed", "value": 6}}},
-                                    "initial": {"size": n}},
-                     "hazards": {"h": h}})
+    d = merge(
+        BASE,
+        {
+            "time": {"years": 2},
+            "population": {
+                "segments": {"all": {"months_in_benefit": {"dist": "fixed", "value": 6}}},
+                "initial": {"size": n},
+            },
+            "hazards": {"h": h},
+        },
+    )
     if market:
         d["labour_market"] = {"factor": market, "hazards": ["h"], "source": "assumption"}
     return d
@@ -205,10 +236,18 @@ def test_survival_with_calendar_bands_and_labour_market_is_exp_of_the_integrated
     sp = out.spells
     exits = sp.loc[(sp["state"] == "case_management") & (sp["end_reason"] == "h"), "end"].to_numpy(float)
     day = lambda s: clock.day(dt.date.fromisoformat(s))  # noqa: E731
-    cal = lambda t: [v for d, v in [(-1e9, 1.0), (day("2024-03-10"), 2.5), (day("2024-08-01"), 0.0),  # noqa: E731
-                                    (day("2024-10-01"), 1.2)] if d <= t][-1]
+    cal = lambda t: [
+        v
+        for d, v in [
+            (-1e9, 1.0),
+            (day("2024-03-10"), 2.5),
+            (day("2024-08-01"), 0.0),  # noqa: E731
+            (day("2024-10-01"), 1.2),
+        ]
+        if d <= t
+    ][-1]
     mkt = lambda t: 1.0 if t < day("2025-01-01") else 0.5  # noqa: E731
-    band_edge = 6 * DAYS_PER_MONTH                       # the episode's month 12
+    band_edge = 6 * DAYS_PER_MONTH  # the episode's month 12
     grid = np.arange(0, out.horizon, 0.01) + 0.005
     r = np.array([rate / DAYS_PER_MONTH * (1.0 if t < band_edge else 0.4) * cal(t) * mkt(t) for t in grid])
     cum = np.r_[0, np.cumsum(r * 0.01)]
@@ -221,22 +260,34 @@ def test_survival_with_calendar_bands_and_labour_market_is_exp_of_the_integrated
 
 
 def calendar_hazard(rate, bands, delay, cal_days, cal_values):
-    spec = Hazard.model_validate({"in": ["case_management"], "to": "exit:employment", "rate_per_month": rate,
-                                  "by_months_in_benefit": bands,
-                                  **({"after_in_state": {"value": delay, "unit": "days"}} if delay else {})})
-    return CompiledHazard(0, "h", spec, Attributes({}), Decisions(), None,
-                          Timeline((-math.inf,) + tuple(cal_days), tuple(cal_values)))
+    spec = Hazard.model_validate(
+        {
+            "in": ["case_management"],
+            "to": "exit:employment",
+            "rate_per_month": rate,
+            "by_months_in_benefit": bands,
+            **({"after_in_state": {"value": delay, "unit": "days"}} if delay else {}),
+        }
+    )
+    return CompiledHazard(
+        0, "h", spec, Attributes({}), Decisions(), None, Timeline((-math.inf,) + tuple(cal_days), tuple(cal_values))
+    )
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.floats(0.01, 2),
-       st.lists(st.tuples(st.floats(0.5, 30), st.one_of(st.just(0.0), st.floats(1e-3, 3))), max_size=3),
-       st.floats(0, 60), st.floats(-400, 0), st.floats(0, 200), st.floats(0.01, 5),
-       st.lists(st.tuples(st.floats(1, 200), st.one_of(st.just(0.0), st.floats(1e-3, 3))), min_size=1, max_size=4),
-       st.floats(0.05, 3))
+@given(
+    st.floats(0.01, 2),
+    st.lists(st.tuples(st.floats(0.5, 30), st.one_of(st.just(0.0), st.floats(1e-3, 3))), max_size=3),
+    st.floats(0, 60),
+    st.floats(-400, 0),
+    st.floats(0, 200),
+    st.floats(0.01, 5),
+    st.lists(st.tuples(st.floats(1, 200), st.one_of(st.just(0.0), st.floats(1e-3, 3))), min_size=1, max_size=4),
+    st.floats(0.05, 3),
+)
 def test_calendar_firing_time_integrates_to_the_threshold(rate, xs, delay, ep, now, left, cal_gaps, first):
     """reach/elapsed of a schedule with bands and calendar steps against a midpoint sum over every breakpoint."""
-    bands = [(0.0, 1.0)] + [(sum(m for m, _ in xs[:i + 1]), k) for i, (_, k) in enumerate(xs)]
+    bands = [(0.0, 1.0)] + [(sum(m for m, _ in xs[: i + 1]), k) for i, (_, k) in enumerate(xs)]
     cal_days = list(np.cumsum([g for g, _ in cal_gaps]))
     cal_values = [first] + [v for _, v in cal_gaps]
     h = calendar_hazard(rate, bands, delay, cal_days, cal_values)
@@ -256,13 +307,16 @@ def test_calendar_firing_time_integrates_to_the_threshold(rate, xs, delay, ep, n
         cal = [v for d, v in zip([-math.inf] + cal_days, cal_values) if d <= x][-1]
         return h.rate * band * cal
 
-    edges = sorted({now, t} | {x for x in [entered + delay] + [ep + m * DAYS_PER_MONTH for m, _ in bands] + cal_days
-                               if now < x < t})
+    edges = sorted(
+        {now, t}
+        | {x for x in [entered + delay] + [ep + m * DAYS_PER_MONTH for m, _ in bands] + cal_days if now < x < t}
+    )
     riemann = sum(rate_on((a + b) / 2) * (b - a) for a, b in zip(edges, edges[1:]))
     assert math.isclose(riemann, left, rel_tol=1e-8, abs_tol=1e-9)
 
 
 # --- budgets -------------------------------------------------------------------------------
+
 
 def budget_dict(per_year, cost=1000.0, months=2.0, inflow=40, when="wait", carry=False, years=2) -> dict:
     """High demand for one unlimited programme of fixed duration, paid from a yearly budget."""
@@ -293,7 +347,7 @@ def test_budget_cap_stops_entries_exactly_when_commitments_reach_it():
     assert (np.sort(p.loc[p["start"] == jan, "waiting_start"].to_numpy(float)) == arrived[25:40]).all()
     bm = budget_monthly(sp, sc, clock)
     assert bm["committed"].sum() == 40 * 2000
-    assert bm.loc[bm["month"] == "2024-12", "left"].item() == 1000          # less than one entry
+    assert bm.loc[bm["month"] == "2024-12", "left"].item() == 1000  # less than one entry
     assert bm.loc[bm["month"] == "2025-12", "committed_year"].item() == 30000
 
 
@@ -359,6 +413,7 @@ def test_budget_shared_by_two_programmes_and_alongside_places_commit():
 
 def test_budget_monthly_columns_are_documented():
     from tests.test_docs import DOCS, first_cell_names, md_tables, section_about
+
     body = section_about((DOCS / "outputs.md").read_text(encoding="utf-8"), "budget_monthly.parquet")
     documented = set().union(*(first_cell_names(t) for t in md_tables(body) if t["header"][0] == "column"))
     sc = scenario(budget_dict(51000, years=1))
@@ -373,10 +428,12 @@ def test_scenarios_without_plans_give_the_same_spells_as_with_constant_steps():
     b["programmes"]["p"]["entries_per_year"] = steps(("2023-01-01", 50))
     b["population"]["inflow"]["per_month"] = steps(("2024-01-01", 6))
     a["hazards"] = {"h": {"in": ["waiting:p"], "to": "exit:other", "rate_per_month": 0.2}}
-    b["hazards"] = {"h": {"in": ["waiting:p"], "to": "exit:other", "rate_per_month": 0.2,
-                          "calendar": steps(("2024-01-01", 1.0))}}
-    pd.testing.assert_frame_equal(simulate(scenario(a), seed=3).spells, simulate(scenario(b), seed=3).spells,
-                                  check_exact=True)
+    b["hazards"] = {
+        "h": {"in": ["waiting:p"], "to": "exit:other", "rate_per_month": 0.2, "calendar": steps(("2024-01-01", 1.0))}
+    }
+    pd.testing.assert_frame_equal(
+        simulate(scenario(a), seed=3).spells, simulate(scenario(b), seed=3).spells, check_exact=True
+    )
 
 
 def test_steps_on_1_january_belong_to_the_new_year():
@@ -394,7 +451,7 @@ def test_steps_on_1_january_belong_to_the_new_year():
     clock = Clock(sc.time.start, 2)
     sp = simulate(sc, seed=1).spells
     e = entry_days(sp)
-    assert (e == jan).sum() == 5                          # 10,000 pays 5 of the 6 seats freed on 1 January
+    assert (e == jan).sum() == 5  # 10,000 pays 5 of the 6 seats freed on 1 January
     bm = budget_monthly(sp, sc, clock)
     assert (bm["left"] >= 0).all() and bm.loc[bm["month"] == "2025-12", "left"].item() == 0
 
@@ -405,10 +462,14 @@ def test_report_draws_places_over_time_and_their_cost(tmp_path):
     from simulation.cli import main
     from simulation.report import figures as F
     from simulation.report.data import load_results
+
     scen = tmp_path / "plan.toml"
     tiny = Path(__file__).parent / "scenarios" / "tiny.toml"
-    scen.write_text(f'extends = "{tiny.as_posix()}"\n[programmes.course]\n'
-                    'places = [{ from = 2024-01-01, value = 40 }, { from = 2024-04-01, value = 55 }]\n', encoding="utf-8")
+    scen.write_text(
+        f'extends = "{tiny.as_posix()}"\n[programmes.course]\n'
+        "places = [{ from = 2024-01-01, value = 40 }, { from = 2024-04-01, value = 55 }]\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "run"
     assert main(["run", str(scen), "--years", "0.5", "--out", str(out), "--quiet"]) == 0
     res = load_results(out)

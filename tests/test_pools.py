@@ -22,30 +22,49 @@ from simulation.errors import ScenarioError
 from tests import theory
 from tests.conftest import BASE, merge, scenario
 from tests.strategies import scenario_dicts, seeds
-from tests.test_properties import (Run, check_capacity, check_conservation, check_places, check_tiling,
-                                   day_one_participants, value_at)
+from tests.test_properties import (
+    Run,
+    check_capacity,
+    check_conservation,
+    check_places,
+    check_tiling,
+    day_one_participants,
+    value_at,
+)
 
-WARMUP_SERVICES = 60       # warm-up, in mean service times: the empty start is forgotten
-MARGIN_SERVICES = 40       # customers joining this close to the horizon are not measured
+WARMUP_SERVICES = 60  # warm-up, in mean service times: the empty start is forgotten
+MARGIN_SERVICES = 40  # customers joining this close to the horizon are not measured
 
 
-def pool_dict(lam: float, mean: float, pool: dict, places: dict | None = None, years: float = 50,
-              share: float = 0.5) -> dict:
+def pool_dict(
+    lam: float, mean: float, pool: dict, places: dict | None = None, years: float = 50, share: float = 0.5
+) -> dict:
     """Poisson arrivals (lam per month) referred to programme a (share) or b, exponential durations with
     the same mean (months), then exit; the two programmes in pool `pool`, with own places `places`."""
     progs = {n: {"duration": {"dist": "exponential", "mean": mean}} for n in ("a", "b")}
     for n, c in (places or {}).items():
         progs[n]["places"] = c
-    return merge(BASE, {
-        "time": {"years": years},
-        "population": {"inflow": {"per_month": lam, "segments": {"all": 1.0}}},
-        "programmes": progs,
-        "routes": {"entry": [{"options": [{"to": "programme:a", "probability": share},
-                                          {"to": "programme:b", "probability": 1 - share}]}],
-                   "a": [{"options": [{"to": "exit:other", "probability": 1}]}],
-                   "b": [{"options": [{"to": "exit:other", "probability": 1}]}]},
-        "pools": {"pool": {"programmes": ["a", "b"], **pool}},
-    })
+    return merge(
+        BASE,
+        {
+            "time": {"years": years},
+            "population": {"inflow": {"per_month": lam, "segments": {"all": 1.0}}},
+            "programmes": progs,
+            "routes": {
+                "entry": [
+                    {
+                        "options": [
+                            {"to": "programme:a", "probability": share},
+                            {"to": "programme:b", "probability": 1 - share},
+                        ]
+                    }
+                ],
+                "a": [{"options": [{"to": "exit:other", "probability": 1}]}],
+                "b": [{"options": [{"to": "exit:other", "probability": 1}]}],
+            },
+            "pools": {"pool": {"programmes": ["a", "b"], **pool}},
+        },
+    )
 
 
 def journeys(spells: pd.DataFrame) -> pd.DataFrame:
@@ -57,12 +76,21 @@ def journeys(spells: pd.DataFrame) -> pd.DataFrame:
     p = spells[spells["state"] == "programme"].copy()
     placed = (p["end_reason"] == "pool_placed").to_numpy()
     # a journey starts with each spell that does not follow a pool_placed spell of the same person
-    prev_placed = np.r_[False, placed[:-1]] & np.r_[False, p["person_id"].to_numpy()[1:] == p["person_id"].to_numpy()[:-1]]
+    prev_placed = (
+        np.r_[False, placed[:-1]] & np.r_[False, p["person_id"].to_numpy()[1:] == p["person_id"].to_numpy()[:-1]]
+    )
     journey = np.cumsum(~prev_placed)
     g = p.assign(journey=journey).groupby("journey", sort=False)
-    return pd.DataFrame({"person_id": g["person_id"].first(), "referred": g["programme"].first(),
-                         "admitted_to": g["programme"].last(), "joined": g["waiting_start"].first(),
-                         "admitted": g["start"].last(), "end": g["end"].last()})
+    return pd.DataFrame(
+        {
+            "person_id": g["person_id"].first(),
+            "referred": g["programme"].first(),
+            "admitted_to": g["programme"].last(),
+            "joined": g["waiting_start"].first(),
+            "admitted": g["start"].last(),
+            "end": g["end"].last(),
+        }
+    )
 
 
 def wait_estimates(sc, seeds_) -> tuple[np.ndarray, np.ndarray]:
@@ -84,14 +112,20 @@ def wait_estimates(sc, seeds_) -> tuple[np.ndarray, np.ndarray]:
 def assert_erlang_c(sc, c: int, lam: float, mean: float, seeds_, level: float = 0.95) -> dict:
     wq, pw = wait_estimates(sc, seeds_)
     wq_ci, pw_ci = theory.t_interval(wq, level), theory.t_interval(pw, level)
-    report = {"c": c, "Wq": theory.mmc_wq(lam, mean, c), "Wq_ci": wq_ci, "Pw": theory.erlang_c(c, lam * mean),
-              "Pw_ci": pw_ci}
+    report = {
+        "c": c,
+        "Wq": theory.mmc_wq(lam, mean, c),
+        "Wq_ci": wq_ci,
+        "Pw": theory.erlang_c(c, lam * mean),
+        "Pw_ci": pw_ci,
+    }
     assert wq_ci[1] <= report["Wq"] <= wq_ci[2], report
     assert pw_ci[1] <= report["Pw"] <= pw_ci[2], report
     return report
 
 
 # --- Erlang C --------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("c,rho,share", [(4, 0.8, 0.5), (5, 0.85, 0.7)])
 def test_each_list_with_pool_places_is_one_mmc_queue(c, rho, share):
@@ -130,6 +164,7 @@ def test_each_list_without_pool_is_two_separate_queues_for_contrast():
 
 
 # --- eligibility on a shared list --------------------------------------------------------------
+
 
 def eligibility_dict(years: float = 3) -> dict:
     """Everyone referred to a (2 places, open to all); b (3 places) takes only level "high": a long shared list."""
@@ -171,8 +206,13 @@ def test_shared_list_never_places_anyone_where_they_are_not_eligible():
 def test_pool_places_cap_the_members_together_and_steps_apply_on_their_date():
     """A pool of 3 places stepping to 6 on 1 July over two members with 5 places each: at most 3, then
     at most 6 take part at once, and on 1 July the pool fills its new places at once."""
-    d = pool_dict(20.0, 2.0, {"places": [{"from": "2024-01-01", "value": 3}, {"from": "2024-07-01", "value": 6}]},
-                  places={"a": 5, "b": 5}, years=1)
+    d = pool_dict(
+        20.0,
+        2.0,
+        {"places": [{"from": "2024-01-01", "value": 3}, {"from": "2024-07-01", "value": 6}]},
+        places={"a": 5, "b": 5},
+        years=1,
+    )
     sc = scenario(d)
     july = Clock(sc.time.start, 1).day(dt.date(2024, 7, 1))
     sp = simulate(sc, seed=2).spells
@@ -195,14 +235,17 @@ def test_pool_scenario_gives_the_same_spells_on_the_reference_path():
 
 # --- properties over random scenarios with pools -----------------------------------------------
 
+
 @st.composite
 def pooled_scenarios(draw):
     """A random valid scenario (tests/strategies.py) with one or two pools over its programmes."""
     data = draw(scenario_dicts())
     names = sorted(data["programmes"])
     if len(names) < 2:
-        data["programmes"]["extra"] = {"duration": {"dist": "exponential", "mean": 1.0},
-                                       "places": draw(st.integers(0, 4))}
+        data["programmes"]["extra"] = {
+            "duration": {"dist": "exponential", "mean": 1.0},
+            "places": draw(st.integers(0, 4)),
+        }
         names.append("extra")
     members = draw(st.lists(st.sampled_from(names), min_size=2, max_size=len(names), unique=True))
     groups = [members]
@@ -221,9 +264,13 @@ def pooled_scenarios(draw):
             if draw(st.booleans()):
                 pool["places"] = draw(st.integers(0, 10))
             else:
-                pool["places"] = [{"from": str(start), "value": draw(st.integers(0, 10))},
-                                  {"from": str(start + dt.timedelta(days=draw(st.integers(1, 300)))),
-                                   "value": draw(st.integers(0, 10))}]
+                pool["places"] = [
+                    {"from": str(start), "value": draw(st.integers(0, 10))},
+                    {
+                        "from": str(start + dt.timedelta(days=draw(st.integers(1, 300)))),
+                        "value": draw(st.integers(0, 10)),
+                    },
+                ]
         if shared and draw(st.booleans()):
             pool["priority"] = [{"when": {"level": draw(st.sampled_from(["L0", "L1", "L2", "L3"]))}}]
         pools[f"pool{k}"] = pool
@@ -248,13 +295,18 @@ def check_pool_places(r: Run) -> None:
             starts.append(p["start"].to_numpy(float))
             ends.append(p["end"].to_numpy(float))
             day_ones.append(p.index.isin(first))
-        check_places(np.concatenate(starts), np.concatenate(ends), np.concatenate(day_ones),
-                     lambda t, v=pool["places"]: value_at(v, r.scenario.time.start, t))
+        check_places(
+            np.concatenate(starts),
+            np.concatenate(ends),
+            np.concatenate(day_ones),
+            lambda t, v=pool["places"]: value_at(v, r.scenario.time.start, t),
+        )
 
 
 def check_shared_eligibility(r: Run) -> None:
     """Whoever a shared list placed in another member was eligible for it (re-checked from the spells)."""
     from tests.test_properties import main_spells, meets
+
     sp = main_spells(r.spells).reset_index(drop=True)
     placed = np.flatnonzero((sp["end_reason"] == "pool_placed").to_numpy())
     levels = r.data["attributes"]
@@ -283,17 +335,27 @@ def test_pools_keep_places_and_people(data, seed):
 
 # --- what validation refuses -----------------------------------------------------------------
 
-@pytest.mark.parametrize("pool,path,words", [
-    ({"programmes": ["a", "zz"], "places": 3}, "pools.pool.programmes[1]", ("defined programme", "'zz'")),
-    ({"programmes": ["a"], "places": 3}, "pools.pool.programmes", ("at least 2",)),
-    ({"programmes": ["a", "b"]}, "pools.pool", ("places or waiting_list", "neither")),
-    ({"programmes": ["a", "b"], "places": 3, "priority": [{"when": {"sex": "female"}}]}, "pools.pool.priority",
-     ("only with waiting_list = \"shared\"",)),
-    ({"programmes": ["a", "b"], "places": 3, "seats": 4}, "pools.pool.seats", ("unknown key",)),
-    ({"programmes": ["a", "b"], "waiting_list": "one"}, "pools.pool.waiting_list", ("'each' or 'shared'",)),
-    ({"programmes": ["a", "b"], "places": [{"from": "2024-01-01", "value": 2.5}]}, "pools.pool.places[0].value",
-     ("whole number",)),
-])
+
+@pytest.mark.parametrize(
+    "pool,path,words",
+    [
+        ({"programmes": ["a", "zz"], "places": 3}, "pools.pool.programmes[1]", ("defined programme", "'zz'")),
+        ({"programmes": ["a"], "places": 3}, "pools.pool.programmes", ("at least 2",)),
+        ({"programmes": ["a", "b"]}, "pools.pool", ("places or waiting_list", "neither")),
+        (
+            {"programmes": ["a", "b"], "places": 3, "priority": [{"when": {"sex": "female"}}]},
+            "pools.pool.priority",
+            ('only with waiting_list = "shared"',),
+        ),
+        ({"programmes": ["a", "b"], "places": 3, "seats": 4}, "pools.pool.seats", ("unknown key",)),
+        ({"programmes": ["a", "b"], "waiting_list": "one"}, "pools.pool.waiting_list", ("'each' or 'shared'",)),
+        (
+            {"programmes": ["a", "b"], "places": [{"from": "2024-01-01", "value": 2.5}]},
+            "pools.pool.places[0].value",
+            ("whole number",),
+        ),
+    ],
+)
 def test_bad_pools_are_refused_at_their_field(pool, path, words):
     d = pool_dict(2, 1, pool, years=1)
     d["pools"]["pool"] = pool
@@ -317,14 +379,21 @@ def test_a_programme_in_two_pools_and_pooled_cohorts_are_refused():
 
 # --- the pool table --------------------------------------------------------------------------
 
+
 def test_pool_monthly_columns_are_documented_and_count_from_the_spells():
     """pool_monthly's columns are those of docs/outputs.md; places follow the steps, participants and
     waiting at each month end are the people in the members' spells then, counted here from the spells."""
     from simulation.indicators import programme_monthly
     from simulation.indicators.pools import pool_monthly
     from tests.test_docs import DOCS, first_cell_names, md_tables, section_about
-    d = pool_dict(20.0, 2.0, {"places": [{"from": "2024-01-01", "value": 3}, {"from": "2024-07-01", "value": 6}]},
-                  places={"a": 5, "b": 5}, years=1)
+
+    d = pool_dict(
+        20.0,
+        2.0,
+        {"places": [{"from": "2024-01-01", "value": 3}, {"from": "2024-07-01", "value": 6}]},
+        places={"a": 5, "b": 5},
+        years=1,
+    )
     sc = scenario(d)
     clock = Clock(sc.time.start, 1)
     sp = simulate(sc, seed=2).spells
@@ -336,7 +405,7 @@ def test_pool_monthly_columns_are_documented_and_count_from_the_spells():
     p = sp[sp["state"] == "programme"]
     ws, st_, en = (p[c].to_numpy(float) for c in ("waiting_start", "start", "end"))
     cens = (p["end_reason"] == "censored").to_numpy()
-    for m, ref in enumerate(clock.month_edges()[1:]):       # at the month's last instant, just before `ref`
+    for m, ref in enumerate(clock.month_edges()[1:]):  # at the month's last instant, just before `ref`
         open_ = (en >= ref) | cens
         assert pm["participants_end"][m] == ((st_ < ref) & open_).sum()
         assert pm["waiting_end"][m] == ((ws < ref) & ~(st_ < ref) & open_).sum()

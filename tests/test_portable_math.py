@@ -31,7 +31,7 @@ def test_log_within_one_ulp(x):
 @given(st.floats(-745.0, 709.7))
 def test_exp_within_one_ulp(x):
     ref = math.exp(x)
-    if ref >= 2.2250738585072014e-308:          # normal results (subnormals have fewer digits)
+    if ref >= 2.2250738585072014e-308:  # normal results (subnormals have fewer digits)
         assert ulps(pm.exp(x), ref) <= 1
 
 

@@ -91,6 +91,7 @@ def first_spells(spells: pd.DataFrame, in_run: bool = False) -> pd.DataFrame:
 
 # --- 1. conservation ---------------------------------------------------------------------
 
+
 def check_conservation(r: Run) -> None:
     """Stock follows inflows and outflows month by month; everyone counted is someone."""
     mon = indicators.monthly(r.spells, r.scenario, r.clock)
@@ -104,7 +105,7 @@ def check_conservation(r: Run) -> None:
     censored = (sp["end_reason"] == "censored").to_numpy(bool)
     in_benefit = (sp["state"] != "exit").to_numpy(bool)
     for m, ref in enumerate(r.clock.month_edges()[1:]):
-        covers = (enter <= ref) & ((ref < end) | (censored & (ref == end)))
+        covers = (enter < ref) & (ref <= end)  # at the month's last instant (docs/outputs.md, months)
         assert stock[m] == sp["person_id"][covers & in_benefit].nunique(), f"month {m}"
 
     # persons, numbered 0..N-1: exactly the initial stock as declared, plus the arrivals
@@ -148,13 +149,22 @@ def test_conservation_of_people(data, seed):
 
 def day_one_exit_dict() -> dict:
     """One person in a one-month programme on day one, a month into it: they finish and leave at day 0."""
-    return merge(BASE, {
-        "population": {"initial": {"size": 1, "programmes": {"p": {
-            "participants": 1, "segment": "all", "elapsed": {"dist": "fixed", "value": 1}}}}},
-        "programmes": {"p": {"duration": {"dist": "fixed", "value": 1}}},
-        "routes": {"p": [{"options": [{"to": "exit:employment", "probability": 1}]}]},
-        "hazards": {"leave": {"in": ["case_management"], "to": "exit:other", "rate_per_month": 0.1}},
-    })
+    return merge(
+        BASE,
+        {
+            "population": {
+                "initial": {
+                    "size": 1,
+                    "programmes": {
+                        "p": {"participants": 1, "segment": "all", "elapsed": {"dist": "fixed", "value": 1}}
+                    },
+                }
+            },
+            "programmes": {"p": {"duration": {"dist": "fixed", "value": 1}}},
+            "routes": {"p": [{"options": [{"to": "exit:employment", "probability": 1}]}]},
+            "hazards": {"leave": {"in": ["case_management"], "to": "exit:other", "rate_per_month": 0.1}},
+        },
+    )
 
 
 def test_conservation_with_exits_at_day_zero():
@@ -162,6 +172,7 @@ def test_conservation_with_exits_at_day_zero():
 
 
 # --- 2. one place at a time --------------------------------------------------------------
+
 
 def label(spells: pd.DataFrame) -> np.ndarray:
     """The state a spell is in, spelt like `next_state` (programme:x, exit:k, case_management...)."""
@@ -226,6 +237,7 @@ def test_spells_tile_each_persons_time_line(data, seed):
 
 
 # --- 3. places and quotas ----------------------------------------------------------------
+
 
 def max_concurrent(start: np.ndarray, end: np.ndarray) -> int:
     """Largest number of [start, end) intervals in force at once (an end frees its seat first)."""
@@ -335,13 +347,20 @@ def commitments(spec: dict, entries: pd.DataFrame, levels: dict) -> np.ndarray:
     rules = spec["duration"] if isinstance(spec["duration"], list) else [{"duration": spec["duration"]}]
     means = [build(scenario_duration(rule["duration"])).mean / DAYS_PER_MONTH for rule in rules]
     attrs = entries[list(levels)].astype(str).to_dict("records")
-    return np.array([cost * means[next(i for i, rule in enumerate(rules)
-                                       if "when" not in rule or meets(rule["when"], a, levels))] for a in attrs])
+    return np.array(
+        [
+            cost
+            * means[next(i for i, rule in enumerate(rules) if "when" not in rule or meets(rule["when"], a, levels))]
+            for a in attrs
+        ]
+    )
 
 
 def scenario_duration(spec: dict):
     from pydantic import TypeAdapter
+
     from simulation.scenario.schema import Duration
+
     return TypeAdapter(Duration).validate_python(spec)
 
 
@@ -359,8 +378,10 @@ def test_budgets_with_duration_rules_commit_by_the_entrants_rule(data, seed, lev
     data = copy.deepcopy(data)
     for prog in data["programmes"].values():
         if not isinstance(prog["duration"], list):
-            prog["duration"] = [{"when": {"level": {"max": level}}, "duration": {"dist": "fixed", "value": 2}},
-                                {"duration": prog["duration"]}]
+            prog["duration"] = [
+                {"when": {"level": {"max": level}}, "duration": {"dist": "fixed", "value": 2}},
+                {"duration": prog["duration"]},
+            ]
         prog["cost_per_month"] = round(cost, 2)
     data["budgets"] = {"b": {"programmes": sorted(data["programmes"]), "per_year": round(per_year, 2)}}
     check_capacity(run(data, seed))
@@ -373,16 +394,35 @@ def day_one_alongside_dict(waiting: bool) -> dict:
     than taking part.
     """
     role, during = ("waiting", "waiting") if waiting else ("participants", "programme")
-    return merge(BASE, {
-        "population": {"initial": {"size": 2, "programmes": {
-            "p0": {role: 1, "segment": "all"},
-            "p1": {role: 1, "segment": "all", "waited": {"dist": "fixed", "value": 1}}}}},
-        "programmes": {"p0": {"places": 0 if waiting else 1, "duration": {"dist": "fixed", "value": 3},
-                              "alongside": {"p1": {"probability": 1.0, "during": during}}},
-                       "p1": {"places": 1, "duration": {"dist": "fixed", "value": 3}}},
-        "hazards": {"leave": {"in": ["case_management", "waiting:*", "programme:*"], "to": "exit:other",
-                              "rate_per_month": 0.1}},
-    })
+    return merge(
+        BASE,
+        {
+            "population": {
+                "initial": {
+                    "size": 2,
+                    "programmes": {
+                        "p0": {role: 1, "segment": "all"},
+                        "p1": {role: 1, "segment": "all", "waited": {"dist": "fixed", "value": 1}},
+                    },
+                }
+            },
+            "programmes": {
+                "p0": {
+                    "places": 0 if waiting else 1,
+                    "duration": {"dist": "fixed", "value": 3},
+                    "alongside": {"p1": {"probability": 1.0, "during": during}},
+                },
+                "p1": {"places": 1, "duration": {"dist": "fixed", "value": 3}},
+            },
+            "hazards": {
+                "leave": {
+                    "in": ["case_management", "waiting:*", "programme:*"],
+                    "to": "exit:other",
+                    "rate_per_month": 0.1,
+                }
+            },
+        },
+    )
 
 
 def test_day_one_alongside_respects_places():
@@ -390,6 +430,7 @@ def test_day_one_alongside_respects_places():
 
 
 # --- 4. waiting-list discipline ----------------------------------------------------------
+
 
 def check_discipline(r: Run) -> None:
     """Admissions follow priority groups, then the order of joining (FIFO) within a group.
@@ -442,26 +483,47 @@ def test_day_one_alongside_does_not_jump_day_one_waiting_list():
 
 def day_one_priority_dict() -> dict:
     """Two day-one waiters for one free place; women are served first."""
-    return merge(BASE, {
-        "population": {"initial": {"size": 2, "programmes": {
-            "p": {"waiting": 2, "segment": "all", "waited": {"dist": "fixed", "value": 1}}}}},
-        "programmes": {"p": {"places": 1, "duration": {"dist": "fixed", "value": 3},
-                             "waiting_list": {"priority": [{"when": {"sex": "female"}}]}}},
-        "hazards": {"leave": {"in": ["case_management", "waiting:*", "programme:*"], "to": "exit:other",
-                              "rate_per_month": 0.1}},
-    })
+    return merge(
+        BASE,
+        {
+            "population": {
+                "initial": {
+                    "size": 2,
+                    "programmes": {"p": {"waiting": 2, "segment": "all", "waited": {"dist": "fixed", "value": 1}}},
+                }
+            },
+            "programmes": {
+                "p": {
+                    "places": 1,
+                    "duration": {"dist": "fixed", "value": 3},
+                    "waiting_list": {"priority": [{"when": {"sex": "female"}}]},
+                }
+            },
+            "hazards": {
+                "leave": {
+                    "in": ["case_management", "waiting:*", "programme:*"],
+                    "to": "exit:other",
+                    "rate_per_month": 0.1,
+                }
+            },
+        },
+    )
 
 
 def test_day_one_waiting_list_is_served_by_priority():
-    for seed in range(10):   # in some of these, a man happens to be set up before a woman
+    for seed in range(10):  # in some of these, a man happens to be set up before a woman
         check_discipline(run(day_one_priority_dict(), seed))
 
 
 # --- 5. seeds ----------------------------------------------------------------------------
 
+
 def tables(r: Run) -> list[pd.DataFrame]:
-    return [r.spells, indicators.monthly(r.spells, r.scenario, r.clock),
-            indicators.programme_monthly(r.spells, r.scenario, r.clock)]
+    return [
+        r.spells,
+        indicators.monthly(r.spells, r.scenario, r.clock),
+        indicators.programme_monthly(r.spells, r.scenario, r.clock),
+    ]
 
 
 @PAIRS
@@ -476,6 +538,7 @@ def test_same_seed_same_run_other_seed_other_run(data, seed, other):
 
 
 # --- 6. common random numbers ------------------------------------------------------------
+
 
 @st.composite
 def place_variants(draw):
@@ -543,13 +606,19 @@ def test_runs_are_identical_in_another_process(tmp_path_factory, cases):
     out = tmp_path_factory.mktemp("child")
     (out / "cases.json").write_text(json.dumps(cases))
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(ROOT)}
-    child = subprocess.run([sys.executable, "-c", CHILD, str(out / "cases.json"), str(out)], env=env,
-                           cwd=ROOT, capture_output=True, text=True)
+    child = subprocess.run(
+        [sys.executable, "-c", CHILD, str(out / "cases.json"), str(out)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert child.returncode == 0, child.stderr
     for i, (data, seed) in enumerate(cases):
         here = run(data, seed).spells
         there = (out / f"{i}.parquet").read_bytes()
         if parquet_bytes(here) != there:
-            pd.testing.assert_frame_equal(pd.read_parquet(io.BytesIO(parquet_bytes(here))),
-                                          pd.read_parquet(io.BytesIO(there)), check_exact=True)
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(io.BytesIO(parquet_bytes(here))), pd.read_parquet(io.BytesIO(there)), check_exact=True
+            )
             pytest.fail("same frames, different Parquet bytes")

@@ -14,18 +14,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from simulation.engine.clock import Clock
-from simulation.indicators import programme_monthly
 from simulation.engine.model import simulate
+from simulation.indicators import programme_monthly
 from tests import theory
 from tests.conftest import BASE, merge, mmc_dict, scenario
 
 MONTH = theory.DAYS_PER_MONTH
-YEARS = 50                 # the longest horizon a scenario allows
-WARMUP_SERVICES = 60       # warm-up, in mean service times: the empty start is forgotten
-MARGIN_SERVICES = 40       # customers joining this close to the horizon are not measured
+YEARS = 50  # the longest horizon a scenario allows
+WARMUP_SERVICES = 60  # warm-up, in mean service times: the empty start is forgotten
+MARGIN_SERVICES = 40  # customers joining this close to the horizon are not measured
 
 
 # --- helpers -----------------------------------------------------------------------------
+
 
 def mmc(c: int | None, lam: float, mean: float, years: float = YEARS):
     """M/M/c (M/M/inf if c is None): lam arrivals per month at a constant daily rate, mean in months."""
@@ -79,6 +80,7 @@ def month_lengths(sc) -> np.ndarray:
 
 # --- the reference formulas themselves ---------------------------------------------------
 
+
 def test_erlang_c_matches_textbook_values():
     """Erlang C against closed forms: M/M/1 P(wait) = rho, M/M/2 P(wait) = 2 rho^2 / (1 + rho).
 
@@ -90,10 +92,11 @@ def test_erlang_c_matches_textbook_values():
         assert theory.erlang_c(2, 2 * rho) == pytest.approx(2 * rho**2 / (1 + rho))
         assert theory.mmc_wq(rho / 2.0, 2.0, 1) == pytest.approx(theory.mm1_wq(rho / 2.0, 2.0))
     assert theory.erlang_c(3, 2.0) == pytest.approx(4 / 9)
-    assert theory.mmc_wq(2.0, 1.0, 3) == pytest.approx(4 / 9)   # C / (c mu - lambda) = (4/9) / 1
+    assert theory.mmc_wq(2.0, 1.0, 3) == pytest.approx(4 / 9)  # C / (c mu - lambda) = (4/9) / 1
 
 
 # --- 1. Erlang C ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("c,rho", [(3, 0.85), (4, 0.8), (5, 0.7)])
 def test_mmc_wait_matches_erlang_c(c, rho):
@@ -163,27 +166,50 @@ def test_little_law_participants(little_run):
 # --- 3. a pure-exponential chain against its CTMC ------------------------------------------
 
 N_CTMC = 20_000
-RATES = {"to_a": 0.25, "pension": 0.03, "moved": 0.05}     # per month
-MEAN_A, P_B = 2.0, 0.4                                     # programme a: months, share going on to b
-MEAN_B, P_CM = 4.0, 0.6                                    # programme b: months, share back to case management
+RATES = {"to_a": 0.25, "pension": 0.03, "moved": 0.05}  # per month
+MEAN_A, P_B = 2.0, 0.4  # programme a: months, share going on to b
+MEAN_B, P_CM = 4.0, 0.6  # programme b: months, share back to case management
 STATES = ["case_management", "a", "b", "employment", "other", "pension", "moved_away"]
 
 
 def ctmc_scenario():
     """N people in case management on day one, no inflow, no capacity limits, only exponential clocks."""
-    return scenario(merge(BASE, {
-        "time": {"years": 3},
-        "population": {"initial": {"size": N_CTMC, "segments": {"all": 1.0}}},
-        "programmes": {"a": {"duration": {"dist": "exponential", "mean": MEAN_A}},
-                       "b": {"duration": {"dist": "exponential", "mean": MEAN_B}}},
-        "routes": {"a": [{"options": [{"to": "programme:b", "probability": P_B},
-                                      {"to": "exit:employment", "probability": 1 - P_B}]}],
-                   "b": [{"options": [{"to": "case_management", "probability": P_CM},
-                                      {"to": "exit:other", "probability": 1 - P_CM}]}]},
-        "hazards": {"to_a": {"in": ["case_management"], "to": "programme:a", "rate_per_month": RATES["to_a"]},
+    return scenario(
+        merge(
+            BASE,
+            {
+                "time": {"years": 3},
+                "population": {"initial": {"size": N_CTMC, "segments": {"all": 1.0}}},
+                "programmes": {
+                    "a": {"duration": {"dist": "exponential", "mean": MEAN_A}},
+                    "b": {"duration": {"dist": "exponential", "mean": MEAN_B}},
+                },
+                "routes": {
+                    "a": [
+                        {
+                            "options": [
+                                {"to": "programme:b", "probability": P_B},
+                                {"to": "exit:employment", "probability": 1 - P_B},
+                            ]
+                        }
+                    ],
+                    "b": [
+                        {
+                            "options": [
+                                {"to": "case_management", "probability": P_CM},
+                                {"to": "exit:other", "probability": 1 - P_CM},
+                            ]
+                        }
+                    ],
+                },
+                "hazards": {
+                    "to_a": {"in": ["case_management"], "to": "programme:a", "rate_per_month": RATES["to_a"]},
                     "pension": {"in": ["case_management"], "to": "exit:pension", "rate_per_month": RATES["pension"]},
-                    "moved": {"in": ["programme:b"], "to": "exit:moved_away", "rate_per_month": RATES["moved"]}},
-    }))
+                    "moved": {"in": ["programme:b"], "to": "exit:moved_away", "rate_per_month": RATES["moved"]},
+                },
+            },
+        )
+    )
 
 
 def generator() -> np.ndarray:
@@ -204,8 +230,11 @@ def generator() -> np.ndarray:
 def occupancy(spells, times: np.ndarray) -> np.ndarray:
     """Number of people in each of STATES at each time (rows: times)."""
     state = spells["state"].astype(str).to_numpy()
-    label = np.where(state == "programme", spells["programme"].astype(str).to_numpy(),
-                     np.where(state == "exit", spells["exit_kind"].astype(str).to_numpy(), state))
+    label = np.where(
+        state == "programme",
+        spells["programme"].astype(str).to_numpy(),
+        np.where(state == "exit", spells["exit_kind"].astype(str).to_numpy(), state),
+    )
     enter = spells["waiting_start"].fillna(spells["start"]).to_numpy(float)
     end = np.where(spells["end_reason"] == "censored", np.inf, spells["end"].to_numpy(float))
     inside = (enter[:, None] <= times[None, :]) & (times[None, :] < end[:, None])
@@ -218,21 +247,25 @@ def test_exponential_chain_matches_ctmc():
     out = simulate(sc, seed=5)
     spells = out.spells
     prog = spells[spells["state"] == "programme"]
-    assert (prog["start"] == prog["waiting_start"]).all()          # unlimited places: nobody waits
+    assert (prog["start"] == prog["waiting_start"]).all()  # unlimited places: nobody waits
     edges = np.asarray(Clock(sc.time.start, sc.time.years).month_edges(), float)
     times = edges[[1, 2, 3, 6, 9, 12, 18, 24, 30, 36]]
     got = occupancy(spells, times)
-    assert (got.sum(1) == N_CTMC).all()                             # spells tile every timeline
+    assert (got.sum(1) == N_CTMC).all()  # spells tile every timeline
     p0 = np.eye(len(STATES))[0]
     p = theory.ctmc_occupancy(generator(), p0, times)
     expected = N_CTMC * p
     se = np.sqrt(N_CTMC * p * (1 - p))
     z = (got - expected) / np.maximum(se, 1e-12)
-    assert np.abs(z).max() < 4, {"z": np.round(z, 2).tolist(), "got": got.tolist(),
-                                 "expected": np.round(expected, 1).tolist()}
+    assert np.abs(z).max() < 4, {
+        "z": np.round(z, 2).tolist(),
+        "got": got.tolist(),
+        "expected": np.round(expected, 1).tolist(),
+    }
 
 
 # --- 4. M/M/infinity -----------------------------------------------------------------------
+
 
 def test_infinite_server_programme_has_no_wait_and_little_mean():
     """Without places nobody waits, and the mean number in the programme is lambda E[S].
@@ -240,7 +273,7 @@ def test_infinite_server_programme_has_no_wait_and_little_mean():
     N(t) is Poisson(lambda E[S]) with autocorrelation exp(-tau/E[S]), so the time average over
     T has variance about 2 lambda E[S]^2 / T; tolerance: 4 such standard deviations.
     """
-    lam, mean = 20.0, 2.5                 # per month, months
+    lam, mean = 20.0, 2.5  # per month, months
     sc = mmc(None, lam, mean)
     out = simulate(sc, seed=2)
     prog = out.spells[out.spells["state"] == "programme"]
@@ -248,7 +281,7 @@ def test_infinite_server_programme_has_no_wait_and_little_mean():
     assert (prog["start"] == prog["waiting_start"]).all()
     pm = programme_monthly(out.spells, sc, Clock(sc.time.start, sc.time.years))
     assert (pm["waiting"] == 0).all() and (pm["waiting_end"] == 0).all()
-    warm = 24                             # months; E N(t) is within exp(-24/2.5) ~ 7e-5 of its limit
+    warm = 24  # months; E N(t) is within exp(-24/2.5) ~ 7e-5 of its limit
     days = month_lengths(sc)[warm:]
     L = (pm["participants"].to_numpy()[warm:] * days).sum() / days.sum()
     T = days.sum() / MONTH

@@ -37,8 +37,10 @@ REPS, YEARS = 3, 0.5
 def compare_dir(tmp_path_factory) -> Path:
     """tiny and its variant, 3 replications of half a year, with the paired comparison."""
     out = tmp_path_factory.mktemp("report") / "compare"
-    r = run_batch(BatchSpec([str(TINY), str(VARIANT)], replications=REPS, years=YEARS, out=str(out), workers=1,
-                            seed=5), progress=False)
+    r = run_batch(
+        BatchSpec([str(TINY), str(VARIANT)], replications=REPS, years=YEARS, out=str(out), workers=1, seed=5),
+        progress=False,
+    )
     write_parquet_atomic(paired(long_values(r.out, r.used), base="tiny"), out / "comparison.parquet")
     return out
 
@@ -52,6 +54,7 @@ def reports(compare_dir):
 def report_cli(*args: str) -> int:
     """`jobpath report ...` through the project's command line, with the module registered as an extension."""
     from simulation import cli
+
     saved = list(cli.EXTENSIONS)
     cli.EXTENSIONS[:] = [m for m in saved if m != command.__name__] + [command.__name__]
     try:
@@ -68,8 +71,9 @@ def figure(report, slug_part: str):
 
 def rep_frames(out: Path, table: str, scenario: str) -> pd.DataFrame:
     """The per-replication Parquet files, read directly (not through the report)."""
-    return pd.concat([pd.read_parquet(f) for f in sorted((out / table / scenario).glob("rep-*.parquet"))],
-                     ignore_index=True)
+    return pd.concat(
+        [pd.read_parquet(f) for f in sorted((out / table / scenario).glob("rep-*.parquet"))], ignore_index=True
+    )
 
 
 def t_interval(values: np.ndarray) -> tuple[float, float, float]:
@@ -93,6 +97,7 @@ def visible_text(report) -> str:
         elif isinstance(x, (list, tuple)):
             for v in x:
                 walk(v)
+
     for _, fig in report.figures:
         walk(fig.to_plotly_json())
     return htmllib.unescape(page) + "\n" + "\n".join(strings)
@@ -108,13 +113,16 @@ def test_cli_writes_self_contained_html(compare_dir, tmp_path):
     packed = re.findall(r'<script type="application/octet-stream" id="plotly-gz">(.*?)</script>', doc, re.S)
     assert len(packed) == 1
     assert gzip.decompress(base64.b64decode(packed[0])).decode("utf-8") == get_plotlyjs()
-    assert len(doc) < len(get_plotlyjs())                      # the whole report smaller than the bundle alone
+    assert len(doc) < len(get_plotlyjs())  # the whole report smaller than the bundle alone
     divs = re.findall(r'<div id="(fig-\d+)"', doc)
     assert len(divs) == len(set(divs)) >= 10
-    assert doc.count("Plotly.newPlot(") == 1                   # one drawing function for all figures
-    for d in divs:                                             # each figure's data, as JSON, beside its div
-        data = json.loads(re.search(rf'<script type="application/json" id="{d}-data">(.*?)</script>', doc,
-                                    re.S).group(1).replace("<\\/", "</"))
+    assert doc.count("Plotly.newPlot(") == 1  # one drawing function for all figures
+    for d in divs:  # each figure's data, as JSON, beside its div
+        data = json.loads(
+            re.search(rf'<script type="application/json" id="{d}-data">(.*?)</script>', doc, re.S)
+            .group(1)
+            .replace("<\\/", "</")
+        )
         assert data["data"] and "layout" in data
 
 
@@ -132,7 +140,7 @@ def test_indicator_series_are_the_replications_mean_and_t_interval(compare_dir, 
         assert len(vals) == REPS
         mean, lo, hi = t_interval(vals)
         assert line.y[k] == pytest.approx(mean)
-        assert band.y[k] == pytest.approx(hi)              # upper edge forwards, lower edge backwards
+        assert band.y[k] == pytest.approx(hi)  # upper edge forwards, lower edge backwards
         assert band.y[2 * n - 1 - k] == pytest.approx(lo)
 
 
@@ -141,7 +149,7 @@ def test_lzb_and_iq_by_sex(compare_dir, reports):
     mo = rep_frames(compare_dir, "monthly", "variant_tiny")
     fig = figure(reports["de"], "lzb_stock")
     for sx, label in (("female", "Frauen"), ("male", "Männer")):
-        tr = next(tr for tr in fig.data if tr.name == f"tiny variant: {label}")   # the name the file gives
+        tr = next(tr for tr in fig.data if tr.name == f"tiny variant: {label}")  # the name the file gives
         expected = mo.groupby("month")[f"lzb_stock_{sx}"].mean().to_numpy()
         np.testing.assert_allclose(np.asarray(tr.y, float), expected)
     # half a year has no rolling 12-month Integrationsquote: the chart says so instead of drawing nothing
@@ -155,8 +163,8 @@ def test_yearly_difference_is_the_paired_t_interval(compare_dir, reports):
     var = rep_frames(compare_dir, "monthly", "variant_tiny").groupby("replication")["integrations"].sum()
     mean, lo, hi = t_interval((var - base).to_numpy(float))
     fig = figure(reports["en"], "difference_yearly")
-    tr = next(tr for tr in fig.data if tr.xaxis == "x2")       # second panel: integrations
-    assert tr.name == "tiny variant" and list(tr.x) == ["2024"]          # the name the file gives
+    tr = next(tr for tr in fig.data if tr.xaxis == "x2")  # second panel: integrations
+    assert tr.name == "tiny variant" and list(tr.x) == ["2024"]  # the name the file gives
     assert tr.y[0] == pytest.approx(mean)
     assert tr.error_y.array[0] == pytest.approx(hi - mean)
     assert tr.error_y.arrayminus[0] == pytest.approx(mean - lo)
@@ -165,7 +173,7 @@ def test_yearly_difference_is_the_paired_t_interval(compare_dir, reports):
     assert row, "no integrations row in the German comparison table"
     cells = re.findall(r"<td>(.*?)</td>", row.group(1))
     sign = "+" if round(mean, 1) > 0 else "−" if round(mean, 1) < 0 else ""
-    assert cells[2] == sign + f"{abs(mean):.1f}".replace(".", ",")          # one decimal, a sign, decimal comma
+    assert cells[2] == sign + f"{abs(mean):.1f}".replace(".", ",")  # one decimal, a sign, decimal comma
     significant = lo > 0 or hi < 0
     assert cells[4] == ("ja" if significant else "nein")
 
@@ -189,8 +197,16 @@ def test_labels_follow_the_language(reports):
         assert LABELS[k]["de"] in de, k
         if LABELS[k]["en"] not in german_text:
             assert LABELS[k]["en"] not in de, f"English label of {k!r} in the German report"
-    for word in ("Integrationsquote", "Langzeitleistungsbeziehende", "eLb-Bestand", "Wartezeit", "Eintritte",
-                 "Kosten", "Frauen", "Männer"):
+    for word in (
+        "Integrationsquote",
+        "Langzeitleistungsbeziehende",
+        "eLb-Bestand",
+        "Wartezeit",
+        "Eintritte",
+        "Kosten",
+        "Frauen",
+        "Männer",
+    ):
         assert word in de
 
 
@@ -201,7 +217,7 @@ def test_pathways_match_the_spells(compare_dir):
     links = f.links
     out_of = links.groupby("source")["value"].sum()
     into = links.groupby("target")["value"].sum()
-    for node in set(out_of.index) & set(into.index):                  # programmes: what enters leaves
+    for node in set(out_of.index) & set(into.index):  # programmes: what enters leaves
         assert out_of[node] == pytest.approx(into[node]), node
     first = spells.drop_duplicates(["replication", "person_id"])
     initial = first["origin"].astype(str).str.startswith("initial")
@@ -222,23 +238,29 @@ def test_pathways_of_a_hand_made_log():
         (0, "initial", "exit", None, np.nan, 150, 365, None),
         (1, "inflow", "case_management", None, np.nan, 20, 60, "exit:other"),
         (1, "inflow", "exit", None, np.nan, 60, 90, "entry"),
-        (1, "inflow", "programme", "course", 90, np.nan, 120, "case_management"),   # waited, never admitted
-        (1, "inflow", "alongside", "coaching", 95, 95, 110, None),                 # alongside: not a step
+        (1, "inflow", "programme", "course", 90, np.nan, 120, "case_management"),  # waited, never admitted
+        (1, "inflow", "alongside", "coaching", 95, 95, 110, None),  # alongside: not a step
         (1, "inflow", "case_management", None, np.nan, 120, 365, None),
     ]
-    spells = pd.DataFrame(rows, columns=["person_id", "origin", "state", "programme", "waiting_start", "start",
-                                         "end", "next_state"])
+    spells = pd.DataFrame(
+        rows, columns=["person_id", "origin", "state", "programme", "waiting_start", "start", "end", "next_state"]
+    )
     f = sankey.flows(spells)
     got = {(a, b): v for a, b, v in f.links.itertuples(index=False)}
-    assert got == {("origin:initial", "step1:course"): 1, ("step1:course", "step2:coaching"): 1,
-                   ("step2:coaching", "exit:employment"): 1, ("origin:inflow", "exit:other"): 1,
-                   ("origin:reentry", sankey.STILL): 1}
+    assert got == {
+        ("origin:initial", "step1:course"): 1,
+        ("step1:course", "step2:coaching"): 1,
+        ("step2:coaching", "exit:employment"): 1,
+        ("origin:inflow", "exit:other"): 1,
+        ("origin:reentry", sankey.STILL): 1,
+    }
     assert f.episodes == 3
 
 
 def test_report_of_a_single_run(tmp_path):
     """A `jobpath run` directory gives a report too, without bands (one replication)."""
     from simulation.cli import main
+
     run_dir = tmp_path / "run"
     assert main(["run", str(TINY), "--years", "0.5", "--seed", "2", "--out", str(run_dir), "--quiet"]) == 0
     assert report_cli(str(run_dir), "--lang", "de", "--quiet") == 0
@@ -254,9 +276,11 @@ def test_report_of_a_single_run(tmp_path):
 def test_targets_drawn_from_a_targets_file(compare_dir, tmp_path):
     """Observed figures and planned entries of a targets file appear where the file says."""
     f = tmp_path / "targets.toml"
-    f.write_text('year = 2024\n[targets.elb]\nlabel = "eLb"\nmetric = "elb_stock_mean"\nvalue = 500\n'
-                 'low = 450\nhigh = 560\n[targets.course_entries]\nlabel = "entries 2024: course"\n'
-                 'metric = "entries"\nprogrammes = ["course"]\nvalue = 60\nlow = 50\nhigh = 70\n')
+    f.write_text(
+        'year = 2024\n[targets.elb]\nlabel = "eLb"\nmetric = "elb_stock_mean"\nvalue = 500\n'
+        'low = 450\nhigh = 560\n[targets.course_entries]\nlabel = "entries 2024: course"\n'
+        'metric = "entries"\nprogrammes = ["course"]\nvalue = 60\nlow = 50\nhigh = 70\n'
+    )
     res = load_results(compare_dir)
     targets = read_targets(f)
     assert applies(targets, res.programmes)
@@ -286,8 +310,10 @@ def test_unusable_input_exits_2(tmp_path, capsys):
 @pytest.mark.skipif(chromium() is None, reason="PNG export renders in Chromium: /usr/bin/chromium is missing")
 def test_png_export_writes_every_figure(compare_dir, tmp_path):
     png = tmp_path / "png"
-    assert report_cli(str(compare_dir), "--lang", "de", "--out", str(tmp_path / "r.html"), "--png", str(png),
-                      "--quiet") == 0
+    assert (
+        report_cli(str(compare_dir), "--lang", "de", "--out", str(tmp_path / "r.html"), "--png", str(png), "--quiet")
+        == 0
+    )
     n_figs = len(re.findall(r'<div id="fig-\d+"', (tmp_path / "r.html").read_text(encoding="utf-8")))
     files = sorted(png.glob("*.png"))
     assert len(files) == n_figs
@@ -295,8 +321,8 @@ def test_png_export_writes_every_figure(compare_dir, tmp_path):
         head = f.read_bytes()[:24]
         assert head[:8] == b"\x89PNG\r\n\x1a\n"
         width, height = struct.unpack(">II", head[16:24])
-        assert width == 2560 and height >= 800                   # 1280 px at scale 2
-        assert f.stat().st_size > 20_000                          # drawn, not blank
+        assert width == 2560 and height >= 800  # 1280 px at scale 2
+        assert f.stat().st_size > 20_000  # drawn, not blank
 
 
 def test_kennzahlen_table_shows_the_yearly_summary(compare_dir, reports):
@@ -308,6 +334,7 @@ def test_kennzahlen_table_shows_the_yearly_summary(compare_dir, reports):
     cell = f"{100 * r['mean']:.1f} % [{100 * r['ci_low']:.1f} %; {100 * r['ci_high']:.1f} %]".replace(".", ",")
     row = re.search(r"<td>K3E2 Aktivierungsquote der LZB</td><td>tiny</td><td>(.*?)</td>", reports["de"].html)
     assert row and row.group(1) == cell
-    row = re.search(r"<td>K2E3 Continuous employment after integration</td><td>variant_tiny</td><td>(.*?)</td>",
-                    reports["en"].html)
+    row = re.search(
+        r"<td>K2E3 Continuous employment after integration</td><td>variant_tiny</td><td>(.*?)</td>", reports["en"].html
+    )
     assert row and row.group(1) == "–"

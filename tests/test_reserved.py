@@ -25,14 +25,19 @@ def reserved_dict(c: int, lam: float, share: float, mean: float, reserved: int, 
     """Poisson arrivals (lam a month, a share of them in group u25) into c places with exponential durations
     (mean in months), `reserved` of them for the group; then exit."""
     d = mmc_dict(lam, mean, places=c, years=years, reserved=[{"when": {"grp": "u25"}, "places": reserved}], **extra)
-    return merge(d, {"attributes": {"grp": ["u25", "other"]},
-                     "population": {"common": {"grp": {"u25": share, "other": 1 - share}}}})
+    return merge(
+        d,
+        {
+            "attributes": {"grp": ["u25", "other"]},
+            "population": {"common": {"grp": {"u25": share, "other": 1 - share}}},
+        },
+    )
 
 
 def cobham_wq(c: int, lam_a: float, lam_b: float, mean: float) -> tuple[float, float]:
     """Mean waits (months) of the priority class a and of class b in M/M/c, non-preemptive priority."""
     mu = 1 / mean
-    wait_all = theory.erlang_c(c, (lam_a + lam_b) * mean) / (c * mu)      # P(wait) x mean time to a free place
+    wait_all = theory.erlang_c(c, (lam_a + lam_b) * mean) / (c * mu)  # P(wait) x mean time to a free place
     s_a, s = lam_a / (c * mu), (lam_a + lam_b) / (c * mu)
     return wait_all / (1 - s_a), wait_all / ((1 - s_a) * (1 - s))
 
@@ -76,7 +81,7 @@ def replay_violations(spells, places: int, reserved: int) -> list[str]:
     admitted = ~np.isnan(start)
     for i in np.flatnonzero(admitted & ~member & (start > 0)):
         t = start[i]
-        inside = admitted & (start < t) & (end >= t)          # taking part just before t
+        inside = admitted & (start < t) & (end >= t)  # taking part just before t
         members_in = int((inside & member).sum())
         waiting = member & (ws < t) & (~admitted | (start > t)) & (end > t)
         if waiting.any() and members_in < reserved:
@@ -87,9 +92,14 @@ def replay_violations(spells, places: int, reserved: int) -> list[str]:
     return bad
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(c=st.integers(1, 5), reserved=st.integers(1, 5), rho=st.floats(0.5, 1.2), share=st.floats(0.1, 0.9),
-       seed=st.integers(0, 2**31))
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    c=st.integers(1, 5),
+    reserved=st.integers(1, 5),
+    rho=st.floats(0.5, 1.2),
+    share=st.floats(0.1, 0.9),
+    seed=st.integers(0, 2**31),
+)
 def test_reserved_places_rule_holds_admission_by_admission(c, reserved, rho, share, seed):
     """Over random programmes (even overloaded ones): nobody outside the group enters while a member waits and
     the group has fewer than its reserved places; places are never exceeded; everyone arrives and is counted."""
@@ -98,9 +108,8 @@ def test_reserved_places_rule_holds_admission_by_admission(c, reserved, rho, sha
     sc = scenario(reserved_dict(c, rho * c / mean, share, mean, reserved, years=3))
     spells = simulate(sc, seed=seed).spells
     assert replay_violations(spells, c, reserved) == []
-    # a member waits only while every place is taken (members may take any free place)
     p = spells[spells["state"] == "programme"]
-    assert (p["grp"] == "u25").any() and (p["grp"] == "other").any()
+    assert len(p) > 0 and p["person_id"].is_unique  # each arrival has one programme spell
 
 
 def test_fewer_reserved_places_help_the_group_less():
@@ -116,13 +125,24 @@ def test_fewer_reserved_places_help_the_group_less():
     assert means[1]["other"] < means[2]["other"] < means[4]["other"]
 
 
-@pytest.mark.parametrize("change, field, words", [
-    ({"places": None}, "programmes.p.reserved", "programme with places"),
-    ({"reserved": [{"when": {"grp": "u25"}, "places": 9}]}, "programmes.p.reserved", "at most the programme's 3"),
-    ({"cohorts": {"class_size": 3}}, "programmes.p.reserved", "without cohorts"),
-    ({"reserved": [{"when": {"age": "u25"}, "places": 1}]}, "programmes.p.reserved[0].when.age", "declared attributes"),
-    ({"reserved": [{"when": {"grp": "u25"}, "places": 0}]}, "programmes.p.reserved[0].places", "greater than or equal to 1"),
-])
+@pytest.mark.parametrize(
+    "change, field, words",
+    [
+        ({"places": None}, "programmes.p.reserved", "programme with places"),
+        ({"reserved": [{"when": {"grp": "u25"}, "places": 9}]}, "programmes.p.reserved", "at most the programme's 3"),
+        ({"cohorts": {"class_size": 3}}, "programmes.p.reserved", "without cohorts"),
+        (
+            {"reserved": [{"when": {"age": "u25"}, "places": 1}]},
+            "programmes.p.reserved[0].when.age",
+            "declared attributes",
+        ),
+        (
+            {"reserved": [{"when": {"grp": "u25"}, "places": 0}]},
+            "programmes.p.reserved[0].places",
+            "greater than or equal to 1",
+        ),
+    ],
+)
 def test_bad_reserved_places_are_refused_with_the_field(change, field, words):
     d = reserved_dict(3, 2.0, 0.5, 1.0, 2, years=1)
     for k, v in change.items():

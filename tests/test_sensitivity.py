@@ -20,7 +20,11 @@ from simulation import cli
 from simulation.engine.clock import DAYS_PER_MONTH
 from tests.test_abc import decay_dict, write_scenario
 
-R1, R2, COST = "hazards.integration.rate_per_month", "hazards.other_exit.rate_per_month", "programmes.idle.cost_per_month"
+R1, R2, COST = (
+    "hazards.integration.rate_per_month",
+    "hazards.other_exit.rate_per_month",
+    "programmes.idle.cost_per_month",
+)
 PARAMS = f"""
 [params."{R1}"]
 prior = "uniform"
@@ -76,8 +80,9 @@ def rows(table, indicator):
 
 def test_sobol_ranks_the_integration_rate_first_for_iq(toy):
     d, scen, params = toy
-    res = run_sensitivity(SensitivitySpec(scen, params, ["iq", "elb_stock"], "sobol", 16, workers=2,
-                                          out=str(d / "sobol"), quiet=True))
+    res = run_sensitivity(
+        SensitivitySpec(scen, params, ["iq", "elb_stock"], "sobol", 16, workers=2, out=str(d / "sobol"), quiet=True)
+    )
     assert len(res.runs) == 16 * (3 + 2)
     iq = rows(res.table, "iq")
     assert iq.index[0] == R1 and iq.loc[R1, "rank"] == 1
@@ -97,10 +102,10 @@ def test_sobol_ranks_the_integration_rate_first_for_iq(toy):
                 assert gap <= r.loc[name, f"{k}_conf"] + noise_share, (ind, name, k, ref[ind][k][j])
         assert r.loc[COST, "S1"] == 0 and r.loc[COST, "ST"] == 0 and r.loc[COST, "rank"] == 3
     stock = rows(res.table, "elb_stock")
-    assert stock.loc[R2, "ST"] > stock.loc[R2, "ST_conf"]           # the other exit matters for the stock
+    assert stock.loc[R2, "ST"] > stock.loc[R2, "ST_conf"]  # the other exit matters for the stock
     saved = pd.read_parquet(d / "sobol" / "sensitivity.parquet")
     assert set(saved["parameter"]) == {R1, R2, COST} and len(saved) == 6
-    for i in (0, 1, len(runs) - 1):     # same seeds: a run in this process repeats a worker's exactly
+    for i in (0, 1, len(runs) - 1):  # same seeds: a run in this process repeats a worker's exactly
         assert run_point([(k, runs.loc[i, k]) for k in (R1, R2, COST)]) == [runs.loc[i, "iq"], runs.loc[i, "elb_stock"]]
 
 
@@ -111,16 +116,17 @@ def test_morris_screen(toy):
     iq, stock = rows(res.table, "iq"), rows(res.table, "elb_stock")
     assert iq.index[0] == R1
     assert iq.loc[COST, "mu_star"] == 0 and stock.loc[COST, "mu_star"] == 0 and stock.loc[COST, "sigma"] == 0
-    assert iq.loc[R1, "mu"] > 0                                   # more integrations, higher IQ
-    assert stock.loc[R1, "mu"] < 0 and stock.loc[R2, "mu"] < 0    # faster exits, smaller stock
+    assert iq.loc[R1, "mu"] > 0  # more integrations, higher IQ
+    assert stock.loc[R1, "mu"] < 0 and stock.loc[R2, "mu"] < 0  # faster exits, smaller stock
 
 
 def test_refuses_unknown_indicator_and_bad_samples(toy, monkeypatch, capsys):
     d, scen, params = toy
     monkeypatch.setattr(cli, "EXTENSIONS", ["calibration.sensitivity"])
     out = str(d / "bad")
-    assert cli.main(["sensitivity", scen, "--params", params, "--indicators", "iq,integration_quote",
-                     "--out", out]) == 2
+    assert (
+        cli.main(["sensitivity", scen, "--params", params, "--indicators", "iq,integration_quote", "--out", out]) == 2
+    )
     err = capsys.readouterr().err
     assert "--indicators: unknown integration_quote" in err and "lzb_stock" in err
     assert cli.main(["sensitivity", scen, "--params", params, "--samples", "10", "--out", out]) == 2

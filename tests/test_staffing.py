@@ -15,31 +15,48 @@ import math
 import numpy as np
 import pytest
 import tomli_w
-
-from simulation.engine.clock import DAYS_PER_MONTH
-from simulation.engine.model import simulate
-from simulation.errors import ScenarioError
 from scipy.sparse.linalg import expm_multiply
 
 from simulation.cli import main
-from simulation.engine.clock import Clock
+from simulation.engine.clock import DAYS_PER_MONTH, Clock
+from simulation.engine.model import simulate
+from simulation.errors import ScenarioError
 from simulation.indicators.staffing import staffing_monthly
 from tests.conftest import BASE, merge, scenario
 from tests.test_docs import DOCS, first_cell_names, md_tables, section_about
 from tests.theory import t_interval
 
 
-def staffed_dict(n: int, rate: float, staff, elasticity: float, reference: float = 50.0, max_factor: float = 2.0,
-                 years: float = 1.0, state: str = "case_management") -> dict:
+def staffed_dict(
+    n: int,
+    rate: float,
+    staff,
+    elasticity: float,
+    reference: float = 50.0,
+    max_factor: float = 2.0,
+    years: float = 1.0,
+    state: str = "case_management",
+) -> dict:
     """n people in case management on day one; one exit hazard, scaled by the caseload of `staff`."""
-    return merge(BASE, {
-        "time": {"years": years},
-        "population": {"initial": {"size": n}},
-        "hazards": {"h": {"in": [state], "to": "exit:employment", "rate_per_month": rate}},
-        "staffing": {"team": {"states": [state], "staff": staff, "reference_caseload": reference,
-                              "elasticity": elasticity, "max_factor": max_factor, "hazards": ["h"],
-                              "source": "assumption"}},
-    })
+    return merge(
+        BASE,
+        {
+            "time": {"years": years},
+            "population": {"initial": {"size": n}},
+            "hazards": {"h": {"in": [state], "to": "exit:employment", "rate_per_month": rate}},
+            "staffing": {
+                "team": {
+                    "states": [state],
+                    "staff": staff,
+                    "reference_caseload": reference,
+                    "elasticity": elasticity,
+                    "max_factor": max_factor,
+                    "hazards": ["h"],
+                    "source": "assumption",
+                }
+            },
+        },
+    )
 
 
 def factor(n: np.ndarray, staff: float, reference: float, elasticity: float, max_factor: float) -> np.ndarray:
@@ -48,8 +65,9 @@ def factor(n: np.ndarray, staff: float, reference: float, elasticity: float, max
     return np.minimum(f, max_factor) if staff > 0 else np.zeros_like(f)
 
 
-def death_generator(n0: int, rate_per_day: float, staff: float, reference: float, elasticity: float,
-                    max_factor: float) -> np.ndarray:
+def death_generator(
+    n0: int, rate_per_day: float, staff: float, reference: float, elasticity: float, max_factor: float
+) -> np.ndarray:
     """Generator of the number still in case management: n -> n-1 at n x rate x f(n)."""
     n = np.arange(n0 + 1, dtype=float)
     mu = n * rate_per_day * factor(n, staff, reference, elasticity, max_factor)
@@ -62,13 +80,14 @@ def death_generator(n0: int, rate_per_day: float, staff: float, reference: float
 def remaining(spells, t: float, state: str = "case_management") -> int:
     """People whose spell in `state` is open at day t."""
     s = spells[spells["state"] == state.split(":")[0]]
-    open_at = (s["end"] > t) | (s["end_reason"] == "censored")   # censored spells end at the horizon
+    open_at = (s["end"] > t) | (s["end_reason"] == "censored")  # censored spells end at the horizon
     return int(((s["start"].fillna(s["waiting_start"]) <= t) & open_at).sum())
 
 
-@pytest.mark.parametrize("elasticity, staff", [(0.5, 1.0), (1.0, 2.0),
-                                               (0.7, [{"from": "2024-01-01", "value": 1},
-                                                      {"from": "2024-05-01", "value": 3}])])
+@pytest.mark.parametrize(
+    "elasticity, staff",
+    [(0.5, 1.0), (1.0, 2.0), (0.7, [{"from": "2024-01-01", "value": 1}, {"from": "2024-05-01", "value": 3}])],
+)
 def test_caseload_death_process_matches_the_matrix_exponential(elasticity, staff):
     """Mean number left at month ends within 99.9 % t-intervals of 120 replications around the
     chain's mean; the factor's cap (no more than 2 when few are left) is reached in every case."""
@@ -96,7 +115,7 @@ def test_caseload_death_process_matches_the_matrix_exponential(elasticity, staff
     for j, t in enumerate(edges):
         m, lo, hi = t_interval(left[:, j], 0.999)
         assert lo <= expected[j] <= hi, (t, m, lo, hi, expected[j])
-    assert expected[-1] < ref * min(s["value"] for s in steps) / fmax ** (1 / elasticity)   # the cap bound
+    assert expected[-1] < ref * min(s["value"] for s in steps) / fmax ** (1 / elasticity)  # the cap bound
 
 
 def test_without_staff_nobody_leaves_and_a_hire_starts_the_exits():
@@ -113,8 +132,12 @@ def test_thinning_while_waiting_keeps_the_admission():
     lose the customer's place; when places open, everyone still waiting is admitted that day."""
     d = staffed_dict(300, 0.4, 1.0, 1.0, reference=30.0, state="waiting:p")
     d["population"]["initial"]["programmes"] = {"p": {"waiting": 300, "segment": "all"}}
-    d["programmes"] = {"p": {"places": [{"from": "2024-01-01", "value": 0}, {"from": "2024-07-01", "value": 1000}],
-                             "duration": {"dist": "fixed", "value": 1}}}
+    d["programmes"] = {
+        "p": {
+            "places": [{"from": "2024-01-01", "value": 0}, {"from": "2024-07-01", "value": 1000}],
+            "duration": {"dist": "fixed", "value": 1},
+        }
+    }
     d["routes"] = {"p": [{"options": [{"to": "exit:other", "probability": 1}]}]}
     d["hazards"]["away"] = {"in": ["case_management"], "to": "exit:other", "rate_per_month": 1}
     sc = scenario(d)
@@ -122,9 +145,9 @@ def test_thinning_while_waiting_keeps_the_admission():
     part = sp[(sp["state"] == "programme") & sp["start"].notna()]
     gone = (sp["end_reason"] == "h").sum()
     assert 0 < gone < 300
-    assert len(part) == 300 - gone                     # everyone else got a place
+    assert len(part) == 300 - gone  # everyone else got a place
     assert np.allclose(part["start"].to_numpy(float), part["start"].min()) and part["start"].min() == 182.0
-    table = staffing_monthly(sp, sc, Clock(sc.time.start, 1))     # waiting:p counted from the spells
+    table = staffing_monthly(sp, sc, Clock(sc.time.start, 1))  # waiting:p counted from the spells
     assert table["customers"].iloc[0] == 300 - (sp.loc[sp["end_reason"] == "h", "end"] < 31).sum()
     assert table["customers"].iloc[6:].max() == 0
 
@@ -132,8 +155,13 @@ def test_thinning_while_waiting_keeps_the_admission():
 def test_staffing_needs_a_source_known_hazards_and_states():
     d = staffed_dict(10, 0.1, 1.0, 1.0)
     d["staffing"]["team"].update(source="", hazards=["h", "nope"], states=["case_management", "programme:x"])
-    d["staffing"]["other"] = {"states": ["case_management"], "staff": 1, "reference_caseload": 10, "hazards": ["h"],
-                              "source": "assumption"}
+    d["staffing"]["other"] = {
+        "states": ["case_management"],
+        "staff": 1,
+        "reference_caseload": 10,
+        "hazards": ["h"],
+        "source": "assumption",
+    }
     with pytest.raises(ScenarioError) as err:
         scenario(d)
     problems = dict(err.value.problems)
@@ -142,7 +170,8 @@ def test_staffing_needs_a_source_known_hazards_and_states():
     assert "'programme:x'" in problems["staffing.team.states[1]"]
     assert "also in staffing.team" in problems["staffing.other.hazards[0]"]
     assert "also in staffing.team" in problems["staffing.other.states[0]"]
-    from simulation.app.messages import german        # the app shows each of them in German
+    from simulation.app.messages import german  # the app shows each of them in German
+
     assert all(german(m) is not None for m in problems.values()), problems
 
 
@@ -180,9 +209,9 @@ def test_a_staffed_hazard_acting_outside_the_groups_states_keeps_its_own_rate_th
     res = simulate(scenario(data), seed=3)
     sp = res.spells
     left_cm = (sp["state"] == "case_management") & (sp["end_reason"] == "h")
-    assert int(left_cm.sum()) == 0                                   # no staff: nobody leaves case management by h
+    assert int(left_cm.sum()) == 0  # no staff: nobody leaves case management by h
     months = 12
-    p = 1 - math.exp(-rate * months)                                  # each one's chance to leave no contact in a year
+    p = 1 - math.exp(-rate * months)  # each one's chance to leave no contact in a year
     left_nc = int(((sp["state"] == "no_contact") & (sp["end_reason"] == "h")).sum())
     mean, sd = n_nc * p, math.sqrt(n_nc * p * (1 - p))
-    assert abs(left_nc - mean) < 4 * sd, (left_nc, mean, sd)        # not scaled by 0, nor run at max_factor (x 2)
+    assert abs(left_nc - mean) < 4 * sd, (left_nc, mean, sd)  # not scaled by 0, nor run at max_factor (x 2)

@@ -37,8 +37,13 @@ def test_the_engine_does_not_import_the_validator(path):
 def test_the_engine_spells_state_names_from_the_vocabulary(path):
     """No string in the engine starts a hazard state or target by hand ('waiting:', 'programme:', 'exit:')."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    literal = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
-               and n.value.startswith(("waiting:", "programme:", "exit:"))]
+    literal = [
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant)
+        and isinstance(n.value, str)
+        and n.value.startswith(("waiting:", "programme:", "exit:"))
+    ]
     assert literal == [], f"{path.name}: {literal} (use simulation/states.py)"
 
 
@@ -48,6 +53,7 @@ GATE_METHODS = ("room", "room_for", "take", "give_back", "set", "new_year")
 @pytest.mark.parametrize("name", ["Places", "Quota", "Money", "PoolPlaces", "Reserved"])
 def test_every_gate_has_the_one_interface(name):
     from simulation.engine import capacity
+
     cls = getattr(capacity, name)
     assert all(callable(getattr(cls, m, None)) for m in GATE_METHODS), name
 
@@ -59,8 +65,13 @@ def test_the_model_map_names_symbols_that_exist():
     assert named, "docs/model.md names no Class.method"
     import simulation.engine.capacity as capacity
     import simulation.engine.programme as programme
-    where = {"Programme": programme.Programme, "WaitingList": capacity.WaitingList, "Pool": capacity.Pool,
-             "Budget": capacity.Budget}
+
+    where = {
+        "Programme": programme.Programme,
+        "WaitingList": capacity.WaitingList,
+        "Pool": capacity.Pool,
+        "Budget": capacity.Budget,
+    }
     for cls, attr in named:
         if cls in where:
             assert hasattr(where[cls], attr), f"docs/model.md names {cls}.{attr}, which does not exist"
@@ -83,6 +94,7 @@ def test_the_report_reads_plans_through_the_validated_scenario(module):
 def test_results_plan_is_the_validated_scenario(tmp_path):
     from simulation.report.data import Results
     from simulation.scenario.loader import read_toml
+
     content = read_toml((ROOT / "tests/scenarios/tiny_plans.toml").resolve())
     res = Results(tmp_path, "run", ["tiny_plans"], None, contents={"tiny_plans": content})
     sc, clock = res.plan("tiny_plans")

@@ -23,18 +23,21 @@ JARGON = ("Value error", "Input tag", "tagged-union", "function-after", "union["
 
 @dataclass(frozen=True)
 class Case:
-    file: str            # in tests/scenarios/broken/
-    path: str            # the field path the problem must be reported at ("" = the file itself)
-    words: tuple         # fragments the message must contain (what was expected, what was found)
-    unclear: str = ""    # why the current message falls short (the case is then xfail)
+    file: str  # in tests/scenarios/broken/
+    path: str  # the field path the problem must be reported at ("" = the file itself)
+    words: tuple  # fragments the message must contain (what was expected, what was found)
+    unclear: str = ""  # why the current message falls short (the case is then xfail)
 
 
 CASES = [
     Case("wrong_type_places.toml", "programmes.course.places", ("integer", "found 'ten'")),
     Case("negative_places.toml", "programmes.course.places", ("greater than or equal to 0", "found -5")),
     Case("route_probabilities.toml", "routes.course[0].options", ("must sum to 1", "found 0.8")),
-    Case("unknown_route_target.toml", "routes.course[0].options[0].to",
-         ("expected", "defined programme", "found 'programme:coachng'")),
+    Case(
+        "unknown_route_target.toml",
+        "routes.course[0].options[0].to",
+        ("expected", "defined programme", "found 'programme:coachng'"),
+    ),
     Case("unknown_route_key.toml", "routes.coachng", ("expected 'entry' or a defined programme", "found 'coachng'")),
     Case("no_exit_loop.toml", "routes/hazards", ("no exit", "programme:a", "programme:b", "exit:<kind>")),
     Case("unknown_key_top.toml", "nmae", ("unknown key",)),
@@ -47,8 +50,16 @@ CASES = [
     Case("circular_a.toml", "extends", ("circular", "circular_a.toml", "circular_b.toml")),
     Case("circular_b.toml", "extends", ("circular", "circular_a.toml", "circular_b.toml")),
     Case("hazard_bad_in.toml", "hazards.contact_loss.in[0]", ("expected 'case_management'", "found 'case_managment'")),
-    Case("bad_duration_kind.toml", "programmes.course.duration.dist", ("expected one of", "'exponential'", "found 'poisson'")),
-    Case("wave_end_before_start.toml", "population.waves.arrival", ("expected end after start", "2024-06-01", "found end = 2024-03-01")),
+    Case(
+        "bad_duration_kind.toml",
+        "programmes.course.duration.dist",
+        ("expected one of", "'exponential'", "found 'poisson'"),
+    ),
+    Case(
+        "wave_end_before_start.toml",
+        "population.waves.arrival",
+        ("expected end after start", "2024-06-01", "found end = 2024-03-01"),
+    ),
     Case("duration_extra_param.toml", "programmes.extra.duration.sd", ("unknown key",)),
 ]
 
@@ -109,6 +120,7 @@ def test_relative_and_absolute_paths_name_the_same_file(monkeypatch):
 
 # --- extends ---------------------------------------------------------------------------
 
+
 def test_variant_overrides_and_keeps_the_rest():
     """Tables merge key by key, arrays replace; everything not overridden equals the base."""
     base = load_scenario(TINY)
@@ -134,8 +146,9 @@ def test_variant_overrides_and_keeps_the_rest():
 def test_extends_chains(tmp_path):
     """A variant of a variant gets both layers of overrides, the nearer one winning."""
     f = tmp_path / "second.toml"
-    f.write_text(f'extends = "{VARIANT.as_posix()}"\n[programmes.course]\nplaces = 33\n'
-                 '[programmes.coaching]\nplaces = 7\n')
+    f.write_text(
+        f'extends = "{VARIANT.as_posix()}"\n[programmes.course]\nplaces = 33\n[programmes.coaching]\nplaces = 7\n'
+    )
     s = load_scenario(f).scenario
     v = load_scenario(VARIANT).scenario
     assert s.programmes["course"].places == 33
@@ -146,6 +159,7 @@ def test_extends_chains(tmp_path):
 def test_variant_can_change_a_duration_distribution(tmp_path):
     """Replacing a distribution in a variant gives exactly the distribution written."""
     f = tmp_path / "exp.toml"
-    f.write_text(f'extends = "{TINY.as_posix()}"\n[programmes.coaching]\n'
-                 'duration = { dist = "exponential", mean = 3 }\n')
+    f.write_text(
+        f'extends = "{TINY.as_posix()}"\n[programmes.coaching]\nduration = {{ dist = "exponential", mean = 3 }}\n'
+    )
     assert load_scenario(f).scenario.programmes["coaching"].duration == Exponential(dist="exponential", mean=3)

@@ -12,7 +12,9 @@ import math
 import numpy as np
 from scipy import linalg, stats
 
-DAYS_PER_MONTH = 365.25 / 12      # the scenario's "months" unit, written out here on purpose
+DAYS_PER_MONTH = 365.25 / 12  # the scenario's "months" unit, written out here on purpose
+
+
 def erlang_c(c: int, a: float) -> float:
     """Probability that an arrival waits in M/M/c with offered load a = lambda/mu < c.
 
@@ -25,7 +27,7 @@ def erlang_c(c: int, a: float) -> float:
     for k in range(c):
         head += term
         term *= a / (k + 1)
-    tail = term * c / (c - a)          # a^c/c! * 1/(1 - rho)
+    tail = term * c / (c - a)  # a^c/c! * 1/(1 - rho)
     return tail / (head + tail)
 
 

@@ -45,13 +45,23 @@ def t(key: str, lang: str, **kw) -> str:
         return text.format(**kw) if kw else text
     return label(key, lang, **kw)
 
-DURATION_PARTS = {"mean": "dur_mean", "sd": "dur_sd", "value": "dur_value", "low": "dur_low", "high": "dur_high",
-                  "scale": "dur_scale", "shape": "dur_shape", "dist": "dur_dist", "unit": "dur_unit"}
+
+DURATION_PARTS = {
+    "mean": "dur_mean",
+    "sd": "dur_sd",
+    "value": "dur_value",
+    "low": "dur_low",
+    "high": "dur_high",
+    "scale": "dur_scale",
+    "shape": "dur_shape",
+    "dist": "dur_dist",
+    "unit": "dur_unit",
+}
 
 
 def _label(spec: dict, name: str, lang: str) -> str:
     text = (spec.get("label_de") if lang == "de" else "") or spec.get("label") or name
-    return re.sub(r"\s*\[[^\]]*\]", "", str(text)).strip() or name      # without its sources
+    return re.sub(r"\s*\[[^\]]*\]", "", str(text)).strip() or name  # without its sources
 
 
 def date_text(d: Any, lang: str) -> str:
@@ -75,8 +85,10 @@ def value_text(value: Any, lang: str, unit: str = "", none: str = "") -> str:
         decimals = 0 if x.is_integer() or "e" in shown else min(4, len(shown.split(".")[-1]))
         return f"{number(x, min(decimals, 2) if unit.strip() in ('EUR', '€') else decimals, lang)}{unit}"
     if isinstance(value, list) and value and all(isinstance(s, dict) and "from" in s for s in value):
-        return ", ".join(f"{value_text(s.get('value'), lang, unit)} {t('from_date', lang, date=date_text(s['from'], lang))}"
-                         for s in value)
+        return ", ".join(
+            f"{value_text(s.get('value'), lang, unit)} {t('from_date', lang, date=date_text(s['from'], lang))}"
+            for s in value
+        )
     text = str(value)
     return text if len(text) <= 60 else text[:57] + "…"
 
@@ -119,13 +131,19 @@ def describe(path: str, base: Any, variant: Any, content: dict, lang: str) -> st
     if parts[0] == "hazards" and len(parts) >= 3:
         spec = content.get("hazards", {}).get(parts[1], {})
         to = str(spec.get("to", ""))
-        target = _label(progs.get(to.split(":", 1)[1], {}), to.split(":", 1)[1], lang) if to.startswith("programme:") \
-            else exit_label(to.split(":", 1)[1], lang) if to.startswith("exit:") else to
+        target = (
+            _label(progs.get(to.split(":", 1)[1], {}), to.split(":", 1)[1], lang)
+            if to.startswith("programme:")
+            else exit_label(to.split(":", 1)[1], lang)
+            if to.startswith("exit:")
+            else to
+        )
         what = t("rate_per_month", lang) if parts[2] == "rate_per_month" else parts[2]
         return say(t("hazard_named", lang, name=parts[1], to=target), what)
     if parts[:3] == ["population", "inflow", "per_month"]:
         return say(t("inflow_per_month", lang), "")
     if parts[:2] == ["population", "waves"] and len(parts) >= 4:
-        return say(t("wave_named", lang, name=parts[2]), t("per_month_word", lang) if parts[3] == "per_month"
-                   else parts[3])
+        return say(
+            t("wave_named", lang, name=parts[2]), t("per_month_word", lang) if parts[3] == "per_month" else parts[3]
+        )
     return say(path, "")

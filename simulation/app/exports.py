@@ -18,24 +18,31 @@ from ..report.labels import t
 def summary_numbers(res: Results, lang: str) -> pd.DataFrame:
     """The summary for decision per variant and year, as numbers with the language's headers."""
     from ..report.figures import years
+
     names = res.display_names()
     rows = []
     for year in years(res):
         for r in tables.summary_numbers(res, year).to_dict("records"):
-            rows.append({
-                t("variant", lang): names.get(r["variant"], r["variant"]), t("period", lang): year,
-                t("integrations", lang): r.get("integrations"),
-                t("significant", lang) + " (1)": tables.yes_no(r.get("integrations_sig"), lang),
-                t("iq_pp", lang): None if pd.isna(r.get("iq")) else 100 * r.get("iq"),
-                t("significant", lang) + " (2)": tables.yes_no(r.get("iq_sig"), lang),
-                t("lzb_stock", lang): r.get("lzb_stock"),
-                t("significant", lang) + " (3)": tables.yes_no(r.get("lzb_stock_sig"), lang),
-                t("cost_difference", lang): r.get("cost"),
-                t("significant", lang) + " (4)": tables.yes_no(r.get("cost_sig"), lang),
-                t("total_cost", lang): r.get("cost_total"), t("budget_col", lang): r.get("budget"),
-                t("committed_col", lang): r.get("committed"), t("budgets_col", lang): r.get("budgets")})
+            rows.append(
+                {
+                    t("variant", lang): names.get(r["variant"], r["variant"]),
+                    t("period", lang): year,
+                    t("integrations", lang): r.get("integrations"),
+                    t("significant", lang) + " (1)": tables.yes_no(r.get("integrations_sig"), lang),
+                    t("iq_pp", lang): None if pd.isna(r.get("iq")) else 100 * r.get("iq"),
+                    t("significant", lang) + " (2)": tables.yes_no(r.get("iq_sig"), lang),
+                    t("lzb_stock", lang): r.get("lzb_stock"),
+                    t("significant", lang) + " (3)": tables.yes_no(r.get("lzb_stock_sig"), lang),
+                    t("cost_difference", lang): r.get("cost"),
+                    t("significant", lang) + " (4)": tables.yes_no(r.get("cost_sig"), lang),
+                    t("total_cost", lang): r.get("cost_total"),
+                    t("budget_col", lang): r.get("budget"),
+                    t("committed_col", lang): r.get("committed"),
+                    t("budgets_col", lang): r.get("budgets"),
+                }
+            )
     df = pd.DataFrame(rows)
-    if len(df) and df[t("budgets_col", lang)].isna().all():     # no scenario with [budgets]
+    if len(df) and df[t("budgets_col", lang)].isna().all():  # no scenario with [budgets]
         df = df.drop(columns=[t("committed_col", lang), t("budgets_col", lang)])
     return df
 
@@ -47,15 +54,26 @@ def budget_frame(res: Results, lang: str, text: bool = True) -> pd.DataFrame:
         return b
     names = res.display_names()
     if text:
-        return pd.DataFrame({
-            t("scenario_col", lang): b["scenario"].map(lambda s: names.get(s, s)), t("budget_name", lang): b["budget"],
-            t("period", lang): b["period"], t("committed_col", lang): [tables.number(x, 0, lang) for x in b["committed"]],
-            t("budget_year_col", lang): [tables.number(x, 0, lang) for x in b["budget_year"]],
-            t("share_committed", lang): [tables.number(100 * x, 1, lang) + " %" for x in b["share"]]})
-    return pd.DataFrame({
-        t("scenario_col", lang): b["scenario"].map(lambda s: names.get(s, s)), t("budget_name", lang): b["budget"],
-        t("period", lang): b["period"], t("committed_col", lang): b["committed"],
-        t("budget_year_col", lang): b["budget_year"], t("share_committed", lang): 100 * b["share"]})
+        return pd.DataFrame(
+            {
+                t("scenario_col", lang): b["scenario"].map(lambda s: names.get(s, s)),
+                t("budget_name", lang): b["budget"],
+                t("period", lang): b["period"],
+                t("committed_col", lang): [tables.number(x, 0, lang) for x in b["committed"]],
+                t("budget_year_col", lang): [tables.number(x, 0, lang) for x in b["budget_year"]],
+                t("share_committed", lang): [tables.number(100 * x, 1, lang) + " %" for x in b["share"]],
+            }
+        )
+    return pd.DataFrame(
+        {
+            t("scenario_col", lang): b["scenario"].map(lambda s: names.get(s, s)),
+            t("budget_name", lang): b["budget"],
+            t("period", lang): b["period"],
+            t("committed_col", lang): b["committed"],
+            t("budget_year_col", lang): b["budget_year"],
+            t("share_committed", lang): 100 * b["share"],
+        }
+    )
 
 
 def _yearly_means(res: Results, table: str, key: str, columns: list[str]) -> pd.DataFrame:
@@ -80,9 +98,13 @@ def _yearly_means(res: Results, table: str, key: str, columns: list[str]) -> pd.
     order = {s: k for k, s in enumerate(res.scenarios)}
     per_rep = df.groupby(["scenario", key, "period", "replication"], sort=False)[columns].mean()
     out = per_rep.groupby(level=["scenario", key, "period"], sort=False).mean().reset_index()
-    first = {k: i for i, k in enumerate(dict.fromkeys(df[key]))}          # the groups in file order
-    return out.assign(_o=out["scenario"].map(order), _k=out[key].map(first)) \
-        .sort_values(["_o", "_k", "period"], kind="stable").drop(columns=["_o", "_k"]).reset_index(drop=True)
+    first = {k: i for i, k in enumerate(dict.fromkeys(df[key]))}  # the groups in file order
+    return (
+        out.assign(_o=out["scenario"].map(order), _k=out[key].map(first))
+        .sort_values(["_o", "_k", "period"], kind="stable")
+        .drop(columns=["_o", "_k"])
+        .reset_index(drop=True)
+    )
 
 
 def staffing_numbers(res: Results) -> pd.DataFrame:
@@ -118,14 +140,19 @@ def staffing_frame(res: Results, lang: str, text: bool = True) -> pd.DataFrame:
         return s
     names = res.display_names()
     fmt = _formatter(text, lang)
-    return pd.DataFrame({
-        t("scenario_col", lang): s["scenario"].map(lambda x: names.get(x, x)),
-        t("staffing_name", lang): [_group_label(res, sc, "staffing", g, lang) for sc, g in zip(s["scenario"],
-                                                                                             s["staffing"])],
-        t("period", lang): s["period"], t("staff_col", lang): [fmt(x, 1) for x in s["staff"]],
-        t("customers_col", lang): [fmt(x, 0) for x in s["customers"]],
-        t("caseload_col", lang): [fmt(x, 1) for x in s["caseload"]],
-        t("factor_col", lang): [fmt(x, 3) for x in s["factor"]]})
+    return pd.DataFrame(
+        {
+            t("scenario_col", lang): s["scenario"].map(lambda x: names.get(x, x)),
+            t("staffing_name", lang): [
+                _group_label(res, sc, "staffing", g, lang) for sc, g in zip(s["scenario"], s["staffing"])
+            ],
+            t("period", lang): s["period"],
+            t("staff_col", lang): [fmt(x, 1) for x in s["staff"]],
+            t("customers_col", lang): [fmt(x, 0) for x in s["customers"]],
+            t("caseload_col", lang): [fmt(x, 1) for x in s["caseload"]],
+            t("factor_col", lang): [fmt(x, 3) for x in s["factor"]],
+        }
+    )
 
 
 def pool_frame(res: Results, lang: str, text: bool = True) -> pd.DataFrame:
@@ -135,20 +162,26 @@ def pool_frame(res: Results, lang: str, text: bool = True) -> pd.DataFrame:
         return q
     names = res.display_names()
     fmt = _formatter(text, lang)
-    return pd.DataFrame({
-        t("scenario_col", lang): q["scenario"].map(lambda x: names.get(x, x)),
-        t("pool_name", lang): [_group_label(res, sc, "pools", g, lang) for sc, g in zip(q["scenario"], q["pool"])],
-        t("period", lang): q["period"], t("participants_col", lang): [fmt(x, 1) for x in q["participants"]],
-        t("places_col", lang): [fmt(x, 1) for x in q["places"]],
-        t("occupancy_col", lang): [fmt(100 * x, 1) + " %" if text and pd.notna(x) else fmt(100 * x, 1)
-                                   for x in q["occupancy"]],
-        t("waiting_col", lang): [fmt(x, 1) for x in q["waiting"]]})
+    return pd.DataFrame(
+        {
+            t("scenario_col", lang): q["scenario"].map(lambda x: names.get(x, x)),
+            t("pool_name", lang): [_group_label(res, sc, "pools", g, lang) for sc, g in zip(q["scenario"], q["pool"])],
+            t("period", lang): q["period"],
+            t("participants_col", lang): [fmt(x, 1) for x in q["participants"]],
+            t("places_col", lang): [fmt(x, 1) for x in q["places"]],
+            t("occupancy_col", lang): [
+                fmt(100 * x, 1) + " %" if text and pd.notna(x) else fmt(100 * x, 1) for x in q["occupancy"]
+            ],
+            t("waiting_col", lang): [fmt(x, 1) for x in q["waiting"]],
+        }
+    )
 
 
 def kennzahlen_frame(res: Results, lang: str) -> pd.DataFrame:
     """The § 48a SGB II indicators side by side: one row per indicator and year, one column per scenario
     (the base first), each the mean over replications with its 95 % interval."""
     from ..indicators import registry
+
     y = res.summary[res.summary["period_type"] == "year"]
     periods = sorted(y["period"].astype(str).unique())
     cells = {(r.scenario, str(r.period), r.indicator): r for r in y.itertuples()}
@@ -168,7 +201,7 @@ def kennzahlen_frame(res: Results, lang: str) -> pd.DataFrame:
                 head = f"{t('base', lang)}: {names.get(scen, scen)}" if k == 0 else names.get(scen, scen)
                 row[head] = v
             block.append(row)
-        if any(v != "–" for row in block for v in list(row.values())[2:]):    # not modelled at all: left out
+        if any(v != "–" for row in block for v in list(row.values())[2:]):  # not modelled at all: left out
             rows += block
     return pd.DataFrame(rows)
 
@@ -178,36 +211,49 @@ def cost_frame(res: Results, lang: str) -> pd.DataFrame:
     c = tables.cost_numbers(res)
     if c.empty:
         return c
-    return pd.DataFrame({t("scenario_col", lang): c["scenario"].map(lambda s: names.get(s, s)),
-                         t("period", lang): c["period"], t("total_cost", lang): c["cost"],
-                         t("budget_col", lang): c["budget"], t("cost_difference", lang): c["diff_mean"],
-                         t("ci_low", lang): c["diff_ci_low"], t("ci_high", lang): c["diff_ci_high"]})
+    return pd.DataFrame(
+        {
+            t("scenario_col", lang): c["scenario"].map(lambda s: names.get(s, s)),
+            t("period", lang): c["period"],
+            t("total_cost", lang): c["cost"],
+            t("budget_col", lang): c["budget"],
+            t("cost_difference", lang): c["diff_mean"],
+            t("ci_low", lang): c["diff_ci_low"],
+            t("ci_high", lang): c["diff_ci_high"],
+        }
+    )
 
 
 def workbook(res: Results, lang: str) -> bytes:
     """An .xlsx file: summary, comparison of the headline indicators, programmes, cost (one sheet each)."""
     buf = io.BytesIO()
-    sheets = [("sheet_summary", summary_numbers(res, lang)), ("sheet_comparison", tables.comparison_numbers(res, lang)),
-              ("sheet_programmes", tables.comparison_numbers(res, lang, programmes=True)),
-              ("sheet_cost", cost_frame(res, lang))]
+    sheets = [
+        ("sheet_summary", summary_numbers(res, lang)),
+        ("sheet_comparison", tables.comparison_numbers(res, lang)),
+        ("sheet_programmes", tables.comparison_numbers(res, lang, programmes=True)),
+        ("sheet_cost", cost_frame(res, lang)),
+    ]
     if tables.has_budgets(res):
         sheets.append(("sheet_budgets", budget_frame(res, lang, text=False)))
-    for key, df in (("sheet_staffing", staffing_frame(res, lang, text=False)),
-                    ("sheet_pools", pool_frame(res, lang, text=False))):
+    for key, df in (
+        ("sheet_staffing", staffing_frame(res, lang, text=False)),
+        ("sheet_pools", pool_frame(res, lang, text=False)),
+    ):
         if not df.empty:
             sheets.append((key, df))
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         for key, df in sheets:
             df.to_excel(xl, sheet_name=t(key, lang), index=False)
             ws = xl.sheets[t(key, lang)]
-            for k, col in enumerate(df.columns, start=1):       # columns wide enough for their headers
+            for k, col in enumerate(df.columns, start=1):  # columns wide enough for their headers
                 ws.column_dimensions[ws.cell(1, k).column_letter].width = max(12, min(45, len(str(col)) + 2))
     return buf.getvalue()
 
 
 def csv_bytes(res: Results, lang: str) -> bytes:
     """The comparison of the headline indicators and programmes as CSV (UTF-8 with BOM, for spreadsheets)."""
-    df = pd.concat([tables.comparison_numbers(res, lang), tables.comparison_numbers(res, lang, programmes=True)],
-                   ignore_index=True)
+    df = pd.concat(
+        [tables.comparison_numbers(res, lang), tables.comparison_numbers(res, lang, programmes=True)], ignore_index=True
+    )
     sep, dec = (";", ",") if lang == "de" else (",", ".")
     return df.to_csv(index=False, sep=sep, decimal=dec).encode("utf-8-sig")

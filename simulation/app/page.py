@@ -30,7 +30,7 @@ from simulation.report.tables import number
 
 REPLICATIONS_DEFAULT = 5
 MAX_VARIANTS = 5
-MIN_YEARS_DEFAULT = 2      # course places and other slow levers show their effect in the second year
+MIN_YEARS_DEFAULT = 2  # course places and other slow levers show their effect in the second year
 
 
 def options() -> argparse.Namespace:
@@ -44,9 +44,12 @@ def options() -> argparse.Namespace:
 def show_problems(e: ScenarioError, lang: str, key: str = "invalid_scenario") -> None:
     """A scenario error as a readable message: the file, then each field and what is wrong."""
     from simulation.errors import MAX_SHOWN, shorten
+
     lines = [f"**{t(key, lang)}**: `{shorten(e.file)}`", "", t("problems_note", lang), ""]
-    lines += [f"- `{shorten(path) or t('whole_file', lang)}`: {_escape(translate(shorten(msg, 600), lang))}"
-              for path, msg in e.problems[:MAX_SHOWN]]
+    lines += [
+        f"- `{shorten(path) or t('whole_file', lang)}`: {_escape(translate(shorten(msg, 600), lang))}"
+        for path, msg in e.problems[:MAX_SHOWN]
+    ]
     if len(e.problems) > MAX_SHOWN:
         lines.append(f"- … {t('more_problems', lang, n=len(e.problems) - MAX_SHOWN)}")
     st.error("\n".join(lines))
@@ -75,12 +78,20 @@ def uploader_texts(lang: str) -> None:
     if lang == "en":
         return
     from simulation.app.command import MAX_UPLOAD_MB
-    st.markdown(UPLOADER_CSS.format(browse=t("uploader_browse", lang), drag=t("uploader_drag", lang),
-                                    limit=t("uploader_limit", lang, mb=MAX_UPLOAD_MB), select_all=t("select_all", lang)),
-                unsafe_allow_html=True)
+
+    st.markdown(
+        UPLOADER_CSS.format(
+            browse=t("uploader_browse", lang),
+            drag=t("uploader_drag", lang),
+            limit=t("uploader_limit", lang, mb=MAX_UPLOAD_MB),
+            select_all=t("select_all", lang),
+        ),
+        unsafe_allow_html=True,
+    )
 
 
 # --- numbers as the language writes them ---------------------------------------------------
+
 
 def parse_number(text: str, lang: str) -> float:
     """A number typed in the language's format (German 1.234,5 or 0,5; a point as decimal mark accepted)."""
@@ -89,7 +100,7 @@ def parse_number(text: str, lang: str) -> float:
         if "," in s:
             s = s.replace(".", "").replace(",", ".")
         elif s.count(".") >= 1 and all(len(part) == 3 for part in s.split(".")[1:]) and s.split(".")[0]:
-            s = s.replace(".", "")               # 1.000 = one thousand
+            s = s.replace(".", "")  # 1.000 = one thousand
     else:
         s = s.replace(",", "")
     return float(s)
@@ -155,8 +166,19 @@ def read_number(text: str, value: float | None, lang: str, optional: bool) -> fl
     return parse_number(text, lang)
 
 
-def num_field(col, label: str, value: float | None, lang: str, key: str, errors: FormErrors, minimum: float = 0.0,
-              maximum: float | None = None, optional: bool = False, integer: bool = False, hidden: bool = False):
+def num_field(
+    col,
+    label: str,
+    value: float | None,
+    lang: str,
+    key: str,
+    errors: FormErrors,
+    minimum: float = 0.0,
+    maximum: float | None = None,
+    optional: bool = False,
+    integer: bool = False,
+    hidden: bool = False,
+):
     """A text field that reads a number in the language's format; None if empty and optional.
 
     The field's text is the session's (set here on first use), so that a language switch can rewrite it
@@ -166,8 +188,16 @@ def num_field(col, label: str, value: float | None, lang: str, key: str, errors:
     if key not in state:
         state[key] = show_number(value, lang)
     errors.keys.append(key)
-    text = col.text_input(label, value=None, key=key, label_visibility="collapsed" if hidden else "visible",
-                          placeholder=t("unlimited", lang) if optional else "") or ""
+    text = (
+        col.text_input(
+            label,
+            value=None,
+            key=key,
+            label_visibility="collapsed" if hidden else "visible",
+            placeholder=t("unlimited", lang) if optional else "",
+        )
+        or ""
+    )
     try:
         x = read_number(text, value, lang, optional)
         if x is None:
@@ -178,8 +208,11 @@ def num_field(col, label: str, value: float | None, lang: str, key: str, errors:
             raise ValueError
     except ValueError:
         lo = show_number(minimum, lang)
-        rng = t("range_from", lang, low=lo) if maximum is None else \
-            t("range_between", lang, low=lo, high=show_number(maximum, lang))
+        rng = (
+            t("range_from", lang, low=lo)
+            if maximum is None
+            else t("range_between", lang, low=lo, high=show_number(maximum, lang))
+        )
         errors.append((label, text, t("whole_number" if integer else "a_number", lang) + " " + rng))
         return value
     return int(x) if integer else float(x)
@@ -187,13 +220,15 @@ def num_field(col, label: str, value: float | None, lang: str, key: str, errors:
 
 # --- the base scenario --------------------------------------------------------------------
 
+
 def choose_source(lang: str, scenarios_dir: Path) -> tuple[str, str, str, dict] | None:
     """The base scenario (state key, short name, file name for `extends`, resolved content), or None."""
     files = V.list_scenarios(scenarios_dir)
     choice = None
     if files:
-        choice = st.sidebar.selectbox(t("scenario", lang), files, key="scenario",
-                                      format_func=lambda p: str(p.relative_to(scenarios_dir)))
+        choice = st.sidebar.selectbox(
+            t("scenario", lang), files, key="scenario", format_func=lambda p: str(p.relative_to(scenarios_dir))
+        )
     upload = st.sidebar.file_uploader(t("upload", lang), type=["toml"], key="upload")
     if upload is not None:
         data = upload.getvalue()
@@ -208,7 +243,7 @@ def choose_source(lang: str, scenarios_dir: Path) -> tuple[str, str, str, dict] 
         st.info(t("no_scenarios", lang, dir=scenarios_dir))
         return None
     try:
-        content = V.load_path(choice)          # read on every rerun: a few ms, and never stale
+        content = V.load_path(choice)  # read on every rerun: a few ms, and never stale
     except ScenarioError as e:
         show_problems(e, lang)
         return None
@@ -221,19 +256,38 @@ def run_settings(key: str, content: dict, lang: str, errors: FormErrors) -> dict
     st.subheader(t("run_settings", lang))
     c = st.columns(4)
     scen_years = float(content.get("time", {}).get("years", 1))
-    years = num_field(c[0], t("years", lang), max(scen_years, MIN_YEARS_DEFAULT), lang, f"{key}-years", errors,
-                      minimum=1 / 12, maximum=50)
-    reps = num_field(c[1], t("replications", lang), REPLICATIONS_DEFAULT, lang, f"{key}-reps", errors, minimum=2,
-                     maximum=200, integer=True)
+    years = num_field(
+        c[0],
+        t("years", lang),
+        max(scen_years, MIN_YEARS_DEFAULT),
+        lang,
+        f"{key}-years",
+        errors,
+        minimum=1 / 12,
+        maximum=50,
+    )
+    reps = num_field(
+        c[1],
+        t("replications", lang),
+        REPLICATIONS_DEFAULT,
+        lang,
+        f"{key}-reps",
+        errors,
+        minimum=2,
+        maximum=200,
+        integer=True,
+    )
     seed = num_field(c[2], t("seed", lang), 1, lang, f"{key}-seed", errors, integer=True)
     cores = os.cpu_count() or 1
-    workers = num_field(c[3], t("workers", lang), cores, lang, f"{key}-workers", errors, minimum=1, maximum=cores,
-                        integer=True)
+    workers = num_field(
+        c[3], t("workers", lang), cores, lang, f"{key}-workers", errors, minimum=1, maximum=cores, integer=True
+    )
     st.caption(t("years_help", lang, years=show_number(scen_years, lang)))
     return {"years": float(years), "replications": int(reps), "seed": int(seed), "workers": int(workers)}
 
 
 # --- one variant: the levers --------------------------------------------------------------
+
 
 def start_point(key: str, base_name: str, items: list[dict], lang: str) -> dict | None:
     """Where the form's levers start: the base, or a variant of the list made from a file (None = the base)."""
@@ -242,8 +296,12 @@ def start_point(key: str, base_name: str, items: list[dict], lang: str) -> dict 
         return None
     options = [""] + [v["stem"] for v in files]
     names = {v["stem"]: v["name"] for v in files}
-    chosen = st.selectbox(t("start_from", lang), options, key=f"{key}-start",
-                          format_func=lambda s: names.get(s, s) if s else t("start_from_base", lang, name=base_name))
+    chosen = st.selectbox(
+        t("start_from", lang),
+        options,
+        key=f"{key}-start",
+        format_func=lambda s: names.get(s, s) if s else t("start_from_base", lang, name=base_name),
+    )
     st.caption(t("start_from_help", lang))
     return next((v for v in files if v["stem"] == chosen), None)
 
@@ -257,8 +315,9 @@ def variant_form(key: str, content: dict, lang: str, n: int) -> tuple[bool, V.Ch
         # a skip link past the levers (a keyboard reaches the button without tabbing through every field)
         st.markdown(f'<a href="#add-variant">{t("skip_to_add", lang)}</a>', unsafe_allow_html=True)
         errors.keys.append(f"{key}-vname")
-        vname = st.text_input(t("variant_name", lang), value="", placeholder=t("variant_n", lang, n=n),
-                              key=f"{key}-vname")
+        vname = st.text_input(
+            t("variant_name", lang), value="", placeholder=t("variant_n", lang, n=n), key=f"{key}-vname"
+        )
         groups = _group_inputs(key, content, lang, errors)
         inflow, waves = _inflow_inputs(key, content, lang, errors)
         programmes = _programme_inputs(key, base, content, lang, errors)
@@ -268,8 +327,18 @@ def variant_form(key: str, content: dict, lang: str, n: int) -> tuple[bool, V.Ch
         hazards = _hazard_inputs(key, content, lang, errors)
         st.markdown('<div id="add-variant"></div>', unsafe_allow_html=True)
         submitted = st.button(t("add_variant", lang), type="primary", key=f"{key}-add")
-    changes = V.Changes(vname.strip() or t("variant_n", lang, n=n), programmes, set(), hazards, groups, inflow, waves,
-                        budgets, staffing, pools)
+    changes = V.Changes(
+        vname.strip() or t("variant_n", lang, n=n),
+        programmes,
+        set(),
+        hazards,
+        groups,
+        inflow,
+        waves,
+        budgets,
+        staffing,
+        pools,
+    )
     return submitted, changes, errors
 
 
@@ -280,9 +349,15 @@ def variant_editor(key: str, base_name: str, content: dict, start: dict | None, 
     if not submitted:
         return
     if form_errors:
-        st.error("\n".join([f"**{t('invalid_input', lang)}**", ""] +
-                           [f"- {label}: „{text}“ – {what}" if lang == "de" else
-                            f"- {label}: '{text}' – {what}" for label, text, what in form_errors]))
+        st.error(
+            "\n".join(
+                [f"**{t('invalid_input', lang)}**", ""]
+                + [
+                    f"- {label}: „{text}“ – {what}" if lang == "de" else f"- {label}: '{text}' – {what}"
+                    for label, text, what in form_errors
+                ]
+            )
+        )
     elif len(items) >= MAX_VARIANTS:
         st.warning(t("too_many_variants", lang, max=MAX_VARIANTS))
     else:
@@ -293,15 +368,20 @@ def variant_editor(key: str, base_name: str, content: dict, start: dict | None, 
 
 def show_steps(steps: list, lang: str, money: bool = False) -> str:
     """A plan over time as planners read it: each value from its date."""
+
     def value(x: float) -> str:
         return f"{number(float(x), 0, lang)} {t('euro', lang)}" if money else show_number(x, lang)
-    return " → ".join(f"{value(s['value'] if isinstance(s, dict) else s.value)} "
-                      f"({t('steps_from', lang, date=_step_date(s, lang))})" for s in steps)
+
+    return " → ".join(
+        f"{value(s['value'] if isinstance(s, dict) else s.value)} ({t('steps_from', lang, date=_step_date(s, lang))})"
+        for s in steps
+    )
 
 
 def _step_date(step, lang: str) -> str:
     """A step's date as the language writes dates (German 01.04.2024)."""
     from simulation.app.changes import date_text
+
     return date_text(step["from"] if isinstance(step, dict) else step.from_, lang)
 
 
@@ -335,12 +415,26 @@ def _members(content: dict, programmes: list, lang: str) -> str:
 
 def _budget_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: FormErrors) -> dict:
     """One row per budget: its name, the programmes it pays for, the yearly amount (EUR); steps shown, kept."""
-    return _lever_rows("budgets_form", "budgets_help", [
-        (name, _table_label(spec, name, lang),
-         t("paid_programmes", lang, names=_members(content, spec.get("programmes", []), lang)),
-         base.budgets.get(name), f"{t('budget_per_year', lang)} · {name}", f"{key}-budget-{name}", "",
-         {"money": True}, {})
-        for name, spec in content.get("budgets", {}).items()], lang, errors)
+    return _lever_rows(
+        "budgets_form",
+        "budgets_help",
+        [
+            (
+                name,
+                _table_label(spec, name, lang),
+                t("paid_programmes", lang, names=_members(content, spec.get("programmes", []), lang)),
+                base.budgets.get(name),
+                f"{t('budget_per_year', lang)} · {name}",
+                f"{key}-budget-{name}",
+                "",
+                {"money": True},
+                {},
+            )
+            for name, spec in content.get("budgets", {}).items()
+        ],
+        lang,
+        errors,
+    )
 
 
 def _staffing_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: FormErrors) -> dict:
@@ -348,13 +442,28 @@ def _staffing_inputs(key: str, base: V.Changes, content: dict, lang: str, errors
     managers; staff planned over time shown as its steps, kept."""
     rows = []
     for name, spec in content.get("staffing", {}).items():
-        scaled = ", ".join(dict.fromkeys(target_label(str(content.get("hazards", {}).get(h, {}).get("to", h)),
-                                                      content, lang) for h in spec.get("hazards", [])))
-        note = t("staffing_reference", lang, ref=show_number(float(spec.get("reference_caseload", 0)), lang),
-                 names=scaled)
-        rows.append((name, _table_label(spec, name, lang), note, base.staffing.get(name),
-                     f"{t('staffing_form', lang)} · {name}", f"{key}-staff-{name}", f" {t('case_managers', lang)}",
-                     {}, {"maximum": 1e6}))
+        scaled = ", ".join(
+            dict.fromkeys(
+                target_label(str(content.get("hazards", {}).get(h, {}).get("to", h)), content, lang)
+                for h in spec.get("hazards", [])
+            )
+        )
+        note = t(
+            "staffing_reference", lang, ref=show_number(float(spec.get("reference_caseload", 0)), lang), names=scaled
+        )
+        rows.append(
+            (
+                name,
+                _table_label(spec, name, lang),
+                note,
+                base.staffing.get(name),
+                f"{t('staffing_form', lang)} · {name}",
+                f"{key}-staff-{name}",
+                f" {t('case_managers', lang)}",
+                {},
+                {"maximum": 1e6},
+            )
+        )
     return _lever_rows("staffing_form", "staffing_help", rows, lang, errors)
 
 
@@ -365,10 +474,19 @@ def _pool_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: Fo
         if spec.get("places") is None:
             continue
         places = base.pools.get(name)
-        rows.append((name, _table_label(spec, name, lang),
-                     t("pool_members", lang, names=_members(content, spec.get("programmes", []), lang)), places,
-                     f"{t('pool_places', lang)} · {name}", f"{key}-pool-{name}", "", {},
-                     {} if isinstance(places, list) else {"integer": float(places).is_integer()}))
+        rows.append(
+            (
+                name,
+                _table_label(spec, name, lang),
+                t("pool_members", lang, names=_members(content, spec.get("programmes", []), lang)),
+                places,
+                f"{t('pool_places', lang)} · {name}",
+                f"{key}-pool-{name}",
+                "",
+                {},
+                {} if isinstance(places, list) else {"integer": float(places).is_integer()},
+            )
+        )
     return _lever_rows("pools_form", "pools_help", rows, lang, errors)
 
 
@@ -400,13 +518,20 @@ def _inflow_inputs(key: str, content: dict, lang: str, errors: FormErrors) -> tu
     out = {}
     for k, (w, spec) in enumerate(waves.items(), start=1):
         per = show_number(float(spec["per_month"]), lang)
-        out[w] = num_field(cols[k % 4], t("wave_factor", lang, wave=w, start=spec["start"], end=spec["end"], per=per),
-                           1.0, lang, f"{key}-wave-{w}", errors)
+        out[w] = num_field(
+            cols[k % 4],
+            t("wave_factor", lang, wave=w, start=spec["start"], end=spec["end"], per=per),
+            1.0,
+            lang,
+            f"{key}-wave-{w}",
+            errors,
+        )
     return inflow, out
 
 
-def _programme_inputs(key: str, base: V.Changes, content: dict, lang: str,
-                      errors: FormErrors) -> dict[str, V.ProgrammeChange]:
+def _programme_inputs(
+    key: str, base: V.Changes, content: dict, lang: str, errors: FormErrors
+) -> dict[str, V.ProgrammeChange]:
     """One row per programme (its label): places (empty = unlimited), duration factor, cost, yearly quota."""
     st.markdown(f"**{t('programmes_form', lang)}**")
     if not base.programmes:
@@ -426,25 +551,60 @@ def _programme_inputs(key: str, base: V.Changes, content: dict, lang: str,
             label = programme_label(content, name, lang)
             c = st.columns(widths, vertical_alignment="center")
             day_one = initial.get(name, {}).get("participants", 0)
-            c[0].markdown(f"{without_sources(label)}  \n<small>{t('day_one', lang, n=day_one)}</small>",
-                          unsafe_allow_html=True)
-            shown = names[name]                     # the fields' accessible names: the programme's short label
-            if isinstance(p.places, list):          # places over time: kept as the scenario plans them
+            c[0].markdown(
+                f"{without_sources(label)}  \n<small>{t('day_one', lang, n=day_one)}</small>", unsafe_allow_html=True
+            )
+            shown = names[name]  # the fields' accessible names: the programme's short label
+            if isinstance(p.places, list):  # places over time: kept as the scenario plans them
                 c[1].markdown(show_steps(p.places, lang))
                 places = p.places
             else:
-                places = num_field(c[1], f"{t('places', lang)} · {shown}", p.places, lang, f"{key}-places-{name}",
-                                   errors, optional=True, integer=True, hidden=True)
-            factor = num_field(c[2], f"{t('duration_factor', lang)} · {shown}", 1.0, lang, f"{key}-dur-{name}", errors,
-                               minimum=0.05, maximum=20, hidden=True)
-            cost = num_field(c[3], f"{t('cost_per_month', lang)} · {shown}", p.cost_per_month, lang,
-                             f"{key}-cost-{name}", errors, hidden=True)
+                places = num_field(
+                    c[1],
+                    f"{t('places', lang)} · {shown}",
+                    p.places,
+                    lang,
+                    f"{key}-places-{name}",
+                    errors,
+                    optional=True,
+                    integer=True,
+                    hidden=True,
+                )
+            factor = num_field(
+                c[2],
+                f"{t('duration_factor', lang)} · {shown}",
+                1.0,
+                lang,
+                f"{key}-dur-{name}",
+                errors,
+                minimum=0.05,
+                maximum=20,
+                hidden=True,
+            )
+            cost = num_field(
+                c[3],
+                f"{t('cost_per_month', lang)} · {shown}",
+                p.cost_per_month,
+                lang,
+                f"{key}-cost-{name}",
+                errors,
+                hidden=True,
+            )
             if isinstance(p.entries_per_year, list):
                 c[4].markdown(show_steps(p.entries_per_year, lang))
                 quota = p.entries_per_year
             else:
-                quota = num_field(c[4], f"{t('entries_per_year', lang)} · {shown}", p.entries_per_year, lang,
-                                  f"{key}-quota-{name}", errors, optional=True, integer=True, hidden=True)
+                quota = num_field(
+                    c[4],
+                    f"{t('entries_per_year', lang)} · {shown}",
+                    p.entries_per_year,
+                    lang,
+                    f"{key}-quota-{name}",
+                    errors,
+                    optional=True,
+                    integer=True,
+                    hidden=True,
+                )
             out[name] = V.ProgrammeChange(places, float(factor), float(cost), quota)
     return out
 
@@ -457,8 +617,13 @@ def _hazard_inputs(key: str, content: dict, lang: str, errors: FormErrors) -> di
         st.caption(t("switches_help", lang))
         cols = st.columns(3)
         for k, (h, spec) in enumerate(hazards.items()):
-            label = t("hazard_label", lang, name=h, rate=show_number(float(spec.get("rate_per_month", 0)), lang),
-                      to=target_label(spec.get("to", ""), content, lang))
+            label = t(
+                "hazard_label",
+                lang,
+                name=h,
+                rate=show_number(float(spec.get("rate_per_month", 0)), lang),
+                to=target_label(spec.get("to", ""), content, lang),
+            )
             out[h] = num_field(cols[k % 3], label, 1.0, lang, f"{key}-haz-{h}", errors)
     return out
 
@@ -473,6 +638,7 @@ def without_sources(label: str) -> str:
     """A label without its bracketed source references: 'Sprachkompass: überbrückt … [000, 4.3.1]' without
     '[000, 4.3.1]'."""
     import re
+
     return re.sub(r"\s*\[[^\]]*\]", "", label).strip() or label
 
 
@@ -480,12 +646,14 @@ def short_label(label: str) -> str:
     """A programme's label without its description and sources: 'Sprachkompass: überbrückt … [000, 4.3.1]'
     is 'Sprachkompass'."""
     import re
+
     return re.sub(r"\s*\[[^\]]*\]", "", label).split(":")[0].strip() or label
 
 
 def target_label(to: str, content: dict, lang: str) -> str:
     """A hazard's target as planners read it: the programme's label, the exit's kind."""
     from simulation.report.labels import exit_label
+
     if to.startswith("programme:"):
         return programme_label(content, to.split(":", 1)[1], lang)
     if to.startswith("exit:"):
@@ -495,10 +663,12 @@ def target_label(to: str, content: dict, lang: str) -> str:
 
 def _labels():
     from simulation.report.labels import LABELS
+
     return LABELS
 
 
 # --- the list of variants -----------------------------------------------------------------
+
 
 def variants_state(key: str) -> list[dict]:
     """The variants defined for this base (a new base starts an empty list)."""
@@ -517,15 +687,20 @@ def _free_stem(name: str, base_name: str, items: list[dict]) -> str:
     return stem
 
 
-def add_variant(items: list[dict], base_name: str, content: dict, changes: V.Changes, lang: str,
-                start: dict | None = None) -> None:
+def add_variant(
+    items: list[dict], base_name: str, content: dict, changes: V.Changes, lang: str, start: dict | None = None
+) -> None:
     """The form's variant into the list; started from a file variant, it is that file with the changed lines."""
     variant = V.apply(start["content"] if start else content, changes)
     diffs = [d for d in V.differences(content, variant) if d[0] != "name"]
-    item = {"name": changes.name, "stem": _free_stem(changes.name, base_name, items), "content": variant,
-            "diffs": diffs}
+    item = {
+        "name": changes.name,
+        "stem": _free_stem(changes.name, base_name, items),
+        "content": variant,
+        "diffs": diffs,
+    }
     if start:
-        item["source"] = start["source"]        # the file's text and resolved content: the download keeps it
+        item["source"] = start["source"]  # the file's text and resolved content: the download keeps it
     items.append(item)
 
 
@@ -534,21 +709,30 @@ def add_file_variant(items: list[dict], base_name: str, content: dict, other: di
     if len(items) >= MAX_VARIANTS or stem in {v["stem"] for v in items}:
         return
     name = str(other.get("name") or stem)
-    items.append({"name": name, "stem": _free_stem(stem, base_name, items), "content": other,
-                  "diffs": [d for d in V.differences(content, other) if d[0] != "name"],
-                  "source": {"text": text, "resolved": other}})
+    items.append(
+        {
+            "name": name,
+            "stem": _free_stem(stem, base_name, items),
+            "content": other,
+            "diffs": [d for d in V.differences(content, other) if d[0] != "name"],
+            "source": {"text": text, "resolved": other},
+        }
+    )
 
 
-def file_variants(items: list[dict], key: str, base_name: str, content: dict, scenarios_dir: Path,
-                  lang: str) -> None:
+def file_variants(items: list[dict], key: str, base_name: str, content: dict, scenarios_dir: Path, lang: str) -> None:
     """Scenario files of the app's directory added as variants of the base (e.g. the shipped variants)."""
     files = [p for p in V.list_scenarios(scenarios_dir) if V.safe_name(p.stem) != base_name]
     if not files:
         return
     c = st.columns([4, 1], vertical_alignment="bottom")
-    chosen = c[0].multiselect(t("add_files", lang), files, key=f"{key}-files",
-                              format_func=lambda p: str(p.relative_to(scenarios_dir)),
-                              placeholder=t("choose_files", lang))
+    chosen = c[0].multiselect(
+        t("add_files", lang),
+        files,
+        key=f"{key}-files",
+        format_func=lambda p: str(p.relative_to(scenarios_dir)),
+        placeholder=t("choose_files", lang),
+    )
     if c[1].button(t("add_files_button", lang), key=f"{key}-files-add", disabled=not chosen):
         for p in chosen:
             try:
@@ -557,11 +741,10 @@ def file_variants(items: list[dict], key: str, base_name: str, content: dict, sc
                 show_problems(e, lang)
                 continue
             add_file_variant(items, base_name, content, other, p.read_text(encoding="utf-8"), V.safe_name(p.stem))
-        st.rerun()                     # the form above offers the new file variants as starting points
+        st.rerun()  # the form above offers the new file variants as starting points
 
 
-def upload_variant(items: list[dict], key: str, base_name: str, content: dict, scenarios_dir: Path,
-                   lang: str) -> None:
+def upload_variant(items: list[dict], key: str, base_name: str, content: dict, scenarios_dir: Path, lang: str) -> None:
     """An uploaded file as a variant: a file with `extends` (of one of the app's scenarios) or a whole scenario."""
     c = st.columns([3, 1], vertical_alignment="bottom")
     upload = c[0].file_uploader(t("upload_variant", lang), type=["toml"], key=f"{key}-upload-variant")
@@ -600,6 +783,7 @@ def variants_list(items: list[dict], content: dict, lang: str) -> None:
 
 # --- the run in the background ------------------------------------------------------------
 
+
 def start_run(source: tuple, items: list[dict], settings: dict, lang: str, work_root: str | None) -> None:
     """Write base and variants (validated), start `jobpath compare` in the background."""
     key, base_name, base_file, content = source
@@ -609,21 +793,31 @@ def start_run(source: tuple, items: list[dict], settings: dict, lang: str, work_
     stamp = f"{datetime.now():%Y-%m-%d %H:%M}"
     comments = {v["stem"]: t("variant_comment", lang, name=v["name"], base=base_file, when=stamp) for v in items}
     try:
-        paths = V.write_scenarios(work, base_name, content, [(v["stem"], v["content"], comments[v["stem"]])
-                                                            for v in items])
+        paths = V.write_scenarios(
+            work, base_name, content, [(v["stem"], v["content"], comments[v["stem"]]) for v in items]
+        )
     except ScenarioError as e:
         shutil.rmtree(work, ignore_errors=True)
         show_problems(e, lang, "invalid_variant")
         return
-    job = V.start_comparison(work, paths, settings["replications"], settings["years"], settings["seed"],
-                             settings["workers"])
-    downloads = {v["stem"]: V.file_variant_toml(v["source"]["text"], v["source"]["resolved"], v["content"],
-                                                comments[v["stem"]]) if v.get("source") else
-                 V.extends_toml(base_file, content, v["content"], comments[v["stem"]]) for v in items}
-    st.session_state["job"] = {"job": job, "base": base_name, "base_content": content,
-                               "names": {v["stem"]: v["name"] for v in items},
-                               "downloads": downloads, "settings": dict(settings), "diffs":
-                               {v["stem"]: v["diffs"] for v in items}}
+    job = V.start_comparison(
+        work, paths, settings["replications"], settings["years"], settings["seed"], settings["workers"]
+    )
+    downloads = {
+        v["stem"]: V.file_variant_toml(v["source"]["text"], v["source"]["resolved"], v["content"], comments[v["stem"]])
+        if v.get("source")
+        else V.extends_toml(base_file, content, v["content"], comments[v["stem"]])
+        for v in items
+    }
+    st.session_state["job"] = {
+        "job": job,
+        "base": base_name,
+        "base_content": content,
+        "names": {v["stem"]: v["name"] for v in items},
+        "downloads": downloads,
+        "settings": dict(settings),
+        "diffs": {v["stem"]: v["diffs"] for v in items},
+    }
 
 
 def run_status(lang: str) -> None:
@@ -677,6 +871,7 @@ def _forget_last() -> None:
 
 # --- the results --------------------------------------------------------------------------
 
+
 def results(lang: str) -> None:
     """The last comparison: summary for decision, all variants side by side, downloads, figures."""
     last = st.session_state.get("last")
@@ -687,6 +882,7 @@ def results(lang: str) -> None:
     from simulation.report.build import build
     from simulation.report.data import load_results
     from simulation.report.targets import targets_for
+
     st.header(t("results", lang))
     coming = st.empty()
     coming.caption(t("preparing_results", lang))
@@ -702,18 +898,39 @@ def results(lang: str) -> None:
     if len(years) > 1 and year == years[0]:
         st.caption(t("slow_effects", lang))
     c = st.columns(4)
-    c[0].download_button(t("download_excel", lang), exports.workbook(res, lang), file_name="vergleich.xlsx"
-                         if lang == "de" else "comparison.xlsx", on_click="ignore", key="dl-excel",
-                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    c[1].download_button(t("download_csv", lang), exports.csv_bytes(res, lang), file_name="vergleich.csv"
-                         if lang == "de" else "comparison.csv", mime="text/csv", on_click="ignore", key="dl-csv")
-    c[2].download_button(t("download_results", lang), V.results_zip(Path(last["out"])),
-                         file_name=f"{last['base']}-results.zip", mime="application/zip", on_click="ignore",
-                         key="dl-results")
+    c[0].download_button(
+        t("download_excel", lang),
+        exports.workbook(res, lang),
+        file_name="vergleich.xlsx" if lang == "de" else "comparison.xlsx",
+        on_click="ignore",
+        key="dl-excel",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    c[1].download_button(
+        t("download_csv", lang),
+        exports.csv_bytes(res, lang),
+        file_name="vergleich.csv" if lang == "de" else "comparison.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="dl-csv",
+    )
+    c[2].download_button(
+        t("download_results", lang),
+        V.results_zip(Path(last["out"])),
+        file_name=f"{last['base']}-results.zip",
+        mime="application/zip",
+        on_click="ignore",
+        key="dl-results",
+    )
     if lang in last["reports"]:
-        c[3].download_button(t("download_report", lang), last["reports"][lang],
-                             file_name=f"{last['base']}-report.html", mime="text/html", on_click="ignore",
-                             key="dl-report")
+        c[3].download_button(
+            t("download_report", lang),
+            last["reports"][lang],
+            file_name=f"{last['base']}-report.html",
+            mime="text/html",
+            on_click="ignore",
+            key="dl-report",
+        )
     elif c[3].button(t("make_report", lang), key="make-report", help=t("make_report_help", lang)):
         with st.spinner(t("making_report", lang)):
             last["reports"][lang] = build(res, lang, targets).html.encode("utf-8")
@@ -721,16 +938,25 @@ def results(lang: str) -> None:
     st.markdown(f"**{t('download_variant', lang)}**")
     dc = st.columns(max(len(last["downloads"]), 1))
     for k, (stem, text) in enumerate(last["downloads"].items()):
-        dc[k].download_button(last["names"].get(stem, stem), text, file_name=f"{stem}.toml", mime="application/toml",
-                              on_click="ignore", key=f"dl-variant-{stem}")
+        dc[k].download_button(
+            last["names"].get(stem, stem),
+            text,
+            file_name=f"{stem}.toml",
+            mime="application/toml",
+            on_click="ignore",
+            key=f"dl-variant-{stem}",
+        )
     st.subheader(t("sec_comparison", lang))
     st.caption(t("side_note", lang))
     st.table(tables.side_by_side_frame(res, lang).set_index([t("indicator", lang), t("period", lang)]))
     if tables.has_budgets(res):
         st.subheader(t("sec_budgets", lang))
         st.caption(t("budgets_note", lang))
-        st.table(exports.budget_frame(res, lang).set_index([t("scenario_col", lang), t("budget_name", lang),
-                                                            t("period", lang)]))
+        st.table(
+            exports.budget_frame(res, lang).set_index(
+                [t("scenario_col", lang), t("budget_name", lang), t("period", lang)]
+            )
+        )
     staffing = exports.staffing_frame(res, lang)
     if not staffing.empty:
         st.subheader(t("sec_staffing", lang))
@@ -753,8 +979,11 @@ def results(lang: str) -> None:
         for stem, diffs in last["diffs"].items():
             st.markdown(f"**{last['names'].get(stem, stem)}**")
             if diffs:
-                st.markdown("\n".join(f"- {_escape(describe(p, b, v, last.get('base_content', {}), lang))}"
-                                       for p, b, v in diffs))
+                st.markdown(
+                    "\n".join(
+                        f"- {_escape(describe(p, b, v, last.get('base_content', {}), lang))}" for p, b, v in diffs
+                    )
+                )
             else:
                 st.write(t("no_changes", lang))
     coming = st.empty()
@@ -775,8 +1004,9 @@ def results(lang: str) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="jobpath", layout="wide")
-    lang = st.sidebar.radio(t("language"), ["en", "de"], format_func=lambda x: t(f"lang_{x}", x),
-                            horizontal=True, key="lang")
+    lang = st.sidebar.radio(
+        t("language"), ["en", "de"], format_func=lambda x: t(f"lang_{x}", x), horizontal=True, key="lang"
+    )
     uploader_texts(lang)
     st.title(t("app_title", lang))
     st.caption(t("app_intro", lang))
@@ -790,7 +1020,7 @@ def main() -> None:
                 st.warning(t("run_cancelled", lang))
             else:
                 st.error(f"**{t('run_failed', lang)}**: {error}")
-        results(lang)                   # the last comparison first: what a planner came back for
+        results(lang)  # the last comparison first: what a planner came back for
         source = choose_source(lang, scenarios_dir)
         if source is not None:
             key, base_name, _, content = source
@@ -805,10 +1035,15 @@ def main() -> None:
             variants_list(items, content, lang)
             running = "job" in st.session_state
             if errors:
-                st.error("\n".join([f"**{t('invalid_input', lang)}**", ""] +
-                                   [f"- {label}: {text!r} – {what}" for label, text, what in errors]))
-            elif st.button(t("run_button", lang, n=len(items)), type="primary", disabled=running or not items,
-                           key="run"):
+                st.error(
+                    "\n".join(
+                        [f"**{t('invalid_input', lang)}**", ""]
+                        + [f"- {label}: {text!r} – {what}" for label, text, what in errors]
+                    )
+                )
+            elif st.button(
+                t("run_button", lang, n=len(items)), type="primary", disabled=running or not items, key="run"
+            ):
                 start_run(source, items, settings, lang, opts.work)
             if "job" in st.session_state:
                 st.fragment(run_every=0.5)(run_status)(lang)
@@ -816,5 +1051,5 @@ def main() -> None:
         st.error(f"**{t('run_failed', lang)}**: {type(e).__name__}: {e}")
 
 
-if __name__ == "__main__":   # Streamlit runs the page as __main__; worker processes that import it must not
+if __name__ == "__main__":  # Streamlit runs the page as __main__; worker processes that import it must not
     main()

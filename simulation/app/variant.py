@@ -29,9 +29,15 @@ from typing import Any
 from ..errors import ScenarioError
 from ..scenario.loader import merge, read_toml, validate
 
-DURATION_SCALED = {"fixed": ("value",), "exponential": ("mean",), "uniform": ("low", "high"),
-                   "lognormal": ("mean", "sd"), "gamma": ("mean", "sd"), "weibull": ("scale",),
-                   "empirical": ("values",)}
+DURATION_SCALED = {
+    "fixed": ("value",),
+    "exponential": ("mean",),
+    "uniform": ("low", "high"),
+    "lognormal": ("mean", "sd"),
+    "gamma": ("mean", "sd"),
+    "weibull": ("scale",),
+    "empirical": ("values",),
+}
 
 
 def list_scenarios(directory: Path) -> list[Path]:
@@ -45,30 +51,33 @@ def list_scenarios(directory: Path) -> list[Path]:
 def load_path(path: Path) -> dict:
     """A scenario file's resolved, validated content (ScenarioError if invalid)."""
     from ..scenario import load_scenario
+
     return load_scenario(path).resolved
 
 
 def load_upload(data: bytes, filename: str, scenarios_dir: Path | None) -> dict:
     """An uploaded scenario's resolved, validated content; `extends` is looked up in scenarios_dir."""
     try:
-        text = data.decode("utf-8").removeprefix("\ufeff")     # a byte-order mark is not content
+        text = data.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark is not content
     except UnicodeDecodeError:
         raise ScenarioError(filename, [("", "expected a UTF-8 text file (TOML), found binary data")]) from None
     try:
         content = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(filename, [("", f"expected a TOML file, found a syntax error: {e}")]) from None
-    except RecursionError:      # as `read_toml` reports it for a file given on the command line
-        raise ScenarioError(filename, [("", f"expected a TOML file, found tables or arrays nested too deep in "
-                                            f"'{filename}'")]) from None
+    except RecursionError:  # as `read_toml` reports it for a file given on the command line
+        raise ScenarioError(
+            filename, [("", f"expected a TOML file, found tables or arrays nested too deep in '{filename}'")]
+        ) from None
     base = content.pop("extends", None)
     if base is not None:
         extended = _extended(base, filename, scenarios_dir)
         try:
             content = merge(extended, content)
         except RecursionError:
-            raise ScenarioError(filename, [("", "expected a scenario, found tables or arrays nested too deep")]) \
-                from None
+            raise ScenarioError(
+                filename, [("", "expected a scenario, found tables or arrays nested too deep")]
+            ) from None
     validate(content, filename)
     return content
 
@@ -80,6 +89,7 @@ def _extended(base: Any, filename: str, scenarios_dir: Path | None) -> dict:
     variants/ folder; what it names must be one of the files the app offers (`list_scenarios`).
     """
     from ..errors import shorten
+
     if not isinstance(base, str):
         raise ScenarioError(filename, [("extends", f"expected a file name, found {shorten(repr(base))}")])
     if scenarios_dir is not None:
@@ -93,8 +103,10 @@ def _extended(base: Any, filename: str, scenarios_dir: Path | None) -> dict:
                 continue
             if real in offered:
                 return read_toml(real)
-    msg = (f"expected a scenario file of {scenarios_dir} named '{shorten(Path(base).name)}', found none "
-           "(upload a file without extends)")
+    msg = (
+        f"expected a scenario file of {scenarios_dir} named '{shorten(Path(base).name)}', found none "
+        "(upload a file without extends)"
+    )
     raise ScenarioError(filename, [("extends", msg)])
 
 
@@ -112,10 +124,10 @@ def scale_duration(dist: dict | list, factor: float) -> dict | list:
 
 @dataclass
 class ProgrammeChange:
-    places: int | None            # None = unlimited
+    places: int | None  # None = unlimited
     duration_factor: float = 1.0
     cost_per_month: float = 0.0
-    entries_per_year: int | None = None   # None = no quota
+    entries_per_year: int | None = None  # None = no quota
 
 
 @dataclass
@@ -123,19 +135,21 @@ class Changes:
     name: str
     programmes: dict[str, ProgrammeChange] = field(default_factory=dict)
     hazards_off: set[str] = field(default_factory=set)
-    hazard_factors: dict[str, float] = field(default_factory=dict)    # hazard -> rate factor
-    group_factors: dict[str, float] = field(default_factory=dict)     # lever group -> rate factor of its hazards
+    hazard_factors: dict[str, float] = field(default_factory=dict)  # hazard -> rate factor
+    group_factors: dict[str, float] = field(default_factory=dict)  # lever group -> rate factor of its hazards
     inflow_factor: float = 1.0
-    wave_factors: dict[str, float] = field(default_factory=dict)      # wave -> factor on its inflow
-    budgets: dict[str, float | list] = field(default_factory=dict)    # budget -> per_year (steps kept as they are)
-    staffing: dict[str, float | list] = field(default_factory=dict)   # staffing group -> staff (steps kept)
-    pools: dict[str, float | list] = field(default_factory=dict)      # pool -> places (steps kept)
+    wave_factors: dict[str, float] = field(default_factory=dict)  # wave -> factor on its inflow
+    budgets: dict[str, float | list] = field(default_factory=dict)  # budget -> per_year (steps kept as they are)
+    staffing: dict[str, float | list] = field(default_factory=dict)  # staffing group -> staff (steps kept)
+    pools: dict[str, float | list] = field(default_factory=dict)  # pool -> places (steps kept)
 
 
 def current(content: dict) -> Changes:
     """The form's starting values: the base scenario as it is."""
-    progs = {n: ProgrammeChange(p.get("places"), 1.0, float(p.get("cost_per_month", 0.0)), p.get("entries_per_year"))
-             for n, p in content.get("programmes", {}).items()}
+    progs = {
+        n: ProgrammeChange(p.get("places"), 1.0, float(p.get("cost_per_month", 0.0)), p.get("entries_per_year"))
+        for n, p in content.get("programmes", {}).items()
+    }
     budgets = {n: b.get("per_year") for n, b in content.get("budgets", {}).items()}
     staffing = {n: g.get("staff") for n, g in content.get("staffing", {}).items()}
     pools = {n: q.get("places") for n, q in content.get("pools", {}).items() if q.get("places") is not None}
@@ -166,7 +180,7 @@ def apply(content: dict, changes: Changes) -> dict:
     for name, ch in changes.programmes.items():
         p = out["programmes"][name]
         for key, value in (("places", ch.places), ("entries_per_year", ch.entries_per_year)):
-            if isinstance(value, list):          # a plan over time: the form does not change it
+            if isinstance(value, list):  # a plan over time: the form does not change it
                 continue
             if value != p.get(key):
                 _set_optional(p, key, None if value is None else int(value))
@@ -174,8 +188,11 @@ def apply(content: dict, changes: Changes) -> dict:
             p["cost_per_month"] = float(ch.cost_per_month)
         if ch.duration_factor != 1.0:
             p["duration"] = scale_duration(p["duration"], float(ch.duration_factor))
-    for section, key, values in (("budgets", "per_year", changes.budgets), ("staffing", "staff", changes.staffing),
-                                 ("pools", "places", changes.pools)):
+    for section, key, values in (
+        ("budgets", "per_year", changes.budgets),
+        ("staffing", "staff", changes.staffing),
+        ("pools", "places", changes.pools),
+    ):
         for name, value in values.items():
             _set_number(out.get(section, {}).get(name), key, value)
     for h, spec in out.get("hazards", {}).items():
@@ -219,6 +236,7 @@ def differences(base: Any, variant: Any, path: str = "") -> list[tuple[str, Any,
 def to_toml(content: dict, comment: str = "") -> str:
     """The content as a TOML scenario file (data only), loadable by `jobpath run`."""
     import tomli_w
+
     head = "".join(f"# {line}\n" for line in comment.splitlines()) if comment else ""
     return head + tomli_w.dumps(content)
 
@@ -288,6 +306,7 @@ class RunJob:
     Kept in the page's session, it survives reruns of the page (clicks, a language switch);
     `cancel()` stops the process. `state` is running, done, failed or cancelled.
     """
+
     work: Path
     base: str
     variants: list[str]
@@ -330,6 +349,7 @@ def _end_with_parent() -> None:
     ends, so that no run outlives the app (the run has its own process group, which the app's stop misses)."""
     if sys.platform.startswith("linux"):
         import ctypes
+
         PR_SET_PDEATHSIG = 1
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
@@ -347,6 +367,7 @@ def write_scenarios(work: Path, base_name: str, base: dict, variants: list[tuple
     `variants` holds (file stem, content, comment). Returns the paths, base first.
     """
     from ..scenario import load_scenario
+
     d = Path(work) / "scenarios"
     d.mkdir(parents=True, exist_ok=True)
     base_path = d / f"{base_name}.toml"
@@ -357,26 +378,50 @@ def write_scenarios(work: Path, base_name: str, base: dict, variants: list[tuple
             raise ValueError(f"variant name: expected a name other than the base's ('{base_name}'), found the same")
         p = d / f"{stem}.toml"
         p.write_text(extends_toml(base_path.name, base, content, comment), encoding="utf-8")
-        load_scenario(p)            # ScenarioError names the field, as for any file
+        load_scenario(p)  # ScenarioError names the field, as for any file
         paths.append(p)
     return paths
 
 
-def start_comparison(work: Path, paths: list[Path], replications: int, years: float, seed: int = 1,
-                     workers: int = 1) -> RunJob:
+def start_comparison(
+    work: Path, paths: list[Path], replications: int, years: float, seed: int = 1, workers: int = 1
+) -> RunJob:
     """Run `jobpath compare base variants…` in the background; the job reports progress and end."""
     out = Path(work) / "results"
-    cmd = [sys.executable, "-m", "simulation.cli", "compare", *map(str, paths), "--replications", str(replications),
-           "--years", repr(float(years)), "--seed", str(seed), "--workers", str(workers), "--out", str(out),
-           "--overwrite", "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "simulation.cli",
+        "compare",
+        *map(str, paths),
+        "--replications",
+        str(replications),
+        "--years",
+        repr(float(years)),
+        "--seed",
+        str(seed),
+        "--workers",
+        str(workers),
+        "--out",
+        str(out),
+        "--overwrite",
+        "--quiet",
+    ]
     job = RunJob(Path(work), paths[0].stem, [p.stem for p in paths[1:]], replications * len(paths))
     root = Path(__file__).resolve().parents[2]
 
     def target() -> None:
         t0 = time.perf_counter()
         try:
-            job.proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                        start_new_session=True, text=True, preexec_fn=_end_with_parent)
+            job.proc = subprocess.Popen(
+                cmd,
+                cwd=root,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                text=True,
+                preexec_fn=_end_with_parent,
+            )
             if job._cancel.is_set():
                 job.cancel()
             _, err = job.proc.communicate()
@@ -402,21 +447,30 @@ def message_of(stderr: str) -> str:
     """What a failed `jobpath compare` said, for the page: its message, never a stack trace."""
     lines = [line for line in stderr.strip().splitlines() if line.strip()]
     if any(line.startswith("Traceback") for line in lines):
-        lines = lines[-1:]                       # the exception's own line
+        lines = lines[-1:]  # the exception's own line
     return "\n".join(lines)[-2000:]
 
 
 @dataclass
 class Comparison:
-    out: Path                     # the batch output directory (summary, comparison, per-replication files)
+    out: Path  # the batch output directory (summary, comparison, per-replication files)
     base: str
     variant: str
     seconds: float
 
 
-def run_comparison(base: dict, variant: dict, base_name: str, variant_name: str, work_dir: Path, replications: int,
-                   years: float, seed: int = 1, workers: int = 1,
-                   on_progress: Callable[[int, int], None] | None = None) -> Comparison:
+def run_comparison(
+    base: dict,
+    variant: dict,
+    base_name: str,
+    variant_name: str,
+    work_dir: Path,
+    replications: int,
+    years: float,
+    seed: int = 1,
+    workers: int = 1,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Comparison:
     """One variant against the base, in the foreground (waits for the background job)."""
     paths = write_scenarios(Path(work_dir), base_name, base, [(variant_name, variant, "")])
     job = start_comparison(Path(work_dir), paths, replications, years, seed, workers)
@@ -440,7 +494,7 @@ def results_zip(out: Path, extra: dict[str, bytes] | None = None) -> bytes:
         for table in ("runs", "monthly", "programme_monthly", "budget_monthly", "pool_monthly", "staffing_monthly"):
             for f in sorted(out.glob(f"{table}/*/rep-*.parquet")):
                 z.write(f, str(f.relative_to(out)))
-        for f in sorted(out.glob("checksums/*/rep-*.json")):      # so that `jobpath report` can verify the files
+        for f in sorted(out.glob("checksums/*/rep-*.json")):  # so that `jobpath report` can verify the files
             z.write(f, str(f.relative_to(out)))
         for f in sorted((out.parent / "scenarios").glob("*.toml")):
             z.write(f, f"scenarios/{f.name}")

@@ -12,16 +12,16 @@ import os
 import signal
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Callable, Iterable
 
 from .plan import Job
 from .worker import run_job
 
 OnDone = Callable[[dict], None]
 RETRIES = 3
-CONNECT_TIMEOUT = 5           # seconds to wait for a Dask scheduler: an address nobody listens on fails fast
+CONNECT_TIMEOUT = 5  # seconds to wait for a Dask scheduler: an address nobody listens on fails fast
 MAX_WORKERS = 1024
 
 
@@ -51,13 +51,15 @@ def _die_with_parent(parent: int) -> None:
     """Linux: the kernel sends SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG); elsewhere, and as
     a fallback, a thread checks every second that the parent is still there."""
     import threading
+
     try:
         import ctypes
+
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)        # 1 = PR_SET_PDEATHSIG
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
-    if os.getppid() != parent:                        # the parent died before the signal was set up
+    if os.getppid() != parent:  # the parent died before the signal was set up
         os._exit(1)
 
     def watch() -> None:
@@ -78,8 +80,12 @@ class LocalProcesses:
         self.pool: ProcessPoolExecutor | None = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_start, initargs=(os.getpid(),))
+        return ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_start,
+            initargs=(os.getpid(),),
+        )
 
     def __enter__(self):
         self.pool = self._new_pool()
@@ -125,10 +131,12 @@ class Dask:
 
     def __enter__(self):
         from dask.distributed import Client, LocalCluster
+
         if self.address.startswith("local:"):
             n = int(self.address.split(":", 1)[1])
-            self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                        dashboard_address=":0", silence_logs=40)
+            self.cluster = LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=40
+            )
             self.client = Client(self.cluster, set_as_default=False)
         else:
             self.client = Client(self.address, set_as_default=False, timeout=CONNECT_TIMEOUT)
@@ -144,6 +152,7 @@ class Dask:
 
     def map(self, jobs: Iterable[Job], out: str, on_done: OnDone) -> None:
         from dask.distributed import as_completed
+
         jobs = list(jobs)
         token = uuid.uuid4().hex[:8]
         keys = [f"jobpath-{j.scenario}-{j.replication:05d}-{token}" for j in jobs]
@@ -165,8 +174,9 @@ def check_backend(dask: str | None, workers: int | None) -> str | None:
         return None
     host, port = _host_port(dask)
     if host is None:
-        return (f"--dask: expected a scheduler address such as tcp://host:8786 or local:N, found '{dask[:80]}'")
+        return f"--dask: expected a scheduler address such as tcp://host:8786 or local:N, found '{dask[:80]}'"
     import socket
+
     try:
         socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
     except OSError as e:

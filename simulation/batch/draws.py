@@ -16,21 +16,34 @@ from ..errors import ScenarioError
 def load_draws(path: str):
     """A function replication -> [(dotted path, value)], from a Parquet or CSV draws file."""
     import pandas as pd
+
     p = Path(path)
     if not p.is_file():
         raise ScenarioError(str(p), [("", f"expected a draws file (Parquet or CSV), found no file at '{p}'")])
     try:
         df = pd.read_csv(p) if p.suffix == ".csv" else pd.read_parquet(p)
     except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
-        raise ScenarioError(str(p), [("", f"expected a Parquet or CSV table of draws, found an unreadable file ({e})")])
+        raise ScenarioError(
+            str(p), [("", f"expected a Parquet or CSV table of draws, found an unreadable file ({e})")]
+        ) from None
     cols = [c for c in df.columns if c != "draw"]
     if df.empty or not cols or any("." not in c for c in cols):
-        raise ScenarioError(str(p), [("", "expected rows of draws with columns named by dotted scenario paths "
-                                          f"(e.g. hazards.x.rate_per_month), found columns {list(df.columns)}")])
+        raise ScenarioError(
+            str(p),
+            [
+                (
+                    "",
+                    "expected rows of draws with columns named by dotted scenario paths "
+                    f"(e.g. hazards.x.rate_per_month), found columns {list(df.columns)}",
+                )
+            ],
+        )
     if "draw" in df.columns:
         df = df.sort_values("draw", kind="stable")
-    rows = [[(c, v.item() if hasattr(v, "item") else v) for c, v in zip(cols, rec)]
-            for rec in df[cols].itertuples(index=False, name=None)]
+    rows = [
+        [(c, v.item() if hasattr(v, "item") else v) for c, v in zip(cols, rec)]
+        for rec in df[cols].itertuples(index=False, name=None)
+    ]
 
     def overrides(replication: int) -> list[tuple[str, object]]:
         return rows[(replication - 1) % len(rows)]
@@ -46,6 +59,7 @@ def check_paths(overrides, resolved: dict, source: str) -> None:
         node = resolved
         for key in path.split("."):
             if not isinstance(node, dict) or key not in node:
-                raise ScenarioError(source, [(path, "expected a field of the scenario for this draws column, "
-                                                    f"found none at '{key}'")])
+                raise ScenarioError(
+                    source, [(path, f"expected a field of the scenario for this draws column, found none at '{key}'")]
+                )
             node = node[key]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,14 +19,14 @@ def replication_seed(master_seed: int, replication: int) -> int:
 
 @dataclass(frozen=True)
 class Job:
-    scenario: str                 # short name, unique within the batch
+    scenario: str  # short name, unique within the batch
     scenario_path: str
-    resolved: dict                # the validated, resolved scenario content (data, never code)
-    replication: int              # 1-based
+    resolved: dict  # the validated, resolved scenario content (data, never code)
+    replication: int  # 1-based
     seed: int
     years: float
     keep_spells: bool = True
-    overrides: tuple = ()         # (dotted field path, value) pairs, e.g. posterior draws
+    overrides: tuple = ()  # (dotted field path, value) pairs, e.g. posterior draws
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,19 @@ def scenario_refs(paths: list[str]) -> list[ScenarioRef]:
     return refs
 
 
-def jobs_for(ref: ScenarioRef, replications: range, master_seed: int, years: float, keep_spells: bool = True,
-             overrides_for=None) -> list[Job]:
-    return [Job(ref.name, ref.path, ref.resolved, k, replication_seed(master_seed, k), years, keep_spells,
-                tuple(overrides_for(k)) if overrides_for else ()) for k in replications]
+def jobs_for(
+    ref: ScenarioRef, replications: range, master_seed: int, years: float, keep_spells: bool = True, overrides_for=None
+) -> list[Job]:
+    return [
+        Job(
+            ref.name,
+            ref.path,
+            ref.resolved,
+            k,
+            replication_seed(master_seed, k),
+            years,
+            keep_spells,
+            tuple(overrides_for(k)) if overrides_for else (),
+        )
+        for k in replications
+    ]

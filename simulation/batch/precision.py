@@ -34,9 +34,9 @@ def relative_half_width(x: np.ndarray) -> float:
 
 @dataclass
 class Decision:
-    done: bool              # no more replications needed
-    need: int               # replications needed before deciding again
-    solution: int | None    # n at which precision was reached (and held), if any
+    done: bool  # no more replications needed
+    need: int  # replications needed before deciding again
+    solution: int | None  # n at which precision was reached (and held), if any
 
 
 def decide(values: dict[str, list[float]], precision: float, initial: int, budget: int) -> Decision:

@@ -29,11 +29,11 @@ def yearly(monthly: pd.DataFrame, programmes: pd.DataFrame) -> pd.DataFrame:
     mo = monthly.copy()
     mo["year"] = mo["month"].str[:4]
     cols = [c for c in mo.columns if c not in ID + ["month", "year", "month_end_day"]]
-    rule = {c: registry.yearly_rule(c) for c in cols}          # declared with the column, not guessed
+    rule = {c: registry.yearly_rule(c) for c in cols}  # declared with the column, not guessed
     of = {r: [c for c in cols if rule[c] == r] for r in registry.RULES}
     g = mo.groupby(ID + ["year"], sort=True)
     sums = g[of[registry.SUM]].sum()
-    sums = sums.where(g[of[registry.SUM]].count() == g.size().to_numpy()[:, None])   # a month not known yet
+    sums = sums.where(g[of[registry.SUM]].count() == g.size().to_numpy()[:, None])  # a month not known yet
     y = pd.concat([sums, g[of[registry.MEAN]].mean(), g.size().rename("months")], axis=1).reset_index()
     for col in of[registry.RATIO]:
         num, den = registry.ratio_parts(col)
@@ -47,8 +47,9 @@ def yearly(monthly: pd.DataFrame, programmes: pd.DataFrame) -> pd.DataFrame:
     pr["programme"] = pr["programme"].astype(str)
     pr["wait_total"] = pr["mean_wait_days"].fillna(0) * pr["entries"]
     g = pr.groupby(ID + ["programme", "year"], sort=True)
-    py = pd.concat([g[["entries", "cost", "wait_total"]].sum(),
-                    g[["participants", "waiting"]].mean()], axis=1).reset_index()
+    py = pd.concat(
+        [g[["entries", "cost", "wait_total"]].sum(), g[["participants", "waiting"]].mean()], axis=1
+    ).reset_index()
     py["mean_wait_days"] = py["wait_total"] / py["entries"].where(py["entries"] > 0)
     py = py.drop(columns="wait_total").melt(id_vars=ID + ["programme", "year"], var_name="measure")
     py["indicator"] = "programme." + py["programme"] + "." + py["measure"]
@@ -96,9 +97,15 @@ def paired(both: pd.DataFrame, base: str) -> pd.DataFrame:
         d["value"] = d["variant"] - d["base"]
         g = d.groupby(["period_type", "period", "indicator"], sort=False)
         res = describe(d, ["period_type", "period", "indicator"]).rename(
-            columns={"mean": "diff_mean", "se": "diff_se", "ci_low": "diff_ci_low", "ci_high": "diff_ci_high"})
-        extra = g.agg(base_mean=("base", "mean"), variant_mean=("variant", "mean"),
-                      var_base=("base", "var"), var_variant=("variant", "var"), var_diff=("value", "var")).reset_index()
+            columns={"mean": "diff_mean", "se": "diff_se", "ci_low": "diff_ci_low", "ci_high": "diff_ci_high"}
+        )
+        extra = g.agg(
+            base_mean=("base", "mean"),
+            variant_mean=("variant", "mean"),
+            var_base=("base", "var"),
+            var_variant=("variant", "var"),
+            var_diff=("value", "var"),
+        ).reset_index()
         res = res.merge(extra, on=["period_type", "period", "indicator"])
         res["variance_reduction"] = (res["var_base"] + res["var_variant"]) / res["var_diff"].where(res["var_diff"] > 0)
         res.insert(0, "variant", variant)

@@ -57,7 +57,7 @@ def write_parquet_atomic(df: pd.DataFrame, path: Path) -> str:
         df.to_parquet(tmp, index=False)
         digest = file_sha256(tmp)
         os.replace(tmp, path)
-    except OSError as e:        # e.g. the disk is full: name the file meant, not the temporary one
+    except OSError as e:  # e.g. the disk is full: name the file meant, not the temporary one
         raise write_failed(e, path) from None
     finally:
         if tmp.exists():
@@ -69,6 +69,7 @@ def write_parquet_atomic(df: pd.DataFrame, path: Path) -> str:
 def parquet_bytes(df: pd.DataFrame) -> bytes:
     """A table as the bytes of its Parquet file (the same as write_parquet_atomic writes)."""
     import io
+
     buf = io.BytesIO()
     df.to_parquet(buf, index=False)
     return buf.getvalue()
@@ -77,6 +78,7 @@ def parquet_bytes(df: pd.DataFrame) -> bytes:
 def write_bytes_atomic(path: Path, data: bytes) -> str:
     """Bytes written like write_parquet_atomic (temporary name, then rename); returns their SHA-256."""
     import hashlib
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
@@ -148,20 +150,33 @@ def replication_digests(out: Path, scenario: str, replication: int, strict: bool
     runs = rep_file(out, "runs", scenario, replication)
     if not f.is_file():
         if strict:
-            raise DamagedResults(f"{runs}: expected the replication's checksums in {f}, found none: it did not "
-                                 "finish writing, or its files are not this batch's")
+            raise DamagedResults(
+                f"{runs}: expected the replication's checksums in {f}, found none: it did not "
+                "finish writing, or its files are not this batch's"
+            )
         return None
     data = read_json(f, "the checksums of a jobpath replication")
     digests = data.get("sha256")
-    if (data.get("scenario"), data.get("replication")) != (scenario, replication) or not isinstance(digests, dict) \
-            or not all(isinstance(v, str) for v in digests.values()) or "runs" not in digests:
-        raise DamagedResults(f"{f}: expected the SHA-256 of the files of replication {replication} of {scenario}, "
-                             "found other content")
+    if (
+        (data.get("scenario"), data.get("replication")) != (scenario, replication)
+        or not isinstance(digests, dict)
+        or not all(isinstance(v, str) for v in digests.values())
+        or "runs" not in digests
+    ):
+        raise DamagedResults(
+            f"{f}: expected the SHA-256 of the files of replication {replication} of {scenario}, found other content"
+        )
     return {t: d for t, d in digests.items() if t in ("runs",) + TABLES}
 
 
-def check_replication(out: Path, scenario: str, replication: int, record: dict | None = None,
-                      optional: tuple[str, ...] = (), missing: list[Path] | None = None) -> bool:
+def check_replication(
+    out: Path,
+    scenario: str,
+    replication: int,
+    record: dict | None = None,
+    optional: tuple[str, ...] = (),
+    missing: list[Path] | None = None,
+) -> bool:
     """Check every file of a done replication (its runs file and each table: columns, then SHA-256);
     DamagedResults names the first bad one. A missing file of an `optional` table is added to `missing`
     instead. False if it has no checksums (written by an older version: only readability and columns
@@ -170,8 +185,16 @@ def check_replication(out: Path, scenario: str, replication: int, record: dict |
     digests = replication_digests(out, scenario, replication, has_checksums(record))
     content = _content(record, scenario)
     f = checksum_file(out, scenario, replication)
-    tables = list(digests) if digests is not None else ["runs"] + \
-        [t for t in TABLES if t in ("monthly", "programme_monthly") or rep_file(out, t, scenario, replication).exists()]
+    tables = (
+        list(digests)
+        if digests is not None
+        else ["runs"]
+        + [
+            t
+            for t in TABLES
+            if t in ("monthly", "programme_monthly") or rep_file(out, t, scenario, replication).exists()
+        ]
+    )
     for table in tables:
         path = rep_file(out, table, scenario, replication)
         if digests is not None and not path.exists():
@@ -206,10 +229,14 @@ def read_table(out: Path, table: str, scenario: str, replications: list[int]) ->
         digests = replication_digests(out, scenario, k, strict)
         f = rep_file(out, table, scenario, k)
         if digests is not None and table not in digests:
-            raise DamagedResults(f"{f}: expected a file {checksum_file(out, scenario, k)} records, found none "
-                                 "recorded there")
-        frames.append(read_checked(f, table, expected, digests[table] if digests is not None else None,
-                                   checksum_file(out, scenario, k)))
+            raise DamagedResults(
+                f"{f}: expected a file {checksum_file(out, scenario, k)} records, found none recorded there"
+            )
+        frames.append(
+            read_checked(
+                f, table, expected, digests[table] if digests is not None else None, checksum_file(out, scenario, k)
+            )
+        )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -222,6 +249,7 @@ def remove_replication(out: Path, scenario: str, replication: int) -> None:
 def create_duckdb(out: Path) -> Path | None:
     """A DuckDB database with views over every replication's files and the summaries."""
     import duckdb
+
     out = Path(out).resolve()
     db = out / "results.duckdb"
     tmp = out / f".results.{uuid.uuid4().hex}.duckdb.tmp"
@@ -235,11 +263,13 @@ def create_duckdb(out: Path) -> Path | None:
             for name in ("summary", "comparison"):
                 f = out / f"{name}.parquet"
                 if f.exists():
-                    con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{str(f).replace(chr(39), chr(39) * 2)}')")
+                    con.execute(
+                        f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{str(f).replace(chr(39), chr(39) * 2)}')"
+                    )
         finally:
             con.close()
         os.replace(tmp, db)
-    except (OSError, duckdb.Error) as e:     # e.g. the disk is full: name the database, leave no temporary file
+    except (OSError, duckdb.Error) as e:  # e.g. the disk is full: name the database, leave no temporary file
         if isinstance(e, OSError):
             raise write_failed(e, db) from None
         raise write_failed(OSError(None, str(e)), db) from None

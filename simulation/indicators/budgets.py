@@ -39,8 +39,9 @@ def commitments(entries: pd.DataFrame, scenario: Scenario, name: str) -> np.ndar
         return np.full(len(entries), commitment(spec))
     attributes = Attributes(scenario.attributes)
     codes = {a: entries[a].cat.codes.to_numpy() for a in attributes.names}
-    per_rule = np.asarray([spec.cost_per_month * d.mean / DAYS_PER_MONTH
-                           for d in (build(rule.duration) for rule in spec.duration)])
+    per_rule = np.asarray(
+        [spec.cost_per_month * d.mean / DAYS_PER_MONTH for d in (build(rule.duration) for rule in spec.duration)]
+    )
     return per_rule[rule_index(spec.duration, attributes, codes)]
 
 
@@ -55,13 +56,19 @@ def run_entry_spells(spells: pd.DataFrame, scenario: Scenario, name: str) -> pd.
     Day-one participants were admitted before the start: they are the first `participants` of
     the people of origin initial:<name> (created before its waiters), in their first spell there.
     """
-    p = spells[spells["state"].isin(["programme", "alongside"]).to_numpy() & (spells["programme"] == name).to_numpy()
-               & spells["start"].notna().to_numpy()]
+    p = spells[
+        spells["state"].isin(["programme", "alongside"]).to_numpy()
+        & (spells["programme"] == name).to_numpy()
+        & spells["start"].notna().to_numpy()
+    ]
     ip = scenario.population.initial.programmes.get(name)
     if ip is not None and ip.participants:
         pids = np.sort(spells.loc[(spells["origin"] == f"initial:{name}").to_numpy(), "person_id"].unique())
-        cand = p[(p["state"] == "programme").to_numpy() & p["person_id"].isin(pids[: ip.participants]).to_numpy()
-                 & (p["start"] <= 0).to_numpy()]
+        cand = p[
+            (p["state"] == "programme").to_numpy()
+            & p["person_id"].isin(pids[: ip.participants]).to_numpy()
+            & (p["start"] <= 0).to_numpy()
+        ]
         day_one = cand.sort_values(["start", "end"], kind="stable").drop_duplicates("person_id").index
         p = p[~p.index.isin(day_one)]
     return p
@@ -79,7 +86,7 @@ def year_budgets(spec, clock: Clock, month_edges: np.ndarray, committed: np.ndar
     out = np.empty(len(month_edges) - 1)
     carry = 0.0
     for m in range(len(out)):
-        if m > 0 and year_of[m] != year_of[m - 1]:      # 1 January: what last year left
+        if m > 0 and year_of[m] != year_of[m - 1]:  # 1 January: what last year left
             spent = committed[year_of == year_of[m - 1]].sum()
             carry = max(out[m - 1] - spent, 0.0) if spec.carry_over else 0.0
         out[m] = line.at(month_edges[m + 1] - 1e-9) + carry
@@ -102,7 +109,7 @@ def budget_monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd
             m = np.searchsorted(edges, made["start"].to_numpy(float), side="right") - 1
             inside = (m >= 0) & (m < n)
             entries = np.bincount(m[inside], minlength=n)
-            if is_rules(spec.duration):     # each entry its own commitment, by the rule that applied
+            if is_rules(spec.duration):  # each entry its own commitment, by the rule that applied
                 committed = np.bincount(m[inside], weights=commitments(made, scenario, pname)[inside], minlength=n)
             else:
                 committed = entries * commitment(spec)
@@ -114,9 +121,20 @@ def budget_monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd
             cum[sel] = np.cumsum(total[sel])
         budget = year_budgets(b, clock, edges, total)
         for pname, entries, committed in rows:
-            frames.append(pd.DataFrame({"month": labels, "budget": bname, "programme": pname, "entries": entries,
-                                        "committed": committed, "budget_year": budget,
-                                        "committed_year": cum, "left": budget - cum}))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "month": labels,
+                        "budget": bname,
+                        "programme": pname,
+                        "entries": entries,
+                        "committed": committed,
+                        "budget_year": budget,
+                        "committed_year": cum,
+                        "left": budget - cum,
+                    }
+                )
+            )
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=float if c in COLUMNS[3:] else object) for c in COLUMNS})
     return pd.concat(frames, ignore_index=True)[COLUMNS]

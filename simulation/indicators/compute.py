@@ -24,7 +24,7 @@ from ..scenario.schema import Scenario
 from . import registry
 from .prepared import Prepared, month_of
 
-CHUNK = 4096   # intervals handled together: bounds the (intervals, months) arrays to a few MB
+CHUNK = 4096  # intervals handled together: bounds the (intervals, months) arrays to a few MB
 
 
 def _overlap_days(a: np.ndarray, b: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -35,17 +35,17 @@ def _overlap_days(a: np.ndarray, b: np.ndarray, edges: np.ndarray) -> np.ndarray
     """
     total = np.zeros(len(edges) - 1)
     for i in range(0, len(a), CHUNK):
-        lo = np.maximum(a[i:i + CHUNK, None], edges[None, :-1])
-        hi = np.minimum(b[i:i + CHUNK, None], edges[None, 1:])
+        lo = np.maximum(a[i : i + CHUNK, None], edges[None, :-1])
+        hi = np.minimum(b[i : i + CHUNK, None], edges[None, 1:])
         days = np.clip(hi - lo, 0.0, None)
-        total = (np.concatenate([total[None, :], days]) if i else days).sum(0)   # rows added in order
+        total = (np.concatenate([total[None, :], days]) if i else days).sum(0)  # rows added in order
     return total
 
 
 def _open_at(starts: np.ndarray, ends: np.ndarray, ref: np.ndarray) -> np.ndarray:
     """How many intervals [start, end) are open at the last instant before each reference day (a month's end):
     start < ref <= end, i.e. begun before it less ended before it."""
-    ok = starts <= ends                                  # (NaN bounds never contain a day)
+    ok = starts <= ends  # (NaN bounds never contain a day)
     begun = np.searchsorted(np.sort(starts[ok]), ref, side="left")
     ended = np.searchsorted(np.sort(ends[ok]), ref, side="left")
     return (begun - ended).astype(np.int64)
@@ -60,11 +60,13 @@ def monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFr
             raise TypeError(f"indicator '{ind.name}' has no function (registry.py)")
         cols = ind.compute(p, ind)
         if set(cols) != set(ind.columns(p.sexes)):
-            raise ValueError(f"indicator '{ind.name}' computed {sorted(cols)}, "
-                             f"declared {ind.columns(p.sexes)} (registry.py)")
+            raise ValueError(
+                f"indicator '{ind.name}' computed {sorted(cols)}, declared {ind.columns(p.sexes)} (registry.py)"
+            )
         p.cols.update(cols)
-    return pd.DataFrame({"month": clock.month_labels(),
-                         **{c: np.asarray(p.cols[c]) for c in registry.columns(p.sexes)}})
+    return pd.DataFrame(
+        {"month": clock.month_labels(), **{c: np.asarray(p.cols[c]) for c in registry.columns(p.sexes)}}
+    )
 
 
 def programme_monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> pd.DataFrame:
@@ -96,20 +98,35 @@ def programme_monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) ->
         ok = (m_entry >= 0) & (m_entry < n_months)
         entries = np.bincount(m_entry[ok], minlength=n_months)
         wait_sum = np.bincount(m_entry[ok], weights=(s0 - w0[started])[ok], minlength=n_months)
-        frames.append(pd.DataFrame({
-            "month": labels,
-            "programme": name,
-            "participants": part_days / month_len,
-            "participants_end": _open_at(s0, s1_open, ref),
-            "waiting": wait_days / month_len,
-            "waiting_end": _open_at(w0, w1_open, ref),
-            "entries": entries,
-            "mean_wait_days": np.where(entries > 0, wait_sum / np.maximum(entries, 1), np.nan),
-            "cost": part_days / DAYS_PER_MONTH * spec.cost_per_month,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "month": labels,
+                    "programme": name,
+                    "participants": part_days / month_len,
+                    "participants_end": _open_at(s0, s1_open, ref),
+                    "waiting": wait_days / month_len,
+                    "waiting_end": _open_at(w0, w1_open, ref),
+                    "entries": entries,
+                    "mean_wait_days": np.where(entries > 0, wait_sum / np.maximum(entries, 1), np.nan),
+                    "cost": part_days / DAYS_PER_MONTH * spec.cost_per_month,
+                }
+            )
+        )
     if not frames:
-        return pd.DataFrame(columns=["month", "programme", "participants", "participants_end", "waiting",
-                                     "waiting_end", "entries", "mean_wait_days", "cost"])
+        return pd.DataFrame(
+            columns=[
+                "month",
+                "programme",
+                "participants",
+                "participants_end",
+                "waiting",
+                "waiting_end",
+                "entries",
+                "mean_wait_days",
+                "cost",
+            ]
+        )
     out = pd.concat(frames, ignore_index=True)
     out["programme"] = pd.Categorical(out["programme"], categories=list(scenario.programmes))
     return out

@@ -36,7 +36,7 @@ def inflows(p: Prepared, ind) -> dict:
     person = main["person_id"].to_numpy()
     first = np.r_[True, person[1:] != person[:-1]]
     prev_exit = np.r_[False, (main["state"].to_numpy()[:-1] == EXIT)] & ~first
-    origin = main["origin"].array                  # categorical: test each origin's name once
+    origin = main["origin"].array  # categorical: test each origin's name once
     newcomer = first & ~np.asarray(origin.categories.str.startswith("initial"), bool)[origin.codes]
     starts_episode = pd.Series(prev_exit | newcomer, index=main.index)[p.ben.index].to_numpy()
     m_in = month_of(p.enter[starts_episode], p.edges)

@@ -15,11 +15,10 @@ import pandas as pd
 
 from ..scenario.schema import INTEGRATION_KINDS, Scenario
 from ..states import CENSORED, EXIT
-from .prepared import (PARTICIPATING, Prepared, by_sex, is_lzb, lzb_window_days, month_of,
-                       monthly_counts)
+from .prepared import PARTICIPATING, Prepared, by_sex, is_lzb, lzb_window_days, month_of, monthly_counts
 
-ROLL = 12          # months of the rolling sums and averages (§§ 4-6: "in den vergangenen zwölf Monaten")
-FOLLOW = 6         # K2E3: months after the integration month in which employment must last
+ROLL = 12  # months of the rolling sums and averages (§§ 4-6: "in den vergangenen zwölf Monaten")
+FOLLOW = 6  # K2E3: months after the integration month in which employment must last
 
 
 def _levels(p: Prepared, ind) -> range:
@@ -52,6 +51,7 @@ def _quota_of_sums(num: pd.Series, den: pd.Series) -> pd.Series:
 
 # --- generic: built on columns before them -------------------------------------------------
 
+
 def quota(p: Prepared, ind) -> dict:
     """`num` over `den` the K2 way (K2, K2E1, K2E2, K2E4, K3E1); empty where `num` is not modelled."""
     return {ind.name + p.suffixes[j]: _quota(p.col(ind.num, j), p.col(ind.den, j)) for j in _levels(p, ind)}
@@ -73,39 +73,54 @@ def share(p: Prepared, ind) -> dict:
 
 def change(of: str):
     """The change of the stock `of` against 12 months before (K1E2, K3)."""
+
     def change(p: Prepared, ind) -> dict:
         return {ind.name + p.suffixes[j]: _change(p.col(of, j)) for j in _levels(p, ind)}
+
     return change
 
 
 def mean_rate(flow: str, stock: str, before: bool = False):
     """The flow over the stock (of the same month, or at the instant before the month: `before`),
     averaged over 12 months (K1E3, K1E4, K3E3, K3E4)."""
+
     def mean_rate(p: Prepared, ind) -> dict:
-        return {ind.name + p.suffixes[j]: _mean_rate(p.col(flow, j), p.before(stock, j) if before else p.col(stock, j))
-                for j in _levels(p, ind)}
+        return {
+            ind.name + p.suffixes[j]: _mean_rate(p.col(flow, j), p.before(stock, j) if before else p.col(stock, j))
+            for j in _levels(p, ind)
+        }
+
     return mean_rate
 
 
 # --- K2E1, K2E2: entries into programmes the scenario marks -------------------------------
 
+
 def programme_entries(field: str):
     """Entries into the programmes listed in [indicators] `field` (marginal / publicly funded
     employment); empty, not zero, when none is listed."""
+
     def entries(p: Prepared, ind) -> dict:
         progs = getattr(p.scenario.indicators, field)
         if not progs:
             return p.per_sex(ind.name, [p.nan] * (p.ns + 1))
         spells = p.spells
-        sel = spells["state"].isin(PARTICIPATING).to_numpy() & spells["programme"].isin(progs).to_numpy() & \
-            (spells["start"] >= 0).to_numpy()
+        sel = (
+            spells["state"].isin(PARTICIPATING).to_numpy()
+            & spells["programme"].isin(progs).to_numpy()
+            & (spells["start"] >= 0).to_numpy()
+        )
         pe = spells.loc[sel, ["start", "sex"]]
-        return p.per_sex(ind.name, monthly_counts(month_of(pe["start"].to_numpy(float), p.edges),
-                                                  pe["sex"].cat.codes.to_numpy(), p.n, p.ns))
+        return p.per_sex(
+            ind.name,
+            monthly_counts(month_of(pe["start"].to_numpy(float), p.edges), pe["sex"].cat.codes.to_numpy(), p.n, p.ns),
+        )
+
     return entries
 
 
 # --- K2E3: integrations followed by continuous employment ---------------------------------
+
 
 def _employed_blocks(spells: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """Each person's stretches of uninterrupted employment: out of benefit after an exit into
@@ -113,7 +128,7 @@ def _employed_blocks(spells: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     integration on entry (subsidised work). Adjoining stretches are merged."""
     on_entry = [n for n, p in scenario.programmes.items() if p.integration_on_entry]
     state = spells["state"].to_numpy()
-    keep = state == EXIT                                   # text columns tested on their subsets only
+    keep = state == EXIT  # text columns tested on their subsets only
     keep[keep] = spells["exit_kind"][keep].isin(INTEGRATION_KINDS).to_numpy(bool)
     work = np.isin(state, PARTICIPATING) & spells["start"].notna().to_numpy()
     work[work] = spells["programme"][work].isin(on_entry).to_numpy(bool)
@@ -143,8 +158,9 @@ def continuous(ev: pd.DataFrame, spells: pd.DataFrame, scenario: Scenario, edges
     horizon_ok = m + FOLLOW < n
     until = np.where(horizon_ok, edges[np.minimum(m + FOLLOW + 1, n)], np.nan)
     blocks = _employed_blocks(spells, scenario).sort_values("start", kind="stable")
-    left = pd.DataFrame({"person": ev["person"].to_numpy(np.int64), "time": ev["time"].to_numpy(float),
-                         "pos": np.arange(len(ev))}).sort_values("time", kind="stable")
+    left = pd.DataFrame(
+        {"person": ev["person"].to_numpy(np.int64), "time": ev["time"].to_numpy(float), "pos": np.arange(len(ev))}
+    ).sort_values("time", kind="stable")
     hit = pd.merge_asof(left, blocks, left_on="time", right_on="start", by="person", direction="backward")
     end = np.full(len(ev), -np.inf)
     end[hit["pos"].to_numpy()] = hit["end"].fillna(-np.inf).to_numpy()
@@ -162,6 +178,7 @@ def integrations_continuous(p: Prepared, ind) -> dict:
 
 
 # --- K2E4: single parents (the attribute level the scenario names) ------------------------
+
 
 def elb_stock_single_parent(p: Prepared, ind) -> dict:
     """Single-parent eLb at each month's last instant."""
@@ -184,11 +201,13 @@ def integrations_single_parent(p: Prepared, ind) -> dict:
 
 # --- K3E1-K3E4: integrations, activation and flows of LZB ----------------------------------
 
+
 def lzb_at_event(ev: pd.DataFrame, ben: pd.DataFrame) -> np.ndarray:
     """Whether each integrated person was LZB at the integration: the rule of the LZB stock
     (prepared.py) applied at the event's instant."""
-    e = pd.DataFrame({"person_id": ev["person"].to_numpy(), "time": ev["time"].to_numpy(float),
-                      "pos": np.arange(len(ev))})
+    e = pd.DataFrame(
+        {"person_id": ev["person"].to_numpy(), "time": ev["time"].to_numpy(float), "pos": np.arange(len(ev))}
+    )
     j = e.merge(ben[["person_id", "enter", "end"]], on="person_id", how="inner")
     days = lzb_window_days(j["enter"].to_numpy(float), j["end"].to_numpy(float), j["time"].to_numpy())
     return is_lzb(np.bincount(j["pos"].to_numpy(), weights=days, minlength=len(ev)))

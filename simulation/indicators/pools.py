@@ -15,8 +15,17 @@ from ..engine.clock import Clock
 from ..engine.timeline import Timeline
 from ..scenario.schema import Scenario
 
-COLUMNS = ["month", "pool", "waiting_list", "places", "participants", "participants_end", "waiting", "waiting_end",
-           "entries"]
+COLUMNS = [
+    "month",
+    "pool",
+    "waiting_list",
+    "places",
+    "participants",
+    "participants_end",
+    "waiting",
+    "waiting_end",
+    "entries",
+]
 SUMMED = ["participants", "participants_end", "waiting", "waiting_end", "entries"]
 
 
@@ -37,12 +46,21 @@ def pool_monthly(programme_monthly: pd.DataFrame, scenario: Scenario, clock: Clo
         rows = programme_monthly[programme_monthly["programme"].isin(pool.programmes)]
         summed = rows.groupby("month", sort=False)[SUMMED].sum().reindex(labels, fill_value=0)
         places = _places(pool.places, clock, ends)
-        if pool.places is None:        # only the members' own places cap the pool: their sum
+        if pool.places is None:  # only the members' own places cap the pool: their sum
             places = sum(_places(scenario.programmes[m].places, clock, ends) for m in pool.programmes)
-        frames.append(pd.DataFrame({"month": labels, "pool": name, "waiting_list": pool.waiting_list,
-                                    "places": np.where(np.isinf(places), np.nan, places),
-                                    **{c: summed[c].to_numpy() for c in SUMMED}}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "month": labels,
+                    "pool": name,
+                    "waiting_list": pool.waiting_list,
+                    "places": np.where(np.isinf(places), np.nan, places),
+                    **{c: summed[c].to_numpy() for c in SUMMED},
+                }
+            )
+        )
     if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=object if c in ("month", "pool", "waiting_list") else float)
-                             for c in COLUMNS})
+        return pd.DataFrame(
+            {c: pd.Series(dtype=object if c in ("month", "pool", "waiting_list") else float) for c in COLUMNS}
+        )
     return pd.concat(frames, ignore_index=True)[COLUMNS]

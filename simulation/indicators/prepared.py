@@ -17,7 +17,7 @@ from ..engine.clock import Clock
 from ..scenario.schema import INTEGRATION_KINDS, Scenario
 from ..states import ALONGSIDE, CENSORED, EXIT, EXIT_PREFIX, PROGRAMME
 
-LZB_WINDOW_DAYS = 730   # § 48a SGB II, K3: eLb on at least 638 of the last 730 days
+LZB_WINDOW_DAYS = 730  # § 48a SGB II, K3: eLb on at least 638 of the last 730 days
 LZB_MIN_DAYS = 638
 PARTICIPATING = [PROGRAMME, ALONGSIDE]
 BENEFIT_COLUMNS = ["person_id", "sex", "waiting_start", "start", "end", "end_reason", "next_state"]
@@ -78,26 +78,27 @@ class Prepared:
     def __init__(self, spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> None:
         self.spells, self.scenario = spells, scenario
         self.edges = np.asarray(clock.month_edges(), float)
-        self.n = len(self.edges) - 1                      # months
+        self.n = len(self.edges) - 1  # months
         self.sexes = list(scenario.attributes["sex"])
         self.ns = len(self.sexes)
         self.suffixes = [""] + [f"_{sx}" for sx in self.sexes]
-        self.nan = np.full(self.n, np.nan)               # a column not modelled: empty, not zero
-        self.cols: dict[str, np.ndarray | pd.Series] = {}   # the columns so far (monthly() adds each indicator's)
+        self.nan = np.full(self.n, np.nan)  # a column not modelled: empty, not zero
+        self.cols: dict[str, np.ndarray | pd.Series] = {}  # the columns so far (monthly() adds each indicator's)
 
         ben = self.ben = benefit_spells(spells)
         self.enter, self.end = ben["enter"].to_numpy(float), ben["end"].to_numpy(float)
-        self.sex = ben["sex"].cat.codes.to_numpy()       # index into `sexes` (the declared levels)
+        self.sex = ben["sex"].cat.codes.to_numpy()  # index into `sexes` (the declared levels)
         self.pid = ben["person_id"].to_numpy()
-        self.size = self.pid.max() + 1 if len(self.pid) else 0   # arrays indexed by person
+        self.size = self.pid.max() + 1 if len(self.pid) else 0  # arrays indexed by person
         self.exit_kind = exit_kinds(ben["next_state"])
-        self.is_exit = self.exit_kind != ""              # benefit spells that end in an exit
+        self.is_exit = self.exit_kind != ""  # benefit spells that end in an exit
 
-        self.open, self.lzb_open = self._stocks()     # per instant: rows of `ben` open, and which of them LZB
+        self.open, self.lzb_open = self._stocks()  # per instant: rows of `ben` open, and which of them LZB
         self.elb = np.stack([by_sex(self.sex[rows], self.ns) for rows in self.open], axis=1)
-        self.lzb = np.stack([by_sex(self.sex[rows][lzb], self.ns) for rows, lzb in zip(self.open, self.lzb_open)],
-                            axis=1)
-        self.instants = {"elb_stock": self.elb, "lzb_stock": self.lzb}   # stocks at every instant, (ns + 1, n + 1)
+        self.lzb = np.stack(
+            [by_sex(self.sex[rows][lzb], self.ns) for rows, lzb in zip(self.open, self.lzb_open)], axis=1
+        )
+        self.instants = {"elb_stock": self.elb, "lzb_stock": self.lzb}  # stocks at every instant, (ns + 1, n + 1)
         self.events = self._integration_events()
 
     def _stocks(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -106,14 +107,15 @@ class Prepared:
         enter, end, pid = self.enter, self.end, self.pid
         censored = (self.ben["end_reason"] == CENSORED).to_numpy(bool)
         end_open = np.where(censored, np.inf, end)
-        order = np.argsort(enter, kind="stable")         # spells by start: those begun by t are a prefix
+        order = np.argsort(enter, kind="stable")  # spells by start: those begun by t are a prefix
         enter_s, end_s, pid_s = enter[order], end[order], pid[order]
         rows, lzb = [], []
         for k, t in enumerate(self.edges):
             now = (enter <= t) & (t < end_open) if k == 0 else (enter < t) & (t <= end_open)
             begun = np.searchsorted(enter_s, t, side="right")
-            days = np.bincount(pid_s[:begun], weights=lzb_window_days(enter_s[:begun], end_s[:begun], t),
-                               minlength=self.size)
+            days = np.bincount(
+                pid_s[:begun], weights=lzb_window_days(enter_s[:begun], end_s[:begun], t), minlength=self.size
+            )
             rows.append(np.flatnonzero(now))
             lzb.append(is_lzb(days[pid[rows[-1]]]))
         return rows, lzb
@@ -128,17 +130,27 @@ class Prepared:
         ev_time, ev_kind, ev_sex = [self.end[is_exit]], [self.exit_kind[is_exit]], [self.sex[is_exit]]
         on_entry = {n: p.integration_on_entry for n, p in self.scenario.programmes.items() if p.integration_on_entry}
         if on_entry:
-            pe = spells[["person_id", "start", "programme", "sex"]][(
-                spells["state"].isin(PARTICIPATING) & spells["programme"].isin(list(on_entry))
-                & (spells["start"] >= 0)).to_numpy()]
+            pe = spells[["person_id", "start", "programme", "sex"]][
+                (
+                    spells["state"].isin(PARTICIPATING)
+                    & spells["programme"].isin(list(on_entry))
+                    & (spells["start"] >= 0)
+                ).to_numpy()
+            ]
             ev_row.append(pe.index.to_numpy())
             ev_person.append(pe["person_id"].to_numpy())
             ev_time.append(pe["start"].to_numpy(float))
             ev_kind.append(pe["programme"].map(on_entry).astype(str).to_numpy())
             ev_sex.append(pe["sex"].cat.codes.to_numpy())
-        ev = pd.DataFrame({"person": np.concatenate(ev_person), "time": np.concatenate(ev_time),
-                           "kind": np.concatenate(ev_kind), "sex": np.concatenate(ev_sex),
-                           "row": np.concatenate(ev_row)})
+        ev = pd.DataFrame(
+            {
+                "person": np.concatenate(ev_person),
+                "time": np.concatenate(ev_time),
+                "kind": np.concatenate(ev_kind),
+                "sex": np.concatenate(ev_sex),
+                "row": np.concatenate(ev_row),
+            }
+        )
         ev = ev[ev["kind"].isin(INTEGRATION_KINDS)]
         ev["m"] = month_of(ev["time"].to_numpy(float), self.edges)
         ev = ev[(ev["m"] >= 0) & (ev["m"] < self.n)].sort_values("time", kind="stable")
@@ -152,7 +164,7 @@ class Prepared:
         out = np.zeros((self.ns + 1, self.n), dtype=np.int64)
         prev = None
         for k, (rows, lzb) in enumerate(zip(self.open, self.lzb_open)):
-            cur = np.full(self.size, -1, dtype=np.int64)     # each person's sex level if LZB now, else -1
+            cur = np.full(self.size, -1, dtype=np.int64)  # each person's sex level if LZB now, else -1
             cur[self.pid[rows][lzb]] = self.sex[rows][lzb]
             if prev is not None:
                 into[:, k - 1] = by_sex(cur[(cur >= 0) & (prev < 0)], self.ns)

@@ -14,39 +14,40 @@ returns exactly the entry's columns (`Indicator.columns`). A new indicator is on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..scenario.schema import EXIT_KINDS, INTEGRATION_KINDS
 from . import core
 from . import kennzahlen as kz
 
 # How a year's value comes from its months (a year cut short by the horizon uses its months only)
-SUM = "sum"       # flows: summed; empty if any month of the year is empty (not known yet)
-MEAN = "mean"     # stocks: mean of the month-end values
-LAST = "last"     # comparisons with the year before and 12-month averages: the year's last month
-RATIO = "ratio"   # a quota: the yearly numerator over the yearly denominator (each by its own rule)
+SUM = "sum"  # flows: summed; empty if any month of the year is empty (not known yet)
+MEAN = "mean"  # stocks: mean of the month-end values
+LAST = "last"  # comparisons with the year before and 12-month averages: the year's last month
+RATIO = "ratio"  # a quota: the yearly numerator over the yearly denominator (each by its own rule)
 RULES = (SUM, MEAN, LAST, RATIO)
 
-UNITS = ("days", "persons", "share", "change")   # share and change are shown as percent
-KINDS = {"exit_kind": EXIT_KINDS, "integration_kind": INTEGRATION_KINDS}   # levels in column order
+UNITS = ("days", "persons", "share", "change")  # share and change are shown as percent
+KINDS = {"exit_kind": EXIT_KINDS, "integration_kind": INTEGRATION_KINDS}  # levels in column order
 
 
 @dataclass(frozen=True)
 class Indicator:
     """One monthly column (and its per-sex or per-kind columns), and the function computing them."""
+
     name: str
-    code: str                 # § 48a SGB II code (K2, K2E3, ...), "" for a plain count
+    code: str  # § 48a SGB II code (K2, K2E3, ...), "" for a plain count
     label_en: str
     label_de: str
-    unit: str                 # one of UNITS
-    yearly: str               # one of RULES
-    by: tuple[str, ...] = ("sex",)   # suffixes that exist: "sex", "exit_kind", "integration_kind"
-    num: str = ""             # RATIO: numerator and denominator columns (same suffix)
+    unit: str  # one of UNITS
+    yearly: str  # one of RULES
+    by: tuple[str, ...] = ("sex",)  # suffixes that exist: "sex", "exit_kind", "integration_kind"
+    num: str = ""  # RATIO: numerator and denominator columns (same suffix)
     den: str = ""
-    compute: Callable | None = field(default=None, compare=False)   # (Prepared, Indicator) -> {column: values}
-    headline: bool = False    # one of the headline indicators (HEADLINE) of the summaries, report and app
-    sex_after: str = ""       # the by-sex columns follow this entry's columns instead of their own
+    compute: Callable | None = field(default=None, compare=False)  # (Prepared, Indicator) -> {column: values}
+    headline: bool = False  # one of the headline indicators (HEADLINE) of the summaries, report and app
+    sex_after: str = ""  # the by-sex columns follow this entry's columns instead of their own
 
     def __post_init__(self):
         assert self.yearly in RULES and self.unit in UNITS, self
@@ -74,68 +75,249 @@ def _i(name, code, en, de, unit, yearly, by=("sex",), num="", den="", fn=None, h
 
 
 NOSEX: tuple[str, ...] = ()
-FLOWS_BY_SEX_AFTER = "lzb_share"   # where the inflows and outflows by sex have always been (tests/golden)
+FLOWS_BY_SEX_AFTER = "lzb_share"  # where the inflows and outflows by sex have always been (tests/golden)
 
 INDICATORS: tuple[Indicator, ...] = (
     _i("month_end_day", "", "End of month (days)", "Monatsende (Tage)", "days", LAST, NOSEX, fn=core.month_end_day),
     _i("elb_stock", "", "eLb stock", "eLb-Bestand", "persons", MEAN, fn=core.elb_stock, headline=True),
     _i("inflows", "", "Inflows", "Zugänge", "persons", SUM, fn=core.inflows, sex_after=FLOWS_BY_SEX_AFTER),
-    _i("outflows", "", "Outflows", "Abgänge", "persons", SUM, ("exit_kind", "sex"), fn=core.outflows,
-       sex_after=FLOWS_BY_SEX_AFTER),
-    _i("integrations", "", "Integrations", "Integrationen", "persons", SUM, ("integration_kind", "sex"),
-       fn=core.integrations, headline=True),
-    _i("iq", "K2", "Integrationsquote", "Integrationsquote", "share", RATIO, num="integrations", den="elb_stock",
-       fn=kz.quota, headline=True),
-    _i("lzb_stock", "", "Long-term benefit recipients (LZB)", "Langzeitleistungsbeziehende (LZB)", "persons", MEAN,
-       fn=core.lzb_stock, headline=True),
-    _i("lzb_share", "", "LZB share of eLb", "LZB-Anteil am eLb-Bestand", "share", RATIO, NOSEX,
-       num="lzb_stock", den="elb_stock", fn=kz.share, headline=True),
+    _i(
+        "outflows",
+        "",
+        "Outflows",
+        "Abgänge",
+        "persons",
+        SUM,
+        ("exit_kind", "sex"),
+        fn=core.outflows,
+        sex_after=FLOWS_BY_SEX_AFTER,
+    ),
+    _i(
+        "integrations",
+        "",
+        "Integrations",
+        "Integrationen",
+        "persons",
+        SUM,
+        ("integration_kind", "sex"),
+        fn=core.integrations,
+        headline=True,
+    ),
+    _i(
+        "iq",
+        "K2",
+        "Integrationsquote",
+        "Integrationsquote",
+        "share",
+        RATIO,
+        num="integrations",
+        den="elb_stock",
+        fn=kz.quota,
+        headline=True,
+    ),
+    _i(
+        "lzb_stock",
+        "",
+        "Long-term benefit recipients (LZB)",
+        "Langzeitleistungsbeziehende (LZB)",
+        "persons",
+        MEAN,
+        fn=core.lzb_stock,
+        headline=True,
+    ),
+    _i(
+        "lzb_share",
+        "",
+        "LZB share of eLb",
+        "LZB-Anteil am eLb-Bestand",
+        "share",
+        RATIO,
+        NOSEX,
+        num="lzb_stock",
+        den="elb_stock",
+        fn=kz.share,
+        headline=True,
+    ),
     # K1: reduction of need (the eLb side; the money sums K1, K1E1 are not modelled)
-    _i("elb_change", "K1E2", "Change in the number of eLb", "Veränderung der Zahl der eLb", "change", LAST,
-       fn=kz.change("elb_stock")),
-    _i("inflow_rate", "K1E3", "Average inflow rate of eLb", "Durchschnittliche Zugangsrate der eLb", "share", LAST,
-       fn=kz.mean_rate("inflows", "elb_stock")),                 # over the stock of the same month
-    _i("outflow_rate", "K1E4", "Average outflow rate of eLb", "Durchschnittliche Abgangsrate der eLb", "share", LAST,
-       fn=kz.mean_rate("outflows", "elb_stock", before=True)),   # over the month before's (day one's)
+    _i(
+        "elb_change",
+        "K1E2",
+        "Change in the number of eLb",
+        "Veränderung der Zahl der eLb",
+        "change",
+        LAST,
+        fn=kz.change("elb_stock"),
+    ),
+    _i(
+        "inflow_rate",
+        "K1E3",
+        "Average inflow rate of eLb",
+        "Durchschnittliche Zugangsrate der eLb",
+        "share",
+        LAST,
+        fn=kz.mean_rate("inflows", "elb_stock"),
+    ),  # over the stock of the same month
+    _i(
+        "outflow_rate",
+        "K1E4",
+        "Average outflow rate of eLb",
+        "Durchschnittliche Abgangsrate der eLb",
+        "share",
+        LAST,
+        fn=kz.mean_rate("outflows", "elb_stock", before=True),
+    ),  # over the month before's (day one's)
     # K2: integration into work
-    _i("marginal_entries", "", "Entries into marginal employment", "Eintritte in geringfügige Beschäftigung",
-       "persons", SUM, fn=kz.programme_entries("marginal_employment")),
-    _i("marginal_quota", "K2E1", "Rate of entries into marginal employment",
-       "Quote der Eintritte in geringfügige Beschäftigung", "share", RATIO, num="marginal_entries", den="elb_stock",
-       fn=kz.quota),
-    _i("public_entries", "", "Entries into publicly funded employment",
-       "Eintritte in öffentlich geförderte Beschäftigung", "persons", SUM,
-       fn=kz.programme_entries("public_employment")),
-    _i("public_quota", "K2E2", "Rate of entries into publicly funded employment",
-       "Quote der Eintritte in öffentlich geförderte Beschäftigung", "share", RATIO, num="public_entries",
-       den="elb_stock", fn=kz.quota),
-    _i("integrations_continuous", "", "Integrations followed by continuous employment",
-       "Integrationen mit kontinuierlicher Beschäftigung", "persons", SUM, fn=kz.integrations_continuous),
-    _i("continuous_share", "K2E3", "Continuous employment after integration",
-       "Kontinuierliche Beschäftigung nach Integration", "share", RATIO, num="integrations_continuous",
-       den="integrations", fn=kz.quota_of_sums),
-    _i("elb_stock_single_parent", "", "eLb stock, single parents", "eLb-Bestand, Alleinerziehende", "persons", MEAN,
-       fn=kz.elb_stock_single_parent),
-    _i("integrations_single_parent", "", "Integrations of single parents", "Integrationen von Alleinerziehenden",
-       "persons", SUM, fn=kz.integrations_single_parent),
-    _i("single_parent_iq", "K2E4", "Integrationsquote of single parents", "Integrationsquote der Alleinerziehenden",
-       "share", RATIO, num="integrations_single_parent", den="elb_stock_single_parent", fn=kz.quota),
+    _i(
+        "marginal_entries",
+        "",
+        "Entries into marginal employment",
+        "Eintritte in geringfügige Beschäftigung",
+        "persons",
+        SUM,
+        fn=kz.programme_entries("marginal_employment"),
+    ),
+    _i(
+        "marginal_quota",
+        "K2E1",
+        "Rate of entries into marginal employment",
+        "Quote der Eintritte in geringfügige Beschäftigung",
+        "share",
+        RATIO,
+        num="marginal_entries",
+        den="elb_stock",
+        fn=kz.quota,
+    ),
+    _i(
+        "public_entries",
+        "",
+        "Entries into publicly funded employment",
+        "Eintritte in öffentlich geförderte Beschäftigung",
+        "persons",
+        SUM,
+        fn=kz.programme_entries("public_employment"),
+    ),
+    _i(
+        "public_quota",
+        "K2E2",
+        "Rate of entries into publicly funded employment",
+        "Quote der Eintritte in öffentlich geförderte Beschäftigung",
+        "share",
+        RATIO,
+        num="public_entries",
+        den="elb_stock",
+        fn=kz.quota,
+    ),
+    _i(
+        "integrations_continuous",
+        "",
+        "Integrations followed by continuous employment",
+        "Integrationen mit kontinuierlicher Beschäftigung",
+        "persons",
+        SUM,
+        fn=kz.integrations_continuous,
+    ),
+    _i(
+        "continuous_share",
+        "K2E3",
+        "Continuous employment after integration",
+        "Kontinuierliche Beschäftigung nach Integration",
+        "share",
+        RATIO,
+        num="integrations_continuous",
+        den="integrations",
+        fn=kz.quota_of_sums,
+    ),
+    _i(
+        "elb_stock_single_parent",
+        "",
+        "eLb stock, single parents",
+        "eLb-Bestand, Alleinerziehende",
+        "persons",
+        MEAN,
+        fn=kz.elb_stock_single_parent,
+    ),
+    _i(
+        "integrations_single_parent",
+        "",
+        "Integrations of single parents",
+        "Integrationen von Alleinerziehenden",
+        "persons",
+        SUM,
+        fn=kz.integrations_single_parent,
+    ),
+    _i(
+        "single_parent_iq",
+        "K2E4",
+        "Integrationsquote of single parents",
+        "Integrationsquote der Alleinerziehenden",
+        "share",
+        RATIO,
+        num="integrations_single_parent",
+        den="elb_stock_single_parent",
+        fn=kz.quota,
+    ),
     # K3: avoiding long-term benefit receipt
-    _i("lzb_change", "K3", "Change in the LZB stock", "Veränderung des Bestands an LZB", "change", LAST,
-       fn=kz.change("lzb_stock")),
+    _i(
+        "lzb_change",
+        "K3",
+        "Change in the LZB stock",
+        "Veränderung des Bestands an LZB",
+        "change",
+        LAST,
+        fn=kz.change("lzb_stock"),
+    ),
     _i("integrations_lzb", "", "Integrations of LZB", "Integrationen von LZB", "persons", SUM, fn=kz.integrations_lzb),
-    _i("lzb_iq", "K3E1", "Integrationsquote of LZB", "Integrationsquote der LZB", "share", RATIO,
-       num="integrations_lzb", den="lzb_stock", fn=kz.quota),
-    _i("lzb_in_programme", "", "LZB taking part in a programme", "LZB in einer Maßnahme", "persons", MEAN,
-       fn=kz.lzb_in_programme),
-    _i("lzb_activation", "K3E2", "Activation rate of LZB", "Aktivierungsquote der LZB", "share", RATIO,
-       num="lzb_in_programme", den="lzb_stock", fn=kz.share),
+    _i(
+        "lzb_iq",
+        "K3E1",
+        "Integrationsquote of LZB",
+        "Integrationsquote der LZB",
+        "share",
+        RATIO,
+        num="integrations_lzb",
+        den="lzb_stock",
+        fn=kz.quota,
+    ),
+    _i(
+        "lzb_in_programme",
+        "",
+        "LZB taking part in a programme",
+        "LZB in einer Maßnahme",
+        "persons",
+        MEAN,
+        fn=kz.lzb_in_programme,
+    ),
+    _i(
+        "lzb_activation",
+        "K3E2",
+        "Activation rate of LZB",
+        "Aktivierungsquote der LZB",
+        "share",
+        RATIO,
+        num="lzb_in_programme",
+        den="lzb_stock",
+        fn=kz.share,
+    ),
     _i("lzb_inflows", "", "Inflows into LZB", "Zugänge in den LZB-Bestand", "persons", SUM, fn=kz.lzb_inflows),
     _i("lzb_outflows", "", "Outflows from LZB", "Abgänge aus dem LZB-Bestand", "persons", SUM, fn=kz.lzb_outflows),
-    _i("lzb_inflow_rate", "K3E3", "Average inflow rate of LZB", "Durchschnittliche Zugangsrate der LZB", "share", LAST,
-       fn=kz.mean_rate("lzb_inflows", "lzb_stock")),
-    _i("lzb_outflow_rate", "K3E4", "Average outflow rate of LZB", "Durchschnittliche Abgangsrate der LZB", "share",
-       LAST, fn=kz.mean_rate("lzb_outflows", "lzb_stock", before=True)),
+    _i(
+        "lzb_inflow_rate",
+        "K3E3",
+        "Average inflow rate of LZB",
+        "Durchschnittliche Zugangsrate der LZB",
+        "share",
+        LAST,
+        fn=kz.mean_rate("lzb_inflows", "lzb_stock"),
+    ),
+    _i(
+        "lzb_outflow_rate",
+        "K3E4",
+        "Average outflow rate of LZB",
+        "Durchschnittliche Abgangsrate der LZB",
+        "share",
+        LAST,
+        fn=kz.mean_rate("lzb_outflows", "lzb_stock", before=True),
+    ),
 )
 
 
@@ -146,7 +328,7 @@ def _index() -> None:
     assert len(BY_NAME) == len(INDICATORS), "two entries with one name"
     for ind in INDICATORS:
         assert not ind.sex_after or list(BY_NAME).index(ind.sex_after) > list(BY_NAME).index(ind.name), ind.name
-    HEADLINE = tuple(ind.name for ind in INDICATORS if ind.headline)   # in the registry's order
+    HEADLINE = tuple(ind.name for ind in INDICATORS if ind.headline)  # in the registry's order
     _LONGEST_FIRST = sorted(INDICATORS, key=lambda ind: len(ind.name), reverse=True)
 
 
@@ -171,6 +353,7 @@ def columns(sexes) -> list[str]:
     """The columns of the monthly table after `month`, in order: each entry's columns in turn
     (`Indicator.columns`), save by-sex columns declared `sex_after` another entry, which follow
     that entry's columns."""
+
     def by_sex(ind: Indicator) -> list[str]:
         return [f"{ind.name}_{sx}" for sx in sexes] if "sex" in ind.by else []
 
@@ -198,7 +381,7 @@ def lookup(column: str) -> tuple[Indicator, str]:
         return BY_NAME[column], ""
     for ind in _LONGEST_FIRST:
         if ind.by and column.startswith(ind.name + "_"):
-            rest = column[len(ind.name) + 1:]
+            rest = column[len(ind.name) + 1 :]
             if any(rest in KINDS[b] for b in ind.by if b in KINDS) or "sex" in ind.by:
                 return ind, "_" + rest
     raise UnknownColumn(f"monthly column '{column}' has no entry in simulation/indicators/registry.py")

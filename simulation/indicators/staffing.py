@@ -30,10 +30,15 @@ def covered_intervals(spells: pd.DataFrame, covered: list[str]) -> tuple[np.ndar
     waiting = [x.split(":", 1)[1] for x in covered if x.startswith("waiting:")]
     taking_part = [x.split(":", 1)[1] for x in covered if x.startswith("programme:")]
     in_programme = st == "programme"
-    parts = [(np.isin(st, fixed), start, end),
-             (in_programme & np.isin(prog, waiting), spells["waiting_start"].to_numpy(float),
-              np.where(np.isnan(start), end, start)),
-             (in_programme & np.isin(prog, taking_part) & ~np.isnan(start), start, end)]
+    parts = [
+        (np.isin(st, fixed), start, end),
+        (
+            in_programme & np.isin(prog, waiting),
+            spells["waiting_start"].to_numpy(float),
+            np.where(np.isnan(start), end, start),
+        ),
+        (in_programme & np.isin(prog, taking_part) & ~np.isnan(start), start, end),
+    ]
     lo = np.concatenate([a[sel] for sel, a, _ in parts])
     hi = np.concatenate([b[sel] for sel, _, b in parts])
     return lo, hi
@@ -54,13 +59,24 @@ def staffing_monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) -> 
         covered = [st for st in all_states if any(matches(p, st) for p in g.states)]
         line = Timeline.of(g.staff, clock)
         n = count_at(*covered_intervals(spells, covered), edges).astype(float)
-        staff = np.array([line.at(t - 1e-6) for t in edges], float)      # the staff before the next month's step
+        staff = np.array([line.at(t - 1e-6) for t in edges], float)  # the staff before the next month's step
         with np.errstate(divide="ignore", invalid="ignore"):
             caseload = np.where(staff > 0, n / staff, np.inf)
-            f = np.where(staff <= 0, 0.0, np.where(n > 0, (g.reference_caseload / caseload) ** g.elasticity,
-                                                   g.max_factor))
-        frames.append(pd.DataFrame({"month": labels, "staffing": name, "staff": staff, "customers": n.astype(int),
-                                    "caseload": caseload, "factor": np.minimum(f, g.max_factor)}))
+            f = np.where(
+                staff <= 0, 0.0, np.where(n > 0, (g.reference_caseload / caseload) ** g.elasticity, g.max_factor)
+            )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "month": labels,
+                    "staffing": name,
+                    "staff": staff,
+                    "customers": n.astype(int),
+                    "caseload": caseload,
+                    "factor": np.minimum(f, g.max_factor),
+                }
+            )
+        )
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=object if c in ("month", "staffing") else float) for c in COLUMNS})
     return pd.concat(frames, ignore_index=True)[COLUMNS]

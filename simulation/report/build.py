@@ -41,15 +41,18 @@ table.data th:nth-child(-n+3),table.data td:nth-child(-n+3){text-align:left}
 .figure{margin:12px 0 24px} details{margin:12px 0}
 table.summary td,table.summary th{font-size:1.05em}
 """
-SIGNIFICANT_DIGITS = 5      # figure data as stored in the file: enough for every axis and hover label
-PLOTLY_CONFIG = {"displaylogo": False, "responsive": True,
-                 "toImageButtonOptions": {"format": "png", "width": 1280, "scale": 2}}
+SIGNIFICANT_DIGITS = 5  # figure data as stored in the file: enough for every axis and hover label
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "toImageButtonOptions": {"format": "png", "width": 1280, "scale": 2},
+}
 
 
 @dataclass
 class Report:
     html: str
-    figures: list[tuple[str, go.Figure]]      # (file-name slug, figure), in report order
+    figures: list[tuple[str, go.Figure]]  # (file-name slug, figure), in report order
 
 
 def slug(text: str) -> str:
@@ -80,8 +83,10 @@ class _Page:
         data = compact(json.loads(pio.to_json(fig, validate=False)))
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
         height = int(fig.layout.height or 450)
-        self.parts.append(f'<div class="figure"><div id="fig-{k:02d}" class="plot" style="height:{height}px"></div>'
-                          f'<script type="application/json" id="fig-{k:02d}-data">{text}</script></div>')
+        self.parts.append(
+            f'<div class="figure"><div id="fig-{k:02d}" class="plot" style="height:{height}px"></div>'
+            f'<script type="application/json" id="fig-{k:02d}-data">{text}</script></div>'
+        )
 
     def raw(self, fragment: str) -> None:
         self.parts.append(fragment)
@@ -138,8 +143,9 @@ def build(res: Results, lang: str = "en", targets: Targets | None = None) -> Rep
 def _indicators(page: _Page, res: Results, lang: str, targets: Targets | None) -> None:
     note = t("single_run_note", lang) if res.kind == "run" else t("band_note", lang)
     page.section("indicators", t("sec_indicators", lang), note)
-    for name, fig in zip(["elb_stock", "integrations", "iq", "lzb_stock", "lzb_share"],
-                         F.indicator_figures(res, lang, targets)):
+    for name, fig in zip(
+        ["elb_stock", "integrations", "iq", "lzb_stock", "lzb_share"], F.indicator_figures(res, lang, targets)
+    ):
         page.figure(name, fig)
     page.text(t("kennzahlen_note", lang))
     page.raw(tables.to_html(tables.kennzahlen_frame(res, lang)))
@@ -175,8 +181,10 @@ def _pathways(page: _Page, res: Results, lang: str) -> None:
         if not shown:
             page.text(t("sankey_note", lang, k=flows.replications))
             shown = True
-        page.figure(f"pathways_{scen}", F.sankey_figure(flows, res.display_names().get(scen, scen), lang,
-                                                        res.programme_labels(lang)))
+        page.figure(
+            f"pathways_{scen}",
+            F.sankey_figure(flows, res.display_names().get(scen, scen), lang, res.programme_labels(lang)),
+        )
     if not shown:
         page.text(t("no_spells", lang))
 
@@ -187,12 +195,17 @@ def _summary(page: _Page, res: Results, lang: str) -> None:
     span = ys[0] if len(ys) == 1 else f"{ys[0]}–{ys[-1]}"
     page.section("summary", t("sec_summary", lang), t("summary_note", lang, year=span))
     import pandas as pd
+
     frames = [tables.summary_frame(res, lang, y) for y in ys]
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if not df.empty:
-        df = df.sort_values([t("variant", lang), t("period", lang)], kind="stable",
-                            key=lambda c: c.map({n: k for k, n in enumerate(res.display_names().values())})
-                            if c.name == t("variant", lang) else c)
+        df = df.sort_values(
+            [t("variant", lang), t("period", lang)],
+            kind="stable",
+            key=lambda c: (
+                c.map({n: k for k, n in enumerate(res.display_names().values())}) if c.name == t("variant", lang) else c
+            ),
+        )
     page.raw(tables.to_html(df, "data summary"))
     if len(ys) > 1:
         page.text(t("slow_effects_report", lang))
@@ -202,8 +215,10 @@ def _comparison(page: _Page, res: Results, lang: str) -> None:
     page.section("comparison", t("sec_comparison", lang), t("side_note", lang))
     page.raw(tables.to_html(tables.side_by_side_frame(res, lang)))
     page.text(t("comparison_note", lang))
-    page.raw(f"<details><summary>{html.escape(t('comparison_details', lang))}</summary>"
-             f"{tables.to_html(tables.comparison_frame(res, lang))}</details>")
+    page.raw(
+        f"<details><summary>{html.escape(t('comparison_details', lang))}</summary>"
+        f"{tables.to_html(tables.comparison_frame(res, lang))}</details>"
+    )
     for fig, name in zip(F.comparison_figures(res, lang), ["difference_yearly", "difference_monthly"]):
         page.figure(name, fig)
     prog = tables.comparison_frame(res, lang, programmes=True)
@@ -224,20 +239,24 @@ def _frame(page: _Page, res: Results, lang: str) -> str:
     """The whole document: head with inline plotly.js and style, header, contents, sections."""
     n = max(res.replications.values()) if res.replications else 1
     what = t("report_of_run", lang) if res.kind == "run" else t("report_of_batch", lang, n=n)
-    meta = (f'{html.escape(t("scenarios", lang))}: {html.escape(", ".join(res.scenarios))} · {html.escape(what)} · '
-            f'{html.escape(t("results_dir", lang))}: {html.escape(str(res.path))} · '
-            f'{html.escape(t("created", lang))}: {datetime.now().strftime("%Y-%m-%d %H:%M")}')
+    meta = (
+        f"{html.escape(t('scenarios', lang))}: {html.escape(', '.join(res.scenarios))} · {html.escape(what)} · "
+        f"{html.escape(t('results_dir', lang))}: {html.escape(str(res.path))} · "
+        f"{html.escape(t('created', lang))}: {datetime.now().strftime('%Y-%m-%d %H:%M')}"
+    )
     toc = "".join(f'<li><a href="#{a}">{html.escape(title)}</a></li>' for a, title in page.toc)
-    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f'<title>{html.escape(t("report_title", lang))}: {html.escape(", ".join(res.scenarios))}</title>\n'
-            f'<style>{CSS}</style>\n</head>\n<body>\n'
-            f'<h1>{html.escape(t("report_title", lang))}</h1>\n<p class="meta">{meta}</p>\n'
-            f'<nav><h3>{html.escape(t("contents", lang))}</h3><ul>{toc}</ul></nav>\n'
-            + "\n".join(page.parts)
-            + f'\n<script type="application/octet-stream" id="plotly-gz">{plotly_gzip_base64()}</script>\n'
-            + f'<script>{LOADER.replace("CONFIG", json.dumps(PLOTLY_CONFIG))}</script>\n'
-            + f'<noscript>{html.escape(t("needs_js", lang))}</noscript>\n</body>\n</html>\n')
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(t('report_title', lang))}: {html.escape(', '.join(res.scenarios))}</title>\n"
+        f"<style>{CSS}</style>\n</head>\n<body>\n"
+        f'<h1>{html.escape(t("report_title", lang))}</h1>\n<p class="meta">{meta}</p>\n'
+        f"<nav><h3>{html.escape(t('contents', lang))}</h3><ul>{toc}</ul></nav>\n"
+        + "\n".join(page.parts)
+        + f'\n<script type="application/octet-stream" id="plotly-gz">{plotly_gzip_base64()}</script>\n'
+        + f"<script>{LOADER.replace('CONFIG', json.dumps(PLOTLY_CONFIG))}</script>\n"
+        + f"<noscript>{html.escape(t('needs_js', lang))}</noscript>\n</body>\n</html>\n"
+    )
 
 
 def default_out(results_dir: Path, lang: str) -> Path:
@@ -254,8 +273,13 @@ def write_atomic(text: str, path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def build_report(results_dir: str | Path, lang: str = "en", out: str | Path | None = None,
-                 png_dir: str | Path | None = None, targets_file: str | None = None) -> tuple[Path, Report, list[Path]]:
+def build_report(
+    results_dir: str | Path,
+    lang: str = "en",
+    out: str | Path | None = None,
+    png_dir: str | Path | None = None,
+    targets_file: str | None = None,
+) -> tuple[Path, Report, list[Path]]:
     """Read a results directory, write the HTML report (and PNGs if asked); return paths and report."""
     res = load_results(results_dir)
     targets = targets_for(targets_file, res.programmes)
@@ -265,5 +289,6 @@ def build_report(results_dir: str | Path, lang: str = "en", out: str | Path | No
     pngs: list[Path] = []
     if png_dir:
         from .png import export
+
         pngs = export(report.figures, png_dir)
     return out_path, report, pngs

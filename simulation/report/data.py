@@ -30,7 +30,7 @@ from ..integrity import (
     read_json,
 )
 
-SPELLS_REPLICATIONS = 5   # replications whose spells feed the pathways diagram (enough for a mean)
+SPELLS_REPLICATIONS = 5  # replications whose spells feed the pathways diagram (enough for a mean)
 TABLES = ("spells", "monthly", "programme_monthly", "budget_monthly", "pool_monthly", "staffing_monthly")
 __all__ = ["PROGRAMME_COLUMNS", "Results", "ResultsError", "load_results"]
 
@@ -42,16 +42,16 @@ class ResultsError(Exception):
 @dataclass
 class Results:
     path: Path
-    kind: str                                   # run | batch | compare
+    kind: str  # run | batch | compare
     scenarios: list[str]
     summary: pd.DataFrame
     comparison: pd.DataFrame | None = None
-    contents: dict[str, dict] = field(default_factory=dict)       # scenario -> resolved content
+    contents: dict[str, dict] = field(default_factory=dict)  # scenario -> resolved content
     spells_files: dict[str, list[Path]] = field(default_factory=dict)
     replications: dict[str, int] = field(default_factory=dict)
-    stale: list[str] = field(default_factory=list)     # scenarios whose file is gone or changed since the run
+    stale: list[str] = field(default_factory=list)  # scenarios whose file is gone or changed since the run
     warnings: list[str] = field(default_factory=list)  # e.g. results of an older version, without checksums
-    validated: dict[str, object] = field(default_factory=dict, repr=False)   # scenario -> (Scenario, Clock) | None
+    validated: dict[str, object] = field(default_factory=dict, repr=False)  # scenario -> (Scenario, Clock) | None
 
     def plan(self, scenario: str):
         """The scenario as the engine reads it, (validated Scenario, Clock), or None if its content is not known:
@@ -63,6 +63,7 @@ class Results:
                 from ..engine.clock import Clock
                 from ..errors import ScenarioError
                 from ..scenario import validate
+
                 try:
                     sc = validate(content, scenario)
                     plan = (sc, Clock(sc.time.start, sc.time.years))
@@ -124,9 +125,11 @@ def load_results(path: str | Path) -> Results:
     or if a file is damaged, foreign or missing (the message names it)."""
     path = Path(path)
     if not path.is_dir():
-        raise ResultsError(f"{path}: expected a results directory (from jobpath run, batch or compare), "
-                           "found no directory")
+        raise ResultsError(
+            f"{path}: expected a results directory (from jobpath run, batch or compare), found no directory"
+        )
     from ..outdir import folder_busy
+
     if (busy := folder_busy(path)) is not None:
         raise ResultsError(f"{busy.split(';')[0]}; wait for it to finish before reporting on it")
     batch = (path / "summary.parquet").is_file()
@@ -136,8 +139,10 @@ def load_results(path: str | Path) -> Results:
         elif (path / "monthly.parquet").is_file():
             res = _load_run(path)
         else:
-            raise ResultsError(f"{path}: expected summary.parquet (jobpath batch or compare) or monthly.parquet "
-                               "(jobpath run), found neither")
+            raise ResultsError(
+                f"{path}: expected summary.parquet (jobpath batch or compare) or monthly.parquet "
+                "(jobpath run), found neither"
+            )
     except DamagedResults as e:
         if not batch:
             again = "run it again"
@@ -158,28 +163,39 @@ def _read(f: Path, table: str, content: dict | None, digest: str | None, record:
 
 def _load_batch(path: Path) -> Results:
     from ..batch.store import batch_record, check_replication, done_replications, has_checksums
+
     record = path / "batch.json"
     found = batch_record(path)
     plan = found or {}
     strict = has_checksums(plan)
     files = plan.get("files") if isinstance(plan.get("files"), dict) else {}
-    warnings = [] if strict else [f"{path}: written by a jobpath version without checksums; its files were "
-                                  "checked for readable tables with the documented columns only"]
+    warnings = (
+        []
+        if strict
+        else [
+            f"{path}: written by a jobpath version without checksums; its files were "
+            "checked for readable tables with the documented columns only"
+        ]
+    )
 
     def digest(name: str) -> str | None:
         if strict and name not in files:
-            raise DamagedResults(f"{path / name}: expected its SHA-256 in {record}, found none: the batch did not "
-                                 "finish writing its results, or the file is not its own")
+            raise DamagedResults(
+                f"{path / name}: expected its SHA-256 in {record}, found none: the batch did not "
+                "finish writing its results, or the file is not its own"
+            )
         return files.get(name)
 
     summary = _read(path / "summary.parquet", "summary", None, digest("summary.parquet"), record)
     if found is None:
-        raise ResultsError(f"{path}: expected batch.json beside summary.parquet (jobpath batch and compare write "
-                           "both), found none")
+        raise ResultsError(
+            f"{path}: expected batch.json beside summary.parquet (jobpath batch and compare write both), found none"
+        )
     summary["scenario"] = summary["scenario"].astype(str)
     order = list(plan.get("scenarios") or {})
-    scenarios = [s for s in order if s in set(summary["scenario"])] + \
-        [s for s in summary["scenario"].unique() if s not in order]
+    scenarios = [s for s in order if s in set(summary["scenario"])] + [
+        s for s in summary["scenario"].unique() if s not in order
+    ]
     comparison = None
     if (path / "comparison.parquet").is_file():
         comparison = _read(path / "comparison.parquet", "comparison", None, digest("comparison.parquet"), record)
@@ -193,27 +209,44 @@ def _load_batch(path: Path) -> Results:
             check_digest(path / "precision.json", d, record)
     reps = {s: int(summary.loc[summary["scenario"] == s, "n"].max()) for s in scenarios}
     no_spells: list[Path] = []
-    for s in scenarios:         # every replication's files, as its checksums record lists them
+    for s in scenarios:  # every replication's files, as its checksums record lists them
         done = done_replications(path, s)
         if missing := [k for k in range(1, reps[s] + 1) if k not in done]:
-            raise DamagedResults(f"{path / 'runs' / s / f'rep-{missing[0]:04d}.parquet'}: missing; summary.parquet "
-                                 f"counts {reps[s]} replications of {s}")
-        for k in done:          # spells may be left out (as the app's download does): only the pathways need them
+            raise DamagedResults(
+                f"{path / 'runs' / s / f'rep-{missing[0]:04d}.parquet'}: missing; summary.parquet "
+                f"counts {reps[s]} replications of {s}"
+            )
+        for k in done:  # spells may be left out (as the app's download does): only the pathways need them
             check_replication(path, s, k, plan, optional=("spells",), missing=no_spells)
     if no_spells:
-        warnings.append(f"{no_spells[0]}" + (f" and {len(no_spells) - 1} more spells file(s)" if len(no_spells) > 1
-                        else "") + ": missing; the pathways are drawn from the spells that are there, if any")
-    contents = {s: c for s, c in ((s, _content(path, (plan.get("scenarios") or {}).get(s, {}))) for s in scenarios)
-                if c}
+        warnings.append(
+            f"{no_spells[0]}"
+            + (f" and {len(no_spells) - 1} more spells file(s)" if len(no_spells) > 1 else "")
+            + ": missing; the pathways are drawn from the spells that are there, if any"
+        )
+    contents = {
+        s: c for s, c in ((s, _content(path, (plan.get("scenarios") or {}).get(s, {}))) for s in scenarios) if c
+    }
     spells = {s: sorted((path / "spells" / s).glob("rep-*.parquet"))[:SPELLS_REPLICATIONS] for s in scenarios}
-    return Results(path, "compare" if comparison is not None else "batch", scenarios, summary, comparison,
-                   contents, spells, reps, [s for s in scenarios if s not in contents], warnings)
+    return Results(
+        path,
+        "compare" if comparison is not None else "batch",
+        scenarios,
+        summary,
+        comparison,
+        contents,
+        spells,
+        reps,
+        [s for s in scenarios if s not in contents],
+        warnings,
+    )
 
 
 def _content(path: Path, ref: dict) -> dict | None:
     """The scenario's resolved content, if its file still exists with the content the batch ran."""
     from ..errors import ScenarioError
     from ..scenario import load_scenario
+
     p = ref.get("path")
     if not p:
         return None
@@ -230,19 +263,27 @@ def _content(path: Path, ref: dict) -> dict | None:
 def _load_run(path: Path) -> Results:
     """A single `jobpath run` directory, summarised like a batch of one replication."""
     from ..batch import stats
+
     record = path / "manifest.json"
     if not record.is_file():
-        raise ResultsError(f"{path}: expected manifest.json beside monthly.parquet (jobpath run writes both), "
-                           "found none")
+        raise ResultsError(
+            f"{path}: expected manifest.json beside monthly.parquet (jobpath run writes both), found none"
+        )
     meta = read_json(record, "the manifest of a jobpath run")
     files = meta.get("files") if isinstance(meta.get("files"), dict) else None
-    warnings = [] if files is not None else [f"{path}: written by a jobpath version without checksums; its "
-                                             "files were checked for readable tables with the documented columns only"]
+    warnings = (
+        []
+        if files is not None
+        else [
+            f"{path}: written by a jobpath version without checksums; its "
+            "files were checked for readable tables with the documented columns only"
+        ]
+    )
     content = meta.get("scenario") if isinstance(meta.get("scenario"), dict) else {}
-    for table in TABLES:        # every table there: recorded, intact, with the documented columns
+    for table in TABLES:  # every table there: recorded, intact, with the documented columns
         f = path / f"{table}.parquet"
         if files is not None and f.name in files:
-            if not f.is_file() and table == "spells":     # only the pathways need it
+            if not f.is_file() and table == "spells":  # only the pathways need it
                 warnings.append(f"{f}: missing; the report has no pathways")
                 continue
             if not f.is_file():
@@ -255,10 +296,10 @@ def _load_run(path: Path) -> Results:
         if files is not None:
             check_digest(f, files[f.name], record)
     name = Path(str(meta.get("scenario_path", path.name))).stem
-    mo = _read(path / "monthly.parquet", "monthly", content, None, record)      # its digest checked above
+    mo = _read(path / "monthly.parquet", "monthly", content, None, record)  # its digest checked above
     if (path / "programme_monthly.parquet").is_file():
         pm = _read(path / "programme_monthly.parquet", "programme_monthly", content, None, record)
-    else:   # no programmes table: an empty one with the columns the summary expects
+    else:  # no programmes table: an empty one with the columns the summary expects
         pm = pd.DataFrame({c: pd.Series(dtype=float) for c in PROGRAMME_COLUMNS})
         pm = pm.astype({"month": str, "programme": str})
     for df in (mo, pm):
@@ -266,5 +307,14 @@ def _load_run(path: Path) -> Results:
         df.insert(0, "scenario", name)
     summary = stats.summary(mo, pm)
     spells = [path / "spells.parquet"] if (path / "spells.parquet").is_file() else []
-    return Results(path, "run", [name], summary, None, {name: content} if content else {}, {name: spells},
-                   {name: 1}, warnings=warnings)
+    return Results(
+        path,
+        "run",
+        [name],
+        summary,
+        None,
+        {name: content} if content else {},
+        {name: spells},
+        {name: 1},
+        warnings=warnings,
+    )

@@ -35,18 +35,21 @@ def export(figures: list[tuple[str, go.Figure]], out_dir: str | Path) -> list[Pa
     """Write each (name, figure) as out_dir/name.png; all in one Chromium session."""
     browser = chromium()
     if browser is None:
-        raise PngError("--png: PNG export needs Chromium (e.g. apt-get install chromium, or set BROWSER_PATH); "
-                       "none found")
+        raise PngError(
+            "--png: PNG export needs Chromium (e.g. apt-get install chromium, or set BROWSER_PATH); none found"
+        )
     os.environ["BROWSER_PATH"] = browser
     import kaleido
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     jobs, paths = [], []
     for name, fig in figures:
         path = out / f"{name}.png"
         height = int(fig.layout.height or 450)
-        jobs.append({"fig": fig, "path": str(path),
-                     "opts": {"format": "png", "width": WIDTH, "height": height, "scale": SCALE}})
+        jobs.append(
+            {"fig": fig, "path": str(path), "opts": {"format": "png", "width": WIDTH, "height": height, "scale": SCALE}}
+        )
         paths.append(path)
     try:
         # mathjax off: no formulas in these figures, and it would be fetched from a CDN

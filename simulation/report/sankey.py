@@ -17,18 +17,18 @@ import numpy as np
 import pandas as pd
 
 MAX_STEPS = 2
-MIN_SHARE = 0.03          # a programme node below 3 % of the episodes joins the step's lumped node
+MIN_SHARE = 0.03  # a programme node below 3 % of the episodes joins the step's lumped node
 MORE = "more"
 STILL = "still"
-SMALL = "*small*"            # programme name of the lumped node of a step
+SMALL = "*small*"  # programme name of the lumped node of a step
 
 
 @dataclass
 class Flows:
-    nodes: list[str]              # node ids: origin:<o>, step<k>:<programme>, more, exit:<kind>, still
-    links: pd.DataFrame           # source, target (node ids), value (mean per replication)
+    nodes: list[str]  # node ids: origin:<o>, step<k>:<programme>, more, exit:<kind>, still
+    links: pd.DataFrame  # source, target (node ids), value (mean per replication)
     replications: int
-    episodes: float               # mean episodes per replication
+    episodes: float  # mean episodes per replication
 
 
 def episodes(spells: pd.DataFrame) -> pd.DataFrame:
@@ -44,8 +44,9 @@ def episodes(spells: pd.DataFrame) -> pd.DataFrame:
     is_exit = state == "exit"
     ep = np.cumsum(first | after_exit)
     s = s.assign(ep=ep)[~is_exit]
-    origin = np.where(~first[~is_exit], "reentry",
-                      np.where(s["origin"].astype(str).str.startswith("initial"), "initial", "inflow"))
+    origin = np.where(
+        ~first[~is_exit], "reentry", np.where(s["origin"].astype(str).str.startswith("initial"), "initial", "inflow")
+    )
     s = s.assign(ep_origin=origin)
     g = s.groupby("ep", sort=True)
     out = pd.DataFrame({"replication": g["replication"].first(), "origin": g["ep_origin"].first()})
@@ -90,8 +91,11 @@ def flows(spells: pd.DataFrame, min_share: float = MIN_SHARE) -> Flows:
 def _node_order(node: str) -> tuple:
     """Origins first, then programme steps in order, then the lumped step, then outcomes."""
     if node.startswith("origin:"):
-        return (0, ["initial", "inflow", "reentry"].index(node[7:]) if node[7:] in ("initial", "inflow", "reentry")
-                else 9, node)
+        return (
+            0,
+            ["initial", "inflow", "reentry"].index(node[7:]) if node[7:] in ("initial", "inflow", "reentry") else 9,
+            node,
+        )
     if node.startswith("step"):
         k, _, p = node[4:].partition(":")
         return (1, int(k), p)

@@ -34,7 +34,7 @@ def number(x, decimals: int, lang: str, sign: bool = False) -> str:
         return "–"
     s = f"{x:+,.{decimals}f}" if sign else f"{x:,.{decimals}f}"
     if sign and s[1:].strip("0,.") == "":
-        s = s[1:]                                  # no sign on a zero
+        s = s[1:]  # no sign on a zero
     return _local(s.replace("-", "−"), lang)
 
 
@@ -96,15 +96,25 @@ def comparison_numbers(res: Results, lang: str, programmes: bool = False) -> pd.
     names = res.display_names()
     for r in comparison_rows(res, programmes).itertuples():
         k = 100.0 if is_rate(r.indicator) else 1.0
-        rows.append({
-            t("variant", lang): names.get(r.variant, r.variant), t("indicator", lang): indicator_label(r.indicator, lang),
-            t("unit", lang): t("unit_pct", lang) if k == 100 else t("unit_count", lang) if "cost" not in r.indicator
-            else t("euro", lang),
-            t("period", lang): str(r.period), t("base_mean", lang): k * r.base_mean,
-            t("variant_mean", lang): k * r.variant_mean, t("difference", lang): k * r.diff_mean,
-            t("ci_low", lang): k * r.diff_ci_low, t("ci_high", lang): k * r.diff_ci_high,
-            t("significant", lang): yes_no(significant(r.diff_ci_low, r.diff_ci_high), lang),
-            t("replications", lang): int(r.n)})
+        rows.append(
+            {
+                t("variant", lang): names.get(r.variant, r.variant),
+                t("indicator", lang): indicator_label(r.indicator, lang),
+                t("unit", lang): t("unit_pct", lang)
+                if k == 100
+                else t("unit_count", lang)
+                if "cost" not in r.indicator
+                else t("euro", lang),
+                t("period", lang): str(r.period),
+                t("base_mean", lang): k * r.base_mean,
+                t("variant_mean", lang): k * r.variant_mean,
+                t("difference", lang): k * r.diff_mean,
+                t("ci_low", lang): k * r.diff_ci_low,
+                t("ci_high", lang): k * r.diff_ci_high,
+                t("significant", lang): yes_no(significant(r.diff_ci_low, r.diff_ci_high), lang),
+                t("replications", lang): int(r.n),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -116,7 +126,7 @@ def kennzahlen_frame(res: Results, lang: str) -> pd.DataFrame:
     rows = []
     for ind in sorted((i for i in registry.INDICATORS if i.code), key=lambda i: i.code):
         if not any(k[2] == ind.name for k in cells):
-            continue                        # results from before the indicator existed
+            continue  # results from before the indicator existed
         for scen in res.scenarios:
             row = {t("indicator", lang): ind.label(lang), t("scenario", lang): scen}
             for p in periods:
@@ -136,14 +146,19 @@ def comparison_frame(res: Results, lang: str, programmes: bool = False) -> pd.Da
     names = res.display_names()
     for r in comparison_rows(res, programmes).itertuples():
         ind = r.indicator
-        rows.append({
-            t("variant", lang): names.get(r.variant, r.variant), t("indicator", lang): indicator_label(ind, lang),
-            t("period", lang): str(r.period), t("base_mean", lang): fmt(r.base_mean, ind, lang),
-            t("variant_mean", lang): fmt(r.variant_mean, ind, lang),
-            t("difference", lang): fmt_diff(r.diff_mean, ind, lang),
-            t("ci", lang): f"{fmt_diff(r.diff_ci_low, ind, lang)} … {fmt_diff(r.diff_ci_high, ind, lang)}",
-            t("significant", lang): yes_no(significant(r.diff_ci_low, r.diff_ci_high), lang),
-            t("replications", lang): int(r.n)})
+        rows.append(
+            {
+                t("variant", lang): names.get(r.variant, r.variant),
+                t("indicator", lang): indicator_label(ind, lang),
+                t("period", lang): str(r.period),
+                t("base_mean", lang): fmt(r.base_mean, ind, lang),
+                t("variant_mean", lang): fmt(r.variant_mean, ind, lang),
+                t("difference", lang): fmt_diff(r.diff_mean, ind, lang),
+                t("ci", lang): f"{fmt_diff(r.diff_ci_low, ind, lang)} … {fmt_diff(r.diff_ci_high, ind, lang)}",
+                t("significant", lang): yes_no(significant(r.diff_ci_low, r.diff_ci_high), lang),
+                t("replications", lang): int(r.n),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -157,18 +172,27 @@ def side_by_side_frame(res: Results, lang: str) -> pd.DataFrame:
     base = res.scenarios[0]
     out = []
     for (ind, period), g in rows.groupby(["indicator", "period"], sort=False):
-        row = {t("indicator", lang): indicator_label(ind, lang), t("period", lang): str(period),
-               f"{t('base', lang)}: {names.get(base, base)}": fmt(g["base_mean"].iloc[0], ind, lang)}
+        row = {
+            t("indicator", lang): indicator_label(ind, lang),
+            t("period", lang): str(period),
+            f"{t('base', lang)}: {names.get(base, base)}": fmt(g["base_mean"].iloc[0], ind, lang),
+        }
         for r in g.itertuples():
             sig = significant(r.diff_ci_low, r.diff_ci_high)
-            row[names.get(r.variant, r.variant)] = (f"{fmt_diff(r.diff_mean, ind, lang)} "
-                                                    f"({t('significant_short' if sig else 'not_significant_short', lang)})")
+            row[names.get(r.variant, r.variant)] = (
+                f"{fmt_diff(r.diff_mean, ind, lang)} "
+                f"({t('significant_short' if sig else 'not_significant_short', lang)})"
+            )
         out.append(row)
     df = pd.DataFrame(out)
     period_order = sorted(df[t("period", lang)].unique())
     ind_order = {indicator_label(i, lang): k for k, i in enumerate(HEADLINE)}
-    return df.assign(_i=df[t("indicator", lang)].map(ind_order), _p=df[t("period", lang)].map(period_order.index)) \
-        .sort_values(["_i", "_p"]).drop(columns=["_i", "_p"]).reset_index(drop=True)
+    return (
+        df.assign(_i=df[t("indicator", lang)].map(ind_order), _p=df[t("period", lang)].map(period_order.index))
+        .sort_values(["_i", "_p"])
+        .drop(columns=["_i", "_p"])
+        .reset_index(drop=True)
+    )
 
 
 def cost_numbers(res: Results) -> pd.DataFrame:
@@ -179,6 +203,7 @@ def cost_numbers(res: Results) -> pd.DataFrame:
     """
     from ..batch import stats
     from .figures import _months_in, full_occupancy_cost
+
     if res.kind == "run" or not res.scenarios:
         return pd.DataFrame()
     totals = {}
@@ -186,8 +211,7 @@ def cost_numbers(res: Results) -> pd.DataFrame:
         files = sorted((res.path / "programme_monthly" / scen).glob("rep-*.parquet"))
         if not files:
             return pd.DataFrame()
-        pm = pd.concat([pd.read_parquet(f, columns=["replication", "month", "cost"]) for f in files],
-                       ignore_index=True)
+        pm = pd.concat([pd.read_parquet(f, columns=["replication", "month", "cost"]) for f in files], ignore_index=True)
         pm["period"] = pm["month"].astype(str).str[:4]
         totals[scen] = pm.groupby(["period", "replication"])["cost"].sum()
     base = res.scenarios[0]
@@ -197,14 +221,22 @@ def cost_numbers(res: Results) -> pd.DataFrame:
         for period, vals in tot.groupby(level="period"):
             months = _months_in(res, scen, str(period))
             budget = full_occupancy_cost(res, scen, str(period), months)
-            row = {"scenario": scen, "period": str(period), "cost": float(vals.mean()),
-                   "budget": budget if res.plan(scen) is not None else float("nan"),
-                   "diff_mean": float("nan"), "diff_ci_low": float("nan"), "diff_ci_high": float("nan")}
+            row = {
+                "scenario": scen,
+                "period": str(period),
+                "cost": float(vals.mean()),
+                "budget": budget if res.plan(scen) is not None else float("nan"),
+                "diff_mean": float("nan"),
+                "diff_ci_low": float("nan"),
+                "diff_ci_high": float("nan"),
+            }
             if scen != base:
                 d = (vals.droplevel("period") - totals[base].loc[period]).dropna().rename("value").reset_index()
                 d["g"] = 0
                 ds = stats.describe(d, ["g"]).iloc[0]
-                row.update(diff_mean=float(ds["mean"]), diff_ci_low=float(ds["ci_low"]), diff_ci_high=float(ds["ci_high"]))
+                row.update(
+                    diff_mean=float(ds["mean"]), diff_ci_low=float(ds["ci_low"]), diff_ci_high=float(ds["ci_high"])
+                )
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -220,8 +252,13 @@ def budget_numbers(res: Results) -> pd.DataFrame:
         files = sorted((res.path / "budget_monthly" / scen).glob("rep-*.parquet"))
         if not files:
             continue
-        bm = pd.concat([pd.read_parquet(f, columns=["replication", "month", "budget", "programme", "committed",
-                                                    "budget_year"]) for f in files], ignore_index=True)
+        bm = pd.concat(
+            [
+                pd.read_parquet(f, columns=["replication", "month", "budget", "programme", "committed", "budget_year"])
+                for f in files
+            ],
+            ignore_index=True,
+        )
         bm["period"] = bm["month"].astype(str).str[:4]
         spent = bm.groupby(["budget", "period", "replication"])["committed"].sum().groupby(["budget", "period"]).mean()
         last = bm.sort_values("month").groupby(["budget", "period"])["budget_year"].last()
@@ -229,8 +266,16 @@ def budget_numbers(res: Results) -> pd.DataFrame:
         order = {b: k for k, b in enumerate(plan[0].budgets if plan is not None else {})}
         for (budget, period), committed in sorted(spent.items(), key=lambda kv: (order.get(kv[0][0], 99), kv[0])):
             b = float(last.loc[(budget, period)])
-            rows.append({"scenario": scen, "budget": str(budget), "period": str(period), "committed": float(committed),
-                         "budget_year": b, "share": committed / b if b > 0 else float("nan")})
+            rows.append(
+                {
+                    "scenario": scen,
+                    "budget": str(budget),
+                    "period": str(period),
+                    "committed": float(committed),
+                    "budget_year": b,
+                    "share": committed / b if b > 0 else float("nan"),
+                }
+            )
     return pd.DataFrame(rows, columns=["scenario", "budget", "period", "committed", "budget_year", "share"])
 
 
@@ -251,8 +296,11 @@ def summary_numbers(res: Results, period: str | None = None) -> pd.DataFrame:
     comp = comp[comp["period"].astype(str) == period]
     cost = cost_numbers(res)
     spend = budget_numbers(res)
-    spend = spend[spend["period"] == period].groupby("scenario")[["committed", "budget_year"]].sum() \
-        if len(spend) else spend
+    spend = (
+        spend[spend["period"] == period].groupby("scenario")[["committed", "budget_year"]].sum()
+        if len(spend)
+        else spend
+    )
     rows = []
     for v in [s for s in res.scenarios if s != res.scenarios[0]]:
         row = {"variant": v, "period": period}
@@ -265,8 +313,12 @@ def summary_numbers(res: Results, period: str | None = None) -> pd.DataFrame:
         c = cost[(cost["scenario"] == v) & (cost["period"] == period)] if len(cost) else cost
         if len(c):
             c = c.iloc[0]
-            row.update(cost=c["diff_mean"], cost_sig=significant(c["diff_ci_low"], c["diff_ci_high"]),
-                       cost_total=c["cost"], budget=c["budget"])
+            row.update(
+                cost=c["diff_mean"],
+                cost_sig=significant(c["diff_ci_low"], c["diff_ci_high"]),
+                cost_total=c["cost"],
+                budget=c["budget"],
+            )
         if len(spend) and v in spend.index:
             row.update(committed=float(spend.loc[v, "committed"]), budgets=float(spend.loc[v, "budget_year"]))
         rows.append(row)
@@ -279,25 +331,36 @@ def summary_frame(res: Results, lang: str, period: str | None = None) -> pd.Data
     names = res.display_names()
     rows = []
     for r in nums.to_dict("records"):
-        def cell(ind: str, key: str) -> str:
+
+        def cell(ind: str, key: str, r: dict = r) -> str:
             if key not in r or pd.isna(r.get(key)):
                 return "–"
             mark = r.get(f"{key}_sig")
-            return f"{fmt_diff(r[key], ind, lang)} ({t('significant_short' if mark else 'not_significant_short', lang)})"
-        rows.append({t("variant", lang): names.get(r["variant"], r["variant"]), t("period", lang): r["period"],
-                     t("integrations", lang): cell("integrations", "integrations"),
-                     t("iq_pp", lang): cell("iq", "iq"),
-                     t("lzb_stock", lang): cell("lzb_stock", "lzb_stock"),
-                     t("cost_difference", lang): cell("cost", "cost")})
+            return (
+                f"{fmt_diff(r[key], ind, lang)} ({t('significant_short' if mark else 'not_significant_short', lang)})"
+            )
+
+        rows.append(
+            {
+                t("variant", lang): names.get(r["variant"], r["variant"]),
+                t("period", lang): r["period"],
+                t("integrations", lang): cell("integrations", "integrations"),
+                t("iq_pp", lang): cell("iq", "iq"),
+                t("lzb_stock", lang): cell("lzb_stock", "lzb_stock"),
+                t("cost_difference", lang): cell("cost", "cost"),
+            }
+        )
         if not pd.isna(r.get("budgets", float("nan"))):
             share = r["committed"] / r["budgets"] if r["budgets"] > 0 else float("nan")
             rows[-1][t("commitments_budgets", lang)] = (
                 f"{fmt(r['committed'], 'cost', lang)} / {fmt(r['budgets'], 'cost', lang)} {t('euro', lang)}"
-                + ("" if pd.isna(share) else f" ({number(100 * share, 0, lang)} %)"))
-        rows[-1][t("cost_and_full", lang)] = (f"{fmt(r.get('cost_total'), 'cost', lang)} / "
-                                              f"{fmt(r.get('budget'), 'cost', lang)} {t('euro', lang)}")
+                + ("" if pd.isna(share) else f" ({number(100 * share, 0, lang)} %)")
+            )
+        rows[-1][t("cost_and_full", lang)] = (
+            f"{fmt(r.get('cost_total'), 'cost', lang)} / {fmt(r.get('budget'), 'cost', lang)} {t('euro', lang)}"
+        )
     df = pd.DataFrame(rows)
-    if t("commitments_budgets", lang) in df.columns:      # money against [budgets]: the figure a board decides on
+    if t("commitments_budgets", lang) in df.columns:  # money against [budgets]: the figure a board decides on
         df[t("commitments_budgets", lang)] = df[t("commitments_budgets", lang)].fillna(t("no_budgets_short", lang))
         if all(not pd.isna(r.get("budgets", float("nan"))) for r in nums.to_dict("records")):
             df = df.drop(columns=[t("cost_and_full", lang)])
@@ -312,12 +375,20 @@ def _decimals(x: float) -> int:
 def targets_frame(targets: Targets, lang: str) -> pd.DataFrame:
     rows = []
     for tg in targets.items:
-        band = "" if tg.low is None and tg.high is None else \
-            f"{'' if tg.low is None else number(tg.low, _decimals(tg.low), lang)} – " \
+        band = (
+            ""
+            if tg.low is None and tg.high is None
+            else f"{'' if tg.low is None else number(tg.low, _decimals(tg.low), lang)} – "
             f"{'' if tg.high is None else number(tg.high, _decimals(tg.high), lang)}"
-        rows.append({t("target", lang): tg.label_in(lang), t("value", lang): number(tg.value, _decimals(tg.value), lang),
-                     t("band", lang): band,
-                     t("source", lang): tg.source})
+        )
+        rows.append(
+            {
+                t("target", lang): tg.label_in(lang),
+                t("value", lang): number(tg.value, _decimals(tg.value), lang),
+                t("band", lang): band,
+                t("source", lang): tg.source,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -326,6 +397,7 @@ def to_html(df: pd.DataFrame, css: str = "data") -> str:
     if df.empty:
         return ""
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>"
-                   for row in df.itertuples(index=False))
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in df.itertuples(index=False)
+    )
     return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'

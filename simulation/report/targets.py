@@ -14,8 +14,12 @@ from pathlib import Path
 DEFAULT_NAME = Path("calibration") / "targets" / "kassel.toml"
 
 # metric of the targets file -> (summary indicator, how a yearly figure becomes a monthly one)
-MONTHLY_METRICS = {"elb_stock_mean": ("elb_stock", 1.0), "integrations": ("integrations", 1 / 12),
-                   "iq": ("iq", 1.0), "lzb_share": ("lzb_share", 1.0)}
+MONTHLY_METRICS = {
+    "elb_stock_mean": ("elb_stock", 1.0),
+    "integrations": ("integrations", 1 / 12),
+    "iq": ("iq", 1.0),
+    "lzb_share": ("lzb_share", 1.0),
+}
 
 
 @dataclass
@@ -43,8 +47,11 @@ class Targets:
 
     def monthly(self, indicator: str) -> list[tuple[Target, float]]:
         """Targets drawn on a monthly chart of `indicator`, with the factor from yearly to monthly."""
-        return [(t, MONTHLY_METRICS[t.metric][1]) for t in self.items
-                if t.metric in MONTHLY_METRICS and MONTHLY_METRICS[t.metric][0] == indicator]
+        return [
+            (t, MONTHLY_METRICS[t.metric][1])
+            for t in self.items
+            if t.metric in MONTHLY_METRICS and MONTHLY_METRICS[t.metric][0] == indicator
+        ]
 
     def entry_groups(self) -> list[Target]:
         return [t for t in self.items if t.metric == "entries" and t.programmes]
@@ -69,9 +76,19 @@ def read_targets(path: Path) -> Targets:
     for key, t in (data.get("targets") or {}).items():
         if not isinstance(t, dict) or "metric" not in t or "value" not in t:
             raise ValueError(f"{path}: targets.{key}: expected a table with metric and value, found {t!r}")
-        items.append(Target(key, str(t.get("label", key)), str(t["metric"]), float(t["value"]),
-                            _num(t.get("low")), _num(t.get("high")), str(t.get("source", "")),
-                            [str(p) for p in t.get("programmes", [])], str(t.get("label_de", ""))))
+        items.append(
+            Target(
+                key,
+                str(t.get("label", key)),
+                str(t["metric"]),
+                float(t["value"]),
+                _num(t.get("low")),
+                _num(t.get("high")),
+                str(t.get("source", "")),
+                [str(p) for p in t.get("programmes", [])],
+                str(t.get("label_de", "")),
+            )
+        )
     year = data.get("year")
     if not isinstance(year, int):
         raise ValueError(f"{path}: year: expected the calendar year the targets describe, found {year!r}")

@@ -6,10 +6,9 @@ every state a customer can reach some exit from benefit receipt.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import defaultdict
-
-import datetime as dt
 
 from ..states import ENGINE_REASONS, FIXED_STATES, benefit_states, matches
 from .schema import EXIT_KINDS, MAX_COUNT, MAX_PER_MONTH, Condition, Scenario, Test, is_rules, is_steps
@@ -18,14 +17,14 @@ TOL = 1e-6
 # Sane magnitudes (docs/scenario_format.md, "Sane magnitudes"): beyond them a run would hang,
 # overflow or stop meaning anything
 UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
-MAX_DAYS = 100 * 365.25          # any duration parameter, its mean, and any span: at most 100 years
-INSTANT_DAYS = 1 / 1440          # a duration whose mean (or largest value) is below a minute counts as no time
-MIN_START_EVERY_DAYS = 1.0       # cohorts start at most daily
-MAX_RATE = 100.0                 # a hazard's rate per month, times its largest multiplier (a move every 7 hours)
-CV_RANGE = (1e-3, 1e2)           # sd / mean of a gamma or lognormal duration
-SHAPE_RANGE = (0.1, 100.0)       # Weibull shape
-MAX_BUDGET = 10**11              # EUR a year in one budget: above all of Germany's SGB II spending
-MAX_STAFF = 10**6                # case managers in one staffing group
+MAX_DAYS = 100 * 365.25  # any duration parameter, its mean, and any span: at most 100 years
+INSTANT_DAYS = 1 / 1440  # a duration whose mean (or largest value) is below a minute counts as no time
+MIN_START_EVERY_DAYS = 1.0  # cohorts start at most daily
+MAX_RATE = 100.0  # a hazard's rate per month, times its largest multiplier (a move every 7 hours)
+CV_RANGE = (1e-3, 1e2)  # sd / mean of a gamma or lognormal duration
+SHAPE_RANGE = (0.1, 100.0)  # Weibull shape
+MAX_BUDGET = 10**11  # EUR a year in one budget: above all of Germany's SGB II spending
+MAX_STAFF = 10**6  # case managers in one staffing group
 
 
 class _Problems(list):
@@ -63,6 +62,7 @@ def warnings(s: Scenario) -> list[tuple[str, str]]:
 
 
 # --- helpers ---------------------------------------------------------------------------
+
 
 def _levels(s: Scenario, attr: str, path: str, p: _Problems) -> list[str] | None:
     if attr not in s.attributes:
@@ -105,12 +105,15 @@ def _allowed(levels: list[str], test) -> set[str]:
     allowed -= set(test.not_in or ())
     lo = levels.index(test.min) if test.min is not None else 0
     hi = levels.index(test.max) if test.max is not None else len(levels) - 1
-    return allowed & set(levels[lo:hi + 1])
+    return allowed & set(levels[lo : hi + 1])
 
 
 def _show(test) -> str:
-    return repr(test) if not isinstance(test, Test) else \
-        "{" + ", ".join(f"{k} = {v!r}" for k, v in test.model_dump(by_alias=True, exclude_none=True).items()) + "}"
+    return (
+        repr(test)
+        if not isinstance(test, Test)
+        else "{" + ", ".join(f"{k} = {v!r}" for k, v in test.model_dump(by_alias=True, exclude_none=True).items()) + "}"
+    )
 
 
 def _shares(shares: dict[str, float], known, what: str, path: str, p: _Problems) -> None:
@@ -149,8 +152,11 @@ def _target(s, to, path, p, allow_entry=False) -> None:
     if allow_entry and to == "entry":
         return
     if not target_ok(s, to):
-        p.add(path, "expected 'case_management', 'no_contact', 'programme:<name>' with a defined programme "
-                    f"{sorted(s.programmes)} or 'exit:<kind>' with a kind in {list(EXIT_KINDS)}, found '{to}'")
+        p.add(
+            path,
+            "expected 'case_management', 'no_contact', 'programme:<name>' with a defined programme "
+            f"{sorted(s.programmes)} or 'exit:<kind>' with a kind in {list(EXIT_KINDS)}, found '{to}'",
+        )
 
 
 def state_pattern_ok(s: Scenario, pat: str) -> bool:
@@ -170,18 +176,32 @@ def _set(s, assign, path, p) -> None:
 # --- sections --------------------------------------------------------------------------
 
 # columns of the spells table: an attribute of the same name would overwrite them
-RESERVED = {"person_id", "origin", "state", "programme", "exit_kind", "waiting_start", "start", "end",
-            "end_reason", "next_state", "scenario", "replication"}
+RESERVED = {
+    "person_id",
+    "origin",
+    "state",
+    "programme",
+    "exit_kind",
+    "waiting_start",
+    "start",
+    "end",
+    "end_reason",
+    "next_state",
+    "scenario",
+    "replication",
+}
 # end reasons the engine writes itself: a hazard of the same name would make them ambiguous
 
 
 def _attributes(s: Scenario, p: _Problems) -> None:
     for attr in s.attributes:
         if attr in RESERVED:
-            p.add(f"attributes.{attr}", f"expected a name that is not a column of the results {sorted(RESERVED)}, "
-                                        f"found '{attr}'")
+            p.add(
+                f"attributes.{attr}",
+                f"expected a name that is not a column of the results {sorted(RESERVED)}, found '{attr}'",
+            )
     if "sex" not in s.attributes:
-        p.add("attributes.sex", "required: indicators are reported by sex (e.g. sex = [\"female\", \"male\"])")
+        p.add("attributes.sex", 'required: indicators are reported by sex (e.g. sex = ["female", "male"])')
     for attr, levels in s.attributes.items():
         if len(set(levels)) != len(levels):
             p.add(f"attributes.{attr}", f"levels must be distinct, found {levels}")
@@ -218,12 +238,16 @@ def _population(s: Scenario, p: _Problems) -> None:
     if nc is not None:
         in_programmes += nc.count
         if nc.segment not in pop.segments:
-            p.add("population.initial.no_contact.segment",
-                  f"expected one of the segments {sorted(pop.segments)}, found '{nc.segment}'")
+            p.add(
+                "population.initial.no_contact.segment",
+                f"expected one of the segments {sorted(pop.segments)}, found '{nc.segment}'",
+            )
     if in_programmes > pop.initial.size:
-        p.add("population.initial.size",
-              f"expected at least the {in_programmes} people placed in programmes, waiting lists and no contact, "
-              f"found {pop.initial.size}")
+        p.add(
+            "population.initial.size",
+            f"expected at least the {in_programmes} people placed in programmes, waiting lists and no contact, "
+            f"found {pop.initial.size}",
+        )
 
 
 def _programmes(s: Scenario, p: _Problems) -> None:
@@ -237,15 +261,23 @@ def _programmes(s: Scenario, p: _Problems) -> None:
         _target(s, prog.waiting_list.renege_to, f"{path}.waiting_list.renege_to", p)
         if is_rules(prog.duration):
             _duration_rules(s, prog.duration, f"{path}.duration", p)
-        most = None if prog.places is None else (max(st.value for st in prog.places) if is_steps(prog.places)
-                                                 else prog.places)
+        most = (
+            None
+            if prog.places is None
+            else (max(st.value for st in prog.places) if is_steps(prog.places) else prog.places)
+        )
         if prog.cohorts is not None and most is not None and prog.cohorts.min_size > most:
-            p.add(f"{path}.cohorts.min_size", f"expected at most the programme's {most:g} places, found {prog.cohorts.min_size}")
+            p.add(
+                f"{path}.cohorts.min_size",
+                f"expected at most the programme's {most:g} places, found {prog.cohorts.min_size}",
+            )
         _reserved(s, name, prog, p)
         for other, a in prog.alongside.items():
             where = f"{path}.alongside.{other}"
             if other not in s.programmes or other == name:
-                p.add(where, f"expected another defined programme {sorted(set(s.programmes) - {name})}, found '{other}'")
+                p.add(
+                    where, f"expected another defined programme {sorted(set(s.programmes) - {name})}, found '{other}'"
+                )
             _condition(s, a.when, f"{where}.when", p)
 
 
@@ -259,8 +291,11 @@ def _reserved(s: Scenario, name: str, prog, p: _Problems) -> None:
         _condition(s, r.when, f"{path}[{i}].when", p)
     total = sum(r.places for r in prog.reserved)
     if prog.places is None:
-        p.add(path, "expected reserved places only in a programme with places (they are some of its places), "
-                    "found a programme without places")
+        p.add(
+            path,
+            "expected reserved places only in a programme with places (they are some of its places), "
+            "found a programme without places",
+        )
     elif total > largest(prog.places):
         p.add(path, f"expected at most the programme's {largest(prog.places):g} places reserved in all, found {total}")
     if prog.cohorts is not None:
@@ -275,11 +310,16 @@ def _duration_rules(s: Scenario, rules, path: str, p: _Problems) -> None:
     last = len(rules) - 1
     for i, rule in enumerate(rules):
         if i == last and rule.when is not None:
-            p.add(f"{path}[{i}].when", "the last rule must have no 'when': it gives the duration of everyone "
-                                      "the rules before it do not")
+            p.add(
+                f"{path}[{i}].when",
+                "the last rule must have no 'when': it gives the duration of everyone the rules before it do not",
+            )
         elif i < last and rule.when is None:
-            p.add(f"{path}[{i}].when", f"expected a 'when' on every rule but the last, found none on rule {i} "
-                                      f"of {last + 1} (the rules after it would never apply)")
+            p.add(
+                f"{path}[{i}].when",
+                f"expected a 'when' on every rule but the last, found none on rule {i} "
+                f"of {last + 1} (the rules after it would never apply)",
+            )
         _condition(s, rule.when, f"{path}[{i}].when", p)
 
 
@@ -289,13 +329,17 @@ def _indicators(s: Scenario, p: _Problems) -> None:
     for field in ("marginal_employment", "public_employment", "not_measures"):
         for i, name in enumerate(getattr(ind, field)):
             if name not in s.programmes:
-                p.add(f"indicators.{field}[{i}]", f"expected a defined programme {sorted(s.programmes)}, found '{name}'")
+                p.add(
+                    f"indicators.{field}[{i}]", f"expected a defined programme {sorted(s.programmes)}, found '{name}'"
+                )
         if len(set(getattr(ind, field))) != len(getattr(ind, field)):
             p.add(f"indicators.{field}", f"programmes must be distinct, found {getattr(ind, field)}")
     both = set(ind.marginal_employment) & set(ind.public_employment)
     if both:
-        p.add("indicators.public_employment",
-              f"expected programmes not also listed in marginal_employment, found {sorted(both)}")
+        p.add(
+            "indicators.public_employment",
+            f"expected programmes not also listed in marginal_employment, found {sorted(both)}",
+        )
     if ind.single_parent is not None:
         sp = ind.single_parent
         if _levels(s, sp.attribute, "indicators.single_parent.attribute", p) is not None:
@@ -318,12 +362,17 @@ def _routes(s: Scenario, p: _Problems) -> None:
             for j, o in enumerate(rule.options):
                 _target(s, o.to, f"{path}[{i}].options[{j}].to", p)
                 if name == "entry" and o.to.startswith("exit"):
-                    p.add(f"{path}[{i}].options[{j}].to", "expected 'case_management', 'no_contact' or "
-                          "'programme:<name>' (a newcomer starts in benefit receipt; hazards and the routes after "
-                          f"programmes lead out of it), found '{o.to}'")
+                    p.add(
+                        f"{path}[{i}].options[{j}].to",
+                        "expected 'case_management', 'no_contact' or "
+                        "'programme:<name>' (a newcomer starts in benefit receipt; hazards and the routes after "
+                        f"programmes lead out of it), found '{o.to}'",
+                    )
                 if o.gap is not None and not o.to.startswith("programme:"):
-                    p.add(f"{path}[{i}].options[{j}].gap",
-                          f"expected a gap only before a programme, found one before '{o.to}'")
+                    p.add(
+                        f"{path}[{i}].options[{j}].gap",
+                        f"expected a gap only before a programme, found one before '{o.to}'",
+                    )
                 _set(s, o.set, f"{path}[{i}].options[{j}].set", p)
 
 
@@ -331,12 +380,18 @@ def _hazards(s: Scenario, p: _Problems) -> None:
     for name, h in s.hazards.items():
         path = f"hazards.{name}"
         if name in ENGINE_REASONS:
-            p.add(path, f"expected a hazard name other than the engine's own end reasons {sorted(ENGINE_REASONS)}, "
-                        f"found '{name}'")
+            p.add(
+                path,
+                f"expected a hazard name other than the engine's own end reasons {sorted(ENGINE_REASONS)}, "
+                f"found '{name}'",
+            )
         for i, pat in enumerate(h.in_):
             if not state_pattern_ok(s, pat):
-                p.add(f"{path}.in[{i}]", "expected 'case_management', 'no_contact', 'handover', 'waiting:<programme>', "
-                                        f"'programme:<programme>' or 'exit:<kind>' (or '*' for any), found '{pat}'")
+                p.add(
+                    f"{path}.in[{i}]",
+                    "expected 'case_management', 'no_contact', 'handover', 'waiting:<programme>', "
+                    f"'programme:<programme>' or 'exit:<kind>' (or '*' for any), found '{pat}'",
+                )
         in_exit = any(pat.startswith("exit:") for pat in h.in_)
         _target(s, h.to, f"{path}.to", p, allow_entry=in_exit)
         if h.to == "entry" and not all(pat.startswith("exit:") for pat in h.in_):
@@ -346,6 +401,7 @@ def _hazards(s: Scenario, p: _Problems) -> None:
 
 
 # --- magnitudes ------------------------------------------------------------------------
+
 
 def durations(s: Scenario):
     """Every duration of the scenario with its field path."""
@@ -414,15 +470,21 @@ def _duration(d, path: str, p: _Problems) -> None:
     if len(p) > before:
         return
     if d.dist == "empirical" and max(d.values) * k > MAX_DAYS:
-        p.add(f"{path}.values", f"expected values of at most 100 years ({MAX_DAYS / k:g} {d.unit}), "
-                                f"found {max(d.values):g}")
+        p.add(
+            f"{path}.values",
+            f"expected values of at most 100 years ({MAX_DAYS / k:g} {d.unit}), found {max(d.values):g}",
+        )
     if d.dist in ("gamma", "lognormal") and not CV_RANGE[0] <= d.sd / d.mean <= CV_RANGE[1]:
-        p.add(f"{path}.sd", f"expected sd between {CV_RANGE[0]:g} and {CV_RANGE[1]:g} times the mean ({d.mean:g}), "
-                            f"found {d.sd:g}")
+        p.add(
+            f"{path}.sd",
+            f"expected sd between {CV_RANGE[0]:g} and {CV_RANGE[1]:g} times the mean ({d.mean:g}), found {d.sd:g}",
+        )
     if d.dist == "weibull":
         if not SHAPE_RANGE[0] <= d.shape <= SHAPE_RANGE[1]:
-            p.add(f"{path}.shape", f"expected a shape between {SHAPE_RANGE[0]:g} and {SHAPE_RANGE[1]:g}, "
-                                   f"found {d.shape:g}")
+            p.add(
+                f"{path}.shape",
+                f"expected a shape between {SHAPE_RANGE[0]:g} and {SHAPE_RANGE[1]:g}, found {d.shape:g}",
+            )
         elif mean_days(d) > MAX_DAYS:
             p.add(f"{path}.scale", f"expected a mean of at most 100 years, found {mean_days(d) / k:g} {d.unit}")
 
@@ -445,7 +507,10 @@ def _magnitudes(s: Scenario, p: _Problems) -> None:
     for name, h in s.hazards.items():
         if h.after_in_state is not None:
             _span(h.after_in_state, f"hazards.{name}.after_in_state", p)
+
+
 # --- values over calendar time and budgets ------------------------------------------
+
 
 def _end_date(s: Scenario) -> dt.date:
     y, m = divmod(s.time.start.month - 1 + round(12 * s.time.years), 12)
@@ -458,12 +523,17 @@ def _steps(s: Scenario, value, path: str, p: _Problems, whole: bool = False) -> 
         return
     start, end = s.time.start, _end_date(s)
     if value[0].from_ > start:
-        p.add(f"{path}[0].from", f"expected the first step on or before the start ({start.isoformat()}), "
-                                 f"found {value[0].from_.isoformat()}")
+        p.add(
+            f"{path}[0].from",
+            f"expected the first step on or before the start ({start.isoformat()}), found {value[0].from_.isoformat()}",
+        )
     for i, step in enumerate(value):
         if step.from_ >= end:
-            p.add(f"{path}[{i}].from", f"expected a date before the end of the simulated time ({end.isoformat()}), "
-                                       f"found {step.from_.isoformat()}")
+            p.add(
+                f"{path}[{i}].from",
+                f"expected a date before the end of the simulated time ({end.isoformat()}), "
+                f"found {step.from_.isoformat()}",
+            )
         if whole and step.value != int(step.value):
             p.add(f"{path}[{i}].value", f"expected a whole number, found {step.value:g}")
 
@@ -523,16 +593,24 @@ def _budgets(s: Scenario, p: _Problems) -> None:
             where = f"{path}.programmes[{i}]"
             if prog not in s.programmes:
                 p.add(where, f"expected a defined programme {sorted(s.programmes)}, found '{prog}'")
-            elif _claim(paid_by, prog, path, "programme in one budget", where, p) \
-                    and s.programmes[prog].cost_per_month <= 0:
-                p.add(where, f"expected a programme with a cost_per_month above 0 (an entry commits cost x mean "
-                             f"duration), found '{prog}' with none")
+            elif (
+                _claim(paid_by, prog, path, "programme in one budget", where, p)
+                and s.programmes[prog].cost_per_month <= 0
+            ):
+                p.add(
+                    where,
+                    f"expected a programme with a cost_per_month above 0 (an entry commits cost x mean "
+                    f"duration), found '{prog}' with none",
+                )
         if b.when_exhausted != "wait":
             _target(s, b.when_exhausted, f"{path}.when_exhausted", p)
             if b.when_exhausted.startswith("exit"):
-                p.add(f"{path}.when_exhausted", "expected 'wait', 'case_management', 'no_contact' or "
-                      f"'programme:<name>' (no money for a programme does not end benefit receipt), "
-                      f"found '{b.when_exhausted}'")
+                p.add(
+                    f"{path}.when_exhausted",
+                    "expected 'wait', 'case_management', 'no_contact' or "
+                    f"'programme:<name>' (no money for a programme does not end benefit receipt), "
+                    f"found '{b.when_exhausted}'",
+                )
 
 
 def _staffing(s: Scenario, p: _Problems) -> None:
@@ -543,13 +621,18 @@ def _staffing(s: Scenario, p: _Problems) -> None:
         _steps(s, g.staff, f"{path}.staff", p)
         _bounded(g.staff, MAX_STAFF, "case managers", f"{path}.staff", p)
         if not g.source.strip():
-            p.add(f"{path}.source", "expected where the caseload effect comes from (a reference, or 'assumption'), "
-                                    "found nothing")
+            p.add(
+                f"{path}.source",
+                "expected where the caseload effect comes from (a reference, or 'assumption'), found nothing",
+            )
         for i, pat in enumerate(g.states):
             where = f"{path}.states[{i}]"
             if not state_pattern_ok(s, pat) or pat.startswith("exit"):
-                p.add(where, f"expected a state pattern such as 'case_management', 'no_contact', 'waiting:<programme>',"
-                             f" 'programme:<programme>' or 'programme:*', found '{pat}'")
+                p.add(
+                    where,
+                    f"expected a state pattern such as 'case_management', 'no_contact', 'waiting:<programme>',"
+                    f" 'programme:<programme>' or 'programme:*', found '{pat}'",
+                )
                 continue
             for st in states(s) + ["handover"]:
                 if matches(pat, st):
@@ -578,25 +661,41 @@ def _pools(s: Scenario, p: _Problems) -> None:
             _claim(in_pool, prog, path, "programme in one pool", where, p)
             spec = s.programmes[prog]
             if spec.cohorts is not None:
-                p.add(where, f"expected a programme without cohorts (classes in a pool are not supported), "
-                             f"found '{prog}' with cohorts")
+                p.add(
+                    where,
+                    f"expected a programme without cohorts (classes in a pool are not supported), "
+                    f"found '{prog}' with cohorts",
+                )
             if pool.waiting_list == "shared" and spec.waiting_list.priority:
-                p.add(where, f"expected a programme without its own waiting_list.priority (the shared list "
-                             f"serves by the priority of the pool), found '{prog}' with priority groups of its own")
+                p.add(
+                    where,
+                    f"expected a programme without its own waiting_list.priority (the shared list "
+                    f"serves by the priority of the pool), found '{prog}' with priority groups of its own",
+                )
         if pool.places is None and pool.waiting_list != "shared":
-            p.add(path, "expected places or waiting_list = \"shared\" (a pool without either changes nothing), "
-                        "found neither")
+            p.add(
+                path,
+                'expected places or waiting_list = "shared" (a pool without either changes nothing), found neither',
+            )
         if pool.priority and pool.waiting_list != "shared":
-            p.add(f"{path}.priority", f"expected priority groups only with waiting_list = \"shared\", "
-                                      f"found {len(pool.priority)} with waiting_list = \"{pool.waiting_list}\"")
+            p.add(
+                f"{path}.priority",
+                f'expected priority groups only with waiting_list = "shared", '
+                f'found {len(pool.priority)} with waiting_list = "{pool.waiting_list}"',
+            )
         for i, group in enumerate(pool.priority):
             _condition(s, group.when, f"{path}.priority[{i}].when", p)
 
 
 def shared_pools(s: Scenario) -> dict[str, list[str]]:
     """Programme -> the members of its pool, for members of a pool with a shared waiting list."""
-    return {m: list(pool.programmes) for pool in s.pools.values() if pool.waiting_list == "shared"
-            for m in pool.programmes if m in s.programmes}
+    return {
+        m: list(pool.programmes)
+        for pool in s.pools.values()
+        if pool.waiting_list == "shared"
+        for m in pool.programmes
+        if m in s.programmes
+    }
 
 
 def _lasting(value) -> float | None:
@@ -613,8 +712,10 @@ def closed_for_good(s: Scenario, name: str) -> str | None:
     last step) that is 0 and stays 0. None: someone can still be admitted then."""
     prog = s.programmes[name]
     why = []
-    for field, value in ((f"programmes.{name}.places", prog.places),
-                         (f"programmes.{name}.entries_per_year", prog.entries_per_year)):
+    for field, value in (
+        (f"programmes.{name}.places", prog.places),
+        (f"programmes.{name}.entries_per_year", prog.entries_per_year),
+    ):
         why.append((field, value))
     for pname, pool in s.pools.items():
         if name in pool.programmes:
@@ -626,6 +727,8 @@ def closed_for_good(s: Scenario, name: str) -> str | None:
         if _lasting(value) == 0:
             return field + (f"[{len(value) - 1}]" if is_steps(value) else "")
     return None
+
+
 def _levers(s: Scenario, p: _Problems) -> None:
     for name, group in s.levers.items():
         for i, h in enumerate(group.hazards):
@@ -635,14 +738,17 @@ def _levers(s: Scenario, p: _Problems) -> None:
 
 # --- effective values: every factor that can act at once -------------------------------
 
+
 def _peak_product(lines: list) -> float:
     """The largest product of numbers over calendar time that hold at the same time (steps change on dates)."""
     dates = sorted({st.from_ for line in lines if is_steps(line) for st in line})
+
     def at(line, d):
         if not is_steps(line):
             return float(line)
         past = [st.value for st in line if st.from_ <= d]
         return past[-1] if past else line[0].value
+
     if not dates:
         return math.prod(float(x) for x in lines)
     return max(math.prod(at(line, d) for line in lines) for d in dates)
@@ -682,9 +788,11 @@ def _effective_rates(s: Scenario, p: _Problems) -> None:
         big = max(factors, key=lambda f: f[2], default=None)
         where = big[0] if big is not None and big[2] > 1 else f"hazards.{name}.rate_per_month"
         shown = f"{h.rate_per_month:g}" + "".join(f" x {f:g} ({label})" for _, label, f in factors if f != 1)
-        p.add(where, f"expected a rate of at most {MAX_RATE:g} per month for hazard '{name}' with every factor "
-                     f"that can act on it at once, found {shown}" + (f" = {rate:g}" if shown != f"{h.rate_per_month:g}"
-                                                                       else ""))
+        p.add(
+            where,
+            f"expected a rate of at most {MAX_RATE:g} per month for hazard '{name}' with every factor "
+            f"that can act on it at once, found {shown}" + (f" = {rate:g}" if shown != f"{h.rate_per_month:g}" else ""),
+        )
 
 
 def _effective_inflow(s: Scenario, p: _Problems) -> None:
@@ -699,11 +807,17 @@ def _effective_inflow(s: Scenario, p: _Problems) -> None:
     total = sum(x for _, x in parts)
     if total > MAX_PER_MONTH:
         where = max(parts, key=lambda fx: fx[1])[0]
-        if where == "population.inflow.per_month" and pop.inflow.monthly_factors \
-                and max(pop.inflow.monthly_factors) > 1:
+        if (
+            where == "population.inflow.per_month"
+            and pop.inflow.monthly_factors
+            and max(pop.inflow.monthly_factors) > 1
+        ):
             where = "population.inflow.monthly_factors"
-        p.add(where, f"expected at most {MAX_PER_MONTH:g} people a month at the peak (inflow x its largest monthly "
-                     f"factor, plus every wave), found {total:g}")
+        p.add(
+            where,
+            f"expected at most {MAX_PER_MONTH:g} people a month at the peak (inflow x its largest monthly "
+            f"factor, plus every wave), found {total:g}",
+        )
 
 
 def segment_share(s: Scenario, segment: str, cond) -> float:
@@ -713,8 +827,11 @@ def segment_share(s: Scenario, segment: str, cond) -> float:
     for attr, test in (cond or {}).items():
         mix = seg.attributes.get(attr, s.population.common.get(attr))
         allowed = _allowed(s.attributes[attr], test)
-        share *= (1.0 if mix in allowed else 0.0) if isinstance(mix, str) else \
-            sum(x for level, x in (mix or {}).items() if level in allowed)
+        share *= (
+            (1.0 if mix in allowed else 0.0)
+            if isinstance(mix, str)
+            else sum(x for level, x in (mix or {}).items() if level in allowed)
+        )
     return share
 
 
@@ -728,12 +845,15 @@ def _day_one_partly_eligible(s: Scenario, p: _Problems) -> None:
             continue
         share = segment_share(s, ip.segment, spec.eligible)
         if share < 1 - TOL:
-            p.add(f"population.initial.programmes.{prog}.segment",
-                  f"{100 * (1 - share):.3g} % of segment '{ip.segment}' are not eligible for '{prog}' "
-                  f"(programmes.{prog}.eligible); on day one they are placed on its list all the same")
+            p.add(
+                f"population.initial.programmes.{prog}.segment",
+                f"{100 * (1 - share):.3g} % of segment '{ip.segment}' are not eligible for '{prog}' "
+                f"(programmes.{prog}.eligible); on day one they are placed on its list all the same",
+            )
 
 
 # --- time must move on ---------------------------------------------------------------
+
 
 def _instant(d) -> bool:
     """A duration that lets (next to) no time pass: always zero, or below a minute at most or on average."""
@@ -743,16 +863,16 @@ def _instant(d) -> bool:
 def _no_instant_loops(s: Scenario, p: _Problems) -> None:
     """Moves that take no time must not form a circle (it would never end): zero-length programmes routing
     on without a gap (or a gap of no time), and waiting lists left at once (patience of no time)."""
-    edges: dict[str, list[tuple[str, str]]] = defaultdict(list)   # state -> [(next state, field)]
+    edges: dict[str, list[tuple[str, str]]] = defaultdict(list)  # state -> [(next state, field)]
     for name, prog in s.programmes.items():
-        edges[f"waiting:{name}"].append((f"programme:{name}", ""))        # admission can be immediate
-        for other in shared_pools(s).get(name, ()):                       # also into another member of a shared list
+        edges[f"waiting:{name}"].append((f"programme:{name}", ""))  # admission can be immediate
+        for other in shared_pools(s).get(name, ()):  # also into another member of a shared list
             if other != name:
                 edges[f"waiting:{name}"].append((f"programme:{other}", ""))
         wl = prog.waiting_list
         if _instant(wl.patience) and wl.renege_to.startswith("programme:"):
             edges[f"waiting:{name}"].append((_node(wl.renege_to), f"programmes.{name}.waiting_list.patience"))
-        if any(_instant(d) for _, d in programme_durations(name, prog)):   # for some entrants, no time
+        if any(_instant(d) for _, d in programme_durations(name, prog)):  # for some entrants, no time
             for rule in s.routes.get(name, []):
                 for o in rule.options:
                     if o.probability > 0 and o.to.startswith("programme:") and (o.gap is None or _instant(o.gap)):
@@ -774,12 +894,16 @@ def _no_instant_loops(s: Scenario, p: _Problems) -> None:
             start = next(i for i, (x, _) in enumerate(cycle) if x == cycle[-1][0])
             loop = cycle[start:]
             field = next(f for _, f in reversed(loop) if f)
-            p.add(field, "expected time to pass on every circle of moves, found zero-length programmes, gaps or "
-                  f"patience routing into each other: {' -> '.join(x for x, _ in loop)}")
+            p.add(
+                field,
+                "expected time to pass on every circle of moves, found zero-length programmes, gaps or "
+                f"patience routing into each other: {' -> '.join(x for x, _ in loop)}",
+            )
             return
 
 
 # --- every state must lead to an exit --------------------------------------------------
+
 
 def states(s: Scenario) -> list[str]:
     """The scenario's hazard states in benefit receipt (states.benefit_states)."""
@@ -799,6 +923,7 @@ def _exits_reachable(s: Scenario, p: _Problems) -> None:
 
     def admits(name: str) -> bool:
         return name not in closed
+
     for h in s.hazards.values():
         if h.rate_per_month == 0 or h.to == "entry":
             continue
@@ -806,9 +931,9 @@ def _exits_reachable(s: Scenario, p: _Problems) -> None:
             if any(matches(pat, st) for pat in h.in_):
                 edges[st].add(_node(h.to))
     for name, prog in s.programmes.items():
-        if admits(name):   # no places, quota, pool places or money that last: in the end nobody is admitted
+        if admits(name):  # no places, quota, pool places or money that last: in the end nobody is admitted
             edges[f"waiting:{name}"].add(f"programme:{name}")
-        for other in shared.get(name, ()):     # a shared list may place them in another member
+        for other in shared.get(name, ()):  # a shared list may place them in another member
             if other != name and admits(other):
                 edges[f"waiting:{name}"].add(f"programme:{other}")
         if prog.waiting_list.patience is not None:
@@ -837,7 +962,7 @@ def _exits_reachable(s: Scenario, p: _Problems) -> None:
     placed = sum(ip.participants + ip.waiting for ip in init.programmes.values())
     placed += init.no_contact.count if init.no_contact else 0
     idle_start = init.size > placed or "entry" not in s.routes or any(p.eligible for p in s.programmes.values())
-    starts = {"case_management"} if idle_start else set()   # (the ineligible are sent to case management)
+    starts = {"case_management"} if idle_start else set()  # (the ineligible are sent to case management)
     starts |= {f"waiting:{n}" for n in init.programmes}
     if init.no_contact is not None and init.no_contact.count:
         starts.add("no_contact")
@@ -853,7 +978,15 @@ def _exits_reachable(s: Scenario, p: _Problems) -> None:
     stuck = sorted(st for st in seen if st not in good)
     if stuck:
         shut = sorted({n for st in stuck if (n := st.partition(":")[2]) in closed})
-        p.add("routes/hazards", "no exit from benefit receipt can be reached from: " + ", ".join(stuck)
-              + " (customers there would stay for ever; add a route option or hazard leading to 'exit:<kind>')"
-              + (f"; in the end nobody is admitted to {', '.join(repr(n) for n in shut)} "
-                 f"({', '.join(closed[n] for n in shut)} = 0)" if shut else ""))
+        p.add(
+            "routes/hazards",
+            "no exit from benefit receipt can be reached from: "
+            + ", ".join(stuck)
+            + " (customers there would stay for ever; add a route option or hazard leading to 'exit:<kind>')"
+            + (
+                f"; in the end nobody is admitted to {', '.join(repr(n) for n in shut)} "
+                f"({', '.join(closed[n] for n in shut)} = 0)"
+                if shut
+                else ""
+            ),
+        )

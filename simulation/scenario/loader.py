@@ -14,9 +14,8 @@ from ..errors import ScenarioError, shorten
 from .checks import check, warnings
 from .schema import DIST_TAGS, DURATION_FORMS, TIMED_TAGS, Scenario
 
-
-MAX_EXTENDS = 20      # files in one chain of `extends` (a variant of a variant of ... a base)
-MAX_FILE_BYTES = 10 * 2**20   # a scenario file is a few kB; more is not a scenario
+MAX_EXTENDS = 20  # files in one chain of `extends` (a variant of a variant of ... a base)
+MAX_FILE_BYTES = 10 * 2**20  # a scenario file is a few kB; more is not a scenario
 
 
 def read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
@@ -28,27 +27,39 @@ def read_toml(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     if path in chain:
         raise ScenarioError(str(chain[0]), [("extends", f"circular: {' -> '.join(map(str, chain + (path,)))}")])
     if len(chain) >= MAX_EXTENDS:
-        raise ScenarioError(str(chain[0]), [("extends", f"expected at most {MAX_EXTENDS} files in a chain of "
-                                                        f"extends, found more (via {chain[-1]})")])
+        raise ScenarioError(
+            str(chain[0]),
+            [("extends", f"expected at most {MAX_EXTENDS} files in a chain of extends, found more (via {chain[-1]})")],
+        )
     if not path.is_file():
         raise ScenarioError(where, [(field, f"expected an existing scenario file, found no file at '{path}'")])
     if chain and path.suffix != ".toml":
         raise ScenarioError(where, [(field, f"expected a scenario file ending in .toml, found '{path}'")])
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise ScenarioError(where, [(field, f"expected a scenario file of at most {MAX_FILE_BYTES // 2**20} MB, "
-                                                f"found {path.stat().st_size / 2**20:.0f} MB in '{path}'")])
-        text = path.read_text(encoding="utf-8").removeprefix("\ufeff")   # a byte-order mark is not content
+            raise ScenarioError(
+                where,
+                [
+                    (
+                        field,
+                        f"expected a scenario file of at most {MAX_FILE_BYTES // 2**20} MB, "
+                        f"found {path.stat().st_size / 2**20:.0f} MB in '{path}'",
+                    )
+                ],
+            )
+        text = path.read_text(encoding="utf-8").removeprefix("\ufeff")  # a byte-order mark is not content
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         found = f"a syntax error in '{path}'" if chain else "a syntax error"
         raise ScenarioError(where, [(field, f"expected a TOML file, found {found}: {shorten(str(e))}")]) from None
     except RecursionError:
-        raise ScenarioError(where, [(field, f"expected a TOML file, found tables or arrays nested too deep in "
-                                            f"'{path}'")]) from None
+        raise ScenarioError(
+            where, [(field, f"expected a TOML file, found tables or arrays nested too deep in '{path}'")]
+        ) from None
     except OSError as e:
-        raise ScenarioError(where, [(field, f"expected a readable scenario file, found '{path}' unreadable "
-                                            f"({e.strerror})")]) from None
+        raise ScenarioError(
+            where, [(field, f"expected a readable scenario file, found '{path}' unreadable ({e.strerror})")]
+        ) from None
     base = data.pop("extends", None)
     if base is None:
         return data
@@ -78,12 +89,19 @@ def _clean_loc(loc: tuple) -> list:
     for i, x in enumerate(loc):
         if isinstance(x, str) and (x in UNION_MEMBERS or x.startswith(("function-", "union[", "tagged-union"))):
             continue
-        if i and loc[i - 1] == "duration" and x in DURATION_FORMS:   # a programme's duration: one or rules
+        if i and loc[i - 1] == "duration" and x in DURATION_FORMS:  # a programme's duration: one or rules
             continue
-        if i and isinstance(x, str) and x in DIST_TAGS and (loc[i - 1] in DURATION_FIELDS or (
-                loc[i - 1] == DURATION_FORMS[0] and i > 1 and loc[i - 2] == "duration")):
+        if (
+            i
+            and isinstance(x, str)
+            and x in DIST_TAGS
+            and (
+                loc[i - 1] in DURATION_FIELDS
+                or (loc[i - 1] == DURATION_FORMS[0] and i > 1 and loc[i - 2] == "duration")
+            )
+        ):
             continue
-        if i and x in TIMED_TAGS and isinstance(loc[i - 1], str):   # the branch of a value over time
+        if i and x in TIMED_TAGS and isinstance(loc[i - 1], str):  # the branch of a value over time
             continue
         out.append(x)
     return out
@@ -121,7 +139,7 @@ def _problems(err: ValidationError) -> list[tuple[str, str]]:
             loc.append("dist")
             msg = f"required: the kind of distribution, one of {', '.join(repr(t) for t in DIST_TAGS)}"
         elif kind == "value_error":
-            msg = shorten(str(e["msg"]).removeprefix("Value error, "), 400)   # our validators say expected and found
+            msg = shorten(str(e["msg"]).removeprefix("Value error, "), 400)  # our validators say expected and found
         else:
             found = e.get("input")
             found = found.isoformat() if hasattr(found, "isoformat") else found
@@ -163,7 +181,7 @@ class LoadedScenario:
         self.path = path
         self.scenario = scenario
         self.resolved = resolved
-        self.warnings = warnings(scenario)    # (field, message): valid, but perhaps not what was meant
+        self.warnings = warnings(scenario)  # (field, message): valid, but perhaps not what was meant
 
     def warning_lines(self) -> list[str]:
         """The warnings as `jobpath` prints them, one a line: 'warning: FILE: FIELD: MESSAGE'."""

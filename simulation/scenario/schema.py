@@ -7,16 +7,16 @@ probabilities that do not sum to 1, chains without an exit) are checked in `chec
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
 
 NonNeg = Annotated[float, Field(ge=0)]
 Pos = Annotated[float, Field(gt=0)]
 # Sane bounds (docs/scenario_format.md, "Sane magnitudes"); durations, rates and loops are checked in checks.py
-MAX_COUNT = 10**8          # people, places and quotas: more than all of Germany's benefit recipients
-MAX_PER_MONTH = 10**6      # inflow per month
-MAX_MONEY = 10**7          # euros per participant and month
+MAX_COUNT = 10**8  # people, places and quotas: more than all of Germany's benefit recipients
+MAX_PER_MONTH = 10**6  # inflow per month
+MAX_MONEY = 10**7  # euros per participant and month
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Prob = Annotated[float, Field(ge=0, le=1)]
 Unit = Literal["days", "weeks", "months", "years"]
@@ -53,6 +53,7 @@ class Strict(BaseModel):
 
 # --- durations -------------------------------------------------------------------------
 
+
 class Fixed(Strict):
     dist: Literal["fixed"]
     value: NonNeg
@@ -80,6 +81,7 @@ class Uniform(Strict):
 
 class Lognormal(Strict):
     """Parametrised by mean and standard deviation of the duration itself."""
+
     dist: Literal["lognormal"]
     mean: Pos
     sd: Pos
@@ -88,6 +90,7 @@ class Lognormal(Strict):
 
 class Gamma(Strict):
     """Parametrised by mean and standard deviation of the duration itself."""
+
     dist: Literal["gamma"]
     mean: Pos
     sd: Pos
@@ -103,6 +106,7 @@ class Weibull(Strict):
 
 class Empirical(Strict):
     """Observed durations, drawn with the given weights (equal weights if omitted)."""
+
     dist: Literal["empirical"]
     values: Annotated[list[NonNeg], Field(min_length=1)]
     weights: list[NonNeg] | None = None
@@ -120,7 +124,7 @@ class Empirical(Strict):
 
 DIST_TAGS = ("fixed", "exponential", "uniform", "lognormal", "gamma", "weibull", "empirical")
 Duration = Annotated[
-    Union[Fixed, Exponential, Uniform, Lognormal, Gamma, Weibull, Empirical],
+    Fixed | Exponential | Uniform | Lognormal | Gamma | Weibull | Empirical,
     Field(discriminator="dist"),
 ]
 
@@ -132,8 +136,10 @@ class Span(Strict):
 
 # --- values over calendar time ----------------------------------------------------------
 
+
 class Step(Strict):
     """From this date on (until the next step), the value is `value`."""
+
     from_: Date = Field(alias="from")
     value: NonNeg
 
@@ -152,9 +158,10 @@ def _kind(v) -> str:
 Steps = Annotated[list[Step], Field(min_length=1), AfterValidator(_sorted_steps)]
 # a value over calendar time: one number for the whole horizon, or steps from dates on (a list
 # is read as steps, anything else as the number: errors then speak of the one the input meant)
-Timed = Annotated[Union[Annotated[NonNeg, Tag("value")], Annotated[Steps, Tag("steps")]], Discriminator(_kind)]
-TimedCount = Annotated[Union[Annotated[Count, Tag("value")], Annotated[Steps, Tag("steps")]],
-                       Discriminator(_kind)]   # whole numbers (for steps: checked in checks.py)
+Timed = Annotated[Annotated[NonNeg, Tag("value")] | Annotated[Steps, Tag("steps")], Discriminator(_kind)]
+TimedCount = Annotated[
+    Annotated[Count, Tag("value")] | Annotated[Steps, Tag("steps")], Discriminator(_kind)
+]  # whole numbers (for steps: checked in checks.py)
 TIMED_TAGS = ("value", "steps")
 
 
@@ -164,8 +171,10 @@ def is_steps(value) -> bool:
 
 # --- conditions ------------------------------------------------------------------------
 
+
 class Test(Strict):
     """A test on one attribute: membership, or a range on its ordered levels (inclusive)."""
+
     in_: list[str] | None = Field(default=None, alias="in")
     not_in: list[str] | None = None
     min: str | None = None
@@ -179,31 +188,34 @@ class Test(Strict):
 
 
 # attribute -> level, list of levels, or a Test; all entries must hold (AND)
-Condition = dict[str, Union[str, list[str], Test]]
+Condition = dict[str, str | list[str] | Test]
 
 
 # --- population ------------------------------------------------------------------------
 
-Mix = Union[str, dict[str, Prob]]   # one level, or level -> share
+Mix = str | dict[str, Prob]  # one level, or level -> share
 
 
 class Segment(Strict):
     """A group of customers with its attribute mix (attributes independent within a group)."""
+
     attributes: dict[str, Mix] = {}
-    months_in_benefit: Duration | None = None   # initial stock only: time already on benefit
+    months_in_benefit: Duration | None = None  # initial stock only: time already on benefit
 
 
 class InitialProgramme(Strict):
     """People already in a programme, or on its waiting list, on day one."""
+
     participants: Count = 0
     waiting: Count = 0
     segment: str
-    elapsed: Duration | None = None   # time already spent in the programme
-    waited: Duration | None = None    # time already spent on the waiting list
+    elapsed: Duration | None = None  # time already spent in the programme
+    waited: Duration | None = None  # time already spent on the waiting list
 
 
 class InitialNoContact(Strict):
     """People out of contact with the job centre on day one, and for how long already."""
+
     count: Count
     segment: str
     elapsed: Duration | None = None
@@ -217,14 +229,19 @@ class Initial(Strict):
 
 
 class Inflow(Strict):
-    per_month: Annotated[Union[Annotated[Annotated[float, Field(ge=0, le=MAX_PER_MONTH)], Tag("value")],
-                               Annotated[Steps, Tag("steps")]], Discriminator(_kind)]
+    per_month: Annotated[
+        Annotated[Annotated[float, Field(ge=0, le=MAX_PER_MONTH)], Tag("value")] | Annotated[Steps, Tag("steps")],
+        Discriminator(_kind),
+    ]
     segments: dict[str, Prob]
-    monthly_factors: Annotated[list[Annotated[float, Field(ge=0, le=100)]], Field(min_length=12, max_length=12)] | None = None
+    monthly_factors: (
+        Annotated[list[Annotated[float, Field(ge=0, le=100)]], Field(min_length=12, max_length=12)] | None
+    ) = None
 
 
 class Wave(Strict):
     """An extra inflow over a period, e.g. a refugee arrival."""
+
     start: Date
     end: Date
     per_month: Annotated[float, Field(ge=0, le=MAX_PER_MONTH)]
@@ -238,7 +255,7 @@ class Wave(Strict):
 
 
 class Population(Strict):
-    common: dict[str, Mix] = {}   # attribute mixes used by every segment that does not give its own
+    common: dict[str, Mix] = {}  # attribute mixes used by every segment that does not give its own
     segments: dict[Name, Segment]
     initial: Initial
     inflow: Inflow | None = None
@@ -247,19 +264,22 @@ class Population(Strict):
 
 # --- programmes ------------------------------------------------------------------------
 
+
 class PriorityGroup(Strict):
     when: Condition
 
 
 class WaitingList(Strict):
     """FIFO within priority groups; groups are served in the order given, everyone else last."""
+
     priority: list[PriorityGroup] = []
-    patience: Duration | None = None          # leave the list after this time
+    patience: Duration | None = None  # leave the list after this time
     renege_to: str = "case_management"
 
 
 class Cohorts(Strict):
     """Courses start as classes: on a schedule, or as soon as the minimum class size is reached."""
+
     class_size: Annotated[int, Field(ge=1, le=MAX_COUNT)]
     min_size: Annotated[int, Field(ge=1, le=MAX_COUNT)] = 1
     start_every: Span | None = None
@@ -274,6 +294,7 @@ class Cohorts(Strict):
 
 class Reserve(Strict):
     """Places of a programme that only a group may take while any of its members waits."""
+
     when: Condition
     places: Annotated[int, Field(ge=1, le=MAX_COUNT)]
     label: str = ""
@@ -281,6 +302,7 @@ class Reserve(Strict):
 
 class Alongside(Strict):
     """Another programme taken in parallel: while waiting for this one, or while taking part in it."""
+
     probability: Prob
     when: Condition | None = None
     during: Literal["programme", "waiting"] = "programme"
@@ -288,6 +310,7 @@ class Alongside(Strict):
 
 class DurationRule(Strict):
     """One rule of a duration by condition: the first rule whose `when` holds gives the duration."""
+
     when: Condition | None = None
     duration: Duration
 
@@ -298,9 +321,11 @@ def _duration_form(v) -> str:
 
 # a programme's duration: one distribution for everyone, or rules by the entrant's attributes (a list is read
 # as rules, anything else as a distribution: errors then speak of the form the input meant)
-ProgrammeDuration = Annotated[Union[Annotated[Duration, Tag("distribution")],
-                                    Annotated[Annotated[list[DurationRule], Field(min_length=1)], Tag("rules")]],
-                              Discriminator(_duration_form)]
+ProgrammeDuration = Annotated[
+    Annotated[Duration, Tag("distribution")]
+    | Annotated[Annotated[list[DurationRule], Field(min_length=1)], Tag("rules")],
+    Discriminator(_duration_form),
+]
 DURATION_FORMS = ("distribution", "rules")
 
 
@@ -311,26 +336,27 @@ def is_rules(duration) -> bool:
 
 class Programme(Strict):
     label: str = ""
-    label_de: str = ""                          # the label in German (reports, app)
-    places: TimedCount | None = None            # seats at once; none = unlimited
+    label_de: str = ""  # the label in German (reports, app)
+    places: TimedCount | None = None  # seats at once; none = unlimited
     entries_per_year: TimedCount | None = None  # yearly entry quota
-    duration: ProgrammeDuration                 # a distribution, or rules by condition (first match)
+    duration: ProgrammeDuration  # a distribution, or rules by condition (first match)
     cost_per_month: Annotated[float, Field(ge=0, le=MAX_MONEY)] = 0.0
     eligible: Condition = {}
     waiting_list: WaitingList = WaitingList()
     cohorts: Cohorts | None = None
     integration_on_entry: Literal["employment", "training", "self_employment"] | None = None
     alongside: dict[str, Alongside] = {}
-    reserved: list[Reserve] = []                # places only a group may take while any of its members waits
+    reserved: list[Reserve] = []  # places only a group may take while any of its members waits
 
 
 # --- movement --------------------------------------------------------------------------
 
+
 class Option(Strict):
     to: str
     probability: Prob
-    gap: Duration | None = None          # hand-over time before the next step
-    set: dict[str, str] = {}             # attributes changed by this outcome (e.g. german_level = "B1")
+    gap: Duration | None = None  # hand-over time before the next step
+    set: dict[str, str] = {}  # attributes changed by this outcome (e.g. german_level = "B1")
 
 
 class RouteRule(Strict):
@@ -340,13 +366,16 @@ class RouteRule(Strict):
 
 class Hazard(Strict):
     """A competing hazard: while in one of the `in` states, move `to` at this rate."""
+
     in_: Annotated[list[str], Field(alias="in", min_length=1)]
     to: str
     rate_per_month: NonNeg
     when: Condition = {}
-    by_months_in_benefit: list[Annotated[tuple[NonNeg, NonNeg], BeforeValidator(_pair)]] = []   # [from_month, multiplier] bands
-    after_in_state: Span | None = None                       # active only after this time in the state
-    calendar: Steps | None = None                            # a rate factor over calendar time
+    by_months_in_benefit: list[
+        Annotated[tuple[NonNeg, NonNeg], BeforeValidator(_pair)]
+    ] = []  # [from_month, multiplier] bands
+    after_in_state: Span | None = None  # active only after this time in the state
+    calendar: Steps | None = None  # a rate factor over calendar time
     set: dict[str, str] = {}
 
     @model_validator(mode="after")
@@ -360,9 +389,12 @@ class Hazard(Strict):
         return self
 
 
-FIRST_YEAR, LAST_YEAR = 1900, 2200   # calendar dates stay representable over a 50-year horizon
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # calendar dates stay representable over a 50-year horizon
+
+
 class LabourMarket(Strict):
     """A rate factor over calendar time for the hazards named (e.g. a weaker labour market in 2025)."""
+
     factor: Timed = 1.0
     hazards: list[str] = []
     source: str = ""
@@ -370,12 +402,13 @@ class LabourMarket(Strict):
 
 class Budget(Strict):
     """Money for one or more programmes per calendar year; an entry commits its expected cost."""
+
     label: str = ""
-    label_de: str = ""                                # the label in German (reports, app)
+    label_de: str = ""  # the label in German (reports, app)
     programmes: Annotated[list[str], Field(min_length=1)]
-    per_year: Timed                                   # EUR per calendar year, the value in force on 1 January
-    when_exhausted: str = "wait"                      # "wait" on the list, or a target to send referrals to
-    carry_over: bool = False                          # unspent money adds to next year's budget
+    per_year: Timed  # EUR per calendar year, the value in force on 1 January
+    when_exhausted: str = "wait"  # "wait" on the list, or a target to send referrals to
+    carry_over: bool = False  # unspent money adds to next year's budget
     source: str = ""
 
 
@@ -385,25 +418,27 @@ class Staffing(Strict):
     Rate factor = min(max_factor, (reference_caseload / caseload) ^ elasticity), with caseload =
     customers in `states` / `staff` at the time (engine/staffing.py, docs/model.md).
     """
+
     label: str = ""
     label_de: str = ""
-    states: Annotated[list[str], Field(min_length=1)]   # state patterns as in a hazard's `in`
-    staff: Timed                                        # full-time case managers over calendar time
-    reference_caseload: Annotated[float, Field(gt=0, le=MAX_COUNT)]   # customers per case manager at factor 1
+    states: Annotated[list[str], Field(min_length=1)]  # state patterns as in a hazard's `in`
+    staff: Timed  # full-time case managers over calendar time
+    reference_caseload: Annotated[float, Field(gt=0, le=MAX_COUNT)]  # customers per case manager at factor 1
     elasticity: Annotated[float, Field(ge=0, le=5)] = 1.0
     max_factor: Annotated[float, Field(ge=1, le=100)] = 2.0
     hazards: Annotated[list[str], Field(min_length=1)]
-    source: str                                         # where the functional form and figures come from, or "assumption"
+    source: str  # where the functional form and figures come from, or "assumption"
 
 
 class Pool(Strict):
     """Places shared by several programmes, and perhaps one waiting list for all of them."""
+
     label: str = ""
-    label_de: str = ""                                # the label in German (reports, app)
+    label_de: str = ""  # the label in German (reports, app)
     programmes: Annotated[list[str], Field(min_length=2)]
-    places: TimedCount | None = None                  # seats at once for all members together; none = only their own
+    places: TimedCount | None = None  # seats at once for all members together; none = only their own
     waiting_list: Literal["each", "shared"] = "each"  # each member its own list, or one list for all
-    priority: list[PriorityGroup] = []                # groups served first on the shared list
+    priority: list[PriorityGroup] = []  # groups served first on the shared list
     source: str = ""
 
 
@@ -428,12 +463,16 @@ class AttributeLevel(Strict):
 
 class Indicators(Strict):
     """What the § 48a supplementary indicators count that the states alone do not say."""
-    marginal_employment: list[str] = []     # programmes whose entries are entries into marginal employment (K2E1)
-    public_employment: list[str] = []       # programmes that are publicly funded employment (K2E2)
-    single_parent: AttributeLevel | None = None   # the attribute level marking single parents (K2E4)
-    not_measures: list[str] = []            # programmes that are no measure of active labour-market policy (K3E2)
+
+    marginal_employment: list[str] = []  # programmes whose entries are entries into marginal employment (K2E1)
+    public_employment: list[str] = []  # programmes that are publicly funded employment (K2E2)
+    single_parent: AttributeLevel | None = None  # the attribute level marking single parents (K2E4)
+    not_measures: list[str] = []  # programmes that are no measure of active labour-market policy (K3E2)
+
+
 class LeverGroup(Strict):
     """Hazards a planner switches or scales together in the app (e.g. "Jobturbo"); not used by the model."""
+
     label: str = ""
     label_de: str = ""
     hazards: Annotated[list[str], Field(min_length=1)]

@@ -28,7 +28,7 @@ from simulation.scenario import load_scenario
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 FILE = HERE / "digests.json"
-CASES = {                       # name: (scenario file, years)
+CASES = {  # name: (scenario file, years)
     "tiny": ("tests/scenarios/tiny.toml", 1.0),
     "chain": ("tests/golden/chain.toml", 1.0),
     "kassel_half_year": ("scenarios/kassel_2024.toml", 0.5),
@@ -53,7 +53,8 @@ def digests(reference: bool, cases=CASES, seeds=SEEDS) -> dict[str, dict[str, st
             out[f"{name}/seed{seed}/spells"] = column_digests(spells)
             out[f"{name}/seed{seed}/monthly"] = column_digests(indicators.monthly(spells, scenario, model.clock))
             out[f"{name}/seed{seed}/programme_monthly"] = column_digests(
-                indicators.programme_monthly(spells, scenario, model.clock))
+                indicators.programme_monthly(spells, scenario, model.clock)
+            )
     return out
 
 
@@ -81,14 +82,20 @@ def main() -> None:
     differ = compare(fast, new)
     if any(differ):
         raise SystemExit(f"the batched path differs from the reference path in {differ}: fix that first")
-    old = {k: v for k, v in (stored() if FILE.exists() else {}).items() if isinstance(v, dict)}   # per column
+    old = {k: v for k, v in (stored() if FILE.exists() else {}).items() if isinstance(v, dict)}  # per column
     FILE.write_text(json.dumps(new, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     changed, missing, added = compare(new, old)
     for k in sorted(new):
         moved = [c.split(":", 1)[1] for c in changed if c.startswith(k + ":")]
         new_cols = [c.split(":", 1)[1] for c in added if c.startswith(k + ":")]
-        print(f"{k:40s} " + ("unchanged" if not moved and not new_cols else
-                             f"changed: {moved}" * bool(moved) + f" added: {new_cols}" * bool(new_cols)))
+        print(
+            f"{k:40s} "
+            + (
+                "unchanged"
+                if not moved and not new_cols
+                else f"changed: {moved}" * bool(moved) + f" added: {new_cols}" * bool(new_cols)
+            )
+        )
     if missing:
         print(f"no longer there: {missing}")
     print(f"written to {FILE.relative_to(ROOT)}")
