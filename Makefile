@@ -9,7 +9,7 @@ RESULTS ?= results/compare
 REPORT_LANG ?= de
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test install clean app report bench lock
+.PHONY: run test test-fast check install clean app report bench lock
 
 # exact versions, with hashes, from requirements.lock (what CI tested); then jobpath itself
 $(BIN)/jobpath: pyproject.toml requirements.lock
@@ -27,8 +27,19 @@ run: install
 $(CHROMIUM):
 	apt-get install -y --no-install-recommends chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
-test: install $(CHROMIUM)
+# lint, format and types first (seconds), then the whole suite; CI runs exactly this
+test: install $(CHROMIUM) check
 	$(BIN)/pytest -n 2
+
+check: install
+	$(BIN)/ruff check simulation calibration tests benchmarks
+	$(BIN)/ruff format --check simulation calibration tests benchmarks
+	$(BIN)/mypy --config-file mypy.ini simulation/engine simulation/states.py
+
+# everyday tier, about a minute: everything but the browser, the slow statistics and the subprocess-heavy tests
+test-fast: install
+	$(BIN)/pytest -n 2 -m "not slow" --ignore=tests/test_app_browser.py --ignore=tests/test_batch.py \
+		--ignore=tests/test_abc.py --ignore=tests/test_golden.py --ignore=tests/test_sensitivity.py
 
 # benchmarks (not part of the tests): `make bench`, or `make bench QUICK=1` for smaller sizes
 bench: install
@@ -44,7 +55,7 @@ report: install
 lock:
 	$(PYTHON) -m venv build/uv && build/uv/bin/pip install --quiet uv
 	build/uv/bin/uv pip compile pyproject.toml --extra test --universal --python-version 3.11 \
-		--generate-hashes --no-header --index-url https://pypi.org/simple -o requirements.lock
+		--generate-hashes --no-header -o requirements.lock
 
 clean:
 	rm -rf $(VENV) results/run .pytest_cache

@@ -12,20 +12,22 @@ Three kinds of name:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 # --- spell states ---------------------------------------------------------------------
-PRIOR_BENEFIT = "prior_benefit"      # benefit receipt before the simulation starts (day-one stock)
+PRIOR_BENEFIT = "prior_benefit"  # benefit receipt before the simulation starts (day-one stock)
 CASE_MANAGEMENT = "case_management"
 NO_CONTACT = "no_contact"
-HANDOVER = "handover"                # a gap between the end of one programme and the start of the next
-PROGRAMME = "programme"              # waiting for a programme or taking part (the spell's `start` tells which)
-EXIT = "exit"                        # out of benefit receipt
+HANDOVER = "handover"  # a gap between the end of one programme and the start of the next
+PROGRAMME = "programme"  # waiting for a programme or taking part (the spell's `start` tells which)
+EXIT = "exit"  # out of benefit receipt
 SPELL_STATES = (PRIOR_BENEFIT, CASE_MANAGEMENT, NO_CONTACT, HANDOVER, PROGRAMME, EXIT)
-ALONGSIDE = "alongside"              # a programme taken in parallel to the spell's state
+ALONGSIDE = "alongside"  # a programme taken in parallel to the spell's state
 
 # --- hazard states and targets --------------------------------------------------------
 FIXED_STATES = (CASE_MANAGEMENT, NO_CONTACT, HANDOVER)
 WAITING_PREFIX, PROGRAMME_PREFIX, EXIT_PREFIX = "waiting:", "programme:", "exit:"
-ENTRY = "entry"                      # a target: (re-)entry into benefit receipt, through the entry route
+ENTRY = "entry"  # a target: (re-)entry into benefit receipt, through the entry route
 
 
 def waiting(programme: str) -> str:
@@ -47,7 +49,7 @@ def matches(pattern: str, state: str) -> bool:
     return pattern == state
 
 
-def benefit_states(programmes) -> list[str]:
+def benefit_states(programmes: Iterable[str]) -> list[str]:
     """The hazard states of customers in benefit receipt, but for hand-overs: case management, no contact, and
     the waiting list and participation of each programme."""
     out = [CASE_MANAGEMENT, NO_CONTACT]
@@ -57,13 +59,14 @@ def benefit_states(programmes) -> list[str]:
 
 
 # --- end reasons the engine writes --------------------------------------------------------
-COMPLETED = "completed"              # a programme's duration or an alongside place ran out
-RENEGED = "reneged"                  # out of patience on a waiting list
-CENSORED = "censored"                # open at the horizon
+COMPLETED = "completed"  # a programme's duration or an alongside place ran out
+RENEGED = "reneged"  # out of patience on a waiting list
+CENSORED = "censored"  # open at the horizon
 HANDOVER_DONE = "handover_done"
-SIMULATION_START = "simulation_start"   # the end of a prior_benefit spell
-MAIN_PHASE_ENDED = "main_phase_ended"   # an alongside place ends with the wait or participation it went with
-ARRIVAL = "arrival"                  # how every newcomer's first move is named
-POOL_PLACED = "pool_placed"          # a pool's shared list placed them in another member programme
-ENGINE_REASONS = frozenset({COMPLETED, RENEGED, CENSORED, HANDOVER_DONE, SIMULATION_START, MAIN_PHASE_ENDED, ARRIVAL,
-                            POOL_PLACED})
+SIMULATION_START = "simulation_start"  # the end of a prior_benefit spell
+MAIN_PHASE_ENDED = "main_phase_ended"  # an alongside place ends with the wait or participation it went with
+ARRIVAL = "arrival"  # how every newcomer's first move is named
+POOL_PLACED = "pool_placed"  # a pool's shared list placed them in another member programme
+ENGINE_REASONS = frozenset(
+    {COMPLETED, RENEGED, CENSORED, HANDOVER_DONE, SIMULATION_START, MAIN_PHASE_ENDED, ARRIVAL, POOL_PLACED}
+)

@@ -102,10 +102,10 @@ def check_conservation(r: Run) -> None:
     # the stock itself, counted person by person at each month end
     sp = main_spells(r.spells)
     enter, end = entry_times(sp), sp["end"].to_numpy(float)
-    censored = (sp["end_reason"] == "censored").to_numpy(bool)
     in_benefit = (sp["state"] != "exit").to_numpy(bool)
     for m, ref in enumerate(r.clock.month_edges()[1:]):
-        covers = (enter < ref) & (ref <= end)  # at the month's last instant (docs/outputs.md, months)
+        # at the month's last instant (docs/outputs.md, months); a censored spell ends at the horizon, >= ref
+        covers = (enter < ref) & (ref <= end)
         assert stock[m] == sp["person_id"][covers & in_benefit].nunique(), f"month {m}"
 
     # persons, numbered 0..N-1: exactly the initial stock as declared, plus the arrivals

@@ -43,5 +43,8 @@ class Clock:
 
     def year_starts(self) -> list[float]:
         """Day offsets of each 1 January after the start, up to the horizon."""
-        return [self.day(dt.date(y, 1, 1)) for y in range(self.start.year + 1, self.end_date.year + 1)
-                if self.day(dt.date(y, 1, 1)) < self.horizon]
+        return [
+            self.day(dt.date(y, 1, 1))
+            for y in range(self.start.year + 1, self.end_date.year + 1)
+            if self.day(dt.date(y, 1, 1)) < self.horizon
+        ]

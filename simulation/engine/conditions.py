@@ -35,7 +35,7 @@ class Attributes:
                 allowed -= set(test.not_in or ())
                 lo = levels.index(test.min) if test.min is not None else 0
                 hi = levels.index(test.max) if test.max is not None else len(levels) - 1
-                allowed &= set(levels[lo:hi + 1])
+                allowed &= set(levels[lo : hi + 1])
             tests.append((i, frozenset(levels.index(v) for v in allowed)))
         return tuple(tests)
 
@@ -49,4 +49,3 @@ def holds(cond: Compiled, attrs: tuple[int, ...]) -> bool:
         if attrs[i] not in allowed:
             return False
     return True
-

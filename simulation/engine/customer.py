@@ -3,27 +3,51 @@
 from __future__ import annotations
 
 from array import array
+from typing import TYPE_CHECKING
 
 from .random_streams import Streams
 
+if TYPE_CHECKING:
+    from .staffing import Caseload
+
 
 class Customer:
-    __slots__ = ("pid", "origin", "rng", "attrs", "combo", "episode_start", "left",
-                 "state", "detail", "since", "waiting_start", "caseload")
+    __slots__ = (
+        "pid",
+        "origin",
+        "rng",
+        "attrs",
+        "combo",
+        "episode_start",
+        "left",
+        "state",
+        "detail",
+        "since",
+        "waiting_start",
+        "caseload",
+    )
 
-    def __init__(self, pid: int, origin: int, rng: Streams, attrs: tuple[int, ...], combo: int,
-                 episode_start: float, thresholds: array) -> None:
+    def __init__(
+        self,
+        pid: int,
+        origin: int,
+        rng: Streams,
+        attrs: tuple[int, ...],
+        combo: int,
+        episode_start: float,
+        thresholds: array[float],
+    ) -> None:
         self.pid = pid
-        self.origin = origin              # index into the run's list of origins (initial, inflow, waves)
+        self.origin = origin  # index into the run's list of origins (initial, inflow, waves)
         self.rng = rng
-        self.attrs = attrs                # one level code per declared attribute
-        self.combo = combo                # the event log's number for this combination of attributes
+        self.attrs = attrs  # one level code per declared attribute
+        self.combo = combo  # the event log's number for this combination of attributes
         self.episode_start = episode_start  # start of the current benefit (or out-of-benefit) episode
-        self.left = thresholds            # array per hazard: Exp(1) threshold less the rate integrated
-                                          # since the hazard last fired
+        self.left = thresholds  # array per hazard: Exp(1) threshold less the rate integrated
+        # since the hazard last fired
         # the open spell
         self.state = ""
-        self.detail = ""                  # programme name, or exit kind
-        self.since = 0.0                  # start of the spell (programme: admission)
+        self.detail = ""  # programme name, or exit kind
+        self.since = 0.0  # start of the spell (programme: admission)
         self.waiting_start = float("nan")
-        self.caseload = None              # the staffing group whose caseload counts them now, if any
+        self.caseload: Caseload | None = None  # the staffing group whose caseload counts them now, if any

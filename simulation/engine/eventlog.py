@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from array import array
 from operator import itemgetter
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..states import ALONGSIDE, EXIT, HANDOVER, PRIOR_BENEFIT, PROGRAMME, SIMULATION_START, SPELL_STATES
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    import numpy.typing as npt
+
+    from .customer import Customer
+
+    # one closed spell, as `flush` moves it into the columns: person, origin, attribute combination,
+    # state, detail, waiting start, start, end, end reason, next state
+    Spell: TypeAlias = tuple[int, int, int, str, str, float, float, float, str, str]
 
 NAN = math.nan
 
@@ -31,13 +43,13 @@ class EventLog:
         self.attribute_names = attribute_names
         self.attribute_levels = attribute_levels
         self.origins = origins
-        self.combos: dict[tuple[int, ...], int] = {}   # distinct attribute tuples -> their number
-        self.tuples: list[tuple[int, ...]] = []         # the same tuples, by number
+        self.combos: dict[tuple[int, ...], int] = {}  # distinct attribute tuples -> their number
+        self.tuples: list[tuple[int, ...]] = []  # the same tuples, by number
         self.clear()
 
     def clear(self) -> None:
         """Forget every spell (after the spells table is built)."""
-        self.rows: list[tuple] = []        # spells closed since the last flush, one tuple each
+        self.rows: list[Spell] = []  # spells closed since the last flush, one tuple each
         self.pid, self.origin, self.combo_no = array("q"), array("h"), array("i")
         self.state: list[str] = []
         self.detail: list[str] = []
@@ -48,12 +60,22 @@ class EventLog:
     def flush(self) -> None:
         """Move the spells closed so far into the columns (compact: no tuple and no float object per spell)."""
         rows, n = self.rows, len(self.rows)
-        columns = (self.pid, self.origin, self.combo_no, self.state, self.detail, self.waiting_start,
-                   self.start, self.end, self.reason, self.next_state)
+        columns: tuple[array[int] | array[float] | list[str], ...] = (
+            self.pid,
+            self.origin,
+            self.combo_no,
+            self.state,
+            self.detail,
+            self.waiting_start,
+            self.start,
+            self.end,
+            self.reason,
+            self.next_state,
+        )
         for j, column in enumerate(columns):
             if isinstance(column, list):
                 column.extend(map(itemgetter(j), rows))
-            else:                                  # numbers: through numpy, much faster than array.extend
+            else:  # numbers: through numpy, much faster than array.extend
                 column.frombytes(np.fromiter(map(itemgetter(j), rows), dtype=column.typecode, count=n).tobytes())
         rows.clear()
 
@@ -69,16 +91,17 @@ class EventLog:
             self.tuples.append(attrs)
         return self.tuples[n], n
 
-    def spell(self, c, combo: int, end: float, end_reason: str, next_state: str) -> None:
+    def spell(self, c: Customer, combo: int, end: float, end_reason: str, next_state: str) -> None:
         """Close the customer's open spell, lived with the attribute combination `combo`."""
-        self.rows.append((c.pid, c.origin, combo, c.state, c.detail, c.waiting_start,
-                          c.since, end, end_reason, next_state))
+        self.rows.append(
+            (c.pid, c.origin, combo, c.state, c.detail, c.waiting_start, c.since, end, end_reason, next_state)
+        )
 
-    def prior_benefit(self, c, start: float, end: float) -> None:
+    def prior_benefit(self, c: Customer, start: float, end: float) -> None:
         """Benefit receipt before the customer's first simulated spell (needed for LZB)."""
         self.rows.append((c.pid, c.origin, c.combo, PRIOR_BENEFIT, "", NAN, start, end, SIMULATION_START, ""))
 
-    def alongside(self, c, combo: int, programme: str, start: float, end: float, reason: str) -> None:
+    def alongside(self, c: Customer, combo: int, programme: str, start: float, end: float, reason: str) -> None:
         self.rows.append((c.pid, c.origin, combo, ALONGSIDE, programme, start, start, end, reason, ""))
 
     def frame(self) -> pd.DataFrame:
@@ -86,15 +109,17 @@ class EventLog:
         self.flush()
         n = len(self)
 
-        def numbers(column: array, dtype) -> np.ndarray:
+        def numbers(column: array[int] | array[float], dtype: npt.DTypeLike) -> npt.NDArray[Any]:
             return np.frombuffer(column, dtype=dtype, count=n) if n else np.empty(0, dtype)
 
         pid = numbers(self.pid, np.int64)
-        order = np.argsort(pid, kind="stable")   # by person, each in time order
-        df = pd.DataFrame({
-            "person_id": pid[order],
-            "origin": pd.Categorical.from_codes(numbers(self.origin, np.int16)[order], self.origins),
-        })
+        order = np.argsort(pid, kind="stable")  # by person, each in time order
+        df = pd.DataFrame(
+            {
+                "person_id": pid[order],
+                "origin": pd.Categorical.from_codes(numbers(self.origin, np.int16)[order], self.origins),
+            }
+        )
         table = np.asarray(self.tuples, dtype=np.int16).reshape(len(self.tuples), len(self.attribute_names))
         codes = table[numbers(self.combo_no, np.int32)[order]]
         for j, (name, levels) in enumerate(zip(self.attribute_names, self.attribute_levels)):

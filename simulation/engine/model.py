@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 import simpy
 
+from .. import states
+from ..scenario.schema import Scenario
+from .capacity import Budget, Money, Pool, schedule_new_years, schedule_plan
 from .clock import DAYS_PER_MONTH, UNIT_DAYS, Clock
 from .conditions import Attributes
 from .customer import Customer
 from .distributions import build
-from .capacity import Budget, Money, Pool, schedule_new_years, schedule_plan
 from .eventlog import EventLog
 from .hazards import hazards_by_state
 from .pathway import Initial, Move, Pathway
@@ -22,13 +25,17 @@ from .population import Draw, Newcomer, Population
 from .programme import Programme
 from .random_streams import Decisions, root_key
 from .routing import build_routes
-from .simpy_compat import drop_pending, events_scheduled
+from .simpy_compat import drop_pending, events_scheduled, unhook
 from .staffing import caseloads
-from ..scenario.schema import Scenario
-from .. import states
 from .targets import CASE_MANAGEMENT, ENTRY, NO_CONTACT, parse_target
 
-ARRIVAL = Move(states.ARRIVAL, ENTRY)   # how every newcomer starts: through the entry route
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    from ..scenario.schema import Cohorts
+    from .distributions import Distribution
+
+ARRIVAL = Move(states.ARRIVAL, ENTRY)  # how every newcomer starts: through the entry route
 
 
 @dataclass
@@ -55,20 +62,32 @@ class Model:
         # thresholds and the attributes, drawn at birth
         self.decisions = d = Decisions()
         self.elapsed_draw, self.waited_draw = d("elapsed"), d("waited")
-        self.programmes = {n: Programme(self.env, n, p, self.attributes, d, self.clock)
-                           for n, p in scenario.programmes.items()}
+        self.programmes = {
+            n: Programme(self.env, n, p, self.attributes, d, self.clock) for n, p in scenario.programmes.items()
+        }
         self.budgets = self._budgets()
-        self.pools = [Pool(n, spec, [self.programmes[m] for m in spec.programmes], self.attributes, self.clock)
-                      for n, spec in scenario.pools.items()]
+        self.pools = [
+            Pool(n, spec, [self.programmes[m] for m in spec.programmes], self.attributes, self.clock)
+            for n, spec in scenario.pools.items()
+        ]
         self.routes = build_routes(scenario.routes, self.attributes, d)
         self.caseloads = caseloads(scenario, self.clock)
-        self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes, d, self.clock,
-                                                               self.caseloads)
-        self.population = Population(scenario.population, self.attributes, self.clock, self.root, d,
-                                     tuple(h.key for h in self.hazards), batched=not reference)
+        self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes, d, self.clock, self.caseloads)
+        self.population = Population(
+            scenario.population,
+            self.attributes,
+            self.clock,
+            self.root,
+            d,
+            tuple(h.key for h in self.hazards),
+            batched=not reference,
+        )
         self.sources = self.population.inflow_sources()
-        origins = ["initial", "initial:no_contact"] + [f"initial:{p}" for p in scenario.population.initial.programmes] \
+        origins = (
+            ["initial", "initial:no_contact"]
+            + [f"initial:{p}" for p in scenario.population.initial.programmes]
             + [name for name, _, _ in self.sources]
+        )
         self.origin_code = {o: i for i, o in enumerate(origins)}
         self.log = EventLog(self.attributes.names, self.attributes.levels, origins)
         self.pathway = Pathway(self)
@@ -83,11 +102,14 @@ class Model:
             for pname in spec.programmes:
                 prog = self.programmes[pname]
                 cost = prog.spec.cost_per_month
-                if prog.duration_rules is None:
-                    money = Money(b, cost * prog.duration.mean / DAYS_PER_MONTH, divert=divert)
-                else:                # the commitment of the rule that applies to the entrant
-                    money = Money(b, 0.0, prog.duration_rules.map(lambda d, cost=cost: cost * d.mean / DAYS_PER_MONTH),
-                                  divert)
+                if prog.duration_rules is None:  # (cast: then it has one duration)
+                    money = Money(b, cost * cast("Distribution", prog.duration).mean / DAYS_PER_MONTH, divert=divert)
+                else:  # the commitment of the rule that applies to the entrant
+
+                    def commit(d: Distribution, cost: float = cost) -> float:
+                        return cost * d.mean / DAYS_PER_MONTH
+
+                    money = Money(b, 0.0, prog.duration_rules.map(commit), divert)
                 prog.pay_from(money)
                 b.programmes.append(prog)
             out.append(b)
@@ -98,7 +120,9 @@ class Model:
     def _customer(self, origin: str, new: Newcomer, episode_start: float, first_entry: float) -> Customer:
         """Register a customer; benefit receipt before their first simulated spell becomes a prior_benefit spell."""
         attrs, combo = self.log.shared(new.attrs)
-        c = Customer(len(self.customers), self.origin_code[origin], new.rng, attrs, combo, episode_start, new.thresholds)
+        c = Customer(
+            len(self.customers), self.origin_code[origin], new.rng, attrs, combo, episode_start, new.thresholds
+        )
         self.customers.append(c)
         if episode_start < first_entry:
             self.log.prior_benefit(c, episode_start, first_entry)
@@ -114,7 +138,8 @@ class Model:
         init = self.scenario.population.initial
         pop = self.population
         placed = 0
-        waiters, participants = [], []
+        waiters: list[tuple[Customer, Initial]] = []
+        participants: list[tuple[Customer, Initial]] = []
         for name, ip in init.programmes.items():
             origin, shares = f"initial:{name}", Draw({ip.segment: 1.0})
             elapsed_d = build(ip.elapsed) if ip.elapsed else None
@@ -134,7 +159,7 @@ class Model:
             placed += ip.participants + ip.waiting
         for prog in self.programmes.values():
             prog.held = True
-        waiters.sort(key=lambda x: (x[1].waiting_start, x[0].pid))   # the lists in the order people joined
+        waiters.sort(key=lambda x: (x[1].waiting_start, x[0].pid))  # the lists in the order people joined
         for c, initial in waiters + participants:
             self.env.process(self.pathway.run(c, initial=initial))
         # after every day-one process has taken its first step (they start with urgent priority)
@@ -152,16 +177,18 @@ class Model:
             c = self._customer("initial", new, -new.days, 0.0)
             self.env.process(self.pathway.run(c, first=Move("", CASE_MANAGEMENT)))
 
-    def _release_day_one(self, _event=None) -> None:
+    def _release_day_one(self, _event: simpy.Event | None = None) -> None:
         for prog in self.programmes.values():
             prog.held = False
-            if prog.pool is not None:       # a pool is served once all its members are released
+            if prog.pool is not None:  # a pool is served once all its members are released
                 if not any(m.held for m in prog.pool.members):
                     prog.pool.fill()
             elif not prog.scheduled:
                 prog.fill()
 
-    def _arrivals(self, origin: str, shares: Draw, pieces):
+    def _arrivals(
+        self, origin: str, shares: Draw, pieces: list[tuple[float, float, float]]
+    ) -> Generator[simpy.Event, object, None]:
         env = self.env
         times = list(self.population.arrival_times(origin, pieces))
         for t, new in zip(times, self.population.cohort(origin, len(times), shares)):
@@ -176,9 +203,10 @@ class Model:
         for prog in self.programmes.values():
             schedule_new_years(env, self.clock, prog, plan_days)
             if prog.scheduled:
-                starts = set(self.clock.day(d) for d in prog.cohorts.dates)
-                if prog.cohorts.start_every is not None:
-                    step = prog.cohorts.start_every.value * UNIT_DAYS[prog.cohorts.start_every.unit]
+                cohorts = cast("Cohorts", prog.cohorts)  # (scheduled: it has cohorts)
+                starts = set(self.clock.day(d) for d in cohorts.dates)
+                if cohorts.start_every is not None:
+                    step = cohorts.start_every.value * UNIT_DAYS[cohorts.start_every.unit]
                     t = 0.0
                     while step > 0 and t < self.clock.horizon:
                         starts.add(round(t, 9))
@@ -191,14 +219,14 @@ class Model:
     def run(self, progress: Callable[[float], None] | None = None) -> RunOutput:
         t0 = time.perf_counter()
         gc_was_enabled = gc.isenabled()
-        gc.disable()   # the run allocates millions of short-lived objects; cyclic GC would halve the speed
+        gc.disable()  # the run allocates millions of short-lived objects; cyclic GC would halve the speed
         try:
             return self._run(progress, t0)
         finally:
             if gc_was_enabled:
                 gc.enable()
 
-    def _run(self, progress, t0: float) -> RunOutput:
+    def _run(self, progress: Callable[[float], None] | None, t0: float) -> RunOutput:
         self._initial_stock()
         for origin, shares, pieces in self.sources:
             self.env.process(self._arrivals(origin, shares, pieces))
@@ -210,13 +238,13 @@ class Model:
             if progress is not None:
                 progress(t)
         horizon = self.clock.horizon
-        for c in self.customers:         # spells still open at the horizon are censored
+        for c in self.customers:  # spells still open at the horizon are censored
             if c.state:
                 self.log.spell(c, c.combo, horizon, states.CENSORED, "")
         for comp in sorted(self.pathway.companions, key=lambda x: (x.c.pid, x.prog.name)):
             self.log.alongside(comp.c, comp.combo, comp.prog.name, comp.start, horizon, states.CENSORED)
         events, customers = events_scheduled(self.env), len(self.customers)
-        self._release()                  # the customers' state goes before the spells table is built
+        self._release()  # the customers' state goes before the spells table is built
         spells = self.log.frame()
         self.log.clear()
         return RunOutput(spells, horizon, events, time.perf_counter() - t0, customers)
@@ -228,7 +256,7 @@ class Model:
         cyclic garbage collector about a second per Kassel year (SimPy's queue: simpy_compat.py).
         """
         drop_pending(self.env)
-        self.pathway.never.callbacks = None
+        unhook(self.pathway.never)
         for prog in self.programmes.values():
             prog.list.clear()
         for pool in self.pools:
@@ -237,7 +265,12 @@ class Model:
         self.customers.clear()
 
 
-def simulate(scenario: Scenario, seed: int, years: float | None = None, progress=None,
-             reference: bool = False) -> RunOutput:
+def simulate(
+    scenario: Scenario,
+    seed: int,
+    years: float | None = None,
+    progress: Callable[[float], None] | None = None,
+    reference: bool = False,
+) -> RunOutput:
     """Run one replication of a scenario."""
     return Model(scenario, seed, years, reference).run(progress)

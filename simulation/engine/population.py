@@ -10,7 +10,8 @@ from __future__ import annotations
 import bisect
 import functools
 from array import array
-from typing import Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 import numpy as np
 
@@ -18,18 +19,33 @@ from .clock import DAYS_PER_MONTH, Clock, add_months
 from .conditions import Attributes
 from .distributions import build
 from .portable_math import exponential, exponential_array
+from .random_streams import (
+    Decisions,
+    FirstDraws,
+    Streams,
+    entity_key,
+    entity_keys,
+    first_uniforms,
+    name_key,
+    successive,
+)
 from .timeline import Timeline
-from .random_streams import Decisions, FirstDraws, Streams, entity_key, entity_keys, first_uniforms, name_key, successive
 
-BATCH = 4096          # customers created together (their first random numbers drawn at once)
-ARRIVAL_KEY = name_key("arrival")   # the stream of an inflow source's arrival times
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    from ..scenario import schema
+    from .distributions import Distribution
+
+BATCH = 4096  # customers created together (their first random numbers drawn at once)
+ARRIVAL_KEY = name_key("arrival")  # the stream of an inflow source's arrival times
 
 
 class Newcomer(NamedTuple):
-    rng: Streams               # the customer's random streams
-    attrs: tuple[int, ...]     # one level code per attribute
-    days: float                # days in benefit receipt before the simulation starts
-    thresholds: array          # per hazard (in hazard order): the Exp(1) threshold of its clock
+    rng: Streams  # the customer's random streams
+    attrs: tuple[int, ...]  # one level code per attribute
+    days: float  # days in benefit receipt before the simulation starts
+    thresholds: array[float]  # per hazard (in hazard order): the Exp(1) threshold of its clock
 
 
 class Draw:
@@ -47,7 +63,7 @@ class Draw:
     def pick(self, u: float) -> int:
         return min(bisect.bisect_right(self.cum, u), len(self.names) - 1)
 
-    def picks(self, u: np.ndarray) -> np.ndarray:
+    def picks(self, u: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
         """pick() for an array of uniform numbers."""
         return np.minimum(np.searchsorted(np.asarray(self.cum), u, side="right"), len(self.names) - 1)
 
@@ -56,20 +72,28 @@ class Draw:
 
 
 class SegmentSampler:
-    def __init__(self, segment, common: dict, attributes: Attributes, decisions: Decisions) -> None:
-        self.attr_draws = []
-        for i, attr in enumerate(attributes.names):
-            mix = segment.attributes.get(attr, common.get(attr))
+    def __init__(
+        self, segment: schema.Segment, common: dict[str, schema.Mix], attributes: Attributes, decisions: Decisions
+    ) -> None:
+        self.attr_draws: list[tuple[int, Draw, list[int]]] = []
+        for attr in attributes.names:
+            # (cast: checks.py ensures a mix of every attribute, the segment's own or the common one)
+            mix = cast("schema.Mix", segment.attributes.get(attr, common.get(attr)))
             draw = Draw({mix: 1.0} if isinstance(mix, str) else mix)
             codes = [attributes.code(attr, n) for n in draw.names]
             self.attr_draws.append((decisions("attribute:" + attr), draw, codes))
-        self.months = build(segment.months_in_benefit) if segment.months_in_benefit else None
+        self.months: Distribution | None = build(segment.months_in_benefit) if segment.months_in_benefit else None
         # the streams a newcomer of this segment has drawn from once it exists
         self.segment_draw, self.months_draw = decisions("segment"), decisions("months_in_benefit")
-        self.born = (self.segment_draw,) + tuple(d for d, _, codes in self.attr_draws if len(codes) > 1) \
+        self.born = (
+            (self.segment_draw,)
+            + tuple(d for d, _, codes in self.attr_draws if len(codes) > 1)
             + ((self.months_draw,) if self.months else ())
+        )
 
-    def attribute_codes(self, u: np.ndarray, column: dict[int, int], rows: np.ndarray, out: np.ndarray) -> None:
+    def attribute_codes(
+        self, u: npt.NDArray[np.float64], column: dict[int, int], rows: npt.NDArray[np.intp], out: npt.NDArray[np.int64]
+    ) -> None:
         """attributes() for the given rows of a batch, from their first numbers u[:, column[decision]], into out[rows]."""
         for a, (key, draw, codes) in enumerate(self.attr_draws):
             if len(codes) > 1:
@@ -88,15 +112,23 @@ class SegmentSampler:
 
 
 class Population:
-    def __init__(self, pop, attributes: Attributes, clock: Clock, root: int, decisions: Decisions,
-                 hazard_draws: tuple[int, ...] = (), batched: bool = True) -> None:
+    def __init__(
+        self,
+        pop: schema.Population,
+        attributes: Attributes,
+        clock: Clock,
+        root: int,
+        decisions: Decisions,
+        hazard_draws: tuple[int, ...] = (),
+        batched: bool = True,
+    ) -> None:
         self.spec, self.clock, self.root, self.decisions = pop, clock, root, decisions
-        self.batched = batched     # False: every customer made by `newcomer`, the reference path
+        self.batched = batched  # False: every customer made by `newcomer`, the reference path
         self.segments = {n: SegmentSampler(seg, pop.common, attributes, decisions) for n, seg in pop.segments.items()}
         self.segment_draw = decisions("segment")
         self.months_draw = decisions("months_in_benefit")
         self.n_attributes = len(attributes.names)
-        self.hazard_draws = tuple(hazard_draws)   # each hazard's decision: its first threshold is drawn at birth
+        self.hazard_draws = tuple(hazard_draws)  # each hazard's decision: its first threshold is drawn at birth
 
     def cohort(self, origin: str, count: int, shares: Draw, start: int = 0) -> Iterator[Newcomer]:
         """newcomer(origin, i, shares) for i = start .. start+count-1, the same customers, made in batches."""
@@ -112,24 +144,30 @@ class Population:
         # those numbered before any drawn at birth (the model numbers them first)
         later = min(columns + list(self.hazard_draws), default=len(self.decisions))
         n_hazards = len(self.hazard_draws)
-        new = functools.partial(tuple.__new__, Newcomer)   # a Newcomer from a tuple, without a Python-level call
+        new = functools.partial(tuple.__new__, Newcomer)  # a Newcomer from a tuple, without a Python-level call
         for lo in range(start, start + count, BATCH):
             n = min(BATCH, start + count - lo)
             keys = entity_keys(self.root, origin, lo, n)
-            u = first_uniforms(keys, keys_of)       # each customer's first number of every decision used at birth
+            u = first_uniforms(keys, keys_of)  # each customer's first number of every decision used at birth
             seg = shares.picks(u[:, column[self.segment_draw]])
             codes = np.empty((n, self.n_attributes), dtype=np.int64)
             for s, sampler in enumerate(segments):
                 sampler.attribute_codes(u, column, np.flatnonzero(seg == s), codes)
             months = u[:, column[self.months_draw]].tolist()
             thresholds = array("d")
-            thresholds.frombytes(np.ascontiguousarray(exponential_array(u[:, len(columns):])).tobytes())
+            thresholds.frombytes(np.ascontiguousarray(exponential_array(u[:, len(columns) :])).tobytes())
             first = FirstDraws(keys, self.decisions, later) if later else None
             for i, (key, s, attrs) in enumerate(zip(keys.tolist(), seg.tolist(), map(tuple, codes.tolist()))):
                 sampler = segments[s]
                 days = sampler.months.sample(months[i]) if sampler.months else 0.0
-                yield new((Streams(key, self.decisions, array("B", born[s]), first, i), attrs, days,
-                           thresholds[i * n_hazards:(i + 1) * n_hazards]))
+                yield new(
+                    (
+                        Streams(key, self.decisions, array("B", born[s]), first, i),
+                        attrs,
+                        days,
+                        thresholds[i * n_hazards : (i + 1) * n_hazards],
+                    )
+                )
 
     def newcomer(self, origin: str, index: int, shares: Draw) -> Newcomer:
         """The index-th customer of an origin, drawing one number at a time (the reference for `cohort`)."""
@@ -150,11 +188,12 @@ class Population:
         inflow = self.spec.inflow
         line = Timeline.of(inflow.per_month, self.clock) if inflow is not None else None
         if line is not None and max(line.values) > 0:
+            inflow = cast("schema.Inflow", inflow)  # (a line: an inflow)
             pieces = []
             for m in range(len(edges) - 1):
                 month = add_months(first, m).month
                 factor = inflow.monthly_factors[month - 1] if inflow.monthly_factors else 1.0
-                cuts = [edges[m]] + line.breaks(edges[m], edges[m + 1]) + [edges[m + 1]]   # steps within the month
+                cuts = [edges[m]] + line.breaks(edges[m], edges[m + 1]) + [edges[m + 1]]  # steps within the month
                 for a, b in zip(cuts, cuts[1:]):
                     pieces.append((a, b, line.at(a) * factor / DAYS_PER_MONTH))
             out.append(("inflow", Draw(inflow.segments), pieces))
@@ -167,7 +206,7 @@ class Population:
             out.append((f"wave:{name}", Draw(wave.segments), pieces))
         return out
 
-    def arrival_times(self, origin: str, pieces):
+    def arrival_times(self, origin: str, pieces: list[tuple[float, float, float]]) -> Iterator[float]:
         """Arrival days of a Poisson process with piecewise-constant rate, from the origin's stream."""
         u = successive(entity_key(self.root, origin, -1), ARRIVAL_KEY)
         need = exponential(next(u))
@@ -180,5 +219,3 @@ class Population:
                 yield t
                 need = exponential(next(u))
             need -= rate * (b - t)
-
-

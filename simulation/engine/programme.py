@@ -11,7 +11,9 @@ class the first on the list, as many as every gate has room for).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from itertools import islice
+from typing import TYPE_CHECKING, TypeVar, cast, overload
 
 import simpy
 
@@ -22,38 +24,69 @@ from .distributions import build
 from .durations import build_duration
 from .random_streams import Decisions
 from .targets import parse_target
-from .timeline import Timeline
-from ..scenario.schema import is_steps
+from .timeline import Timeline, is_steps
+
+if TYPE_CHECKING:
+    from ..scenario import schema
+    from .capacity import Gate
+    from .capacity.gate import Attrs, Counted
+    from .clock import Clock
+    from .customer import Customer
+    from .distributions import Distribution
+    from .durations import ByCondition
+    from .targets import Target
+
+    C = TypeVar("C", bound=Counted)
 
 INF = math.inf
 
 
-def _counted(cls, value, clock):
+@overload
+def _counted(cls: type[C], value: None, clock: Clock | None) -> None: ...
+
+
+@overload
+def _counted(cls: type[C], value: int | list[schema.Step], clock: Clock | None) -> C: ...
+
+
+def _counted(cls: type[C], value: int | list[schema.Step] | None, clock: Clock | None) -> C | None:
     """A gate counting against a number or steps over calendar time (None: no such limit)."""
     if value is None:
         return None
     if is_steps(value):
-        line = Timeline.of(value, clock)
+        line = Timeline.of(value, cast("Clock", clock))  # (only a programme built without a clock has none)
         return cls(line.at(0.0), line)
-    return cls(value)            # the number as given (an int), as before schedules existed
+    return cls(value)  # the number as given (an int), as before schedules existed
 
 
 class Programme:
     # Set on an instance only where used, so a programme with one distribution keeps as many instance
     # attributes as before: CPython shares the keys of instance dicts (and specialises attribute access
     # on them) for at most 30 attributes, and every attribute more costs all of them.
-    duration_rules = None       # with durations by condition: the rules (duration is then None)
-    places: Places | None = None        # the gates this programme has (also in `gates`)
+    # with durations by condition: the rules (duration is then None); read only where `duration` is None,
+    # so the type checker knows it as set (no check, no cast on the hot path `duration or duration_rules.of`)
+    if TYPE_CHECKING:
+        duration_rules: ByCondition[Distribution]
+    else:
+        duration_rules = None
+    places: Places | None = None  # the gates this programme has (also in `gates`)
     quota: Quota | None = None
-    money: Money | None = None          # its budget's gate
+    money: Money | None = None  # its budget's gate
     reserved: Reserved | None = None
-    pool: Pool | None = None            # the Pool whose places (and perhaps waiting list) this programme shares
-    divert = None               # where referrals go while the budget cannot pay an entry (None: they wait)
+    pool: Pool | None = None  # the Pool whose places (and perhaps waiting list) this programme shares
+    divert: Target | None = None  # where referrals go while the budget cannot pay an entry (None: they wait)
 
-    def __init__(self, env: simpy.Environment, name: str, spec, attributes: Attributes, decisions: Decisions,
-                 clock=None) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        name: str,
+        spec: schema.Programme,
+        attributes: Attributes,
+        decisions: Decisions,
+        clock: Clock | None = None,
+    ) -> None:
         self.env, self.name, self.spec = env, name, spec
-        self.gates: list = []
+        self.gates: list[Gate] = []
         if spec.places is not None:
             self.places = _counted(Places, spec.places, clock)
             self.gates.append(self.places)
@@ -61,7 +94,10 @@ class Programme:
             self.quota = _counted(Quota, spec.entries_per_year, clock)
             self.gates.append(self.quota)
         if spec.reserved:
-            self.reserved = Reserved(self.places, [(attributes.compile(r.when), r.places) for r in spec.reserved])
+            # (cast: checks.py allows reserved places only in a programme with places)
+            self.reserved = Reserved(
+                cast(Places, self.places), [(attributes.compile(r.when), r.places) for r in spec.reserved]
+            )
             self.gates.append(self.reserved)
         # one Distribution, or (duration None) rules by the entrant's attributes: draw with
         # `(prog.duration or prog.duration_rules.of(attrs))`
@@ -76,11 +112,13 @@ class Programme:
         self.list = WaitingList([attributes.compile(g.when) for g in spec.waiting_list.priority])
         self.cohorts = spec.cohorts
         self.scheduled = spec.cohorts is not None and (spec.cohorts.start_every is not None or bool(spec.cohorts.dates))
-        self.alongside = [(other, a.probability, attributes.compile(a.when), a.during,
-                           decisions(f"alongside:{name}:{other}")) for other, a in spec.alongside.items()]
-        self.immediate = spec.cohorts is None    # admissions one by one, whenever a place is free
-        self.in_programme, self.on_list = states.taking_part(name), states.waiting(name)   # hazard state names
-        self.held = False           # admissions wait while the day-one stock is set up
+        self.alongside = [
+            (other, a.probability, attributes.compile(a.when), a.during, decisions(f"alongside:{name}:{other}"))
+            for other, a in spec.alongside.items()
+        ]
+        self.immediate = spec.cohorts is None  # admissions one by one, whenever a place is free
+        self.in_programme, self.on_list = states.taking_part(name), states.waiting(name)  # hazard state names
+        self.held = False  # admissions wait while the day-one stock is set up
 
     @property
     def label(self) -> str:
@@ -99,7 +137,7 @@ class Programme:
         self.pool = pool
         self.gates.append(PoolPlaces(pool))
 
-    def timed_gates(self) -> list:
+    def timed_gates(self) -> list[Counted]:
         """Its own gates whose value changes over calendar time (a pool's and a budget's are theirs)."""
         return [g for g in (self.places, self.quota) if g is not None and g.line is not None]
 
@@ -119,9 +157,9 @@ class Programme:
         """Whether the programme admits this entrant now (not while the day-one stock is set up)."""
         return not self.held and self.admits(attrs)
 
-    def room_for(self, entrants) -> float:
+    def room_for(self, entrants: Sequence[Attrs]) -> float:
         """How many of these entrants, in this order, every gate lets in now."""
-        n = len(entrants)
+        n: float = len(entrants)
         for gate in self.gates:
             r = gate.room_for(entrants)
             if r < n:
@@ -148,11 +186,11 @@ class Programme:
 
     def diverted(self, attrs: tuple[int, ...] | None = None) -> bool:
         """Whether this referral goes elsewhere now: the budget cannot pay its entry."""
-        return not self.money.allows(attrs)
+        return not cast(Money, self.money).allows(attrs)  # (only asked when it has a budget to divert from)
 
     # --- the customers' side -----------------------------------------------------------
 
-    def join(self, customer) -> Ticket:
+    def join(self, customer: Customer) -> Ticket:
         """Join the waiting list; admitted at once (ticket.admitted) if a place is free."""
         ticket = Ticket(customer, self.env.event(), self)
         if self.pool is not None and self.pool.shared:
@@ -197,14 +235,14 @@ class Programme:
 
     # --- the programme's side ----------------------------------------------------------
 
-    def new_year(self, _event=None) -> None:
-        self.quota.new_year(0.0)
+    def new_year(self, _event: simpy.Event | None = None) -> None:
+        cast(Quota, self.quota).new_year(0.0)  # (scheduled only for a programme with a quota)
         if not self.scheduled:
             self.fill()
 
-    def fill(self, _event=None) -> None:
+    def fill(self, _event: simpy.Event | None = None) -> None:
         """Admit waiting customers while every gate has room (a whole class for cohorts)."""
-        if self.pool is not None:      # the pool serves its members' lists together
+        if self.pool is not None:  # the pool serves its members' lists together
             self.pool.fill()
             return
         if self.held:
@@ -216,7 +254,7 @@ class Programme:
                 if self.room_for((head.customer.attrs,)) >= 1:
                     self.admit(waiting.pop())
                     continue
-                turn = self._reserved_turn() if self.reserved is not None else None
+                turn = self._reserved_turn(self.reserved) if self.reserved is not None else None
                 if turn is None:
                     return
                 self.admit(turn)
@@ -228,9 +266,9 @@ class Programme:
             for _ in range(k):
                 self.admit(waiting.pop())
 
-    def _reserved_turn(self) -> Ticket | None:
-        """The first on the list of a group that holds fewer places than reserved for it, if they may enter."""
-        r = self.reserved
+    def _reserved_turn(self, r: Reserved) -> Ticket | None:
+        """The first on the list of a group that holds fewer places than reserved for it (in `r`, the programme's
+        reserved places), if they may enter."""
         for t in self.list.waiting():
             if any(r.inside[i] < r.held[i] for i in t.groups):
                 return t if self.admits(t.customer.attrs) else None
@@ -243,7 +281,7 @@ class Programme:
             self.reserved.left(ticket.groups)
         self.enter(ticket.customer.attrs)
         ticket.admitted = True
-        if not ticket.event.triggered:   # else the customer's timer woke them this instant
+        if not ticket.event.triggered:  # else the customer's timer woke them this instant
             ticket.event.succeed()
 
     def enter(self, attrs: tuple[int, ...] | None = None) -> None:

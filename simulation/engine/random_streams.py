@@ -16,8 +16,17 @@ from __future__ import annotations
 import functools
 import hashlib
 from array import array
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import TypeAlias
+
+    import numpy.typing as npt
+
+    U64: TypeAlias = npt.NDArray[np.uint64]
 
 MASK = (1 << 64) - 1
 GAMMA = 0x9E3779B97F4A7C15
@@ -31,7 +40,7 @@ def mix64(z: int) -> int:
     return z ^ (z >> 31)
 
 
-def mix64_array(z: np.ndarray) -> np.ndarray:
+def mix64_array(z: U64) -> U64:
     """mix64 on a uint64 array (numpy's unsigned arithmetic wraps modulo 2^64, as the masks do)."""
     z = z ^ (z >> np.uint64(30))
     z *= np.uint64(0xBF58476D1CE4E5B9)
@@ -58,7 +67,7 @@ def entity_key(root: int, source: str | int, index: int) -> int:
     return mix64(root ^ mix64((src + mix64(index + 1)) & MASK))
 
 
-def entity_keys(root: int, source: str, start: int, count: int) -> np.ndarray:
+def entity_keys(root: int, source: str, start: int, count: int) -> U64:
     """entity_key for indices start .. start+count-1, as a uint64 array."""
     idx = np.arange(start + 1, start + count + 1, dtype=np.uint64)
     return mix64_array(np.uint64(root) ^ mix64_array(np.uint64(name_key(source)) + mix64_array(idx)))
@@ -66,22 +75,22 @@ def entity_keys(root: int, source: str, start: int, count: int) -> np.ndarray:
 
 def draw(key: int, decision: int, k: int) -> float:
     """The k-th uniform number (k >= 1) in (0, 1) of entity `key`'s stream for `decision`."""
-    state = (mix64(key ^ decision) + k * GAMMA) & MASK    # the k-th SplitMix64 state
+    state = (mix64(key ^ decision) + k * GAMMA) & MASK  # the k-th SplitMix64 state
     return ((mix64(state) >> 11) + 0.5) * _TO_UNIT
 
 
-def _unit(z: np.ndarray) -> np.ndarray:
+def _unit(z: U64) -> npt.NDArray[np.float64]:
     """The uniform numbers of mixed SplitMix64 states, as `draw` makes them."""
     return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * _TO_UNIT
 
 
-def first_uniforms(keys: np.ndarray, decisions: list[int]) -> np.ndarray:
+def first_uniforms(keys: U64, decisions: list[int]) -> npt.NDArray[np.float64]:
     """draw(key, decision, 1) for every key (rows) and decision (columns), as float64."""
     z = keys[:, None] ^ np.asarray(decisions, dtype=np.uint64)[None, :]
     return _unit(mix64_array(mix64_array(z) + np.uint64(GAMMA)))
 
 
-def successive(key: int, decision: int, block: int = 1024):
+def successive(key: int, decision: int, block: int = 1024) -> Iterator[float]:
     """draw(key, decision, k) for k = 1, 2, ... without end, computed a block at a time with numpy."""
     base = np.uint64(mix64(key ^ decision))
     k = 1
@@ -98,7 +107,7 @@ class Decisions:
     """
 
     def __init__(self) -> None:
-        self.keys: list[int] = []          # stream key of each decision, by number
+        self.keys: list[int] = []  # stream key of each decision, by number
         self._number: dict[str, int] = {}
 
     def __call__(self, name: str) -> int:
@@ -112,7 +121,7 @@ class Decisions:
     def __len__(self) -> int:
         return len(self.keys)
 
-    def counters(self, drawn: tuple[int, ...] = ()) -> array:
+    def counters(self, drawn: tuple[int, ...] = ()) -> array[int]:
         """Draw counters for a new entity (one byte per decision), the listed decisions drawn once."""
         c = array("B", bytes(len(self.keys)))
         for d in drawn:
@@ -125,10 +134,10 @@ class FirstDraws:
 
     __slots__ = ("width", "values")
 
-    def __init__(self, keys: np.ndarray, decisions: Decisions, width: int | None = None) -> None:
+    def __init__(self, keys: U64, decisions: Decisions, width: int | None = None) -> None:
         self.width = len(decisions) if width is None else width
         self.values = array("d")
-        self.values.frombytes(first_uniforms(keys, decisions.keys[:self.width]).tobytes())
+        self.values.frombytes(first_uniforms(keys, decisions.keys[: self.width]).tobytes())
 
 
 class Streams:
@@ -136,12 +145,18 @@ class Streams:
 
     __slots__ = ("key", "decisions", "drawn", "first", "row")
 
-    def __init__(self, key: int, decisions: Decisions, drawn: array | None = None,
-                 first: FirstDraws | None = None, row: int = 0) -> None:
+    def __init__(
+        self,
+        key: int,
+        decisions: Decisions,
+        drawn: array[int] | None = None,
+        first: FirstDraws | None = None,
+        row: int = 0,
+    ) -> None:
         self.key = key
         self.decisions = decisions
-        self.drawn = decisions.counters() if drawn is None else drawn   # draws made, per decision
-        self.first = first                      # precomputed first numbers, if created in a batch
+        self.drawn = decisions.counters() if drawn is None else drawn  # draws made, per decision
+        self.first = first  # precomputed first numbers, if created in a batch
         self.row = row * first.width if first is not None else 0
 
     def uniform(self, decision: int) -> float:
@@ -150,7 +165,7 @@ class Streams:
         k = drawn[decision] + 1
         try:
             drawn[decision] = k
-        except OverflowError:        # a 256th draw: wider counters from now on
+        except OverflowError:  # a 256th draw: wider counters from now on
             self.drawn = drawn = array("Q", drawn)
             drawn[decision] = k
         if k == 1 and self.first is not None and decision < self.first.width:

@@ -7,12 +7,15 @@ one of its options is drawn with its probability from the customer's stream for 
 from __future__ import annotations
 
 import bisect
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from .conditions import Attributes, Compiled, holds
 from .distributions import Distribution, build
 from .random_streams import Decisions, Streams
 from .targets import Target, parse_target
+
+if TYPE_CHECKING:
+    from ..scenario.schema import RouteRule
 
 
 class Outcome(NamedTuple):
@@ -22,7 +25,7 @@ class Outcome(NamedTuple):
 
 
 class Route:
-    def __init__(self, name: str, rules, attributes: Attributes, decisions: Decisions) -> None:
+    def __init__(self, name: str, rules: list[RouteRule], attributes: Attributes, decisions: Decisions) -> None:
         self.key = decisions("route:" + name)
         self.gap_key = decisions("gap:" + name)
         self.rules: list[tuple[Compiled, list[float], list[Outcome], int]] = []
@@ -31,8 +34,9 @@ class Route:
             for o in rule.options:
                 acc += o.probability
                 cum.append(acc)
-                outcomes.append(Outcome(parse_target(o.to), build(o.gap) if o.gap else None,
-                                        attributes.assignments(o.set)))
+                outcomes.append(
+                    Outcome(parse_target(o.to), build(o.gap) if o.gap else None, attributes.assignments(o.set))
+                )
             cum[-1] = 1.0
             self.rules.append((attributes.compile(rule.when), cum, outcomes, len(outcomes) - 1))
 
@@ -44,5 +48,5 @@ class Route:
         raise AssertionError("the last rule of a route has no condition")  # ensured by checks
 
 
-def build_routes(routes: dict, attributes: Attributes, decisions: Decisions) -> dict[str, Route]:
+def build_routes(routes: dict[str, list[RouteRule]], attributes: Attributes, decisions: Decisions) -> dict[str, Route]:
     return {name: Route(name, rules, attributes, decisions) for name, rules in routes.items()}

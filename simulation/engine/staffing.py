@@ -20,20 +20,26 @@ of the whole model, and it costs an event only for the candidates thinned out.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from ..states import matches
 from .portable_math import power
 from .timeline import Timeline
-from ..states import matches
+
+if TYPE_CHECKING:
+    from ..scenario.schema import Scenario, Staffing
+    from .clock import Clock
 
 
 class Caseload:
     __slots__ = ("name", "staff", "reference", "elasticity", "max_factor", "patterns", "count")
 
-    def __init__(self, name: str, spec, clock) -> None:
+    def __init__(self, name: str, spec: Staffing, clock: Clock) -> None:
         self.name = name
         self.staff = Timeline.of(spec.staff, clock)
         self.reference, self.elasticity, self.max_factor = spec.reference_caseload, spec.elasticity, spec.max_factor
         self.patterns = tuple(spec.states)
-        self.count = 0                        # customers now in the group's states
+        self.count = 0  # customers now in the group's states
 
     def covers(self, state: str) -> bool:
         return any(matches(p, state) for p in self.patterns)
@@ -46,7 +52,7 @@ class Caseload:
         if self.count <= 0:
             return self.max_factor
         ratio = self.reference * staff / self.count
-        f = ratio if self.elasticity == 1.0 else power(ratio, self.elasticity)   # the same bits on every machine
+        f = ratio if self.elasticity == 1.0 else power(ratio, self.elasticity)  # the same bits on every machine
         return f if f < self.max_factor else self.max_factor
 
     def kept(self, u: float, t: float, counted: bool) -> bool:
@@ -56,5 +62,5 @@ class Caseload:
         return u * self.max_factor < (self.factor(t) if counted else 1.0)
 
 
-def caseloads(scenario, clock) -> dict[str, Caseload]:
+def caseloads(scenario: Scenario, clock: Clock) -> dict[str, Caseload]:
     return {name: Caseload(name, spec, clock) for name, spec in scenario.staffing.items()}

@@ -8,8 +8,8 @@ from .. import states
 
 
 class Target(NamedTuple):
-    kind: str        # case_management | no_contact | programme | exit | entry
-    name: str = ""   # programme name or exit kind
+    kind: str  # case_management | no_contact | programme | exit | entry
+    name: str = ""  # programme name or exit kind
 
     @property
     def label(self) -> str:
@@ -19,7 +19,7 @@ class Target(NamedTuple):
         return label
 
 
-_LABELS: dict[Target, str] = {}   # labels made once: they are written for every spell
+_LABELS: dict[Target, str] = {}  # labels made once: they are written for every spell
 
 
 def parse_target(to: str) -> Target:

@@ -9,9 +9,27 @@ from __future__ import annotations
 
 import bisect
 import math
+from typing import TYPE_CHECKING
 
 from .clock import Clock
-from ..scenario.schema import is_steps
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from typing import TypedDict
+
+    from typing_extensions import TypeIs
+
+    from ..scenario.schema import Step
+
+    def is_steps(value: object) -> TypeIs[list[Step]]:
+        """schema.is_steps as the type checker sees it: a value over calendar time given as steps (a list)
+        rather than one number (schema.Timed)."""
+        ...
+
+    # one step of a value over calendar time, as a scenario's content (a resolved file) writes it
+    StepContent = TypedDict("StepContent", {"from": dt.date | str, "value": float})
+else:
+    from ..scenario.schema import is_steps
 
 
 class Timeline:
@@ -23,7 +41,7 @@ class Timeline:
         self.days, self.values = days, values
 
     @classmethod
-    def of(cls, spec, clock: Clock) -> "Timeline":
+    def of(cls, spec: float | list[Step], clock: Clock) -> "Timeline":
         """From a scenario value: a number, or a list of steps (the first step holds before it too)."""
         if not is_steps(spec):
             return cls((-math.inf,), (spec,))
@@ -52,7 +70,7 @@ class Timeline:
         return Timeline(tuple(days), tuple(self.at(d) * other.at(d) for d in days))
 
 
-def value_on(value, day):
+def value_on(value: float | list[StepContent], day: dt.date) -> float:
     """A value over calendar time as written in a scenario's content (a number, or a list of
     {"from": date or "YYYY-MM-DD", "value": x}) on a calendar date: for reports of resolved files."""
     if not isinstance(value, list):

@@ -24,5 +24,17 @@ from .quota import Quota
 from .reserved import Reserved
 from .waiting_list import Ticket, WaitingList
 
-__all__ = ["Budget", "Gate", "Money", "Places", "Pool", "PoolPlaces", "Quota", "Reserved", "Ticket", "WaitingList",
-           "schedule_new_years", "schedule_plan"]
+__all__ = [
+    "Budget",
+    "Gate",
+    "Money",
+    "Places",
+    "Pool",
+    "PoolPlaces",
+    "Quota",
+    "Reserved",
+    "Ticket",
+    "WaitingList",
+    "schedule_new_years",
+    "schedule_plan",
+]

@@ -6,7 +6,11 @@ class of a course, as many of the first on the list as every gate allows (Progra
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ..timeline import Timeline
 
 Attrs = tuple[int, ...]
 
@@ -42,7 +46,7 @@ class Counted:
 
     __slots__ = ("value", "used", "line")
 
-    def __init__(self, value: float, line=None) -> None:
+    def __init__(self, value: float, line: Timeline | None = None) -> None:
         self.value, self.used, self.line = value, 0, line
 
     def room(self, attrs: Attrs | None) -> float:

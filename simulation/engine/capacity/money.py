@@ -15,25 +15,32 @@ value in force that day, plus what was left of the previous year if `carry_over`
 from __future__ import annotations
 
 import math
-
-from typing import Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from ..timeline import Timeline
 from .gate import Attrs
 
-EPS = 1e-6   # EUR: commitments summed in floating point may overshoot a cap that fits exactly
+if TYPE_CHECKING:
+    from ...scenario import schema
+    from ..clock import Clock
+    from ..durations import ByCondition
+    from ..programme import Programme
+    from ..targets import Target
+
+EPS = 1e-6  # EUR: commitments summed in floating point may overshoot a cap that fits exactly
 
 
 class Budget:
     __slots__ = ("name", "line", "carry_over", "programmes", "allotment", "committed")
 
-    def __init__(self, name: str, spec, clock) -> None:
+    def __init__(self, name: str, spec: schema.Budget, clock: Clock) -> None:
         self.name = name
         self.line = Timeline.of(spec.per_year, clock)
         self.carry_over = spec.carry_over
-        self.programmes: list = []                # filled in the order the budget lists them
-        self.allotment = self.line.at(0.0)        # this year's money (the first year: the value on day one)
-        self.committed = 0.0                      # committed so far this year
+        self.programmes: list[Programme] = []  # filled in the order the budget lists them
+        self.allotment = self.line.at(0.0)  # this year's money (the first year: the value on day one)
+        self.committed = 0.0  # committed so far this year
 
     def allows(self, cost: float) -> bool:
         return self.committed + cost <= self.allotment + EPS
@@ -44,7 +51,7 @@ class Budget:
             return math.inf
         return max(math.floor((self.allotment - self.committed + EPS) / cost), 0)
 
-    def affordable(self, costs) -> int:
+    def affordable(self, costs: Iterable[float]) -> int:
         """How many entries of these costs, one after another in order, the year's budget can pay
         (the count stops at the first that does not fit; the sums are those `spend` makes)."""
         committed, n = self.committed, 0
@@ -81,9 +88,11 @@ class Money:
 
     __slots__ = ("budget", "commit", "commits", "divert", "line")
 
-    def __init__(self, budget: Budget, commit: float, commits=None, divert=None) -> None:
+    def __init__(
+        self, budget: Budget, commit: float, commits: ByCondition[float] | None = None, divert: Target | None = None
+    ) -> None:
         self.budget, self.commit, self.commits, self.divert = budget, commit, commits, divert
-        self.line = None              # the budget's plan is the budget's own (plan.py steps it once)
+        self.line: Timeline | None = None  # the budget's plan is the budget's own (plan.py steps it once)
 
     def commit_of(self, attrs: Attrs | None) -> float:
         """What this entrant's entry commits (attrs None: the least any entrant commits)."""
@@ -107,10 +116,10 @@ class Money:
         self.budget.spend(self.commit_of(attrs))
 
     def give_back(self, attrs: Attrs | None) -> None:
-        pass                          # a commitment is made in full at entry
+        pass  # a commitment is made in full at entry
 
     def set(self, value: float, t: float, new_year: bool) -> None:
         pass
 
     def new_year(self, t: float) -> None:
-        pass                          # the budget starts its year once for all its programmes
+        pass  # the budget starts its year once for all its programmes

@@ -20,13 +20,20 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..conditions import Attributes, holds
-from ..timeline import Timeline
-from ...scenario.schema import is_steps
+from ..timeline import Timeline, is_steps
 from .gate import Attrs
-from .waiting_list import WaitingList
+from .waiting_list import Ticket, WaitingList
+
+if TYPE_CHECKING:
+    import simpy
+
+    from ...scenario import schema
+    from ..clock import Clock
+    from ..programme import Programme
 
 INF = math.inf
 
@@ -38,7 +45,7 @@ class PoolPlaces:
     __slots__ = ("pool", "line")
 
     def __init__(self, pool: "Pool") -> None:
-        self.pool, self.line = pool, None      # the pool's plan is the pool's own (plan.py steps it once)
+        self.pool, self.line = pool, None  # the pool's plan is the pool's own (plan.py steps it once)
 
     def room(self, attrs: Attrs | None) -> float:
         return self.pool.places - self.pool.in_use
@@ -60,17 +67,19 @@ class PoolPlaces:
 
 
 class Pool:
-    def __init__(self, name: str, spec, members: list, attributes: Attributes, clock) -> None:
+    def __init__(
+        self, name: str, spec: schema.Pool, members: list[Programme], attributes: Attributes, clock: Clock
+    ) -> None:
         self.name = name
         self.members = members
         self.line = None if spec.places is None else Timeline.of(spec.places, clock)
-        self.places = INF if self.line is None else self.line.at(0.0)
+        self.places: float = INF if self.line is None else self.line.at(0.0)
         if spec.places is not None and not is_steps(spec.places):
             self.places = spec.places
         self.shared = spec.waiting_list == "shared"
-        self.in_use = 0                     # places the members use together
-        self.seq = itertools.count()        # joining order across the members' lists
-        self.list = WaitingList([attributes.compile(g.when) for g in spec.priority])   # shared list only
+        self.in_use = 0  # places the members use together
+        self.seq = itertools.count()  # joining order across the members' lists
+        self.list = WaitingList([attributes.compile(g.when) for g in spec.priority])  # shared list only
         # for each member referred to: the members to try, that one first, then the others in the listed order
         self.order = {m: [m] + [o for o in members if o is not m] for m in members}
         for m in members:
@@ -89,7 +98,7 @@ class Pool:
 
     # --- the shared list ---------------------------------------------------------------
 
-    def enter_now(self, referred, attrs: tuple[int, ...]):
+    def enter_now(self, referred: Programme, attrs: tuple[int, ...]) -> Programme | None:
         """A newcomer referred to `referred`: the first member of its order with a place free now, or None."""
         if self.in_use >= self.places:
             return None
@@ -99,22 +108,23 @@ class Pool:
                 return m
         return None
 
-    def join(self, ticket) -> None:
+    def join(self, ticket: Ticket) -> None:
         ticket.seq = next(self.seq)
         self.list.add(ticket)
         self.fill()
 
-    def cancel(self, ticket) -> None:
+    def cancel(self, ticket: Ticket) -> None:
         self.list.cancel(ticket)
 
     # --- admissions --------------------------------------------------------------------
 
-    def fill(self, _event=None) -> None:
+    def fill(self, _event: simpy.Event | None = None) -> None:
         """Admit waiting customers while the pool's and the members' places (quotas, budgets) allow."""
         if self.shared:
             self._fill_shared()
             return
         while self.in_use < self.places:
+            best: Programme | None
             best, first = None, INF
             for m in self.members:
                 if m.list.n:
@@ -131,7 +141,7 @@ class Pool:
         if not self.list.n or not self._any_can_admit():
             return
         for q in self.list.queues:
-            passed = []
+            passed: list[Ticket] = []
             while q:
                 t = q.popleft()
                 if t.cancelled or t.admitted:
@@ -157,12 +167,12 @@ class Pool:
                 return True
         return False
 
-    def _admit(self, ticket, member) -> None:
+    def _admit(self, ticket: Ticket, member: Programme) -> None:
         self.list.n -= 1
         member.enter(ticket.customer.attrs)
         ticket.programme = member
         ticket.admitted = True
-        if not ticket.event.triggered:   # else the customer's timer woke them this instant
+        if not ticket.event.triggered:  # else the customer's timer woke them this instant
             ticket.event.succeed()
 
     def clear(self) -> None:

@@ -10,9 +10,9 @@ its reserved places, else to the head of the list.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
-from ..conditions import holds
+from ..conditions import Compiled, holds
 from .gate import Attrs
 from .places import Places
 
@@ -20,12 +20,12 @@ from .places import Places
 class Reserved:
     __slots__ = ("places", "groups", "held", "inside", "waiting", "line")
 
-    def __init__(self, places: Places, groups: list[tuple[tuple, float]]) -> None:
-        self.places = places                              # the programme's places, of which some are reserved
-        self.groups = [cond for cond, _ in groups]        # compiled conditions
-        self.held = [n for _, n in groups]                # places reserved for each group
-        self.inside = [0] * len(groups)                   # each group's members taking part
-        self.waiting = [0] * len(groups)                  # each group's members on the list
+    def __init__(self, places: Places, groups: list[tuple[Compiled, int]]) -> None:
+        self.places = places  # the programme's places, of which some are reserved
+        self.groups = [cond for cond, _ in groups]  # compiled conditions
+        self.held = [n for _, n in groups]  # places reserved for each group
+        self.inside = [0] * len(groups)  # each group's members taking part
+        self.waiting = [0] * len(groups)  # each group's members on the list
         self.line = None
 
     def groups_of(self, attrs: Attrs | None) -> tuple[int, ...]:
@@ -37,8 +37,11 @@ class Reserved:
         """Free places this entrant may not take: the unused reservations of the groups, with someone waiting,
         that the entrant is not in."""
         mine = self.groups_of(attrs)
-        return sum(max(n - inside, 0) for i, (n, inside, waiting) in
-                   enumerate(zip(self.held, self.inside, self.waiting)) if waiting and i not in mine)
+        return sum(
+            max(n - inside, 0)
+            for i, (n, inside, waiting) in enumerate(zip(self.held, self.inside, self.waiting))
+            if waiting and i not in mine
+        )
 
     def room(self, attrs: Attrs | None) -> float:
         return self.places.value - self.places.used - self.kept_back(attrs)

@@ -7,11 +7,17 @@ is marked and skipped when reached (lazy removal), so leaving costs nothing.
 from __future__ import annotations
 
 from collections import deque
-from typing import Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import simpy
 
-from ..conditions import holds
+from ..conditions import Compiled, holds
+from ..simpy_compat import unhook
+
+if TYPE_CHECKING:
+    from ..customer import Customer
+    from ..programme import Programme
 
 
 class Ticket:
@@ -24,7 +30,7 @@ class Ticket:
 
     __slots__ = ("customer", "event", "admitted", "cancelled", "programme", "seq", "groups")
 
-    def __init__(self, customer, event: simpy.Event, programme) -> None:
+    def __init__(self, customer: Customer, event: simpy.Event, programme: Programme) -> None:
         self.customer = customer
         self.event = event
         self.admitted = False
@@ -37,10 +43,10 @@ class Ticket:
 class WaitingList:
     __slots__ = ("priority", "queues", "n")
 
-    def __init__(self, priority: list) -> None:
-        self.priority = priority                     # compiled conditions, one per priority group
+    def __init__(self, priority: list[Compiled]) -> None:
+        self.priority = priority  # compiled conditions, one per priority group
         self.queues: list[deque[Ticket]] = [deque() for _ in range(len(priority) + 1)]
-        self.n = 0                                   # tickets still waiting
+        self.n = 0  # tickets still waiting
 
     def add(self, ticket: Ticket) -> None:
         level = len(self.priority)
@@ -91,5 +97,5 @@ class WaitingList:
         for q in self.queues:
             for ticket in q:
                 if ticket.event is not None:
-                    ticket.event.callbacks = None
+                    unhook(ticket.event)
             q.clear()
