@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         page.get_by_role("button", name="Add variant").wait_for()
         load = time.perf_counter() - t0
         page.get_by_label("Base scenario", exact=True).first.click()
-        page.get_by_role("option", name="kassel_2024.toml", exact=True).click()
+        page.get_by_role("option", name="Kassel 2024 baseline", exact=True).click()
         page.get_by_text("Integrationskurs (BAMF)").first.wait_for()
         for label, text in (("Years to simulate", f"{args.years:g}"), ("Replications", str(args.replications))):
             box = page.get_by_label(label, exact=True)

@@ -528,7 +528,7 @@ def test_a_language_switch_keeps_every_number_field_as_its_number(app_url, page)
     filling any kind of field gives the variant made without a switch; fields not touched keep the base's
     value exactly, shown in the new language's format."""
     errors = open_app(page, app_url)
-    choose(page, "Base scenario", "tiny_budget.toml", exact=True)
+    choose(page, "Base scenario", "tiny with budgets", exact=True)
     page.get_by_text("pays for: course, deutsch_plus").wait_for()
     fill(page, "Years to simulate", "1.5")
     rows = {}
@@ -608,7 +608,7 @@ def test_budgets_are_a_lever_and_the_cost_is_against_them(app_url, page, tmp_pat
     errors = open_app(page, app_url)
     page.get_by_role("radio", name="Deutsch").check(force=True)
     page.get_by_role("button", name="Variante hinzufügen").wait_for()
-    choose(page, "Basisszenario", "tiny_budget.toml")
+    choose(page, "Basisszenario", "tiny with budgets")
     page.get_by_text("finanziert: course, deutsch_plus").wait_for()
     one_field(page, "Budget je Jahr (EUR) · kurse")
     box = page.get_by_label("Budget je Jahr (EUR) · kurse", exact=True)
@@ -684,7 +684,7 @@ def test_case_managers_and_pool_places_are_levers_with_the_caseload_shown(app_ur
     errors = open_app(page, app_url)
     page.get_by_role("radio", name="Deutsch").check(force=True)
     page.get_by_role("button", name="Variante hinzufügen").wait_for()
-    choose(page, "Basisszenario", "tiny_staff.toml")
+    choose(page, "Basisszenario", "tiny with staffing and a pool")
     page.get_by_text("gemeinsam für: course, deutsch_plus").wait_for()
     staff, places = "Fallmanagerinnen und Fallmanager · regular", "Plätze des Pools · kurse"
     one_field(page, staff)

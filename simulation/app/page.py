@@ -227,8 +227,12 @@ def choose_source(lang: str, scenarios_dir: Path) -> tuple[str, str, str, dict] 
     choice = None
     if files:
         choice = st.sidebar.selectbox(
-            t("scenario", lang), files, key="scenario", format_func=lambda p: str(p.relative_to(scenarios_dir))
+            t("scenario", lang), files, key="scenario", format_func=lambda p: V.scenario_title(p, lang)[0]
         )
+        if choice is not None:  # its description's first line, and the file it is
+            line = V.scenario_title(choice, lang)[1]
+            where = f"`{choice.relative_to(scenarios_dir)}`"
+            st.sidebar.caption(f"{_escape(line)} · {where}" if line else where)
     upload = st.sidebar.file_uploader(t("upload", lang), type=["toml"], key="upload")
     if upload is not None:
         data = upload.getvalue()

@@ -48,6 +48,27 @@ def list_scenarios(directory: Path) -> list[Path]:
     return sorted(d.glob("*.toml")) + sorted(d.glob("variants/*.toml"))
 
 
+def scenario_title(path: Path, lang: str) -> tuple[str, str]:
+    """A scenario file as a planner picks it: its name and the first line of its description in the language
+    (German `name_de`, `description_de`), read without validation; the file name if it has no name."""
+    key = (str(path), path.stat().st_mtime_ns if path.exists() else 0, lang)
+    if key not in _TITLES:
+        from ..scenario.loader import read_toml
+
+        try:
+            data = read_toml(Path(path).resolve())
+        except Exception:  # an unreadable file is named by its file name; choosing it shows its problems
+            data = {}
+        de = lang == "de"
+        name = str((data.get("name_de") if de else "") or data.get("name") or Path(path).name)
+        text = str((data.get("description_de") if de else "") or data.get("description") or "")
+        _TITLES[key] = (name, text.strip().splitlines()[0] if text.strip() else "")
+    return _TITLES[key]
+
+
+_TITLES: dict[tuple, tuple[str, str]] = {}
+
+
 def load_path(path: Path) -> dict:
     """A scenario file's resolved, validated content (ScenarioError if invalid)."""
     from ..scenario import load_scenario

@@ -480,7 +480,9 @@ class LeverGroup(Strict):
 
 class Scenario(Strict):
     name: str = ""
+    name_de: str = ""  # the name in German (app, report)
     description: str = ""
+    description_de: str = ""
     time: Time
     attributes: dict[Name, Annotated[list[str], Field(min_length=1)]]
     population: Population
