@@ -39,7 +39,8 @@ check: install
 # everyday tier, about a minute: everything but the browser, the slow statistics and the subprocess-heavy tests
 test-fast: install
 	$(BIN)/pytest -n 2 -m "not slow" --ignore=tests/test_app_browser.py --ignore=tests/test_batch.py \
-		--ignore=tests/test_abc.py --ignore=tests/test_golden.py --ignore=tests/test_sensitivity.py
+		--ignore=tests/test_abc.py --ignore=tests/test_golden.py --ignore=tests/test_sensitivity.py \
+		--ignore=tests/test_damaged_results.py --ignore=tests/test_benchmarks_smoke.py
 
 # benchmarks (not part of the tests): `make bench`, or `make bench QUICK=1` for smaller sizes
 bench: install

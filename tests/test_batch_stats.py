@@ -132,6 +132,7 @@ def _in_case_management(spells: pd.DataFrame, t: float) -> int:
     return int(((cm["start"] <= t) & (t < cm["end"])).sum())
 
 
+@pytest.mark.slow
 def test_confidence_interval_covers_analytic_value_about_95_percent():
     """300 batches of 10 replications: the 95 % CI of the stock at day 20 covers N·exp(-r t).
 

@@ -83,6 +83,7 @@ def test_competing_exponential_rates_recovered_by_the_model():
     assert set(table["cause"]) == {"job", "other"}  # 'censored' is not a cause
 
 
+@pytest.mark.slow
 def test_coverage_over_repeated_model_runs():
     """200 small runs (150 people, one year): the 95 % intervals of both causes cover the true rates
     in a share of runs consistent with 95 % (binomial acceptance range at alpha = 0.001)."""

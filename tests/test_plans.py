@@ -147,6 +147,7 @@ def waits(spells, lo: float, hi: float) -> np.ndarray:
     return (p["start"].fillna(p["end"]) - p["waiting_start"]).to_numpy(float)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("c1,c2", [(3, 5), (5, 3)])
 def test_capacity_step_waits_match_erlang_c_before_and_after(c1, c2):
     """M/M/c whose places step from c1 to c2 half-way: in each half (after a warm-up, away from the

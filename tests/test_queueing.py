@@ -104,6 +104,7 @@ def test_mmc_wait_matches_erlang_c(c, rho):
     check_erlang_c(c, rho, mean=1.5, seeds=range(40), level=0.95)
 
 
+@pytest.mark.slow
 @settings(max_examples=5, deadline=None, derandomize=True)
 @given(c=st.integers(2, 6), rho=st.floats(0.5, 0.85), mean=st.floats(0.5, 2.0), base=st.integers(0, 10**6))
 def test_mmc_wait_matches_erlang_c_property(c, rho, mean, base):

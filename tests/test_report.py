@@ -307,6 +307,7 @@ def test_unusable_input_exits_2(tmp_path, capsys):
     assert "unreadable" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(chromium() is None, reason="PNG export renders in Chromium: /usr/bin/chromium is missing")
 def test_png_export_writes_every_figure(compare_dir, tmp_path):
     png = tmp_path / "png"

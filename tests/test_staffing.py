@@ -84,6 +84,7 @@ def remaining(spells, t: float, state: str = "case_management") -> int:
     return int(((s["start"].fillna(s["waiting_start"]) <= t) & open_at).sum())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "elasticity, staff",
     [(0.5, 1.0), (1.0, 2.0), (0.7, [{"from": "2024-01-01", "value": 1}, {"from": "2024-05-01", "value": 3}])],
