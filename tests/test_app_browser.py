@@ -613,8 +613,8 @@ def test_budgets_are_a_lever_and_the_cost_is_against_them(app_url, page, tmp_pat
     one_field(page, "Budget je Jahr (EUR) · kurse")
     box = page.get_by_label("Budget je Jahr (EUR) · kurse", exact=True)
     assert box.input_value() == "60.000"
-    page.get_by_text("80.000 EUR (ab 01.01.2024) → 50.000 EUR (ab 01.01.2025)").wait_for()  # steps: shown
-    assert page.get_by_label("Budget je Jahr (EUR) · coaching", exact=True).count() == 0  # and kept
+    stepped = page.get_by_label("Budget je Jahr (EUR) · coaching", exact=True)  # a plan over time: its steps
+    assert stepped.input_value() == "80.000 ab 01.01.2024; 50.000 ab 01.01.2025"  # (kept when left as they are)
     fill(page, "Simulierte Jahre", "2")
     fill(page, "Replikationen", "3")
     fill(page, "Startwert (Seed)", "5")
@@ -690,8 +690,8 @@ def test_case_managers_and_pool_places_are_levers_with_the_caseload_shown(app_ur
     one_field(page, staff)
     assert page.get_by_label(staff, exact=True).input_value() == "3"
     assert page.get_by_label(places, exact=True).input_value() == "40"
-    page.get_by_text("1 (ab 01.01.2024) → 0,5 (ab 01.01.2025) Fallmanagerinnen und Fallmanager").wait_for()
-    assert page.get_by_label("Fallmanagerinnen und Fallmanager · outreach", exact=True).count() == 0  # kept
+    staff_plan = page.get_by_label("Fallmanagerinnen und Fallmanager · outreach", exact=True)  # staff over time
+    assert staff_plan.input_value() == "1 ab 01.01.2024; 0,5 ab 01.01.2025"  # kept when left as it is
     fill(page, "Simulierte Jahre", "2")
     fill(page, "Replikationen", "3")
     fill(page, "Startwert (Seed)", "6")
@@ -1101,3 +1101,85 @@ def test_a_skip_link_takes_the_keyboard_past_the_levers_to_add_variant(app_url, 
     focused = page.evaluate("document.activeElement && document.activeElement.innerText")
     assert focused and ADD in focused, focused
     assert not errors, errors
+
+
+def test_plans_are_typed_as_steps_with_dates_in_either_language():
+    """Without a browser: the plan notation reads back what it writes, in both languages; steps keep increasing
+    dates; a factor scales every step."""
+    import datetime as dt
+
+    from simulation.app.page import parse_number, show_number
+    from simulation.app.plans import parse_plan, same_plan, scaled, show_plan
+
+    start = dt.date(2024, 1, 1)
+    steps = [{"from": start, "value": 53}, {"from": dt.date(2024, 4, 1), "value": 56}]
+    assert show_plan(steps, "de", show_number) == "53 ab 01.01.2024; 56 ab 01.04.2024"
+    assert show_plan(steps, "en", show_number) == "53 from 2024-01-01; 56 from 2024-04-01"
+    for lang in ("de", "en"):
+        assert same_plan(parse_plan(show_plan(steps, lang, show_number), lang, start, parse_number), steps)
+    assert same_plan(parse_plan("53; 56 ab 01.04.2024", "de", start, parse_number), steps)
+    assert parse_plan("1.500", "de", start, parse_number) == 1500
+    assert same_plan(
+        parse_plan("18.899.393,5 ab 2024-01-01", "de", start, parse_number), [{"from": start, "value": 18899393.5}]
+    )
+    for bad in ("56 ab 01.04.2024; 53 ab 01.01.2024", "abc", "5 ab 31.02.2024", "", "53; 56"):
+        with pytest.raises(ValueError):
+            parse_plan(bad, "de", start, parse_number)
+    assert same_plan(scaled(steps, 0.8), [{"from": start, "value": 42.4}, {"from": dt.date(2024, 4, 1), "value": 44.8}])
+
+
+KASSEL = ROOT / "scenarios"
+
+
+@needs_chromium
+@pytest.mark.parametrize(
+    "base_file, base_name, field, text, shipped",
+    [
+        (
+            "variants/kassel_2024_2026.toml",
+            "Kassel 2024-2026 plan",
+            "× all steps · eingliederung",
+            "0.8",
+            "variants/kassel_2024_2026_budget_cut.toml",
+        ),
+        (
+            "variants/case_managers.toml",
+            "Kassel 2024: regular case management as a staffing lever",
+            "Case managers · regular",
+            "53; 56 from 2024-04-01",
+            "variants/case_managers_plus3.toml",
+        ),
+    ],
+    ids=["budget_minus_20_percent", "three_case_managers_from_april"],
+)
+def test_a_plan_over_time_entered_in_the_form_gives_the_shipped_variants_results(
+    browser, tmp_path, base_file, base_name, field, text, shipped
+):
+    """ "-20 % on a stepped budget" (factor 0.8 on all steps) and "+3 case managers from 01.04.2024" (a step typed
+    into the field) entered in the form: the comparison equals the one of the shipped file variant, run here with
+    the same seed, years and replications."""
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True).new_page()
+    page.set_default_timeout(120_000)
+    with running_app(KASSEL, tmp_path) as url:
+        errors = open_app(page, url)
+        choose(page, "Base scenario", base_name, exact=True)
+        one_field(page, field)  # the base's levers are drawn
+        fill(page, "Years to simulate", "0.5")
+        fill(page, "Replications", "2")
+        fill(page, "Seed", "3")
+        page.get_by_label(LABEL["variant_name"], exact=True).fill("from the form")
+        box = page.get_by_label(field, exact=True)
+        box.fill(text)
+        box.press("Tab")
+        page.get_by_role("button", name=ADD).click()
+        page.get_by_text("Variants to compare (1 of at most 5)").wait_for()
+        page.get_by_role("button", name="Compare 1 variant(s) with the base").click()
+        page.get_by_text("Summary for decision").first.wait_for(timeout=300_000)
+        archive = zipfile.ZipFile(io.BytesIO(download(page, "Download results (zip)", tmp_path / "r.zip").read_bytes()))
+        assert not errors, errors
+    mine = pd.read_parquet(io.BytesIO(archive.read("comparison.parquet")))
+    base_stem = Path(base_file).stem
+    again = run_again(tmp_path, [KASSEL / base_file, KASSEL / shipped], 2, 0.5, 3, base_stem)
+    again["variant"] = mine["variant"].iloc[0]
+    cols = [c for c in mine.columns if c != "base"]
+    pd.testing.assert_frame_equal(mine[cols].reset_index(drop=True), again[cols].reset_index(drop=True))

@@ -10,6 +10,7 @@ a language switch during a run do not lose it; it can be cancelled.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import os
 import shutil
@@ -129,23 +130,24 @@ def _written_in(key: str) -> str:
     return f"{key}::lang"
 
 
-def follow_language(state, key: str, value: float | None, lang: str) -> None:
+def follow_language(state, key: str, value, lang: str, parse=None, show=None) -> None:
     """A number field's text kept as the number it stands for when the language changes.
 
     A field holds text, and "1,200" is twelve hundred in English but 1.2 in German: before the field is
     drawn in another language, its text is read in the language it was written in and written again in
     this one. A text that still shows the base's value is the base's value in the new language; a text that
     is not a number stays as it is (it is refused either way)."""
+    parse, show = parse or parse_number, show or show_number
     was = state.get(_written_in(key))
     state[_written_in(key)] = lang
     if was is None or was == lang or key not in state:
         return
     text = state[key] or ""
-    if text == show_number(value, was):
-        state[key] = show_number(value, lang)
+    if text == show(value, was):
+        state[key] = show(value, lang)
         return
     try:
-        state[key] = show_number(parse_number(text, was), lang) if text.strip() else ""
+        state[key] = show(parse(text, was), lang) if text.strip() else ""
     except ValueError:
         pass
 
@@ -169,7 +171,7 @@ def read_number(text: str, value: float | None, lang: str, optional: bool) -> fl
 def num_field(
     col,
     label: str,
-    value: float | None,
+    value,
     lang: str,
     key: str,
     errors: FormErrors,
@@ -178,12 +180,17 @@ def num_field(
     optional: bool = False,
     integer: bool = False,
     hidden: bool = False,
+    start: dt.date | None = None,
 ):
-    """A text field that reads a number in the language's format; None if empty and optional.
+    """A text field that reads a number in the language's format; None if empty and optional. With `start`
+    (the scenario's start date) it reads a value over calendar time in the plan notation (plans.py): a number,
+    or steps "60.000 ab 01.01.2024; 50.000 ab 01.01.2025", each step's value held to the same bounds.
 
     The field's text is the session's (set here on first use), so that a language switch can rewrite it
     as the same number (follow_language) without Streamlit's warning on a value set twice."""
     state = st.session_state
+    if start is not None:
+        return _plan_field(col, label, value, lang, key, errors, minimum, maximum, optional, integer, hidden, start)
     follow_language(state, key, value, lang)
     if key not in state:
         state[key] = show_number(value, lang)
@@ -215,6 +222,48 @@ def num_field(
         )
         errors.append((label, text, t("whole_number" if integer else "a_number", lang) + " " + rng))
         return value
+    return int(x) if integer else float(x)
+
+
+def _plan_field(col, label, value, lang, key, errors, minimum, maximum, optional, integer, hidden, start):
+    """num_field for a value over calendar time (plan notation)."""
+    from simulation.app import plans
+
+    def show(v, lg):
+        return "" if v is None else plans.show_plan(v, lg, show_number)
+
+    def parse(text, lg):
+        return plans.parse_plan(text, lg, start, parse_number)
+
+    state = st.session_state
+    follow_language(state, key, value, lang, parse, show)
+    if key not in state:
+        state[key] = show(value, lang)
+    errors.keys.append(key)
+    text = (
+        col.text_input(
+            label,
+            value=None,
+            key=key,
+            label_visibility="collapsed" if hidden else "visible",
+            placeholder=t("unlimited", lang) if optional else "",
+        )
+        or ""
+    )
+    if text == show(value, lang):
+        return value
+    if optional and not text.strip():
+        return None
+    try:
+        x = parse(text, lang)
+        for v in [s["value"] for s in x] if isinstance(x, list) else [x]:
+            if (integer and not float(v).is_integer()) or v < minimum or (maximum is not None and v > maximum):
+                raise ValueError(v)
+    except ValueError:
+        errors.append((label, text, t("a_plan", lang, low=show_number(minimum, lang))))
+        return value
+    if isinstance(x, list):
+        return [{"from": s["from"], "value": int(s["value"]) if integer else float(s["value"])} for s in x]
     return int(x) if integer else float(x)
 
 
@@ -370,47 +419,42 @@ def variant_editor(key: str, base_name: str, content: dict, start: dict | None, 
         st.rerun(scope="app")
 
 
-def show_steps(steps: list, lang: str, money: bool = False) -> str:
-    """A plan over time as planners read it: each value from its date."""
-
-    def value(x: float) -> str:
-        return f"{number(float(x), 0, lang)} {t('euro', lang)}" if money else show_number(x, lang)
-
-    return " → ".join(
-        f"{value(s['value'] if isinstance(s, dict) else s.value)} ({t('steps_from', lang, date=_step_date(s, lang))})"
-        for s in steps
-    )
-
-
-def _step_date(step, lang: str) -> str:
-    """A step's date as the language writes dates (German 01.04.2024)."""
-    from simulation.app.changes import date_text
-
-    return date_text(step["from"] if isinstance(step, dict) else step.from_, lang)
-
-
-def _lever_rows(heading: str, help_text: str, rows: list[tuple], lang: str, errors: FormErrors) -> dict:
-    """A lever per table row (budget, staffing group, pool): its title and a note on the left; on the right the
-    number to edit, or a plan over time shown as its steps and kept. Rows: (name, title, note, value, field label,
-    widget key, text after the steps, keyword arguments of show_steps and of num_field)."""
+def _lever_rows(heading: str, help_text: str, rows: list[tuple], lang: str, errors: FormErrors, start) -> dict:
+    """A lever per table row (budget, staffing group, pool): its title and a note on the left, then its value to
+    edit, a number or a plan over time in the plan notation ("53; 56 ab 01.04.2024": steps added, changed or
+    removed), and a factor on every step ("-20 %" is 0,8). Rows: (name, title, note, value, field label, widget
+    key, unit after the field (unused), keyword arguments of the old steps display (unused) and of num_field)."""
     if not rows:
         return {}
+    from simulation.app.plans import scaled
+
     st.markdown(f"**{t(heading, lang)}**")
-    st.caption(t(help_text, lang))
+    st.caption(t(help_text, lang) + " " + t("plan_help", lang))
     out = {}
-    for name, title, note, value, field, key, unit, steps_kw, field_kw in rows:
-        c = st.columns([4, 4], vertical_alignment="center")
+    for name, title, note, value, field, key, _unit, _steps_kw, field_kw in rows:
+        c = st.columns([4, 4, 1], vertical_alignment="center")
         c[0].markdown(f"**{title}**  \n<small>{note}</small>", unsafe_allow_html=True)
-        if isinstance(value, list):
-            c[1].markdown(show_steps(value, lang, **steps_kw) + unit)
-            out[name] = value
-        else:
-            out[name] = num_field(c[1], field, value, lang, key, errors, **field_kw)
+        planned = num_field(c[1], field, value, lang, key, errors, start=start, **field_kw)
+        factor = num_field(
+            c[2], f"{t('factor_all_steps', lang)} · {name}", 1.0, lang, f"{key}-factor", errors, maximum=1e3
+        )
+        out[name] = scaled(planned, float(factor))
     return out
 
 
 def _table_label(spec: dict, name: str, lang: str) -> str:
     return (spec.get("label_de") if lang == "de" else "") or spec.get("label") or name
+
+
+def _numbers(value) -> list:
+    """The numbers of a value over calendar time (its steps' values, or the one number)."""
+    return [s["value"] for s in value] if isinstance(value, list) else [value]
+
+
+def _start(content: dict) -> dt.date:
+    """The scenario's start date (a date from TOML, ISO text from JSON): the first step of a plan holds from it."""
+    start = content.get("time", {}).get("start")
+    return start if isinstance(start, dt.date) else dt.date.fromisoformat(str(start)[:10])
 
 
 def _members(content: dict, programmes: list, lang: str) -> str:
@@ -438,6 +482,7 @@ def _budget_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: 
         ],
         lang,
         errors,
+        _start(content),
     )
 
 
@@ -468,7 +513,7 @@ def _staffing_inputs(key: str, base: V.Changes, content: dict, lang: str, errors
                 {"maximum": 1e6},
             )
         )
-    return _lever_rows("staffing_form", "staffing_help", rows, lang, errors)
+    return _lever_rows("staffing_form", "staffing_help", rows, lang, errors, _start(content))
 
 
 def _pool_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: FormErrors) -> dict:
@@ -488,10 +533,10 @@ def _pool_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: Fo
                 f"{key}-pool-{name}",
                 "",
                 {},
-                {} if isinstance(places, list) else {"integer": float(places).is_integer()},
+                {"integer": all(float(x).is_integer() for x in _numbers(places))},
             )
         )
-    return _lever_rows("pools_form", "pools_help", rows, lang, errors)
+    return _lever_rows("pools_form", "pools_help", rows, lang, errors, _start(content))
 
 
 def _group_inputs(key: str, content: dict, lang: str, errors: FormErrors) -> dict[str, float]:
@@ -548,6 +593,7 @@ def _programme_inputs(
         col.markdown(f"**{t(k, lang)}**")
     out = {}
     initial = content.get("population", {}).get("initial", {}).get("programmes", {})
+    start = _start(content)
     shorts = {n: short_label(programme_label(content, n, lang)) for n in base.programmes}
     names = {n: sh if list(shorts.values()).count(sh) == 1 else f"{sh} ({n})" for n, sh in shorts.items()}
     with st.container(height=min(60 + 64 * len(base.programmes), 520)):
@@ -559,21 +605,18 @@ def _programme_inputs(
                 f"{without_sources(label)}  \n<small>{t('day_one', lang, n=day_one)}</small>", unsafe_allow_html=True
             )
             shown = names[name]  # the fields' accessible names: the programme's short label
-            if isinstance(p.places, list):  # places over time: kept as the scenario plans them
-                c[1].markdown(show_steps(p.places, lang))
-                places = p.places
-            else:
-                places = num_field(
-                    c[1],
-                    f"{t('places', lang)} · {shown}",
-                    p.places,
-                    lang,
-                    f"{key}-places-{name}",
-                    errors,
-                    optional=True,
-                    integer=True,
-                    hidden=True,
-                )
+            places = num_field(  # a number, empty (unlimited) or places over time ("40; 20 ab 01.07.2024")
+                c[1],
+                f"{t('places', lang)} · {shown}",
+                p.places,
+                lang,
+                f"{key}-places-{name}",
+                errors,
+                optional=True,
+                integer=True,
+                hidden=True,
+                start=start,
+            )
             factor = num_field(
                 c[2],
                 f"{t('duration_factor', lang)} · {shown}",
@@ -594,21 +637,18 @@ def _programme_inputs(
                 errors,
                 hidden=True,
             )
-            if isinstance(p.entries_per_year, list):
-                c[4].markdown(show_steps(p.entries_per_year, lang))
-                quota = p.entries_per_year
-            else:
-                quota = num_field(
-                    c[4],
-                    f"{t('entries_per_year', lang)} · {shown}",
-                    p.entries_per_year,
-                    lang,
-                    f"{key}-quota-{name}",
-                    errors,
-                    optional=True,
-                    integer=True,
-                    hidden=True,
-                )
+            quota = num_field(
+                c[4],
+                f"{t('entries_per_year', lang)} · {shown}",
+                p.entries_per_year,
+                lang,
+                f"{key}-quota-{name}",
+                errors,
+                optional=True,
+                integer=True,
+                hidden=True,
+                start=start,
+            )
             out[name] = V.ProgrammeChange(places, float(factor), float(cost), quota)
     return out
 

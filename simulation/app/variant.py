@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simulation.app.plans import same_plan
+
 from ..errors import ScenarioError
 from ..scenario.loader import merge, read_toml, validate
 
@@ -201,10 +203,8 @@ def apply(content: dict, changes: Changes) -> dict:
     for name, ch in changes.programmes.items():
         p = out["programmes"][name]
         for key, value in (("places", ch.places), ("entries_per_year", ch.entries_per_year)):
-            if isinstance(value, list):  # a plan over time: the form does not change it
-                continue
-            if value != p.get(key):
-                _set_optional(p, key, None if value is None else int(value))
+            if not same_plan(value, p.get(key)):  # a number, none (unlimited), or a plan over time
+                _set_optional(p, key, _whole(value))
         if float(ch.cost_per_month) != float(p.get("cost_per_month", 0.0)):
             p["cost_per_month"] = float(ch.cost_per_month)
         if ch.duration_factor != 1.0:
@@ -230,11 +230,26 @@ def apply(content: dict, changes: Changes) -> dict:
 
 
 def _set_number(table: dict | None, key: str, value) -> None:
-    """A plain number of a budget, staffing group or pool, if changed (a plan over time is kept as it is)."""
-    if table is None or value is None or isinstance(value, list) or not isinstance(table.get(key), (int, float)):
+    """A budget's, staffing group's or pool's number or plan over time, if changed (whole numbers as such)."""
+    if table is None or value is None or same_plan(value, table.get(key)):
         return
-    if float(value) != float(table[key]):
-        table[key] = int(value) if float(value).is_integer() else float(value)
+    table[key] = _tidy(value)
+
+
+def _tidy(value):
+    """A number (or each step's) as an int when whole, else a float."""
+    if isinstance(value, list):
+        return [{"from": s["from"], "value": _tidy(s["value"])} for s in value]
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _whole(value):
+    """Places or a quota as whole numbers (None: unlimited)."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [{"from": s["from"], "value": int(s["value"])} for s in value]
+    return int(value)
 
 
 def _set_optional(table: dict, key: str, value) -> None:

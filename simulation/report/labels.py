@@ -494,6 +494,17 @@ LABELS: dict[str, dict[str, str]] = {
     "download_results": {"en": "Download results (zip)", "de": "Ergebnisse herunterladen (zip)"},
     "download_report": {"en": "Download report (HTML)", "de": "Bericht herunterladen (HTML)"},
     "changes": {"en": "Changes against the base", "de": "Änderungen gegenüber der Basis"},
+    "a_plan": {
+        "en": "expected a number of at least {low}, or steps such as “60,000 from 2024-01-01; 50,000 from 2025-01-01”",
+        "de": "erwartet: eine Zahl ab {low} oder Stufen wie „60.000 ab 01.01.2024; 50.000 ab 01.01.2025“",
+    },
+    "plan_help": {
+        "en": "A value over time is written as steps: “53; 56 from 2024-04-01” (the first holds from the start); "
+        "the factor scales every step (0.8 = −20 %).",
+        "de": "Ein Wert über die Zeit wird als Stufen geschrieben: „53; 56 ab 01.04.2024“ (die erste gilt ab dem "
+        "Start); der Faktor wirkt auf jede Stufe (0,8 = −20 %).",
+    },
+    "factor_all_steps": {"en": "× all steps", "de": "× alle Stufen"},
     "skip_to_add": {"en": "Skip the levers: to “Add variant”", "de": "Hebel überspringen: zu „Variante hinzufügen“"},
     "all_changes": {"en": "all {n} changes", "de": "alle {n} Änderungen"},
     "no_changes": {
