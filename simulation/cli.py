@@ -43,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
         else:
             b.add_argument("base", help="the base scenario")
             b.add_argument("variants", nargs="+", help="variant scenarios to compare with the base")
+            b.add_argument(
+                "--details",
+                action="store_true",
+                help="also print how much the common random numbers narrowed each interval (variance reduction)",
+            )
         b.add_argument(
             "--replications",
             "-n",
@@ -248,7 +253,7 @@ def _batch(args) -> int:
 
     if args.command == "compare":
         if not args.quiet:
-            print(comparison_text(result.comparison))
+            print(comparison_text(result.comparison, details=args.details))
     elif not args.quiet:
         print(batch_text(result.summary, result.used, result.precision))
     if not args.quiet:

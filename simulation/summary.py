@@ -119,18 +119,27 @@ def batch_text(summary, used: dict, precision: dict | None = None) -> str:
     return "\n".join(lines)
 
 
-def comparison_text(comp) -> str:
-    """Per variant, the yearly difference to the base with its 95 % CI and the variance reduction."""
+def comparison_text(comp, details: bool = False) -> str:
+    """Per variant, the yearly difference to the base with its 95 % CI: counts as counts, shares (rates, quotas)
+    in percentage points; with `details` also the variance reduction the common random numbers achieved."""
     lines = []
     yearly = comp[comp["period_type"] == "year"]
     for variant in yearly["variant"].unique():
         v = yearly[yearly["variant"] == variant]
-        lines.append(f"{variant} minus {v['base'].iloc[0]} (paired, common random numbers):")
+        lines.append(f"{variant} minus {v['base'].iloc[0]} (paired, same random numbers):")
         for ind, label, fmt in headline():
+            diff = _points if "%" in fmt else fmt.format
             for r in v[v["indicator"] == ind].itertuples():
-                vr = f"{r.variance_reduction:,.0f}x" if r.variance_reduction == r.variance_reduction else "n/a"
-                lines.append(
-                    f"  {label:<26} {r.period}: {fmt.format(r.diff_mean):>10} "
-                    f"[{fmt.format(r.diff_ci_low)}, {fmt.format(r.diff_ci_high)}]  variance reduction {vr}"
+                line = (
+                    f"  {label:<26} {r.period}: {diff(r.diff_mean):>10} [{diff(r.diff_ci_low)}, {diff(r.diff_ci_high)}]"
                 )
+                if details:
+                    vr = f"{r.variance_reduction:,.0f}x" if r.variance_reduction == r.variance_reduction else "n/a"
+                    line += f"  variance reduction {vr}"
+                lines.append(line)
     return "\n".join(lines)
+
+
+def _points(x: float) -> str:
+    """A difference of two shares in percentage points (0.0034 is +0.34 pp)."""
+    return "n/a" if x != x else f"{100 * x:+.2f} pp"

@@ -446,7 +446,8 @@ def test_compare_writes_paired_differences_of_the_replications(tmp_path, capsys)
         == 0
     )
     text = capsys.readouterr().out
-    assert "variant_tiny minus tiny" in text and "variance reduction" in text
+    assert "variant_tiny minus tiny" in text and "variance reduction" not in text  # only with --details
+    assert " pp [" in text  # the Integrationsquote's difference in percentage points
     comp = pd.read_parquet(out / "comparison.parquet")
     row = comp[(comp["period_type"] == "year") & (comp["indicator"] == "integrations")].iloc[0]
     per_rep = {
@@ -511,3 +512,10 @@ def test_duckdb_views_answer_the_readme_queries(reference):
 
         assert con.execute("SELECT count(*) FROM spells").fetchone()[0] == spells_rows
         assert con.execute("SELECT count(DISTINCT programme) FROM programme_monthly").fetchone()[0] == 4
+
+
+def test_compare_details_add_the_variance_reduction(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    args = ["compare", str(TINY), str(VARIANT), "-n", "2", "--years", "0.25", "--out", str(out), "--workers", "1"]
+    assert main([*args, "--details"]) == 0
+    assert "variance reduction" in capsys.readouterr().out
