@@ -21,33 +21,13 @@ import os
 from pathlib import Path
 
 from .errors import ArgumentError, shorten
+from .indicators.compute import PROGRAMME_COLUMNS  # the writer's own list
+from .states import SPELL_COLUMNS as SPELLS_COLUMNS  # and one column per attribute
 
 CHECKSUMS = "sha256"  # batch.json `checksums`: its replications and files carry their digests
 CHUNK = 1 << 20
 
-SPELLS_COLUMNS = [
-    "person_id",
-    "origin",
-    "state",
-    "programme",
-    "exit_kind",
-    "waiting_start",
-    "start",
-    "end",
-    "end_reason",
-    "next_state",
-]  # and one column per attribute
-PROGRAMME_COLUMNS = [
-    "month",
-    "programme",
-    "participants",
-    "participants_end",
-    "waiting",
-    "waiting_end",
-    "entries",
-    "mean_wait_days",
-    "cost",
-]
+
 RUNS_COLUMNS = [
     "scenario",
     "replication",

@@ -24,6 +24,20 @@ EXIT = "exit"  # out of benefit receipt
 SPELL_STATES = (PRIOR_BENEFIT, CASE_MANAGEMENT, NO_CONTACT, HANDOVER, PROGRAMME, EXIT)
 ALONGSIDE = "alongside"  # a programme taken in parallel to the spell's state
 
+# the spells table's fixed columns (the event log's), in order; one column per attribute follows
+SPELL_COLUMNS = [
+    "person_id",
+    "origin",
+    "state",
+    "programme",
+    "exit_kind",
+    "waiting_start",
+    "start",
+    "end",
+    "end_reason",
+    "next_state",
+]
+
 # --- hazard states and targets --------------------------------------------------------
 FIXED_STATES = (CASE_MANAGEMENT, NO_CONTACT, HANDOVER)
 WAITING_PREFIX, PROGRAMME_PREFIX, EXIT_PREFIX = "waiting:", "programme:", "exit:"

@@ -737,18 +737,34 @@ def _get(node, path):
     return node
 
 
+class Slow(Exception):
+    pass
+
+
+def run_a_month_within(seconds: int, scenario, data: dict, what: str) -> None:
+    """One replication of one month of a valid scenario, failed if it takes longer than `seconds`."""
+    from simulation.run import replicate
+    from simulation.scenario import LoadedScenario
+
+    def alarm(signum, frame):
+        raise Slow()
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+    try:
+        replicate(LoadedScenario("fuzzed.toml", scenario, data), 1, 1 / 12)
+    except Slow:
+        pytest.fail(f"{what} took more than {seconds} s for one month")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
 def test_mutated_scenarios_are_valid_or_cleanly_refused():
     """Never another exception than ScenarioError; whatever is called valid runs a month in bounded time."""
     from hypothesis import HealthCheck, given, settings
 
-    from simulation.run import replicate
-    from simulation.scenario import LoadedScenario, validate
-
-    class Slow(Exception):
-        pass
-
-    def alarm(signum, frame):
-        raise Slow()
+    from simulation.scenario import validate
 
     @settings(
         max_examples=150,
@@ -763,15 +779,7 @@ def test_mutated_scenarios_are_valid_or_cleanly_refused():
         except ScenarioError as e:
             assert e.problems and len(str(e)) < 20_000
             return
-        old = signal.signal(signal.SIGALRM, alarm)
-        signal.alarm(30)
-        try:
-            replicate(LoadedScenario("mutant.toml", scenario, data), 1, 1 / 12)
-        except Slow:
-            pytest.fail("a valid mutant took more than 30 s for one month")
-        finally:
-            signal.alarm(0)
-            signal.signal(signal.SIGALRM, old)
+        run_a_month_within(30, scenario, data, "a valid mutant")
 
     check()
 
@@ -942,15 +950,8 @@ def test_extreme_steps_and_factor_products_are_refused_with_the_field_or_run_bou
     time) is what the check allowed, and one month runs within a time limit."""
     from hypothesis import HealthCheck, given, settings
 
-    from simulation.run import replicate
-    from simulation.scenario import LoadedScenario, validate
+    from simulation.scenario import validate
     from simulation.scenario.checks import MAX_RATE
-
-    class Slow(Exception):
-        pass
-
-    def alarm(signum, frame):
-        raise Slow()
 
     @settings(
         max_examples=60,
@@ -980,18 +981,12 @@ def test_extreme_steps_and_factor_products_are_refused_with_the_field_or_run_bou
         )
         assert _most(data["programmes"]["coaching"]["places"]) <= 1e8
         assert _most(data["population"]["inflow"]["per_month"]) <= 1e6
-        old = signal.signal(signal.SIGALRM, alarm)
-        signal.alarm(30)
-        try:
-            replicate(LoadedScenario("extreme.toml", scenario, data), 1, 1 / 12)
-        except Slow:
-            pytest.fail(
-                f"a valid scenario took more than 30 s for one month (integration at most {peak_each:g} "
-                f"a month, allowed {MAX_RATE:g} at any one time)"
-            )
-        finally:
-            signal.alarm(0)
-            signal.signal(signal.SIGALRM, old)
+        run_a_month_within(
+            30,
+            scenario,
+            data,
+            f"a valid scenario (integration at most {peak_each:g} a month, allowed {MAX_RATE:g} at any one time)",
+        )
 
     check()
 

@@ -188,23 +188,9 @@ def num_field(
 
     The field's text is the session's (set here on first use), so that a language switch can rewrite it
     as the same number (follow_language) without Streamlit's warning on a value set twice."""
-    state = st.session_state
     if start is not None:
         return _plan_field(col, label, value, lang, key, errors, minimum, maximum, optional, integer, hidden, start)
-    follow_language(state, key, value, lang)
-    if key not in state:
-        state[key] = show_number(value, lang)
-    errors.keys.append(key)
-    text = (
-        col.text_input(
-            label,
-            value=None,
-            key=key,
-            label_visibility="collapsed" if hidden else "visible",
-            placeholder=t("unlimited", lang) if optional else "",
-        )
-        or ""
-    )
+    text = _field_text(col, label, value, lang, key, errors, optional, hidden, parse_number, show_number)
     try:
         x = read_number(text, value, lang, optional)
         if x is None:
@@ -225,6 +211,19 @@ def num_field(
     return int(x) if integer else float(x)
 
 
+def _field_text(col, label, value, lang, key, errors, optional, hidden, parse, show) -> str:
+    """A field's text: the session's (set on first use, and rewritten as the same value when the language
+    changes), so that Streamlit never warns of a value set twice; the field is one of the form's (`errors.keys`)."""
+    state = st.session_state
+    follow_language(state, key, value, lang, parse, show)
+    if key not in state:
+        state[key] = show(value, lang)
+    errors.keys.append(key)
+    placeholder = t("unlimited", lang) if optional else ""
+    visibility = "collapsed" if hidden else "visible"
+    return col.text_input(label, value=None, key=key, label_visibility=visibility, placeholder=placeholder) or ""
+
+
 def _plan_field(col, label, value, lang, key, errors, minimum, maximum, optional, integer, hidden, start):
     """num_field for a value over calendar time (plan notation)."""
     from simulation.app import plans
@@ -235,21 +234,7 @@ def _plan_field(col, label, value, lang, key, errors, minimum, maximum, optional
     def parse(text, lg):
         return plans.parse_plan(text, lg, start, parse_number)
 
-    state = st.session_state
-    follow_language(state, key, value, lang, parse, show)
-    if key not in state:
-        state[key] = show(value, lang)
-    errors.keys.append(key)
-    text = (
-        col.text_input(
-            label,
-            value=None,
-            key=key,
-            label_visibility="collapsed" if hidden else "visible",
-            placeholder=t("unlimited", lang) if optional else "",
-        )
-        or ""
-    )
+    text = _field_text(col, label, value, lang, key, errors, optional, hidden, parse, show)
     if text == show(value, lang):
         return value
     if optional and not text.strip():

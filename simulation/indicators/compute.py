@@ -27,6 +27,20 @@ from .prepared import Prepared, month_of
 CHUNK = 4096  # intervals handled together: bounds the (intervals, months) arrays to a few MB
 
 
+# the columns of programme_monthly, in order (docs/outputs.md)
+PROGRAMME_COLUMNS = [
+    "month",
+    "programme",
+    "participants",
+    "participants_end",
+    "waiting",
+    "waiting_end",
+    "entries",
+    "mean_wait_days",
+    "cost",
+]
+
+
 def _overlap_days(a: np.ndarray, b: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Days of each month covered by intervals [a, b), summed over the intervals.
 
@@ -114,19 +128,7 @@ def programme_monthly(spells: pd.DataFrame, scenario: Scenario, clock: Clock) ->
             )
         )
     if not frames:
-        return pd.DataFrame(
-            columns=[
-                "month",
-                "programme",
-                "participants",
-                "participants_end",
-                "waiting",
-                "waiting_end",
-                "entries",
-                "mean_wait_days",
-                "cost",
-            ]
-        )
+        return pd.DataFrame(columns=PROGRAMME_COLUMNS)
     out = pd.concat(frames, ignore_index=True)
     out["programme"] = pd.Categorical(out["programme"], categories=list(scenario.programmes))
     return out

@@ -10,7 +10,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 
-from ..states import ENGINE_REASONS, FIXED_STATES, benefit_states, matches
+from ..states import ENGINE_REASONS, FIXED_STATES, SPELL_COLUMNS, benefit_states, matches
 from .schema import EXIT_KINDS, MAX_COUNT, MAX_PER_MONTH, Condition, Scenario, Test, is_rules, is_steps
 
 TOL = 1e-6
@@ -176,20 +176,7 @@ def _set(s, assign, path, p) -> None:
 # --- sections --------------------------------------------------------------------------
 
 # columns of the spells table: an attribute of the same name would overwrite them
-RESERVED = {
-    "person_id",
-    "origin",
-    "state",
-    "programme",
-    "exit_kind",
-    "waiting_start",
-    "start",
-    "end",
-    "end_reason",
-    "next_state",
-    "scenario",
-    "replication",
-}
+RESERVED = {*SPELL_COLUMNS, "scenario", "replication"}
 # end reasons the engine writes itself: a hazard of the same name would make them ambiguous
 
 
