@@ -320,6 +320,33 @@ def download(page, button: str, to: Path) -> Path:
     return to
 
 
+def idle(page) -> None:
+    """Wait until the page has no run of its script going (Streamlit's status widget gone): a click during a
+    rerun can land on a button that is being drawn again, and be lost."""
+    page.wait_for_timeout(200)
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')", timeout=30_000)
+
+
+def click_add(page, lang: str, listed: str) -> None:
+    """Click "Add variant" once the page is idle, and wait until the list shows `listed`; a click the page did
+    not take (it landed while a field's rerun redrew the button) is made again, a refusal of the form fails."""
+    from playwright.sync_api import TimeoutError as Timeout
+
+    for _attempt in range(3):
+        idle(page)
+        page.get_by_role("button", name=LABELS["add_variant"][lang]).click()
+        try:
+            page.get_by_text(listed).wait_for(timeout=10_000)
+            return
+        except Timeout:
+            idle(page)
+            refused = page.get_by_text(LABELS["invalid_input"][lang])
+            assert refused.count() == 0, page.locator("[data-testid=stAlert]").all_inner_texts()
+            if page.get_by_text(listed).count():
+                return
+    raise AssertionError(f"the list never showed {listed!r}")
+
+
 def one_field(page, label: str) -> None:
     """Wait until one field has this label (while the page runs again, the old one can linger)."""
     page.wait_for_function('l => document.querySelectorAll(`input[aria-label="${l}"]`).length === 1', arg=label)
@@ -339,8 +366,7 @@ def add_variant(page, name: str, fields: dict[str, str], listed: str) -> None:
     for label, text in fields.items():
         one_field(page, label)
         page.get_by_label(label, exact=True).fill(text)
-    page.get_by_role("button", name=ADD).click()
-    page.get_by_text(listed).wait_for()
+    click_add(page, "en", listed)
 
 
 def screenshot(page, name: str, top: str | None = None) -> None:
@@ -517,9 +543,18 @@ def fill_switch_fields(page, fields: list, lang: str) -> None:
 
 
 def switch_to(page, lang: str) -> None:
-    page.get_by_role("radio", name="Deutsch" if lang == "de" else "English").check(force=True)
-    page.get_by_role("button", name=LABELS["add_variant"][lang]).wait_for()
-    page.wait_for_timeout(500)
+    """Switch the page's language (again if a rerun swallowed the click) and wait until it is drawn."""
+    from playwright.sync_api import TimeoutError as Timeout
+
+    for _ in range(3):
+        idle(page)
+        page.get_by_role("radio", name="Deutsch" if lang == "de" else "English").check(force=True)
+        try:
+            page.get_by_role("button", name=LABELS["add_variant"][lang]).wait_for(timeout=15_000)
+            break
+        except Timeout:
+            continue
+    idle(page)
 
 
 @needs_chromium
@@ -555,8 +590,7 @@ def test_a_language_switch_keeps_every_number_field_as_its_number(app_url, page)
             )
             assert page.get_by_label("Simulierte Jahre", exact=True).input_value() == "1,5"
         page.get_by_label(LABELS["variant_name"][lang], exact=True).fill(name)
-        page.get_by_role("button", name=LABELS["add_variant"][lang]).click()
-        page.get_by_text(LABELS["variants_list"][lang].format(n=n, max=5)).wait_for()
+        click_add(page, lang, LABELS["variants_list"][lang].format(n=n, max=5))
     switch_to(page, "de")
     assert page.get_by_label(switch_label("budget", "kurse", "de"), exact=True).input_value() == "60.000"
     assert page.get_by_label("Simulierte Jahre", exact=True).input_value() == "1,5"
@@ -1171,8 +1205,7 @@ def test_a_plan_over_time_entered_in_the_form_gives_the_shipped_variants_results
         box = page.get_by_label(field, exact=True)
         box.fill(text)
         box.press("Tab")
-        page.get_by_role("button", name=ADD).click()
-        page.get_by_text("Variants to compare (1 of at most 5)").wait_for()
+        click_add(page, "en", "Variants to compare (1 of at most 5)")
         page.get_by_role("button", name="Compare 1 variant(s) with the base").click()
         page.get_by_text("Summary for decision").first.wait_for(timeout=300_000)
         archive = zipfile.ZipFile(io.BytesIO(download(page, "Download results (zip)", tmp_path / "r.zip").read_bytes()))

@@ -50,6 +50,8 @@ def streamlit_command(host: str, port: int, scenarios: str, work: str) -> list[s
         "minimal",
         "--global.developmentMode",
         "false",
+        "--global.disableWidgetStateDuplicationWarning",  # a language switch rewrites a field with a default
+        "true",
         "--server.maxUploadSize",
         str(MAX_UPLOAD_MB),
         "--",

@@ -152,11 +152,17 @@ def follow_language(state, key: str, value, lang: str, parse=None, show=None) ->
         pass
 
 
+RESET = "fields-to-reset"  # session key: fields to be set back to their starting values at the next run
+
+
 def forget_fields(state, keys: list[str]) -> None:
-    """Number fields back to their starting values at the next run (their texts and languages dropped)."""
+    """Fields back to their starting values at the next run (their texts and languages dropped; the next run
+    writes each one's starting value, so that the browser shows it too)."""
+    reset = state.setdefault(RESET, set())
     for k in keys:
         state.pop(k, None)
         state.pop(_written_in(k), None)
+        reset.add(k)
 
 
 def read_number(text: str, value: float | None, lang: str, optional: bool) -> float | None:
@@ -212,16 +218,20 @@ def num_field(
 
 
 def _field_text(col, label, value, lang, key, errors, optional, hidden, parse, show) -> str:
-    """A field's text: the session's (set on first use, and rewritten as the same value when the language
-    changes), so that Streamlit never warns of a value set twice; the field is one of the form's (`errors.keys`)."""
+    """A field's text. Its default is the base's value in the language's format (so a field the browser has not
+    drawn yet, e.g. in a closed fold, still stands for the base, never for an empty text); a language switch
+    rewrites a text already there as the same value (follow_language). The field is one of the form's
+    (`errors.keys`)."""
     state = st.session_state
     follow_language(state, key, value, lang, parse, show)
-    if key not in state:
+    if key in state.get(RESET, ()):  # the form starts again from the base: the browser is told so
+        state[RESET].discard(key)
         state[key] = show(value, lang)
     errors.keys.append(key)
     placeholder = t("unlimited", lang) if optional else ""
     visibility = "collapsed" if hidden else "visible"
-    return col.text_input(label, value=None, key=key, label_visibility=visibility, placeholder=placeholder) or ""
+    text = col.text_input(label, value=show(value, lang), key=key, label_visibility=visibility, placeholder=placeholder)
+    return text or ""
 
 
 def _plan_field(col, label, value, lang, key, errors, minimum, maximum, optional, integer, hidden, start):
@@ -353,6 +363,9 @@ def variant_form(key: str, content: dict, lang: str, n: int) -> tuple[bool, V.Ch
         # a skip link past the levers (a keyboard reaches the button without tabbing through every field)
         st.markdown(f'<a href="#add-variant">{t("skip_to_add", lang)}</a>', unsafe_allow_html=True)
         errors.keys.append(f"{key}-vname")
+        if f"{key}-vname" in st.session_state.get(RESET, ()):
+            st.session_state[RESET].discard(f"{key}-vname")
+            st.session_state[f"{key}-vname"] = ""
         vname = st.text_input(
             t("variant_name", lang), value="", placeholder=t("variant_n", lang, n=n), key=f"{key}-vname"
         )
