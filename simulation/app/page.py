@@ -421,7 +421,7 @@ def _lever_rows(heading: str, help_text: str, rows: list[tuple], lang: str, erro
     """A lever per table row (budget, staffing group, pool): its title and a note on the left, then its value to
     edit, a number or a plan over time in the plan notation ("53; 56 ab 01.04.2024": steps added, changed or
     removed), and a factor on every step ("-20 %" is 0,8). Rows: (name, title, note, value, field label, widget
-    key, unit after the field (unused), keyword arguments of the old steps display (unused) and of num_field)."""
+    key, keyword arguments of num_field)."""
     if not rows:
         return {}
     from simulation.app.plans import scaled
@@ -429,7 +429,7 @@ def _lever_rows(heading: str, help_text: str, rows: list[tuple], lang: str, erro
     st.markdown(f"**{t(heading, lang)}**")
     st.caption(t(help_text, lang) + " " + t("plan_help", lang))
     out = {}
-    for name, title, note, value, field, key, _unit, _steps_kw, field_kw in rows:
+    for name, title, note, value, field, key, field_kw in rows:
         c = st.columns([4, 4, 1], vertical_alignment="center")
         c[0].markdown(f"**{title}**  \n<small>{note}</small>", unsafe_allow_html=True)
         planned = num_field(c[1], field, value, lang, key, errors, start=start, **field_kw)
@@ -460,7 +460,7 @@ def _members(content: dict, programmes: list, lang: str) -> str:
 
 
 def _budget_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: FormErrors) -> dict:
-    """One row per budget: its name, the programmes it pays for, the yearly amount (EUR); steps shown, kept."""
+    """One row per budget: its name, the programmes it pays for, the yearly amount (EUR) or its steps."""
     return _lever_rows(
         "budgets_form",
         "budgets_help",
@@ -472,8 +472,6 @@ def _budget_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: 
                 base.budgets.get(name),
                 f"{t('budget_per_year', lang)} · {name}",
                 f"{key}-budget-{name}",
-                "",
-                {"money": True},
                 {},
             )
             for name, spec in content.get("budgets", {}).items()
@@ -486,7 +484,7 @@ def _budget_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: 
 
 def _staffing_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: FormErrors) -> dict:
     """One row per staffing group: its label, reference caseload and the transitions it scales, the number of case
-    managers; staff planned over time shown as its steps, kept."""
+    managers (a number or steps over time)."""
     rows = []
     for name, spec in content.get("staffing", {}).items():
         scaled = ", ".join(
@@ -506,8 +504,6 @@ def _staffing_inputs(key: str, base: V.Changes, content: dict, lang: str, errors
                 base.staffing.get(name),
                 f"{t('staffing_form', lang)} · {name}",
                 f"{key}-staff-{name}",
-                f" {t('case_managers', lang)}",
-                {},
                 {"maximum": 1e6},
             )
         )
@@ -515,7 +511,7 @@ def _staffing_inputs(key: str, base: V.Changes, content: dict, lang: str, errors
 
 
 def _pool_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: FormErrors) -> dict:
-    """One row per pool with places: its label and member programmes (short labels), the places; steps shown, kept."""
+    """One row per pool with places: its label and member programmes (short labels), the places (or steps)."""
     rows = []
     for name, spec in content.get("pools", {}).items():
         if spec.get("places") is None:
@@ -529,8 +525,6 @@ def _pool_inputs(key: str, base: V.Changes, content: dict, lang: str, errors: Fo
                 places,
                 f"{t('pool_places', lang)} · {name}",
                 f"{key}-pool-{name}",
-                "",
-                {},
                 {"integer": all(float(x).is_integer() for x in _numbers(places))},
             )
         )

@@ -14,9 +14,6 @@ from typing import TYPE_CHECKING
 from .clock import Clock
 
 if TYPE_CHECKING:
-    import datetime as dt
-    from typing import TypedDict
-
     from typing_extensions import TypeIs
 
     from ..scenario.schema import Step
@@ -26,8 +23,6 @@ if TYPE_CHECKING:
         rather than one number (schema.Timed)."""
         ...
 
-    # one step of a value over calendar time, as a scenario's content (a resolved file) writes it
-    StepContent = TypedDict("StepContent", {"from": dt.date | str, "value": float})
 else:
     from ..scenario.schema import is_steps
 
@@ -68,12 +63,3 @@ class Timeline:
         """The product of two step functions."""
         days = sorted(set(self.days) | set(other.days))
         return Timeline(tuple(days), tuple(self.at(d) * other.at(d) for d in days))
-
-
-def value_on(value: float | list[StepContent], day: dt.date) -> float:
-    """A value over calendar time as written in a scenario's content (a number, or a list of
-    {"from": date or "YYYY-MM-DD", "value": x}) on a calendar date: for reports of resolved files."""
-    if not isinstance(value, list):
-        return value
-    held = [s["value"] for s in value if str(s["from"])[:10] <= day.isoformat()]
-    return held[-1] if held else value[0]["value"]

@@ -454,7 +454,6 @@ LABELS: dict[str, dict[str, str]] = {
     "places_col": {"en": "Places (mean)", "de": "Plätze (Mittel)"},
     "occupancy_col": {"en": "Participants / places", "de": "Teilnehmende / Plätze"},
     "waiting_col": {"en": "Waiting (mean)", "de": "Wartende (Mittel)"},
-    "steps_from": {"en": "from {date}", "de": "ab {date}"},
     "start_from": {"en": "Start from", "de": "Ausgangspunkt"},
     "start_from_base": {"en": "the base ({name})", "de": "die Basis ({name})"},
     "start_from_help": {
