@@ -918,15 +918,13 @@ def english_fragments() -> list[str]:
 def test_german_mode_shows_no_english_ui_string(app_url, page):
     """The whole German page, with a run's results and its folds open, against the label catalogue."""
     open_app(page, app_url)
-    page.get_by_role("radio", name="Deutsch").check(force=True)
-    page.get_by_role("button", name="Variante hinzufügen").wait_for()
+    switch_to(page, "de")
     fill(page, "Simulierte Jahre", "0,5")
     fill(page, "Replikationen", "2")
     page.get_by_label("Name der Variante", exact=True).fill("Jobturbo-ähnlich")
     page.get_by_label("Zuweisungen ins Coaching ×").fill("0")
     page.get_by_label("Plätze · coaching").fill("1.000")  # German thousands: one thousand places
-    page.get_by_role("button", name="Variante hinzufügen").click()
-    page.get_by_text("coaching: Plätze 20 → 1.000").wait_for()
+    click_add(page, "de", "coaching: Plätze 20 → 1.000")
     page.get_by_text("Übergangsraten einzeln").click()
     page.get_by_label(re.compile(r"^contact_loss \(0,005 je Monat → kein Kontakt\)")).wait_for()
     screenshot(page, "levers_de", "Hebelgruppen")
@@ -943,6 +941,7 @@ def test_german_mode_shows_no_english_ui_string(app_url, page):
     assert not found, found
     # a wrong number: the message in German, naming the field
     page.get_by_label("Dauer × · course").fill("zwei")
+    idle(page)
     page.get_by_role("button", name="Variante hinzufügen").click()
     page.get_by_text("Einige Eingaben sind keine verwendbaren Zahlen").wait_for()
     page.get_by_text("erwartet: eine Zahl zwischen 0,05 und 20").wait_for()
