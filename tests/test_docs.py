@@ -18,7 +18,7 @@ import pytest
 from pydantic import BaseModel
 
 from simulation import cli
-from simulation.engine.eventlog import ALONGSIDE, STATES
+from simulation.engine.eventlog import STATES
 from simulation.scenario import EXIT_KINDS, load_scenario, validate
 from simulation.scenario.schema import Scenario
 
@@ -111,7 +111,7 @@ def test_state_and_fixed_end_reason_values_are_documented(run_dir, outputs_md):
     """Every state category, and every end reason of the run that is not a hazard name."""
     spells = pd.read_parquet(run_dir / "spells.parquet")
     body = set(ticked(section_about(outputs_md, "spells.parquet")))
-    assert set(STATES + (ALONGSIDE,)) - body == set()
+    assert set(STATES) - body == set()
     assert set(spells["state"].cat.categories) - body == set()
     hazards = set(load_scenario(TINY).scenario.hazards)
     fixed = set(spells["end_reason"].dropna()) - hazards

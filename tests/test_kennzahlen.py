@@ -28,7 +28,7 @@ import pytest
 
 from simulation.batch import stats
 from simulation.engine.clock import Clock
-from simulation.engine.eventlog import ALONGSIDE, STATES
+from simulation.engine.eventlog import STATES
 from simulation.errors import ScenarioError
 from simulation.indicators import monthly, registry
 from simulation.run import replicate
@@ -114,7 +114,7 @@ def spells() -> pd.DataFrame:
     df["origin"] = pd.Categorical(df["origin"], categories=["initial", "inflow"])
     df["sex"] = pd.Categorical(df["sex"], categories=["female", "male"], ordered=True)
     df["household"] = pd.Categorical(df["household"], categories=["other", "single_parent"], ordered=True)
-    df["state"] = pd.Categorical(df["state"], categories=list(STATES) + [ALONGSIDE])
+    df["state"] = pd.Categorical(df["state"], categories=list(STATES))
     for c in ("programme", "exit_kind", "end_reason", "next_state"):
         df[c] = df[c].astype("string")
     for c in ("waiting_start", "start", "end"):

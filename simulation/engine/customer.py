@@ -8,6 +8,10 @@ from typing import TYPE_CHECKING
 from .random_streams import Streams
 
 if TYPE_CHECKING:
+    import simpy
+
+    from .employment import Job
+    from .households import Household
     from .staffing import Caseload
 
 
@@ -25,6 +29,11 @@ class Customer:
         "since",
         "waiting_start",
         "caseload",
+        "process",
+        "household",
+        "hh",
+        "job",
+        "with_household",
     )
 
     def __init__(
@@ -51,3 +60,10 @@ class Customer:
         self.since = 0.0  # start of the spell (programme: admission)
         self.waiting_start = float("nan")
         self.caseload: Caseload | None = None  # the staffing group whose caseload counts them now, if any
+        # households (households.py): the household, its number in the event log (-1: none, the
+        # customer is a household of one), whether they left benefit with it (and so return with it)
+        self.process: simpy.Process | None = None
+        self.household: Household | None = None
+        self.hh = -1
+        self.with_household = False
+        self.job: Job | None = None  # the job they hold (employment.py), in benefit or out of it

@@ -249,7 +249,7 @@ def calendar_factors(s: Scenario, clock: Clock) -> dict[str, Timeline]:
 
 
 class CompiledHazard:
-    __slots__ = ("name", "idx", "key", "rate", "when", "schedule", "target", "set", "caseload", "thin_key")
+    __slots__ = ("name", "idx", "key", "rate", "when", "schedule", "target", "set", "caseload", "thin_key", "together")
 
     def __init__(
         self,
@@ -279,6 +279,7 @@ class CompiledHazard:
             self.schedule = schedules.setdefault(cal_key, CalendarSchedule(*cal_key))
         self.target: Target = parse_target(spec.to)
         self.set = attributes.assignments(spec.set)
+        self.together = spec.household  # its exit is the household's (households.py)
         self.caseload: Caseload | None = None  # a Caseload scaling this hazard by thinning (staffing.py), if any
         self.thin_key = -1  # its decision: whether a candidate firing is kept
 

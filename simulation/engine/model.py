@@ -18,8 +18,10 @@ from .clock import DAYS_PER_MONTH, UNIT_DAYS, Clock
 from .conditions import Attributes
 from .customer import Customer
 from .distributions import build
+from .employment import job_kinds
 from .eventlog import EventLog
 from .hazards import hazards_by_state
+from .households import Households
 from .pathway import Initial, Move, Pathway
 from .population import Draw, Newcomer, Population
 from .programme import Programme
@@ -71,6 +73,11 @@ class Model:
             for n, spec in scenario.pools.items()
         ]
         self.routes = build_routes(scenario.routes, self.attributes, d)
+        self.jobs = job_kinds(scenario.employment, d)
+        hs = scenario.households
+        self.households = (
+            Households(hs, self.attributes.names, self.env, self.root, d, self.clock.horizon) if hs else None
+        )
         self.caseloads = caseloads(scenario, self.clock)
         self.hazards, self.hazards_by_state = hazards_by_state(scenario, self.attributes, d, self.clock, self.caseloads)
         self.population = Population(
@@ -89,7 +96,11 @@ class Model:
             + [name for name, _, _ in self.sources]
         )
         self.origin_code = {o: i for i, o in enumerate(origins)}
-        self.log = EventLog(self.attributes.names, self.attributes.levels, origins)
+        self.log = EventLog(
+            self.attributes.names, self.attributes.levels, origins, list(hs.types) if hs is not None else None
+        )
+        if self.households is not None:
+            self.log.households = self.households.all
         self.pathway = Pathway(self)
         self.customers: list[Customer] = []
 
@@ -161,7 +172,7 @@ class Model:
             prog.held = True
         waiters.sort(key=lambda x: (x[1].waiting_start, x[0].pid))  # the lists in the order people joined
         for c, initial in waiters + participants:
-            self.env.process(self.pathway.run(c, initial=initial))
+            c.process = self.env.process(self.pathway.run(c, initial=initial))
         # after every day-one process has taken its first step (they start with urgent priority)
         self.env.timeout(0).callbacks.append(self._release_day_one)
         if init.no_contact is not None:
@@ -170,12 +181,16 @@ class Model:
             for new in pop.cohort("initial:no_contact", nc.count, Draw({nc.segment: 1.0})):
                 since = -(elapsed_d.sample(new.rng.uniform(self.elapsed_draw)) if elapsed_d else 0.0)
                 c = self._customer("initial:no_contact", new, min(-new.days, since), since)
-                self.env.process(self.pathway.run(c, first=Move("", NO_CONTACT, since=since)))
+                c.process = self.env.process(self.pathway.run(c, first=Move("", NO_CONTACT, since=since)))
             placed += nc.count
         shares = Draw(init.segments)
         for new in pop.cohort("initial", init.size - placed, shares):
             c = self._customer("initial", new, -new.days, 0.0)
-            self.env.process(self.pathway.run(c, first=Move("", CASE_MANAGEMENT)))
+            c.process = self.env.process(self.pathway.run(c, first=Move("", CASE_MANAGEMENT)))
+        if self.households is not None:  # the day-one eLb grouped into households
+            self.households.day_one(self.customers, init)
+            for h in self.households.all:
+                self.households.start(h, 0.0)
 
     def _release_day_one(self, _event: simpy.Event | None = None) -> None:
         for prog in self.programmes.values():
@@ -189,12 +204,31 @@ class Model:
     def _arrivals(
         self, origin: str, shares: Draw, pieces: list[tuple[float, float, float]]
     ) -> Generator[simpy.Event, object, None]:
-        env = self.env
-        times = list(self.population.arrival_times(origin, pieces))
-        for t, new in zip(times, self.population.cohort(origin, len(times), shares)):
+        env, hs = self.env, self.households
+        if hs is None:
+            times = list(self.population.arrival_times(origin, pieces))
+            for t, new in zip(times, self.population.cohort(origin, len(times), shares)):
+                yield env.timeout(t - env.now)
+                c = self._customer(origin, new, env.now, env.now)
+                c.process = env.process(self.pathway.run(c, first=ARRIVAL))
+            return
+        # households arrive: at the rate of eLb over the eLb per household, so that as many eLb come
+        times = list(self.population.arrival_times(origin, [(a, b, r / hs.mean_elb) for a, b, r in pieces]))
+        made = hs.compose(origin, 0, len(times))
+        people = self.population.cohort(origin, sum(n for _, n in made), shares)
+        for t, (h, n) in zip(times, made):
             yield env.timeout(t - env.now)
-            c = self._customer(origin, new, env.now, env.now)
-            env.process(self.pathway.run(c, first=ARRIVAL))
+            head: tuple[int, ...] | None = None
+            for _ in range(n):
+                new = next(people)
+                if head is None:
+                    head = new.attrs
+                else:  # further members share the attributes the scenario says they share
+                    new = new._replace(attrs=hs.share_attributes(head, new.attrs))
+                c = self._customer(origin, new, env.now, env.now)
+                hs.join(c, h)
+                c.process = env.process(self.pathway.run(c, first=ARRIVAL))
+            hs.start(h, env.now)
 
     def _schedules(self) -> None:
         """Timed events: the dates of the capacity plan (capacity/plan.py) and cohort start dates."""
@@ -243,6 +277,9 @@ class Model:
                 self.log.spell(c, c.combo, horizon, states.CENSORED, "")
         for comp in sorted(self.pathway.companions, key=lambda x: (x.c.pid, x.prog.name)):
             self.log.alongside(comp.c, comp.combo, comp.prog.name, comp.start, horizon, states.CENSORED)
+        for c in self.customers:  # and jobs still held
+            if c.job is not None:
+                self.log.employment(c, c.job.kind.name, c.job.start, horizon, states.CENSORED)
         events, customers = events_scheduled(self.env), len(self.customers)
         self._release()  # the customers' state goes before the spells table is built
         spells = self.log.frame()
@@ -262,6 +299,12 @@ class Model:
         for pool in self.pools:
             pool.clear()
         self.pathway.companions.clear()
+        for c in self.customers:  # (customer <-> process, customer <-> household)
+            c.process = c.household = c.job = None
+        if self.households is not None:
+            for h in self.households.all:
+                h.members.clear()
+                h.timer = None
         self.customers.clear()
 
 

@@ -10,22 +10,44 @@ every change closes a spell in the event log.
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from operator import itemgetter
-from typing import TYPE_CHECKING, Final, NamedTuple, overload
+from typing import TYPE_CHECKING, Final, NamedTuple, cast, overload
 
-from ..states import COMPLETED, ENTRY, EXIT, HANDOVER, HANDOVER_DONE, MAIN_PHASE_ENDED, POOL_PLACED, PROGRAMME, RENEGED
+import simpy
+
+from ..states import (
+    CASE_MANAGEMENT as CM,
+)
+from ..states import (
+    COMPLETED,
+    EMPLOYED,
+    ENTRY,
+    EXIT,
+    HANDOVER,
+    HANDOVER_DONE,
+    HOUSEHOLD_REENTRY,
+    JOB,
+    JOB_CHANGED,
+    JOB_ENDED,
+    MAIN_PHASE_ENDED,
+    NEED_COVERED,
+    POOL_PLACED,
+    PROGRAMME,
+    RENEGED,
+)
 from .capacity import Ticket
 from .conditions import Compiled, holds
+from .employment import Job
 from .hazards import INF, CompiledHazard, Race
+from .households import Signal, send
 from .portable_math import exponential
-from .targets import CASE_MANAGEMENT, Target
+from .targets import CASE_MANAGEMENT, EARNINGS, EMPLOYED_TARGET, ENTRY_TARGET, Target
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator
     from typing import Literal, TypeAlias, TypeVar
-
-    import simpy
 
     from .customer import Customer
     from .model import Model
@@ -68,6 +90,12 @@ class Move(NamedTuple):
     set: tuple[tuple[int, int], ...] = ()  # attribute changes: (attribute index, level code)
     gap: float = 0.0  # days of hand-over before a programme starts
     since: float | None = None  # start of the next state, if earlier than now (day-one stock)
+    together: bool = False  # an exit the customer's household takes with them (a household-level hazard)
+
+
+def moved(fired: CompiledHazard | Signal) -> Move:
+    """The move a fired hazard or a signal from outside makes."""
+    return Move(fired.name, fired.target, fired.set, together=fired.together)
 
 
 class Initial(NamedTuple):
@@ -115,6 +143,9 @@ class Pathway:
         # that is never triggered (see `at`) instead of filling SimPy's queue with unused timeouts
         self.horizon = model.clock.horizon
         self.never = self.env.event()
+        self.households = model.households  # None: everyone is a household of one
+        self.jobs = model.jobs
+        self.need_key = model.decisions("need_ends")
         # caseloads: the staffing group whose caseload each state counts towards (none: not counted)
         self.caseload_of = {st: g for g in model.caseloads.values() for st in self.by_state if g.covers(st)}
 
@@ -132,12 +163,13 @@ class Pathway:
                     self.open(c, EXIT, target.name)
                     hz = self.enter(c, target.label)
                 else:
-                    self.open(c, target.kind, since=move.since)
+                    job = c.job
+                    self.open(c, target.kind, job.kind.name if job is not None else "", since=move.since)
                     hz = self.enter(c, target.kind)
-                if not hz:  # nothing can happen: the spell stays open until the horizon
+                if not hz and not self.reachable(c):  # nothing can happen: the spell stays open until the horizon
                     return
                 fired = yield from self.stay(c, hz)
-                move = None if fired is None else Move(fired.name, fired.target, fired.set)
+                move = None if fired is None else moved(fired)
 
     def settle(self, c: "Customer", move: Move) -> tuple[Target, float]:
         """Close the open spell, apply attribute changes, and resolve where the customer goes."""
@@ -148,7 +180,9 @@ class Pathway:
         target, gap = move.target, move.gap
         if target.kind == ENTRY:  # (re-)entry into benefit receipt follows the entry route
             route = self.routes.get(ENTRY)
-            if route is None:
+            if c.job is not None:  # back in benefit while employed: topped up
+                target, gap = EMPLOYED_TARGET, 0.0
+            elif route is None:
                 target, gap = CASE_MANAGEMENT, 0.0
             else:
                 o = route.choose(c.attrs, c.rng)
@@ -156,7 +190,9 @@ class Pathway:
                     self.change(c, o.set)
                 target = o.target
                 gap = o.gap.sample(c.rng.uniform(route.gap_key)) if o.gap else 0.0
-        if target.kind == PROGRAMME:
+        if target.kind == JOB:
+            target = self.take_job(c, target.name)
+        elif target.kind == PROGRAMME:
             prog = self.programmes[target.name]
             if not prog.is_eligible(c.attrs):
                 target = CASE_MANAGEMENT
@@ -166,11 +202,79 @@ class Pathway:
                     target = CASE_MANAGEMENT
         if target.kind != PROGRAMME:
             gap = 0.0
+            if target.kind == CM and c.job is not None:  # in benefit while employed: topped up
+                target = EMPLOYED_TARGET
         if (c.state == EXIT) != (target.kind == EXIT):
             c.episode_start = now  # a benefit episode (or a time out of benefit) begins
+            if c.household is not None:
+                self.household_moves(c, target, move)
         if c.state:
             self.log.spell(c, combo, now, move.reason, HANDOVER if gap > 0 else target.label)
         return target, gap
+
+    def household_moves(self, c: Customer, target: Target, move: Move) -> None:
+        """`c` leaves benefit (target: an exit) or comes back: their household's count, its hazards, and
+        the members who move with them."""
+        h, hs = c.household, self.households
+        assert h is not None and hs is not None
+        if target.kind == EXIT:
+            if move.together:
+                hs.leave_together(h, c, Signal(move.reason, target))
+            h.in_benefit -= 1
+            if h.in_benefit == 0:
+                hs.stop(h)
+        else:
+            h.in_benefit += 1
+            if h.in_benefit == 1:
+                hs.start(h, self.env.now)
+            hs.come_back(c, Signal(HOUSEHOLD_REENTRY, ENTRY_TARGET))
+
+    # --- jobs --------------------------------------------------------------------------
+
+    def take_job(self, c: Customer, kind_name: str) -> Target:
+        """`c` starts a job (the integration, if its kind is one); where they go: in benefit employed
+        (topped up), or out of benefit with their household if the job covers its need."""
+        now, kind = self.env.now, self.jobs[kind_name]
+        if c.job is not None:
+            self.end_job(c, JOB_CHANGED)
+        job = c.job = Job(kind, now)
+        if kind.duration is not None:
+            end = now + kind.duration.sample(c.rng.uniform(kind.duration_key))
+            if end < self.horizon:
+                job.timer = self.at(end)
+                job.timer.callbacks.append(functools.partial(self.job_over, c, job))
+        h = c.household
+        if h is not None:
+            h.earners += 1
+            p = h.need_ends(kind.need_ends)
+        else:
+            p = kind.need_ends
+        if c.rng.uniform(self.need_key) >= p:  # drawn whatever the probability, to keep streams in step
+            return EMPLOYED_TARGET
+        if h is not None and self.households is not None:
+            self.households.leave_together(h, c, Signal(NEED_COVERED, EARNINGS))
+        return EARNINGS
+
+    def end_job(self, c: Customer, reason: str) -> Job:
+        job = c.job
+        assert job is not None
+        c.job = None
+        self.log.employment(c, job.kind.name, job.start, self.env.now, reason)
+        if c.household is not None:
+            c.household.earners -= 1
+        return job
+
+    def job_over(self, c: Customer, job: Job, _event: simpy.Event) -> None:
+        """A job's duration ran out: topped-up earners go back to case management; out of benefit, the
+        household may need benefit again (`reentry`, for those whose need earnings had covered)."""
+        if c.job is not job:  # ended before (another job)
+            return
+        self.end_job(c, JOB_ENDED)
+        if c.state == EMPLOYED:
+            send(c, Signal(JOB_ENDED, CASE_MANAGEMENT))
+        elif c.state == EXIT and c.detail == EARNINGS.name:
+            if c.rng.uniform(job.kind.reentry_key) < job.kind.reentry:
+                send(c, Signal(JOB_ENDED, ENTRY_TARGET))
 
     def change(self, c: "Customer", changes: tuple[tuple[int, int], ...]) -> None:
         """Apply `set` changes to the customer's attributes (and their number in the event log)."""
@@ -189,7 +293,7 @@ class Pathway:
         fired = yield from self.stay(c, self.enter(c, HANDOVER), until=self.env.now + days)
         if fired is DEADLINE:
             return Move(HANDOVER_DONE, target)
-        return Move(fired.name, fired.target, fired.set)
+        return moved(fired)
 
     def programme(self, c: Customer, name: str, initial: Initial | None = None) -> Process[Move]:
         prog = self.programmes[name]
@@ -207,11 +311,7 @@ class Pathway:
                 ticket = prog.join(c)
                 fired = yield from self.wait(c, prog, ticket, waiting_start, initial is not None)
                 if fired is not WOKEN:
-                    return (
-                        Move(RENEGED, prog.renege_to)
-                        if fired is DEADLINE
-                        else Move(fired.name, fired.target, fired.set)
-                    )
+                    return Move(RENEGED, prog.renege_to) if fired is DEADLINE else moved(fired)
                 placed = ticket.programme
             if placed is not prog:
                 # A pool's shared waiting list admitted them to another member: the wait (patience,
@@ -225,17 +325,12 @@ class Pathway:
             remaining = (prog.duration or prog.duration_rules.of(c.attrs)).sample(c.rng.uniform(prog.duration_key))
         entered_with = c.attrs  # the place is given back as it was taken
         companions = self.join_alongside(c, prog, "programme") if prog.alongside else ()
-        hz = self.enter(c, prog.in_programme)
-        if hz:
-            fired = yield from self.stay(c, hz, until=env.now + remaining)
-        else:  # nothing competes with the programme's end
-            yield self.at(env.now + remaining)
-            fired = DEADLINE
+        fired = yield from self.stay(c, self.enter(c, prog.in_programme), until=env.now + remaining)
         for comp in companions:
             comp.finish(reason=MAIN_PHASE_ENDED)
         prog.release(entered_with)
         if fired is not DEADLINE:
-            return Move(fired.name, fired.target, fired.set)
+            return moved(fired)
         route = self.routes.get(name)
         if route is None:
             return Move(COMPLETED, CASE_MANAGEMENT)
@@ -245,7 +340,7 @@ class Pathway:
 
     def wait(
         self, c: Customer, prog: Programme, ticket: Ticket, waiting_start: float, day_one: bool
-    ) -> Process[CompiledHazard | Literal[End.DEADLINE, End.WOKEN]]:
+    ) -> Process[CompiledHazard | Signal | Literal[End.DEADLINE, End.WOKEN]]:
         """On the waiting list (joined with `ticket`) until admitted (WOKEN), out of patience (DEADLINE)
         or a hazard fires."""
         env = self.env
@@ -261,7 +356,10 @@ class Pathway:
         for comp in companions:
             comp.finish(reason=MAIN_PHASE_ENDED)
         if fired is not WOKEN:
-            prog.cancel(ticket)
+            if ticket.admitted:  # admitted as a signal took them away: the place goes back
+                ticket.programme.release(c.attrs)
+            else:
+                prog.cancel(ticket)
         return fired
 
     def join_alongside(self, c: Customer, prog: Programme, during: str) -> list[Companion]:
@@ -310,6 +408,13 @@ class Pathway:
                 c.caseload = g
         return self.acting(state, c.attrs)
 
+    def until(self, c: Customer, t: float) -> simpy.Event:
+        """`at(t)` for a customer's own wait: one that a signal may end has an event of its own instead of
+        the shared one that never comes (an interrupt takes the process off its event's callbacks)."""
+        if t < self.horizon or not self.reachable(c):
+            return self.at(t)
+        return self.env.event()
+
     def at(self, t: float) -> simpy.Event:
         """An event on day t, or one that never comes if t is at or after the horizon."""
         return self.env.timeout(max(t - self.env.now, 0.0)) if t < self.horizon else self.never
@@ -337,20 +442,52 @@ class Pathway:
         idx = sorted({i for cond in conds for i, _ in cond})
         return itemgetter(*idx) if idx else _nothing
 
-    @overload
-    def stay(self, c: Customer, hz: Race) -> Process[CompiledHazard | None]: ...
+    def sleep(self, c: Customer, ev: simpy.Event) -> Process[Signal | None]:
+        """Wait for `ev`; a signal from outside that applies to the customer ends the wait first."""
+        while True:
+            try:
+                yield ev
+                return None
+            except simpy.Interrupt as i:
+                signal = cast("Signal", i.cause)
+                if self.applies(c, signal):
+                    return signal
+
+    def resume(self, c: Customer, ev: simpy.Event, cause: Signal) -> Process[Signal | None]:
+        """After a signal: it, if it applies; else the wait for `ev` goes on (None when `ev` came)."""
+        if self.applies(c, cause):
+            return cause
+        return (yield from self.sleep(c, ev))
+
+    @staticmethod
+    def reachable(c: Customer) -> bool:
+        """Whether a signal from outside can still come: from the household, or the end of a job."""
+        return c.household is not None or c.job is not None
+
+    @staticmethod
+    def applies(c: Customer, signal: Signal) -> bool:
+        """Whether a signal still applies when it arrives (another may have moved the customer the same instant)."""
+        kind = signal.target.kind
+        if kind == EXIT:  # leave with the household: if still in benefit
+            return c.state != EXIT
+        if kind == ENTRY:  # come back with the household: if still out
+            return c.state == EXIT
+        return c.state == EMPLOYED  # a job's end: if still topped up
 
     @overload
-    def stay(self, c: Customer, hz: Race, until: float) -> Process[CompiledHazard | Literal[End.DEADLINE]]: ...
+    def stay(self, c: Customer, hz: Race) -> Process[CompiledHazard | Signal | None]: ...
+
+    @overload
+    def stay(self, c: Customer, hz: Race, until: float) -> Process[CompiledHazard | Signal | Literal[End.DEADLINE]]: ...
 
     @overload
     def stay(
         self, c: Customer, hz: Race, until: float, wake: Ticket
-    ) -> Process[CompiledHazard | Literal[End.DEADLINE, End.WOKEN]]: ...
+    ) -> Process[CompiledHazard | Signal | Literal[End.DEADLINE, End.WOKEN]]: ...
 
     def stay(
         self, c: "Customer", hz: Race, until: float = INF, wake: Ticket | None = None
-    ) -> Process[CompiledHazard | End | None]:
+    ) -> Process[CompiledHazard | Signal | End | None]:
         """Stay until the state's own end (`until`, or admission via `wake`) or one of hazards `hz` fires.
 
         Returns DEADLINE, WOKEN, the CompiledHazard that fired, or None when nothing can ever
@@ -362,12 +499,14 @@ class Pathway:
         if not hz:  # nothing competes with the state's own end
             if wake is None:
                 if until == INF:
-                    return None
-                yield self.at(until)
-                return DEADLINE
+                    if not self.reachable(c):
+                        return None
+                    return (yield from self.sleep(c, self.env.event()))  # only a signal from outside ends it
+                signal = yield from self.sleep(c, self.until(c, until))
+                return DEADLINE if signal is None else signal
             if until == INF:
-                yield wake.event
-                return WOKEN
+                signal = yield from self.sleep(c, wake.event)
+                return WOKEN if signal is None else signal
         left = c.left
         entered = c.waiting_start if wake is not None else c.since  # earlier than now for day-one stock
         ep = c.episode_start
@@ -376,17 +515,26 @@ class Pathway:
             t_end, fired = hz.first(left, now, entered, ep, until)
             if wake is None:
                 if t_end == INF:
-                    return None
-                yield self.at(t_end)
+                    if not self.reachable(c):
+                        return None
+                    ev = self.env.event()
+                else:
+                    ev = self.until(c, t_end)
             else:  # admission or the timer, whichever comes first, resumes us
-                admitted = wake.event
+                ev = admitted = wake.event
                 if t_end < self.horizon:
 
                     def wake_up(_timer: simpy.Event, admitted: simpy.Event = admitted) -> None:
                         admitted.triggered or admitted.succeed()
 
                     self.at(t_end).callbacks.append(wake_up)
-                yield admitted
+            try:
+                yield ev
+            except simpy.Interrupt as i:  # a signal from outside (households.py)
+                signal = yield from self.resume(c, ev, cast("Signal", i.cause))
+                if signal is not None:
+                    hz.advance(left, now, env.now, entered, ep)
+                    return signal
             hz.advance(left, now, env.now, entered, ep)
             if wake is not None and wake.admitted:
                 return WOKEN

@@ -30,3 +30,6 @@ def parse_target(to: str) -> Target:
 CASE_MANAGEMENT = Target(states.CASE_MANAGEMENT)
 NO_CONTACT = Target(states.NO_CONTACT)
 ENTRY = Target(states.ENTRY)
+EMPLOYED_TARGET = Target(states.EMPLOYED)
+ENTRY_TARGET = ENTRY
+EARNINGS = Target(states.EXIT, "earnings")  # out of benefit: a member's job covers the household's need

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..scenario.schema import INTEGRATION_KINDS, Scenario
 from ..states import CENSORED, EXIT
-from .prepared import PARTICIPATING, Prepared, by_sex, is_lzb, lzb_window_days, month_of, monthly_counts
+from .prepared import PARTICIPATING, Prepared, by_sex, month_of, monthly_counts
 
 ROLL = 12  # months of the rolling sums and averages (§§ 4-6: "in den vergangenen zwölf Monaten")
 FOLLOW = 6  # K2E3: months after the integration month in which employment must last
@@ -122,10 +122,11 @@ def programme_entries(field: str):
 # --- K2E3: integrations followed by continuous employment ---------------------------------
 
 
-def _employed_blocks(spells: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Each person's stretches of uninterrupted employment: out of benefit after an exit into
-    employment, training or self-employment, or taking part in a programme that counts as an
-    integration on entry (subsidised work). Adjoining stretches are merged."""
+def _employed_blocks(spells: pd.DataFrame, scenario: Scenario, jobs: pd.DataFrame) -> pd.DataFrame:
+    """Each person's stretches of uninterrupted employment: jobs of a kind that counts (`jobs`, in benefit
+    or out of it: benefit plays no part), time out of benefit after an exit into employment, training
+    or self-employment, or taking part in a programme that counts as an integration on entry
+    (subsidised work). Adjoining stretches are merged."""
     on_entry = [n for n, p in scenario.programmes.items() if p.integration_on_entry]
     state = spells["state"].to_numpy()
     keep = state == EXIT  # text columns tested on their subsets only
@@ -133,8 +134,9 @@ def _employed_blocks(spells: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     work = np.isin(state, PARTICIPATING) & spells["start"].notna().to_numpy()
     work[work] = spells["programme"][work].isin(on_entry).to_numpy(bool)
     keep |= work
-    person = spells["person_id"].to_numpy(np.int64)[keep]
-    start, end = spells["start"].to_numpy(float)[keep], spells["end"].to_numpy(float)[keep]
+    person = np.r_[spells["person_id"].to_numpy(np.int64)[keep], jobs["person_id"].to_numpy(np.int64)]
+    start = np.r_[spells["start"].to_numpy(float)[keep], jobs["start"].to_numpy(float)]
+    end = np.r_[spells["end"].to_numpy(float)[keep], jobs["end"].to_numpy(float)]
     order = np.lexsort((start, person))
     person, start, end = person[order], start[order], end[order]
     # running maximum of the end within each person (persons sorted: offset each person's ends
@@ -150,14 +152,16 @@ def _employed_blocks(spells: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     return pd.DataFrame({"person": person[new], "start": start[new], "end": reach[last]})
 
 
-def continuous(ev: pd.DataFrame, spells: pd.DataFrame, scenario: Scenario, edges: np.ndarray) -> np.ndarray:
+def continuous(
+    ev: pd.DataFrame, spells: pd.DataFrame, scenario: Scenario, edges: np.ndarray, jobs: pd.DataFrame
+) -> np.ndarray:
     """K2E3 per integration event: 1.0 if employed without a break from the integration to the end
     of the sixth month after the integration month, 0.0 if not, NaN if that lies beyond the horizon."""
     n = len(edges) - 1
     m = ev["m"].to_numpy()
     horizon_ok = m + FOLLOW < n
     until = np.where(horizon_ok, edges[np.minimum(m + FOLLOW + 1, n)], np.nan)
-    blocks = _employed_blocks(spells, scenario).sort_values("start", kind="stable")
+    blocks = _employed_blocks(spells, scenario, jobs).sort_values("start", kind="stable")
     left = pd.DataFrame(
         {"person": ev["person"].to_numpy(np.int64), "time": ev["time"].to_numpy(float), "pos": np.arange(len(ev))}
     ).sort_values("time", kind="stable")
@@ -171,7 +175,7 @@ def integrations_continuous(p: Prepared, ind) -> dict:
     """Integrations followed by continuous employment; empty in the last 6 months (beyond the horizon)."""
     ev = p.events
     m_ev, sex_ev = ev["m"].to_numpy(), ev["sex"].to_numpy()
-    cont = continuous(ev, p.spells, p.scenario, p.edges) == 1.0
+    cont = continuous(ev, p.spells, p.scenario, p.edges, p.jobs) == 1.0
     c = monthly_counts(m_ev[cont], sex_ev[cont], p.n, p.ns).astype(float)
     c[:, ~(np.arange(p.n) + FOLLOW < p.n)] = np.nan
     return p.per_sex(ind.name, c)
@@ -202,21 +206,24 @@ def integrations_single_parent(p: Prepared, ind) -> dict:
 # --- K3E1-K3E4: integrations, activation and flows of LZB ----------------------------------
 
 
-def lzb_at_event(ev: pd.DataFrame, ben: pd.DataFrame) -> np.ndarray:
-    """Whether each integrated person was LZB at the integration: the rule of the LZB stock
-    (prepared.py) applied at the event's instant."""
-    e = pd.DataFrame(
-        {"person_id": ev["person"].to_numpy(), "time": ev["time"].to_numpy(float), "pos": np.arange(len(ev))}
-    )
-    j = e.merge(ben[["person_id", "enter", "end"]], on="person_id", how="inner")
-    days = lzb_window_days(j["enter"].to_numpy(float), j["end"].to_numpy(float), j["time"].to_numpy())
-    return is_lzb(np.bincount(j["pos"].to_numpy(), weights=days, minlength=len(ev)))
+def lzb_before_month(ev: pd.DataFrame, p: Prepared) -> np.ndarray:
+    """Whether each integrated person was in the LZB stock at the instant before the integration's month
+    (the previous month's end; day one for the first month), as the BA takes the LZB status of an
+    integration from the stock of the previous reporting date (docs/outputs.md, K3E1)."""
+    m = ev["m"].to_numpy()
+    person = ev["person"].to_numpy()
+    out = np.zeros(len(ev), bool)
+    for k in np.unique(m):
+        rows, lzb = p.open[k], p.lzb_open[k]
+        at = m == k
+        out[at] = np.isin(person[at], p.pid[rows][lzb])
+    return out
 
 
 def integrations_lzb(p: Prepared, ind) -> dict:
-    """Integrations of persons who were LZB at the integration."""
+    """Integrations of persons who were LZB at the end of the month before the integration."""
     ev = p.events
-    lzb = lzb_at_event(ev, p.ben)
+    lzb = lzb_before_month(ev, p)
     return p.per_sex(ind.name, monthly_counts(ev["m"].to_numpy()[lzb], ev["sex"].to_numpy()[lzb], p.n, p.ns))
 
 

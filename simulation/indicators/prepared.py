@@ -15,12 +15,23 @@ import pandas as pd
 
 from ..engine.clock import Clock
 from ..scenario.schema import INTEGRATION_KINDS, Scenario
-from ..states import ALONGSIDE, CENSORED, EXIT, EXIT_PREFIX, PROGRAMME
+from ..states import ALONGSIDE, CENSORED, EMPLOYMENT, EXIT, EXIT_PREFIX, PARALLEL_STATES, PROGRAMME
 
 LZB_WINDOW_DAYS = 730  # § 48a SGB II, K3: eLb on at least 638 of the last 730 days
 LZB_MIN_DAYS = 638
 PARTICIPATING = [PROGRAMME, ALONGSIDE]
-BENEFIT_COLUMNS = ["person_id", "sex", "waiting_start", "start", "end", "end_reason", "next_state"]
+BENEFIT_COLUMNS = [
+    "person_id",
+    "household_id",
+    "household_type",
+    "non_able",
+    "sex",
+    "waiting_start",
+    "start",
+    "end",
+    "end_reason",
+    "next_state",
+]
 
 
 def month_of(t: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -63,7 +74,7 @@ def exit_kinds(next_state: pd.Series) -> np.ndarray:
 
 def benefit_spells(spells: pd.DataFrame) -> pd.DataFrame:
     """The spells lived in benefit receipt, with `enter` = the time the spell began."""
-    s = spells.loc[~spells["state"].isin([EXIT, ALONGSIDE]).to_numpy(), BENEFIT_COLUMNS]
+    s = spells.loc[~spells["state"].isin([EXIT, *PARALLEL_STATES]).to_numpy(), BENEFIT_COLUMNS]
     enter = s["waiting_start"].fillna(s["start"])
     return s.assign(enter=enter.to_numpy(float))
 
@@ -121,13 +132,22 @@ class Prepared:
         return rows, lzb
 
     def _integration_events(self) -> pd.DataFrame:
-        """Integrations: exits into work, training or self-employment, and entries into programmes that
+        """Integrations: starts of jobs of a kind that counts ([employment] `integration`, whatever happens
+        to benefit), exits into work, training or self-employment, and entries into programmes that
         count as integration (e.g. wage subsidy); at most one per person and month, the first. Columns:
-        person, time, kind, sex (level index), row (the spell the integration ends or begins), m (month)."""
+        person, time, kind, sex (level index), row (the spell the integration ends or begins), m (month),
+        ends_need (the person left benefit at the integration: a job that covered the need, or an exit)."""
         spells, ben, is_exit = self.spells, self.ben, self.is_exit
         ev_row = [ben.index.to_numpy()[is_exit]]
         ev_person = [self.pid[is_exit]]
         ev_time, ev_kind, ev_sex = [self.end[is_exit]], [self.exit_kind[is_exit]], [self.sex[is_exit]]
+        jobs = self.jobs
+        if len(jobs):
+            ev_row.append(jobs.index.to_numpy())
+            ev_person.append(jobs["person_id"].to_numpy())
+            ev_time.append(jobs["start"].to_numpy(float))
+            ev_kind.append(jobs["kind"].to_numpy(object))
+            ev_sex.append(jobs["sex"].cat.codes.to_numpy())
         on_entry = {n: p.integration_on_entry for n, p in self.scenario.programmes.items() if p.integration_on_entry}
         if on_entry:
             pe = spells[["person_id", "start", "programme", "sex"]][
@@ -154,7 +174,46 @@ class Prepared:
         ev = ev[ev["kind"].isin(INTEGRATION_KINDS)]
         ev["m"] = month_of(ev["time"].to_numpy(float), self.edges)
         ev = ev[(ev["m"] >= 0) & (ev["m"] < self.n)].sort_values("time", kind="stable")
-        return ev.drop_duplicates(["person", "m"])
+        ev = ev.drop_duplicates(["person", "m"])
+        # out of benefit at the integration's instant: a benefit spell of theirs ends then in an exit
+        left = pd.DataFrame({"person": self.pid[self.is_exit], "time": self.end[self.is_exit], "ends_need": True})
+        left = left.drop_duplicates(["person", "time"])
+        ev = ev.merge(left, on=["person", "time"], how="left", sort=False).set_axis(ev.index)
+        ev["ends_need"] = ev["ends_need"].fillna(False).astype(bool)
+        return ev
+
+    @cached_property
+    def jobs(self) -> pd.DataFrame:
+        """Employment spells of a kind that counts as an integration: person_id, start, end (the horizon if
+        open then), sex, kind (its integration kind)."""
+        spells = self.spells
+        is_job = (spells["state"] == EMPLOYMENT).to_numpy(bool)
+        counts = {n: j.integration for n, j in self.scenario.employment.items() if j.integration}
+        j = spells.loc[is_job, ["person_id", "programme", "start", "end", "end_reason", "sex"]]
+        j = j[j["programme"].isin(list(counts)).to_numpy(bool)]
+        return pd.DataFrame(
+            {
+                "person_id": j["person_id"].to_numpy(),
+                "start": j["start"].to_numpy(float),
+                "end": j["end"].to_numpy(float),
+                "sex": j["sex"],
+                "kind": j["programme"].map(counts).astype(object).to_numpy(),
+            },
+            index=j.index,
+        )
+
+    @cached_property
+    def households_open(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per instant: the households in benefit (ids), their type codes and non-able members."""
+        hid = self.ben["household_id"].to_numpy()
+        htype = self.ben["household_type"].cat.codes.to_numpy()
+        non_able = self.ben["non_able"].to_numpy(np.int64)
+        out = []
+        for rows in self.open:
+            ids, first = np.unique(hid[rows], return_index=True)
+            at = rows[first]
+            out.append((ids, htype[at], non_able[at]))
+        return out
 
     @cached_property
     def lzb_moves(self) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..scenario.schema import EXIT_KINDS, INTEGRATION_KINDS
+from ..scenario.schema import EXIT_KINDS, HOUSEHOLD_TYPES, INTEGRATION_KINDS
 from . import core
 from . import kennzahlen as kz
 
@@ -28,8 +28,12 @@ LAST = "last"  # comparisons with the year before and 12-month averages: the yea
 RATIO = "ratio"  # a quota: the yearly numerator over the yearly denominator (each by its own rule)
 RULES = (SUM, MEAN, LAST, RATIO)
 
-UNITS = ("days", "persons", "share", "change")  # share and change are shown as percent
-KINDS = {"exit_kind": EXIT_KINDS, "integration_kind": INTEGRATION_KINDS}  # levels in column order
+UNITS = ("days", "persons", "households", "ratio", "share", "change")  # share and change are shown as percent
+KINDS = {
+    "exit_kind": EXIT_KINDS,
+    "integration_kind": INTEGRATION_KINDS,
+    "household_type": HOUSEHOLD_TYPES,
+}  # levels in column order
 
 
 @dataclass(frozen=True)
@@ -317,6 +321,78 @@ INDICATORS: tuple[Indicator, ...] = (
         "share",
         LAST,
         fn=kz.mean_rate("lzb_outflows", "lzb_stock", before=True),
+    ),
+    # households (Bedarfsgemeinschaften) and work alongside benefit
+    _i(
+        "bg_stock",
+        "",
+        "Households in benefit (BG)",
+        "Bedarfsgemeinschaften",
+        "households",
+        MEAN,
+        ("household_type",),
+        fn=core.bg_stock,
+    ),
+    _i(
+        "non_able_members",
+        "",
+        "Non-able members of households in benefit",
+        "Nicht erwerbsfähige Leistungsberechtigte",
+        "persons",
+        MEAN,
+        NOSEX,
+        fn=core.non_able_members,
+    ),
+    _i(
+        "recipients",
+        "",
+        "Recipients (eLb and non-able members)",
+        "Leistungsberechtigte insgesamt",
+        "persons",
+        MEAN,
+        NOSEX,
+        fn=core.recipients,
+    ),
+    _i(
+        "elb_per_bg",
+        "",
+        "eLb per household",
+        "eLb je Bedarfsgemeinschaft",
+        "ratio",
+        RATIO,
+        NOSEX,
+        num="elb_stock",
+        den="bg_stock",
+        fn=kz.share,
+    ),
+    _i(
+        "integrations_ending_need",
+        "",
+        "Integrations ending the household's need",
+        "Bedarfsdeckende Integrationen",
+        "persons",
+        SUM,
+        fn=core.integrations_ending_need,
+    ),
+    _i(
+        "need_ending_share",
+        "",
+        "Share of integrations ending the household's need",
+        "Anteil bedarfsdeckender Integrationen",
+        "share",
+        RATIO,
+        num="integrations_ending_need",
+        den="integrations",
+        fn=kz.share,
+    ),
+    _i(
+        "topped_up_stock",
+        "",
+        "Employed eLb with topped-up benefit",
+        "Erwerbstätige eLb (Aufstocker)",
+        "persons",
+        MEAN,
+        fn=core.topped_up_stock,
     ),
 )
 

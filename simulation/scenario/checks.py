@@ -39,6 +39,7 @@ def check(s: Scenario) -> list[tuple[str, str]]:
     _programmes(s, p)
     _routes(s, p)
     _hazards(s, p)
+    _households(s, p)
     _magnitudes(s, p)
     _timed_values(s, p)
     _budgets(s, p)
@@ -145,7 +146,11 @@ def target_ok(s: Scenario, to: str) -> bool:
     if to in ("case_management", "no_contact"):
         return True
     kind, _, name = to.partition(":")
-    return (kind == "programme" and name in s.programmes) or (kind == "exit" and name in EXIT_KINDS)
+    return (
+        (kind == "programme" and name in s.programmes)
+        or (kind == "exit" and name in EXIT_KINDS)
+        or (kind == "job" and name in s.employment)
+    )
 
 
 def _target(s, to, path, p, allow_entry=False) -> None:
@@ -155,7 +160,8 @@ def _target(s, to, path, p, allow_entry=False) -> None:
         p.add(
             path,
             "expected 'case_management', 'no_contact', 'programme:<name>' with a defined programme "
-            f"{sorted(s.programmes)} or 'exit:<kind>' with a kind in {list(EXIT_KINDS)}, found '{to}'",
+            f"{sorted(s.programmes)}, 'job:<kind>' with a kind of [employment] {sorted(s.employment)} "
+            f"or 'exit:<kind>' with a kind in {list(EXIT_KINDS)}, found '{to}'",
         )
 
 
@@ -348,7 +354,7 @@ def _routes(s: Scenario, p: _Problems) -> None:
                 p.add(f"{path}[{i}].options", f"probabilities must sum to 1, found {number(total)}")
             for j, o in enumerate(rule.options):
                 _target(s, o.to, f"{path}[{i}].options[{j}].to", p)
-                if name == "entry" and o.to.startswith("exit"):
+                if name == "entry" and (o.to.startswith("exit") or o.to.startswith("job:")):
                     p.add(
                         f"{path}[{i}].options[{j}].to",
                         "expected 'case_management', 'no_contact' or "
@@ -361,6 +367,80 @@ def _routes(s: Scenario, p: _Problems) -> None:
                         f"expected a gap only before a programme, found one before '{o.to}'",
                     )
                 _set(s, o.set, f"{path}[{i}].options[{j}].set", p)
+
+
+def _counts_of(value, path: str, p: _Problems, least: int = 0) -> list[int]:
+    """The numbers a household count (a number, or number -> share) can take."""
+    if isinstance(value, int):
+        if value < least:
+            p.add(path, f"expected at least {least}, found {value}")
+        return [value]
+    out = []
+    for k in value:
+        if not k.isdigit() or int(k) < least or int(k) > 50:
+            p.add(path, f"expected numbers from {least} to 50 as keys, found '{k}'")
+        else:
+            out.append(int(k))
+    total = sum(value.values())
+    if abs(total - 1) > TOL:
+        p.add(path, f"shares must sum to 1, found {number(total)}")
+    return out or [least]
+
+
+def _households(s: Scenario, p: _Problems) -> None:
+    hs, init = s.households, s.population.initial
+    if hs is None:
+        for field in ("households", "non_able"):
+            if getattr(init, field) is not None:
+                p.add(f"population.initial.{field}", "expected a [households] table for day-one households")
+        return
+    total = sum(t.share for t in hs.types.values())
+    if abs(total - 1) > TOL:
+        p.add("households.types", f"expected shares summing to 1, found {number(total)}")
+    lo, hi, lo_na, hi_na = [], [], [], []
+    for name, t in hs.types.items():
+        path = f"households.types.{name}"
+        elb = _counts_of(t.elb, f"{path}.elb", p, least=1)
+        na = _counts_of(t.non_able, f"{path}.non_able", p)
+        if t.share > 0:
+            lo.append(min(elb))
+            hi.append(max(elb))
+            lo_na.append(min(na))
+            hi_na.append(max(na))
+        if isinstance(t.need_ends, dict):
+            for k in t.need_ends:
+                if not k.isdigit() or int(k) < 1:
+                    p.add(f"{path}.need_ends", f"expected numbers of members employed (1, 2, ...) as keys, found '{k}'")
+    for i, attr in enumerate(hs.shared):
+        if attr not in s.attributes:
+            p.add(f"households.shared[{i}]", f"expected an attribute {sorted(s.attributes)}, found '{attr}'")
+    for name, h in hs.hazards.items():
+        path = f"households.hazards.{name}"
+        kind, _, exit_kind = h.to.partition(":")
+        if kind != "exit" or exit_kind not in EXIT_KINDS:
+            p.add(f"{path}.to", f"expected 'exit:<kind>' with a kind in {list(EXIT_KINDS)}, found '{h.to}'")
+        for i, t in enumerate(h.types):
+            if t not in hs.types:
+                p.add(
+                    f"{path}.types[{i}]",
+                    f"expected a household type of households.types {sorted(hs.types)}, found '{t}'",
+                )
+    n = init.households
+    if n is not None and lo:
+        if not (n * min(lo) <= init.size <= n * max(hi)):
+            p.add(
+                "population.initial.households",
+                f"expected {n} households to hold the {init.size} day-one eLb (their types allow "
+                f"{min(lo)} to {max(hi)} each), found too {'few' if init.size > n * max(hi) else 'many'}",
+            )
+        if init.non_able is not None and not (n * min(lo_na) <= init.non_able <= n * max(hi_na)):
+            p.add(
+                "population.initial.non_able",
+                f"expected {init.non_able} non-able members to fit {n} households (their types allow "
+                f"{min(lo_na)} to {max(hi_na)} each)",
+            )
+    elif init.non_able is not None:
+        p.add("population.initial.non_able", "expected population.initial.households with it (met together)")
 
 
 def _hazards(s: Scenario, p: _Problems) -> None:
@@ -383,6 +463,14 @@ def _hazards(s: Scenario, p: _Problems) -> None:
         _target(s, h.to, f"{path}.to", p, allow_entry=in_exit)
         if h.to == "entry" and not all(pat.startswith("exit:") for pat in h.in_):
             p.add(f"{path}.to", "'entry' (re-entry into benefit receipt) applies only to 'exit:' states")
+        if h.to.startswith("job:") and in_exit:
+            p.add(
+                f"{path}.to", "a job ('job:<kind>') is taken up in benefit receipt: expected no 'exit:' state in 'in'"
+            )
+        if h.household and not h.to.startswith("exit:"):
+            p.add(
+                f"{path}.household", f"expected 'household = true' only on an exit ('exit:<kind>'), found to = '{h.to}'"
+            )
         _condition(s, h.when, f"{path}.when", p)
         _set(s, h.set, f"{path}.set", p)
 
@@ -917,6 +1005,16 @@ def _exits_reachable(s: Scenario, p: _Problems) -> None:
         for st in all_states:
             if any(matches(pat, st) for pat in h.in_):
                 edges[st].add(_node(h.to))
+    for kind, job in s.employment.items():  # a job covers the household's need, or leaves them employed
+        if job.need_ends > 0 or (s.households and any(t.need_ends for t in s.households.types.values())):
+            edges[f"job:{kind}"].add("exit:earnings")
+        edges[f"job:{kind}"].add("employed")
+        if job.duration is not None:
+            edges["employed"].add("case_management")
+    for h in s.households.hazards.values() if s.households else ():
+        if h.rate_per_month > 0:
+            for st in all_states:
+                edges[st].add(h.to)
     for name, prog in s.programmes.items():
         if admits(name):  # no places, quota, pool places or money that last: in the end nobody is admitted
             edges[f"waiting:{name}"].add(f"programme:{name}")

@@ -24,8 +24,13 @@ Name = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_\-]*$")]
 
 # Exit kinds are the legal categories of § 48a SGB II, the same for every job centre.
 INTEGRATION_KINDS = ("employment", "training", "self_employment")
-OTHER_EXIT_KINDS = ("pension", "moved_away", "other_income", "other")
+# `earnings`: the household's need is covered by a member's job (engine/households.py); the earner's
+# integration is counted at the job's start, not at this exit
+OTHER_EXIT_KINDS = ("pension", "moved_away", "other_income", "other", "earnings")
 EXIT_KINDS = INTEGRATION_KINDS + OTHER_EXIT_KINDS
+# Household (Bedarfsgemeinschaft) types as the BA's statistics name them: single adult, single parent,
+# couple without and with children, and other households (e.g. adult children with a parent)
+HOUSEHOLD_TYPES = ("single", "single_parent", "couple", "couple_children", "other")
 
 
 def _iso_date(v):
@@ -151,6 +156,14 @@ def _sorted_steps(steps: list[Step]) -> list[Step]:
     return steps
 
 
+def _check_bands(b: list) -> None:
+    if b:
+        if b[0][0] != 0:
+            raise ValueError(f"expected by_months_in_benefit to start at month 0, found {b[0][0]:g}")
+        if any(b[i + 1][0] <= b[i][0] for i in range(len(b) - 1)):
+            raise ValueError(f"expected increasing months in by_months_in_benefit, found {[m for m, _ in b]}")
+
+
 def _kind(v) -> str:
     return "steps" if isinstance(v, list) else "value"
 
@@ -224,6 +237,9 @@ class InitialNoContact(Strict):
 class Initial(Strict):
     size: Count
     segments: dict[str, Prob]
+    # with [households]: the day-one households and their non-able members, met exactly (else drawn)
+    households: Count | None = None
+    non_able: Count | None = None
     programmes: dict[str, InitialProgramme] = {}
     no_contact: InitialNoContact | None = None
 
@@ -260,6 +276,55 @@ class Population(Strict):
     initial: Initial
     inflow: Inflow | None = None
     waves: dict[Name, Wave] = {}
+
+
+# --- households and jobs -----------------------------------------------------------------
+
+Counts = int | dict[str, Prob]  # a number, or number ("1", "2", ...) -> share
+
+
+class HouseholdType(Strict):
+    """A type of household (Bedarfsgemeinschaft): its share and its members."""
+
+    label: str = ""
+    label_de: str = ""
+    share: Prob  # of the households on day one and in the inflow
+    elb: Counts = 1  # members able to work (eLb): the people the model moves
+    non_able: Counts = 0  # members not able to work (mostly children): counted, not moved
+    # probability that a member's job ends the household's need, by the number of members then
+    # employed ("1", "2", ...; the largest given applies beyond); none: the job kind's need_ends
+    need_ends: Counts | float | None = None
+
+
+class HouseholdHazard(Strict):
+    """A household-level hazard: while any member is in benefit, all members in benefit leave together."""
+
+    to: str  # exit:<kind>
+    rate_per_month: NonNeg
+    types: list[str] = []  # household types it acts on (none: all)
+    by_months_in_benefit: list[Annotated[tuple[NonNeg, NonNeg], BeforeValidator(_pair)]] = []
+
+    @model_validator(mode="after")
+    def _bands(self):
+        _check_bands(self.by_months_in_benefit)
+        return self
+
+
+class Households(Strict):
+    types: Annotated[dict[Literal[HOUSEHOLD_TYPES], HouseholdType], Field(min_length=1)]  # type: ignore[valid-type]
+    shared: list[str] = []  # attributes every member of a household shares (e.g. citizenship)
+    hazards: dict[Name, HouseholdHazard] = {}
+
+
+class Job(Strict):
+    """A kind of work a customer can take up (a target `job:<kind>`), in or out of benefit."""
+
+    label: str = ""
+    label_de: str = ""
+    integration: Literal["employment", "training", "self_employment"] | None = "employment"  # its § 48a kind
+    duration: Duration | None = None  # how long the job lasts; none: beyond the horizon
+    need_ends: Prob = 1.0  # probability that the job ends the need of a household without a type's own
+    reentry: Prob = 0.0  # probability that the household needs benefit again when the job ends out of it
 
 
 # --- programmes ------------------------------------------------------------------------
@@ -377,15 +442,11 @@ class Hazard(Strict):
     after_in_state: Span | None = None  # active only after this time in the state
     calendar: Steps | None = None  # a rate factor over calendar time
     set: dict[str, str] = {}
+    household: bool = False  # an exit the customer's household takes with them (e.g. need ends in work)
 
     @model_validator(mode="after")
     def _bands(self):
-        b = self.by_months_in_benefit
-        if b:
-            if b[0][0] != 0:
-                raise ValueError(f"expected by_months_in_benefit to start at month 0, found {b[0][0]:g}")
-            if any(b[i + 1][0] <= b[i][0] for i in range(len(b) - 1)):
-                raise ValueError(f"expected increasing months in by_months_in_benefit, found {[m for m, _ in b]}")
+        _check_bands(self.by_months_in_benefit)
         return self
 
 
@@ -486,6 +547,8 @@ class Scenario(Strict):
     time: Time
     attributes: dict[Name, Annotated[list[str], Field(min_length=1)]]
     population: Population
+    households: Households | None = None
+    employment: dict[Name, Job] = {}
     programmes: dict[Name, Programme] = {}
     routes: dict[str, Annotated[list[RouteRule], Field(min_length=1)]] = {}
     hazards: dict[Name, Hazard] = {}
