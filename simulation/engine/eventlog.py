@@ -142,7 +142,11 @@ class EventLog:
         pid = numbers(self.pid, np.int64)
         order = np.argsort(pid, kind="stable")  # by person, each in time order
         hh = numbers(self.hh, np.int64)[order]
-        if self.households:  # (every customer has one)
+        if self.households:  # every customer has one; spells written before it was formed (prior benefit
+            # on day one) take the person's (a person stays in one household)
+            own = np.full(int(pid.max()) + 1 if n else 0, -1, np.int64)
+            np.maximum.at(own, pid[order], hh)
+            hh = own[pid[order]]
             table_h = np.asarray([(h.kind.code, h.non_able) for h in self.households], dtype=np.int64)
             type_codes, non_able = table_h[hh, 0], table_h[hh, 1]
             household_id = hh

@@ -188,12 +188,13 @@ class Households:
         total = len(people)
         if init.households is not None:
             made = self.compose("initial", 0, init.households)
-            elb = [n for _, n in made]
             order = self._order([h for h, _ in made])
+            made = self._fit_types(made, order, total)
+            elb = [n for _, n in made]
             _meet(
                 elb,
-                [h.kind.elb_counts[0] for h, _ in made],
-                [h.kind.elb_counts[-1] for h, _ in made],
+                [min(h.kind.elb_counts) for h, _ in made],
+                [max(h.kind.elb_counts) for h, _ in made],
                 total,
                 order,
                 "eLb",
@@ -211,8 +212,8 @@ class Households:
             counts = [h.non_able for h, _ in made]
             _meet(
                 counts,
-                [h.kind.non_able_counts[0] for h, _ in made],
-                [h.kind.non_able_counts[-1] for h, _ in made],
+                [min(h.kind.non_able_counts) for h, _ in made],
+                [max(h.kind.non_able_counts) for h, _ in made],
                 init.non_able,
                 order,
                 "non-able members",
@@ -227,6 +228,31 @@ class Households:
             for c in ranked[at : at + n]:
                 self.join(c, h)
             at += n
+
+    def _fit_types(
+        self, made: list[tuple[Household, int]], order: list[int], total: int
+    ) -> list[tuple[Household, int]]:
+        """If the drawn types cannot hold `total` eLb, households (in `order`) take the type allowing the
+        most (or fewest) eLb until they can; their drawn counts kept within the new type's range."""
+        kinds = [k for k in self.kinds if k.share > 0]
+        big = max(kinds, key=lambda k: max(k.elb_counts))
+        small = min(kinds, key=lambda k: min(k.elb_counts))
+        hi = sum(max(h.kind.elb_counts) for h, _ in made)
+        lo = sum(min(h.kind.elb_counts) for h, _ in made)
+        out = list(made)
+        for i in order:
+            if lo <= total <= hi:
+                break
+            h, n = out[i]
+            new = big if total > hi else small
+            if new is h.kind:
+                continue
+            hi += max(new.elb_counts) - max(h.kind.elb_counts)
+            lo += min(new.elb_counts) - min(h.kind.elb_counts)
+            h.kind = new
+            h.non_able = min(max(h.non_able, min(new.non_able_counts)), max(new.non_able_counts))
+            out[i] = (h, min(max(n, min(new.elb_counts)), max(new.elb_counts)))
+        return out
 
     def _order(self, hs: list[Household]) -> list[int]:
         """Households in the order totals are met by (a draw each): changes spread over all of them."""
