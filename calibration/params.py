@@ -13,7 +13,7 @@ scenario's content (the same paths `apply_overrides` of the batch layer sets):
     median = 0.003
     sigma = 0.5
 
-    [params."hazards.other_income.rate_per_month"]
+    [params."households.hazards.household_income.rate_per_month"]
     prior = "normal"           # Normal(mean, sd) truncated to [low, high]
     mean = 0.0045
     sd = 0.001

@@ -20,12 +20,12 @@ from simulation.indicators.prepared import Prepared
 from simulation.report import figures
 from simulation.run import replicate
 from simulation.scenario import EXIT_KINDS, load_scenario
-from simulation.scenario.schema import INTEGRATION_KINDS
+from simulation.scenario.schema import HOUSEHOLD_TYPES, INTEGRATION_KINDS
 from tests import test_kennzahlen as hand
 
 ROOT = Path(__file__).resolve().parent.parent
 INDICATORS_DIR = ROOT / "simulation" / "indicators"
-LEVELS = {"exit_kind": EXIT_KINDS, "integration_kind": INTEGRATION_KINDS}
+LEVELS = {"exit_kind": EXIT_KINDS, "integration_kind": INTEGRATION_KINDS, "household_type": HOUSEHOLD_TYPES}
 
 
 @pytest.fixture(scope="module")

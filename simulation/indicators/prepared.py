@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine.clock import Clock
-from ..scenario.schema import INTEGRATION_KINDS, Scenario
+from ..scenario.schema import HOUSEHOLD_TYPES, INTEGRATION_KINDS, Scenario
 from ..states import ALONGSIDE, CENSORED, EMPLOYMENT, EXIT, EXIT_PREFIX, PARALLEL_STATES, PROGRAMME
 
 LZB_WINDOW_DAYS = 730  # § 48a SGB II, K3: eLb on at least 638 of the last 730 days
@@ -72,8 +72,21 @@ def exit_kinds(next_state: pd.Series) -> np.ndarray:
     return kinds[codes]
 
 
+def with_households(spells: pd.DataFrame) -> pd.DataFrame:
+    """Spells with their household columns; spells written without them (results of earlier versions,
+    hand-made tables) are everyone's own household of one: the type single, no non-able members."""
+    if "household_id" in spells.columns:
+        return spells
+    return spells.assign(
+        household_id=spells["person_id"].to_numpy(),
+        household_type=pd.Categorical(["single"] * len(spells), categories=list(HOUSEHOLD_TYPES)),
+        non_able=np.zeros(len(spells), np.int16),
+    )
+
+
 def benefit_spells(spells: pd.DataFrame) -> pd.DataFrame:
     """The spells lived in benefit receipt, with `enter` = the time the spell began."""
+    spells = with_households(spells)
     s = spells.loc[~spells["state"].isin([EXIT, *PARALLEL_STATES]).to_numpy(), BENEFIT_COLUMNS]
     enter = s["waiting_start"].fillna(s["start"])
     return s.assign(enter=enter.to_numpy(float))

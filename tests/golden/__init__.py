@@ -31,6 +31,7 @@ FILE = HERE / "digests.json"
 CASES = {  # name: (scenario file, years)
     "tiny": ("tests/scenarios/tiny.toml", 1.0),
     "chain": ("tests/golden/chain.toml", 1.0),
+    "households": ("tests/scenarios/tiny_households.toml", 2.0),
     "kassel_half_year": ("scenarios/kassel_2024.toml", 0.5),
 }
 SEEDS = (1, 2)
