@@ -231,3 +231,40 @@ def test_without_households_everyone_is_a_household_of_one():
     m = monthly(s, sc, Clock(sc.time.start, sc.time.years))
     assert (m["bg_stock"] == m["elb_stock"]).all() and (m["recipients"] == m["elb_stock"]).all()
     assert (m["topped_up_stock"] == 0).all()
+
+
+def test_a_member_moving_out_forms_a_household_of_their_own():
+    """Couples without jobs or exits; one member of some moves out (an under-25, say): each person is in one
+    household at every instant, the mover's spells after the move carry a new single household, and the
+    households in benefit grow by the number of moves."""
+    d = couples(years=1)
+    d["households"]["types"]["single"] = {"share": 0.0}
+    d["households"]["hazards"] = {}
+    d["hazards"] = {
+        "moving_out": {
+            "in": ["case_management"],
+            "to": "case_management",
+            "rate_per_month": 0.02,
+            "leaves_household": True,
+        },
+        "exit": {"in": ["case_management"], "to": "exit:other", "rate_per_month": 1e-9},  # (an exit exists)
+    }
+    sc = scenario(d)
+    out = simulate(sc, seed=5)
+    s = out.spells
+    moves = s[s["end_reason"] == "moving_out"]
+    assert len(moves) > 50
+    m = monthly(s, sc, Clock(sc.time.start, sc.time.years))
+    # a move out of a couple makes one household two; a second move out of the same couple makes none
+    movers = s.loc[moves.index, ["person_id", "household_id", "end"]]
+    # (the day-one couples are households 0 .. N-1; a move out of a household of one changes no count)
+    couple = movers[movers["household_id"] < N_HOUSEHOLDS]
+    first_out = couple.sort_values("end").drop_duplicates("household_id")  # the first of each couple
+    expected = N_HOUSEHOLDS + np.array(
+        [(first_out["end"] < t).sum() for t in Prepared(s, sc, Clock(sc.time.start, 1)).edges[1:]]
+    )
+    assert (m["bg_stock"].to_numpy() == expected).all()
+    for pid, row in movers.set_index("person_id").groupby(level=0).first().iterrows():
+        later = s[(s["person_id"] == pid) & (s["start"] >= row["end"])]
+        assert (later["household_id"] != row["household_id"]).all()
+        assert (later["household_type"] == "single").all()

@@ -144,9 +144,10 @@ class EventLog:
         hh = numbers(self.hh, np.int64)[order]
         if self.households:  # every customer has one; spells written before it was formed (prior benefit
             # on day one) take the person's (a person stays in one household)
-            own = np.full(int(pid.max()) + 1 if n else 0, -1, np.int64)
-            np.maximum.at(own, pid[order], hh)
-            hh = own[pid[order]]
+            big = np.iinfo(np.int64).max
+            own = np.full(int(pid.max()) + 1 if n else 0, big, np.int64)
+            np.minimum.at(own, pid[order], np.where(hh < 0, big, hh))  # their first household
+            hh = np.where(hh < 0, own[pid[order]], hh)
             table_h = np.asarray([(h.kind.code, h.non_able) for h in self.households], dtype=np.int64)
             type_codes, non_able = table_h[hh, 0], table_h[hh, 1]
             household_id = hh

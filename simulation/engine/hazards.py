@@ -249,7 +249,20 @@ def calendar_factors(s: Scenario, clock: Clock) -> dict[str, Timeline]:
 
 
 class CompiledHazard:
-    __slots__ = ("name", "idx", "key", "rate", "when", "schedule", "target", "set", "caseload", "thin_key", "together")
+    __slots__ = (
+        "name",
+        "idx",
+        "key",
+        "rate",
+        "when",
+        "schedule",
+        "target",
+        "set",
+        "caseload",
+        "thin_key",
+        "together",
+        "leaves",
+    )
 
     def __init__(
         self,
@@ -280,6 +293,7 @@ class CompiledHazard:
         self.target: Target = parse_target(spec.to)
         self.set = attributes.assignments(spec.set)
         self.together = spec.household  # its exit is the household's (households.py)
+        self.leaves = spec.leaves_household  # the customer moves out of their household
         self.caseload: Caseload | None = None  # a Caseload scaling this hazard by thinning (staffing.py), if any
         self.thin_key = -1  # its decision: whether a candidate firing is kept
 

@@ -50,6 +50,7 @@ class Signal(NamedTuple):
     target: Target
     set: tuple[tuple[int, int], ...] = ()
     together: bool = False  # (as a Move's: the sender moves the household)
+    leaves: bool = False
 
 
 def _counts(value: Counts) -> tuple[Draw, list[int]]:
@@ -264,6 +265,29 @@ class Households:
         h.members.append(c)
         if c.state != EXIT:
             h.in_benefit += 1
+
+    def move_out(self, c: Customer, now: float, in_benefit: bool) -> None:
+        """`c` leaves their household for one of their own (type single if the scenario has it), in
+        benefit if `in_benefit`; the old household goes on with the others."""
+        old = c.household
+        assert old is not None
+        old.members.remove(c)
+        kind = self.by_name.get("single") or self.kinds[0]
+        h = Household(
+            len(self.all), kind, 0, Streams(entity_key(self.root, "household:moved_out", c.pid), self.decisions)
+        )
+        self.all.append(h)
+        c.household, c.hh, c.with_household = h, h.hid, False
+        h.members.append(c)
+        if c.job is not None:
+            old.earners -= 1
+            h.earners += 1
+        if in_benefit:
+            old.in_benefit -= 1
+            if old.in_benefit == 0:
+                self.stop(old)
+            h.in_benefit = 1
+            self.start(h, now)
 
     def share_attributes(self, head: tuple[int, ...], attrs: tuple[int, ...]) -> tuple[int, ...]:
         """A further member's attributes, with the `shared` ones taken from the household's first member."""

@@ -91,11 +91,12 @@ class Move(NamedTuple):
     gap: float = 0.0  # days of hand-over before a programme starts
     since: float | None = None  # start of the next state, if earlier than now (day-one stock)
     together: bool = False  # an exit the customer's household takes with them (a household-level hazard)
+    leaves: bool = False  # the customer moves out of their household (and forms their own)
 
 
 def moved(fired: CompiledHazard | Signal) -> Move:
     """The move a fired hazard or a signal from outside makes."""
-    return Move(fired.name, fired.target, fired.set, together=fired.together)
+    return Move(fired.name, fired.target, fired.set, together=fired.together, leaves=fired.leaves)
 
 
 class Initial(NamedTuple):
@@ -210,6 +211,8 @@ class Pathway:
                 self.household_moves(c, target, move)
         if c.state:
             self.log.spell(c, combo, now, move.reason, HANDOVER if gap > 0 else target.label)
+        if move.leaves and c.household is not None and self.households is not None:
+            self.households.move_out(c, now, target.kind != EXIT)  # after the spell lived in the old one
         return target, gap
 
     def household_moves(self, c: Customer, target: Target, move: Move) -> None:

@@ -467,6 +467,11 @@ def _hazards(s: Scenario, p: _Problems) -> None:
             p.add(
                 f"{path}.to", "a job ('job:<kind>') is taken up in benefit receipt: expected no 'exit:' state in 'in'"
             )
+        if h.leaves_household and (s.households is None or h.to == "entry"):
+            p.add(
+                f"{path}.leaves_household",
+                "expected a [households] table and a move within or out of benefit (not 'entry')",
+            )
         if h.household and not h.to.startswith("exit:"):
             p.add(
                 f"{path}.household", f"expected 'household = true' only on an exit ('exit:<kind>'), found to = '{h.to}'"

@@ -443,6 +443,7 @@ class Hazard(Strict):
     calendar: Steps | None = None  # a rate factor over calendar time
     set: dict[str, str] = {}
     household: bool = False  # an exit the customer's household takes with them (e.g. need ends in work)
+    leaves_household: bool = False  # the customer moves out and forms a household of their own (e.g. an under-25)
 
     @model_validator(mode="after")
     def _bands(self):
