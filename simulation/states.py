@@ -89,7 +89,6 @@ SIMULATION_START = "simulation_start"  # the end of a prior_benefit spell
 MAIN_PHASE_ENDED = "main_phase_ended"  # an alongside place ends with the wait or participation it went with
 ARRIVAL = "arrival"  # how every newcomer's first move is named
 POOL_PLACED = "pool_placed"  # a pool's shared list placed them in another member programme
-JOB_STARTED = "job_started"  # the spell before a job ends as the job starts (hazard or route named it)
 JOB_ENDED = "job_ended"  # a job's duration ran out (its EMPLOYMENT spell, and an EMPLOYED spell)
 JOB_CHANGED = "job_changed"  # a job ended because another began
 NEED_COVERED = "need_covered"  # a household member's job covered the household's need: members leave together
@@ -104,7 +103,6 @@ ENGINE_REASONS = frozenset(
         MAIN_PHASE_ENDED,
         ARRIVAL,
         POOL_PLACED,
-        JOB_STARTED,
         JOB_ENDED,
         JOB_CHANGED,
         NEED_COVERED,

@@ -28,7 +28,7 @@ class JobKind:
 
     def __init__(self, name: str, spec: JobSpec, decisions: Decisions) -> None:
         self.name = name
-        self.integration = spec.integration  # None: not an integration (e.g. marginal employment)
+        self.integration = None if spec.integration == "none" else spec.integration  # None: no integration
         self.duration: Distribution | None = build(spec.duration) if spec.duration is not None else None
         self.need_ends = spec.need_ends  # for households without a type's own probability
         self.reentry = spec.reentry

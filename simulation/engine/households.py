@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import functools
 import math
+from array import array
 from typing import TYPE_CHECKING, NamedTuple, cast
 
+import numpy as np
 import simpy
 
 from ..states import EXIT
@@ -31,7 +33,7 @@ from .clock import DAYS_PER_MONTH
 from .hazards import Schedule
 from .population import Draw
 from .portable_math import exponential
-from .random_streams import Streams, entity_key
+from .random_streams import Streams, entity_key, entity_keys, first_uniforms
 from .targets import Target, parse_target
 
 if TYPE_CHECKING:
@@ -181,8 +183,20 @@ class Households:
         return h, elb
 
     def compose(self, origin: str, start: int, count: int) -> list[tuple[Household, int]]:
-        """`count` households of an origin (from its `start`-th), each with the number of eLb it has."""
-        return [self._new(origin, i) for i in range(start, start + count)]
+        """`count` households of an origin (from its `start`-th), each with the number of eLb it has: `_new`
+        for each, their first numbers drawn at once (the same numbers, as in population.py)."""
+        keys = entity_keys(self.root, "household:" + origin, start, count)
+        decided = (self.type_key, self.elb_key, self.non_able_key)
+        u = first_uniforms(keys, [self.decisions.keys[d] for d in decided]).tolist()
+        counters = self.decisions.counters(decided)
+        out = []
+        for key, (u_type, u_elb, u_non_able) in zip(keys.tolist(), u):
+            kind = self.by_name[self.type_draw(u_type)]
+            rng = Streams(key, self.decisions, array("B", counters))
+            h = Household(len(self.all), kind, kind.non_able_counts[kind.non_able.pick(u_non_able)], rng)
+            self.all.append(h)
+            out.append((h, kind.elb_counts[kind.elb.pick(u_elb)]))
+        return out
 
     def day_one(self, people: list[Customer], init: Initial) -> None:
         """Group the day-one eLb into households meeting the scenario's totals."""
@@ -222,8 +236,13 @@ class Households:
             for (h, _), n in zip(made, counts):
                 h.non_able = n
         # people grouped by the attributes members share, in random order within a group
-        key = self.place_key
-        ranked = sorted(people, key=lambda c: (tuple(c.attrs[i] for i in self.shared), c.rng.uniform(key)))
+        # (each person's first number of the decision, drawn at once: their streams draw it nowhere else)
+        place = first_uniforms(
+            np.fromiter((c.rng.key for c in people), np.uint64, len(people)), [self.decisions.keys[self.place_key]]
+        )[:, 0].tolist()
+        shared = self.shared
+        order = sorted(range(len(people)), key=lambda i: (tuple(people[i].attrs[a] for a in shared), place[i]))
+        ranked = [people[i] for i in order]
         at = 0
         for (h, _), n in zip(made, elb):
             for c in ranked[at : at + n]:
@@ -257,8 +276,9 @@ class Households:
 
     def _order(self, hs: list[Household]) -> list[int]:
         """Households in the order totals are met by (a draw each): changes spread over all of them."""
-        u = [h.rng.uniform(self.order_key) for h in hs]
-        return sorted(range(len(hs)), key=u.__getitem__)
+        keys = np.fromiter((h.rng.key for h in hs), np.uint64, len(hs))  # (their first draw of it, at once)
+        u = first_uniforms(keys, [self.decisions.keys[self.order_key]])[:, 0]
+        return [int(i) for i in np.argsort(u, kind="stable")]
 
     def join(self, c: Customer, h: Household) -> None:
         c.household, c.hh = h, h.hid
@@ -300,15 +320,16 @@ class Households:
 
     # --- household hazards ----------------------------------------------------------------
 
-    def start(self, h: Household, now: float) -> None:
-        """The household is in benefit (again): a new episode; its hazards race (one timer for the first)."""
-        h.episode_start = now
+    def start(self, h: Household, now: float, since: float | None = None) -> None:
+        """The household is in benefit (again): a new episode, begun at `since` (day one: the earliest
+        member's benefit start) or now; its hazards race (one timer for the first)."""
+        h.episode_start = now if since is None else since
         if not h.kind.hazards:
             return
         t_first, first = INF, None
         for rule in h.kind.hazards:
             x = exponential(h.rng.uniform(rule.key)) / rule.rate
-            t = rule.schedule.reach(now, x, now, now)
+            t = rule.schedule.reach(now, x, now, h.episode_start)
             if t < t_first:
                 t_first, first = t, rule
         if first is None or t_first >= self.horizon:

@@ -189,8 +189,8 @@ class Model:
             c.process = self.env.process(self.pathway.run(c, first=Move("", CASE_MANAGEMENT)))
         if self.households is not None:  # the day-one eLb grouped into households
             self.households.day_one(self.customers, init)
-            for h in self.households.all:
-                self.households.start(h, 0.0)
+            for h in self.households.all:  # their benefit episodes began with the earliest member's
+                self.households.start(h, 0.0, min(c.episode_start for c in h.members))
 
     def _release_day_one(self, _event: simpy.Event | None = None) -> None:
         for prog in self.programmes.values():

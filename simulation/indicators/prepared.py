@@ -201,7 +201,7 @@ class Prepared:
         open then), sex, kind (its integration kind)."""
         spells = self.spells
         is_job = (spells["state"] == EMPLOYMENT).to_numpy(bool)
-        counts = {n: j.integration for n, j in self.scenario.employment.items() if j.integration}
+        counts = {n: j.integration for n, j in self.scenario.employment.items() if j.integration != "none"}
         j = spells.loc[is_job, ["person_id", "programme", "start", "end", "end_reason", "sex"]]
         j = j[j["programme"].isin(list(counts)).to_numpy(bool)]
         return pd.DataFrame(

@@ -500,6 +500,8 @@ def durations(s: Scenario):
         for i, rule in enumerate(rules):
             for j, o in enumerate(rule.options):
                 yield f"routes.{name}[{i}].options[{j}].gap", o.gap
+    for name, job in s.employment.items():
+        yield f"employment.{name}.duration", job.duration
 
 
 def programme_durations(name: str, prog):
@@ -873,6 +875,13 @@ def _effective_rates(s: Scenario, p: _Problems) -> None:
             f"expected a rate of at most {MAX_RATE:g} per month for hazard '{name}' with every factor "
             f"that can act on it at once, found {shown}" + (f" = {rate:g}" if shown != f"{h.rate_per_month:g}" else ""),
         )
+    for name, hh in s.households.hazards.items() if s.households else ():
+        top = hh.rate_per_month * max((f for _, f in hh.by_months_in_benefit), default=1.0)
+        if top > MAX_RATE:
+            p.add(
+                f"households.hazards.{name}.rate_per_month",
+                f"expected a rate of at most {MAX_RATE:g} per month with its largest band, found {top:g}",
+            )
 
 
 def _effective_inflow(s: Scenario, p: _Problems) -> None:

@@ -321,7 +321,8 @@ class Job(Strict):
 
     label: str = ""
     label_de: str = ""
-    integration: Literal["employment", "training", "self_employment"] | None = "employment"  # its § 48a kind
+    # its § 48a kind; "none": work that is no integration (e.g. marginal employment)
+    integration: Literal["employment", "training", "self_employment", "none"] = "employment"
     duration: Duration | None = None  # how long the job lasts; none: beyond the horizon
     need_ends: Prob = 1.0  # probability that the job ends the need of a household without a type's own
     reentry: Prob = 0.0  # probability that the household needs benefit again when the job ends out of it
