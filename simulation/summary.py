@@ -46,6 +46,13 @@ def summary(loaded, seed: int, rep, top: int = 5) -> str:
             f"IQ of LZB {_pct(last['lzb_iq'])} (K3E1); LZB activation {_pct(last['lzb_activation'])} (K3E2); "
             f"continuous employment {k2e3} (K2E3)"
         )
+    if loaded.scenario.households is not None and "bg_stock" in mo:  # households (docs/outputs.md)
+        ending = last12["integrations_ending_need"].sum() / max(last12["integrations"].sum(), 1)
+        lines.append(
+            f"  households:  {int(last['bg_stock']):,} BG ({last['elb_per_bg']:.2f} eLb each), "
+            f"{int(last['recipients']):,} recipients with {int(last['non_able_members']):,} non-able members; "
+            f"{_pct(ending)} of integrations ended the need; {int(last['topped_up_stock']):,} employed, topped up"
+        )
     if len(pm):
         end = pm[pm["month"] == last["month"]].sort_values("waiting_end", ascending=False).head(top)
         end = end[end["waiting_end"] > 0]
