@@ -172,8 +172,8 @@ def test_yearly_difference_is_the_paired_t_interval(compare_dir, reports):
     row = re.search(r"<td>tiny variant</td><td>Integrationen</td><td>2024</td>(.*?)</tr>", reports["de"].html)
     assert row, "no integrations row in the German comparison table"
     cells = re.findall(r"<td>(.*?)</td>", row.group(1))
-    sign = "+" if round(mean, 1) > 0 else "−" if round(mean, 1) < 0 else ""
-    assert cells[2] == sign + f"{abs(mean):.1f}".replace(".", ",")  # one decimal, a sign, decimal comma
+    sign = "+" if round(mean) > 0 else "−" if round(mean) < 0 else ""
+    assert cells[2] == sign + f"{abs(mean):.0f}"  # people: whole, with a sign
     significant = lo > 0 or hi < 0
     assert cells[4] == ("ja" if significant else "nein")
 
@@ -336,6 +336,206 @@ def test_kennzahlen_table_shows_the_yearly_summary(compare_dir, reports):
     row = re.search(r"<td>K3E2 Aktivierungsquote der LZB</td><td>tiny</td><td>(.*?)</td>", reports["de"].html)
     assert row and row.group(1) == cell
     row = re.search(
-        r"<td>K2E3 Continuous employment after integration</td><td>variant_tiny</td><td>(.*?)</td>", reports["en"].html
+        r"<td>K2E3 Continuous employment after integration</td><td>tiny variant</td><td>(.*?)</td>", reports["en"].html
     )
-    assert row and row.group(1) == "–"
+    assert row and row.group(1) == "–"  # the scenario by its name, the indicator's name beside its code
+    assert "<th>Szenario</th>" in reports["de"].html.split("K3E2")[0].rsplit("<table", 1)[1]
+
+
+def test_people_counts_are_whole_with_the_languages_thousands():
+    """Differences of people and cases without decimals (German thousands ".", English ","); rates in
+    percentage points, waiting times in days with one decimal."""
+    from simulation.report.tables import fmt_diff
+
+    assert fmt_diff(1234.6, "lzb_stock", "de") == "+1.235"
+    assert fmt_diff(1234.6, "lzb_stock", "en") == "+1,235"
+    assert fmt_diff(-12.4, "integrations", "de") == "−12"
+    assert fmt_diff(0.3, "integrations", "de") == "0"
+    assert fmt_diff(-3.46, "programme.course.entries", "en") == "−3"
+    assert fmt_diff(2.35, "programme.course.mean_wait_days", "de") == "+2,4"
+    assert fmt_diff(0.0123, "iq", "de") == "+1,23 Pp."
+    assert fmt_diff(-152093.6, "cost", "de") == "−152.094"
+
+
+def test_an_interval_says_significant_no_relevant_effect_or_too_wide():
+    """The indifference zone: 1 % of the base's value for counts and money, 0.5 percentage points for rates; a
+    non-significant interval within it rules out a relevant effect, one beyond it needs more replications."""
+    from simulation.report.tables import RELEVANT_PP, RELEVANT_SHARE, difference_cell, relevance_zone, verdict
+
+    assert (RELEVANT_SHARE, RELEVANT_PP) == (0.01, 0.005)
+    assert relevance_zone("integrations", 4000) == pytest.approx(40)
+    assert relevance_zone("lzb_stock", -800) == pytest.approx(8)
+    assert relevance_zone("iq", 0.22) == pytest.approx(0.005)
+    assert verdict(5, 19, 40) == "significant"
+    assert verdict(-30, 35, 40) == "no_relevant_effect"
+    assert verdict(-30, 55, 40) == "too_wide"
+    assert verdict(float("nan"), 3, 40) is None
+    assert difference_cell(12, 5, 19, "integrations", 4000, "de") == "+12 [+5 … +19] signifikant"
+    assert (
+        difference_cell(2.4, -30.2, 35, "integrations", 4000, "de")
+        == "+2 [−30 … +35] nicht signifikant: kein relevanter Effekt (±40)"
+    )
+    assert (
+        difference_cell(0.004, -0.0035, 0.0115, "iq", 0.22, "de")
+        == "+0,40 Pp. [−0,35 … +1,15] nicht signifikant: Intervall zu breit, mehr Replikationen nötig"
+    )
+    assert (
+        difference_cell(-0.001, -0.004, 0.002, "iq", 0.22, "en")
+        == "−0.10 pp [−0.40 … +0.20] not significant: no relevant effect (±0.50 pp)"
+    )
+    assert difference_cell(1200.4, 900, 1500, "lzb_stock", 9000, "en") == "+1,200 [+900 … +1,500] significant"
+
+
+def test_the_summary_shows_each_interval_and_what_it_says(compare_dir, reports):
+    """Each difference of the summary: the mean, the 95 % interval of comparison.parquet, and its reading."""
+    from simulation.report.tables import difference_cell, summary_frame
+
+    comp = pd.read_parquet(compare_dir / "comparison.parquet")
+    comp = comp[(comp["period_type"] == "year") & (comp["variant"] == "variant_tiny")].set_index("indicator")
+    res = load_results(compare_dir)
+    for lang in ("en", "de"):
+        row = summary_frame(res, lang).iloc[0]
+        for ind, key in (("integrations", "integrations"), ("iq", "iq_pp"), ("lzb_stock", "lzb_stock")):
+            r = comp.loc[ind]
+            cell = row[t(key, lang)]
+            assert cell == difference_cell(
+                r["diff_mean"], r["diff_ci_low"], r["diff_ci_high"], ind, r["base_mean"], lang
+            )
+            assert "[" in cell and " … " in cell, cell
+            words = [t("significant_short", lang), t("too_wide", lang), t("no_relevant_effect", lang, zone="")[:-3]]
+            assert any(w in cell for w in words), cell
+        # the report: the same cells, the reading and the indifference zone explained beside the table
+        doc = htmllib.unescape(reports[lang].html)
+        summary = doc[doc.index('id="summary"') : doc.index('id="comparison"')]
+        assert row[t("integrations", lang)] in summary
+        assert "±1 %" in summary and ("±0.5" if lang == "en" else "±0,5") in summary
+        # the side-by-side table writes its differences the same way
+        side = doc[doc.index('id="comparison"') :]
+        assert row[t("integrations", lang)] in side
+
+
+def test_cost_definitions_stand_beside_the_cost_columns(reports):
+    """'Kosten der Variante' and 'Kosten bei Vollbelegung' are defined right below the summary, in both languages."""
+    for lang, words in (
+        ("en", ("The variant's cost:", "Cost of all places filled:")),
+        ("de", ("Kosten der Variante:", "Kosten bei Vollbelegung:")),
+    ):
+        doc = htmllib.unescape(reports[lang].html)
+        summary = doc[doc.index('id="summary"') : doc.index('id="comparison"')]
+        assert t("cost_and_full", lang) in summary
+        table_end = summary.index("</table>")
+        for w in words:
+            assert w in summary[table_end:], (lang, w)
+        assert t("cost_definitions", lang) in summary
+
+
+def test_full_occupancy_counts_unlimited_places_as_the_variant_does(tmp_path):
+    """tiny with the coaching unlimited: the cost of all places filled is the course's and Deutsch plus' places
+    × cost × months plus the coaching's simulated cost, the same coaching cost as in the variant's cost; the two
+    figures differ only by the empty places of the programmes with places."""
+    from simulation.report import tables
+
+    text = TINY.read_text(encoding="utf-8")
+    limited = 'places = 20\nduration = { dist = "fixed", value = 12, unit = "weeks" }'
+    assert limited in text
+    (tmp_path / "tiny_open.toml").write_text(
+        text.replace(limited, limited.split("\n")[1]).replace('name = "tiny"', 'name = "tiny_open"'), encoding="utf-8"
+    )
+    run_batch(
+        BatchSpec(
+            [str(TINY), str(tmp_path / "tiny_open.toml")],
+            replications=2,
+            years=0.5,
+            out=str(tmp_path / "out"),
+            workers=1,
+            seed=3,
+            keep_spells=False,
+        ),
+        progress=False,
+    )
+    res = load_results(tmp_path / "out")
+    pm = rep_frames(tmp_path / "out", "programme_monthly", "tiny_open")
+    pm["programme"] = pm["programme"].astype(str)
+    simulated = pm.groupby(["programme", "replication"])["cost"].sum().groupby("programme").mean()
+    c = tables.cost_numbers(res).set_index("scenario")
+    assert c.loc["tiny", "budget"] == pytest.approx(6 * (40 * 400 + 20 * 900 + 10 * 200))
+    assert simulated["coaching"] > 0
+    assert c.loc["tiny_open", "budget"] == pytest.approx(6 * (40 * 400 + 10 * 200) + simulated["coaching"])
+    assert c.loc["tiny_open", "cost"] == pytest.approx(simulated.sum())
+    empty = 6 * (40 * 400 + 10 * 200) - simulated[["course", "deutsch_plus"]].sum()
+    assert c.loc["tiny_open", "budget"] - c.loc["tiny_open", "cost"] == pytest.approx(empty)
+
+
+def test_the_german_report_is_german_throughout(compare_dir, reports, tmp_path):
+    """lang="de", the plotly toolbar's texts in German (with the figures' config), no results folder in the
+    header of a report the app makes, and year ranges with an en dash."""
+    from simulation.report.build import PLOTLY_DE, locale_config
+    from simulation.report.tables import when
+
+    de, en = reports["de"].html, reports["en"].html
+    assert '<html lang="de">' in de and '<html lang="en">' in en
+    config = json.loads(re.search(r"var config = (\{.*?\});\n", de).group(1))
+    assert config["locale"] == "de" and config["locales"]["de"] == PLOTLY_DE
+    assert PLOTLY_DE["dictionary"]["Download plot as a PNG"] == "Abbildung als PNG herunterladen"
+    assert PLOTLY_DE["format"]["decimal"] == "," and PLOTLY_DE["format"]["thousands"] == "."
+    assert "locale" not in json.loads(re.search(r"var config = (\{.*?\});\n", en).group(1))
+    assert locale_config("en") == {}
+    header = re.search(r'<p class="meta">(.*?)</p>', de).group(1)
+    assert str(compare_dir) not in header and t("results_dir", "de") not in header
+    assert "tiny variant" in header  # the scenarios by their names
+    # `jobpath report` names the folder it was given
+    out = tmp_path / "r.html"
+    assert report_cli(str(compare_dir), "--lang", "de", "--out", str(out), "--quiet") == 0
+    header = re.search(r'<p class="meta">(.*?)</p>', out.read_text(encoding="utf-8")).group(1)
+    assert htmllib.escape(str(compare_dir)) in header
+    assert when(["2024", "2025"], "de") == "in den Jahren 2024–2025"
+    assert when(["2024", "2025"], "en") == "in 2024–2025"
+    assert when(["2024"], "de") == "im Jahr 2024"
+    assert "im Jahr 2024:" in htmllib.unescape(de)
+
+
+def test_targets_table_shows_shares_in_percent_and_sources_in_the_language(tmp_path):
+    from simulation.report.tables import targets_frame
+
+    f = tmp_path / "targets.toml"
+    f.write_text(
+        'year = 2024\n[targets.non_german_share]\nlabel = "share without German citizenship"\n'
+        'label_de = "Anteil ohne deutsche Staatsangehörigkeit"\nmetric = "non_german_share"\nvalue = 0.578\n'
+        'low = 0.568\nhigh = 0.588\nsource = "[000, 1.2] about 57.8 %"\nsource_de = "[000, 1.2] etwa 57,8 %"\n'
+        '[targets.elb]\nlabel = "eLb"\nmetric = "elb_stock_mean"\nvalue = 16907\nsource = "[000, 1.2] May 2023"\n',
+        encoding="utf-8",
+    )
+    targets = read_targets(f)
+    de = targets_frame(targets, "de").set_index(t("target", "de"))
+    row = de.loc["Anteil ohne deutsche Staatsangehörigkeit"]
+    assert row[t("value", "de")] == "57,8 %" and row[t("band", "de")] == "56,8 % – 58,8 %"
+    assert row[t("source", "de")] == "[000, 1.2] etwa 57,8 %"
+    assert de.loc["eLb", t("value", "de")] == "16.907"
+    assert de.loc["eLb", t("source", "de")] == "[000, 1.2] May 2023"  # no German source given: the English one
+    en = targets_frame(targets, "en").set_index(t("target", "en"))
+    assert en.loc["share without German citizenship", t("value", "en")] == "57.8 %"
+    assert en.loc["share without German citizenship", t("source", "en")] == "[000, 1.2] about 57.8 %"
+
+
+def test_precision_plan_from_the_summary():
+    """Too-wide intervals: the replications that would tell them, the budget and the relative precision."""
+    from simulation.report.tables import precision_plan
+
+    nums = pd.DataFrame(
+        [
+            {  # integrations told (significant), IQ too wide, LZB without relevant effect
+                "integrations": 50.0, "integrations_low": 20.0, "integrations_high": 80.0, "integrations_base": 4000.0,
+                "iq": 0.002, "iq_low": -0.004, "iq_high": 0.008, "iq_base": 0.2,
+                "lzb_stock": 1.0, "lzb_stock_low": -5.0, "lzb_stock_high": 7.0, "lzb_stock_base": 9000.0,
+            }
+        ]
+    )  # fmt: skip
+    plan = precision_plan(nums, 5)
+    # IQ: half-width 0.006, told below max(0.002, 0.005 - 0.002) = 0.003: 5 × (0.006 / 0.003)² = 20
+    assert plan["indicators"] == ["iq"] and plan["need"] == 20 and plan["budget"] == 30
+    assert plan["precision"] == pytest.approx(0.005 / 0.2)
+    assert precision_plan(nums.assign(iq_low=-0.001, iq_high=0.004), 5) is None  # nothing too wide
+    assert precision_plan(nums, 5, most=12)["budget"] == 12
+    only_cost = nums.assign(iq_low=-0.001, iq_high=0.004, cost=100.0, cost_low=-900.0, cost_high=1100.0, cost_base=1e4)
+    plan = precision_plan(only_cost, 5)
+    assert plan["indicators"] == ["integrations", "iq", "lzb_stock"] and plan["precision"] == pytest.approx(0.01)
