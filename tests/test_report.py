@@ -539,3 +539,24 @@ def test_precision_plan_from_the_summary():
     only_cost = nums.assign(iq_low=-0.001, iq_high=0.004, cost=100.0, cost_low=-900.0, cost_high=1100.0, cost_base=1e4)
     plan = precision_plan(only_cost, 5)
     assert plan["indicators"] == ["integrations", "iq", "lzb_stock"] and plan["precision"] == pytest.approx(0.01)
+
+
+def test_households_section_only_with_households(compare_dir, reports, tmp_path):
+    """tiny has no [households]: no section. tiny_households: the section, its cells the summary's means."""
+    assert 'id="households"' not in reports["en"].html
+    out = tmp_path / "hh"
+    run_batch(
+        BatchSpec(
+            [str(ROOT / "tests/scenarios/tiny_households.toml")], replications=2, years=1, out=str(out), workers=1
+        ),
+        progress=False,
+    )
+    res = load_results(out)
+    de = build(res, "de").html
+    section = de.split('id="households"')[1].split("<h2")[0]
+    s = res.summary.set_index(["scenario", "period_type", "period", "indicator"])
+    bg = s.loc[("tiny_households", "year", "2024", "bg_stock"), "mean"]
+    per = s.loc[("tiny_households", "year", "2024", "elb_per_bg"), "mean"]
+    assert f"<td>Bedarfsgemeinschaften</td><td>tiny with households</td><td>{bg:,.0f}".replace(",", ".") in section
+    assert f"<td>eLb je Bedarfsgemeinschaft</td><td>tiny with households</td><td>{per:.2f}".replace(".", ",") in section
+    assert "Anteil bedarfsdeckender Integrationen" in section and "Aufstocker" in section

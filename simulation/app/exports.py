@@ -177,17 +177,28 @@ def pool_frame(res: Results, lang: str, text: bool = True) -> pd.DataFrame:
     )
 
 
-def kennzahlen_frame(res: Results, lang: str) -> pd.DataFrame:
-    """The § 48a SGB II indicators side by side: one row per indicator and year, one column per scenario
-    (the base first), each the mean over replications with its 95 % interval."""
+def households_frame(res: Results, lang: str) -> pd.DataFrame:
+    """Households and work beside benefit side by side (as kennzahlen_frame); empty without households."""
     from ..indicators import registry
 
+    if not tables.has_households(res):
+        return pd.DataFrame()
+    return kennzahlen_frame(res, lang, [registry.BY_NAME[n] for n in tables.HOUSEHOLD_INDICATORS])
+
+
+def kennzahlen_frame(res: Results, lang: str, indicators: list | None = None) -> pd.DataFrame:
+    """The § 48a SGB II indicators (or the registry entries given) side by side: one row per indicator and
+    year, one column per scenario (the base first), each the mean over replications with its 95 % interval."""
+    from ..indicators import registry
+
+    if indicators is None:
+        indicators = sorted((i for i in registry.INDICATORS if i.code), key=lambda i: i.code)
     y = res.summary[res.summary["period_type"] == "year"]
     periods = sorted(y["period"].astype(str).unique())
     cells = {(r.scenario, str(r.period), r.indicator): r for r in y.itertuples()}
     names = res.display_names()
     rows = []
-    for ind in sorted((i for i in registry.INDICATORS if i.code), key=lambda i: i.code):
+    for ind in indicators:
         if not any(k[2] == ind.name for k in cells):
             continue
         block = []
@@ -238,6 +249,7 @@ def workbook(res: Results, lang: str) -> bytes:
     for key, df in (
         ("sheet_staffing", staffing_frame(res, lang, text=False)),
         ("sheet_pools", pool_frame(res, lang, text=False)),
+        ("sheet_households", households_frame(res, lang)),
     ):
         if not df.empty:
             sheets.append((key, df))

@@ -1095,6 +1095,11 @@ def results(lang: str, work_root: str | None = None) -> bool:
         st.subheader(t("sec_kennzahlen", lang))
         st.caption(t("kennzahlen_app_note", lang))
         st.table(kz.set_index([t("indicator", lang), t("period", lang)]))
+    households = exports.households_frame(res, lang)
+    if not households.empty:
+        st.subheader(t("sec_households", lang))
+        st.caption(t("households_note", lang))
+        st.table(households.set_index([t("indicator", lang), t("period", lang)]))
     with st.expander(t("comparison_details", lang), expanded=False):
         st.caption(t("comparison_note", lang))
         st.table(tables.comparison_frame(res, lang).set_index(t("variant", lang)))

@@ -229,6 +229,9 @@ def _indicators(page: _Page, res: Results, lang: str, targets: Targets | None) -
         page.figure(name, fig)
     page.text(t("kennzahlen_note", lang))
     page.raw(tables.to_html(tables.kennzahlen_frame(res, lang)))
+    if tables.has_households(res):
+        page.section("households", t("sec_households", lang), t("households_note", lang))
+        page.raw(tables.to_html(tables.households_frame(res, lang)))
 
 
 def _programmes(page: _Page, res: Results, lang: str, targets: Targets | None) -> None:

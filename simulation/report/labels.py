@@ -498,6 +498,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "sheet_staffing": {"en": "Caseload", "de": "Fallmanagement"},
     "sheet_pools": {"en": "Pools", "de": "Pools"},
+    "sheet_households": {"en": "Households", "de": "Bedarfsgemeinschaften"},
     "staffing_name": {"en": "Staffing group", "de": "Betreuungsgruppe"},
     "staff_col": {"en": "Case managers in force", "de": "Fachkräfte im Einsatz"},
     "customers_col": {"en": "Customers of the group", "de": "Kundinnen und Kunden der Gruppe"},
@@ -533,6 +534,13 @@ LABELS: dict[str, dict[str, str]] = {
     "uploader_browse": {"en": "Upload", "de": "Hochladen"},
     "select_all": {"en": "Select all", "de": "Alle auswählen"},
     "sec_kennzahlen": {"en": "§ 48a SGB II indicators", "de": "Kennzahlen nach § 48a SGB II"},
+    "sec_households": {"en": "Households and work beside benefit", "de": "Bedarfsgemeinschaften und Erwerbstätigkeit"},
+    "households_note": {
+        "en": "Yearly means of month-end stocks; integrations ending the need: those at which the person's "
+        "household left benefit (bedarfsdeckend); topped up: eLb in benefit who hold a job.",
+        "de": "Jahresmittel der Monatsendbestände; bedarfsdeckende Integrationen: solche, mit denen die "
+        "Bedarfsgemeinschaft den Leistungsbezug verließ; Aufstocker: eLb im Leistungsbezug mit einer Beschäftigung.",
+    },
     "kennzahlen_app_note": {
         "en": "Per calendar year, the base and each variant: mean over replications, 95 % "
         "confidence interval in brackets. – : not modelled by the scenario, or not computable "

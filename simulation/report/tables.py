@@ -46,7 +46,15 @@ def fmt(x, indicator: str, lang: str) -> str:
         return number(100 * x, 1, lang) + " %"
     if indicator.endswith("mean_wait_days"):
         return number(x, 1, lang)
+    if _ratio(indicator):
+        return number(x, 2, lang)
     return number(x, 0, lang)
+
+
+def _ratio(indicator: str) -> bool:
+    """Ratios of two counts (eLb per household): two decimals."""
+    ind = registry.BY_NAME.get(indicator)
+    return ind is not None and ind.unit == "ratio"
 
 
 def fmt_diff(x, indicator: str, lang: str) -> str:
@@ -58,6 +66,8 @@ def fmt_diff(x, indicator: str, lang: str) -> str:
         return number(100 * x, 2, lang, sign=True) + " " + t("pp", lang)
     if indicator.endswith("mean_wait_days"):
         return number(x, 1, lang, sign=True)
+    if _ratio(indicator):
+        return number(x, 2, lang, sign=True)
     return number(x, 0, lang, sign=True)
 
 
@@ -182,14 +192,43 @@ def comparison_numbers(res: Results, lang: str, programmes: bool = False) -> pd.
     return pd.DataFrame(rows)
 
 
-def kennzahlen_frame(res: Results, lang: str) -> pd.DataFrame:
-    """The § 48a SGB II indicators (registry entries with a code) per scenario and calendar year."""
+# households and work beside benefit (docs/outputs.md): shown when a scenario has households
+HOUSEHOLD_INDICATORS = (
+    "bg_stock",
+    "elb_per_bg",
+    "non_able_members",
+    "recipients",
+    "integrations_ending_need",
+    "need_ending_share",
+    "topped_up_stock",
+)
+
+
+def has_households(res: Results) -> bool:
+    """Whether any scenario of the results has households of more than one eLb or non-able members."""
+    y = res.summary[(res.summary["period_type"] == "year") & res.summary["indicator"].isin(["bg_stock", "elb_stock"])]
+    if y.empty or "bg_stock" not in set(y["indicator"]):
+        return False
+    wide = y.pivot_table(index=["scenario", "period"], columns="indicator", values="mean", observed=True)
+    return bool((wide["bg_stock"] < wide["elb_stock"] - 1e-9).any())
+
+
+def households_frame(res: Results, lang: str) -> pd.DataFrame:
+    """Households (Bedarfsgemeinschaften), their members and work beside benefit per scenario and year."""
+    return kennzahlen_frame(res, lang, [registry.BY_NAME[n] for n in HOUSEHOLD_INDICATORS])
+
+
+def kennzahlen_frame(res: Results, lang: str, indicators: list | None = None) -> pd.DataFrame:
+    """The § 48a SGB II indicators (registry entries with a code; or the `indicators` given) per scenario
+    and calendar year."""
+    if indicators is None:
+        indicators = sorted((i for i in registry.INDICATORS if i.code), key=lambda i: i.code)
     y = res.summary[res.summary["period_type"] == "year"]
     periods = sorted(y["period"].astype(str).unique())
     cells = {(r.scenario, str(r.period), r.indicator): r for r in y.itertuples()}
     names = res.display_names()
     rows = []
-    for ind in sorted((i for i in registry.INDICATORS if i.code), key=lambda i: i.code):
+    for ind in indicators:
         if not any(k[2] == ind.name for k in cells):
             continue  # results from before the indicator existed
         for scen in res.scenarios:
