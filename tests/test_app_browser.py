@@ -428,7 +428,7 @@ def test_three_variants_side_by_side_survive_a_language_switch(app_url, page, tm
     assert summary.locator("tbody tr").count() == 3
     # more inflow: more people in benefit, a difference the replications show clearly
     more = summary.locator("tbody tr").filter(has_text="Mehr Zugänge")
-    assert re.search(r"\] signifikant", more.inner_text())  # the difference, its interval, what it says
+    assert "(signifikant)" in more.inner_text()
 
     archive = zipfile.ZipFile(
         io.BytesIO(download(page, "Ergebnisse herunterladen (zip)", tmp_path / "r.zip").read_bytes())
@@ -1215,60 +1215,3 @@ def test_a_plan_over_time_entered_in_the_form_gives_the_shipped_variants_results
     again["variant"] = mine["variant"].iloc[0]
     cols = [c for c in mine.columns if c != "base"]
     pd.testing.assert_frame_equal(mine[cols].reset_index(drop=True), again[cols].reset_index(drop=True))
-
-
-@needs_chromium
-def test_an_unclear_difference_offers_precision_mode(app_url, page, tmp_path):
-    """German mode, two replications: each difference of the summary with its interval and what it says; an
-    interval too wide offers precision mode, which runs the comparison again (at most the replications typed
-    beside the button) and replaces the results; the page is `lang="de"` and the figures' toolbar German."""
-    errors = open_app(page, app_url)
-    switch_to(page, "de")
-    assert page.evaluate("document.documentElement.lang") == "de"
-    fill(page, "Simulierte Jahre", "0,5")
-    fill(page, "Replikationen", "2")
-    fill(page, "Startwert (Seed)", "7")
-    idle(page)
-    page.get_by_label("Name der Variante", exact=True).fill("Ein Kursplatz weniger")
-    page.get_by_label("Plätze · course", exact=True).fill("39")
-    click_add(page, "de", "course: Plätze 40 → 39")
-    page.get_by_role("button", name="1 Variante(n) mit der Basis vergleichen").click()
-    page.get_by_text("Fertig: 4 Replikationen").wait_for(timeout=120_000)
-
-    summary = page.locator("table").filter(has_text="Kosten der Variante / Kosten bei Vollbelegung")
-    row = summary.locator("tbody tr").filter(has_text="Ein Kursplatz weniger").inner_text()
-    assert len(re.findall(r"\[[−+]?[\d.,]+( Pp\.)? … [−+]?[\d.,]+( Pp\.)?\]", row)) == 4, row  # four intervals
-    assert "nicht signifikant: Intervall zu breit, mehr Replikationen nötig" in row, row
-    cells = [c.strip() for c in row.split("\t")]
-    for k in (2, 4):  # integrations and LZB: people, whole numbers (German thousands)
-        assert re.fullmatch(r"[−+]?[\d.]+ \[[−+]?[\d.]+ … [−+]?[\d.]+\] .+", cells[k]), cells
-    assert page.get_by_text("Kosten bei Vollbelegung: was dasselbe Jahr kosten würde").count() == 1
-    assert page.get_by_text("Indifferenzzone (±1 % des Basiswerts").count() == 1
-
-    # the toolbar of the app's figures in German
-    plot = page.locator(".js-plotly-plot").first
-    plot.scroll_into_view_if_needed()
-    plot.hover()
-    titles = page.eval_on_selector_all(".js-plotly-plot .modebar-btn", "els => els.map(e => e.dataset.title)")
-    assert "Abbildung als PNG herunterladen" in titles and "Autoscale" not in titles, titles
-
-    page.get_by_text("Einige Intervalle sind zu breit für eine Aussage").scroll_into_view_if_needed()
-    fill(page, "Höchstens Replikationen je Szenario", "6")
-    idle(page)
-    page.get_by_role("button", name="Im Präzisionsmodus neu rechnen").click()
-    page.get_by_text("Präzisionsmodus:").first.wait_for()
-    page.get_by_text("Präzisionsmodus: Replikationen je Szenario tiny 6, Ein Kursplatz weniger 6.").wait_for(
-        timeout=180_000
-    )
-    page.get_by_text("Fertig: 12 Replikationen").wait_for()
-    # the results are those of the same scenario files with 6 replications each, paired as `jobpath compare` pairs
-    archive = zipfile.ZipFile(
-        io.BytesIO(download(page, "Ergebnisse herunterladen (zip)", tmp_path / "r.zip").read_bytes())
-    )
-    shown = pd.read_parquet(io.BytesIO(archive.read("comparison.parquet")))
-    assert set(shown[shown["indicator"] == "integrations"]["n"]) == {6}
-    saved = download(page, "Ein Kursplatz weniger", tmp_path / "Ein_Kursplatz_weniger.toml")
-    shutil.copy(SCENARIOS / "tiny.toml", tmp_path / "tiny.toml")
-    again = run_again(tmp_path, [tmp_path / "tiny.toml", saved], 6, 0.5, 7, "tiny")
-    pd.testing.assert_frame_equal(shown.reset_index(drop=True), again.reset_index(drop=True))
-    assert not errors, errors

@@ -167,12 +167,12 @@ def pool_frame(res: Results, lang: str, text: bool = True) -> pd.DataFrame:
             t("scenario_col", lang): q["scenario"].map(lambda x: names.get(x, x)),
             t("pool_name", lang): [_group_label(res, sc, "pools", g, lang) for sc, g in zip(q["scenario"], q["pool"])],
             t("period", lang): q["period"],
-            t("participants_col", lang): [fmt(x, 0) for x in q["participants"]],  # people: whole
+            t("participants_col", lang): [fmt(x, 1) for x in q["participants"]],
             t("places_col", lang): [fmt(x, 1) for x in q["places"]],
             t("occupancy_col", lang): [
                 fmt(100 * x, 1) + " %" if text and pd.notna(x) else fmt(100 * x, 1) for x in q["occupancy"]
             ],
-            t("waiting_col", lang): [fmt(x, 0) for x in q["waiting"]],
+            t("waiting_col", lang): [fmt(x, 1) for x in q["waiting"]],
         }
     )
 

@@ -30,8 +30,6 @@ from simulation.report.labels import t
 from simulation.report.tables import number
 
 REPLICATIONS_DEFAULT = 5
-REPLICATIONS_MAX = 200
-PRECISION_MAX = REPLICATIONS_MAX  # replications per scenario precision mode may run at most
 MAX_VARIANTS = 5
 MIN_YEARS_DEFAULT = 2  # course places and other slow levers show their effect in the second year
 
@@ -91,12 +89,6 @@ def uploader_texts(lang: str) -> None:
         ),
         unsafe_allow_html=True,
     )
-
-
-def page_language(lang: str) -> None:
-    """The page's `lang` attribute in the language it is shown in (Streamlit writes `en`), for screen readers,
-    hyphenation and the browser's translation offer."""
-    st.sidebar.html(f'<script>document.documentElement.lang = "{lang}";</script>', unsafe_allow_javascript=True)
 
 
 # --- numbers as the language writes them ---------------------------------------------------
@@ -330,7 +322,7 @@ def run_settings(key: str, content: dict, lang: str, errors: FormErrors) -> dict
         f"{key}-reps",
         errors,
         minimum=2,
-        maximum=REPLICATIONS_MAX,
+        maximum=200,
         integer=True,
     )
     seed = num_field(c[2], t("seed", lang), 1, lang, f"{key}-seed", errors, integer=True)
@@ -872,13 +864,7 @@ def run_status(lang: str) -> None:
     job: V.RunJob = entry["job"]
     if job.state == "running":
         done = job.done_count()
-        elapsed = V.time.monotonic() - job.started
-        text = (
-            t("running_precise", lang, done=done, total=job.total, seconds=number(elapsed, 0, lang))
-            if job.precise
-            else progress_text(done, job.total, elapsed, lang)
-        )
-        st.progress(min(done / job.total, 1.0), text=text)
+        st.progress(done / job.total, text=progress_text(done, job.total, V.time.monotonic() - job.started, lang))
         if st.button(t("cancel", lang), key="cancel-run"):
             job.cancel()
             job.wait(15)
@@ -922,78 +908,14 @@ def _forget_last() -> None:
 # --- the results --------------------------------------------------------------------------
 
 
-def precision_offer(last: dict, nums, replications: int, lang: str, work_root: str | None) -> None:
-    """When some of the summary's intervals are too wide to tell: what precision mode would run, and a button that
-    runs the comparison again in it, at most the replications given beside it (its progress shown here)."""
-    from simulation.report import tables
-
-    entry = st.session_state.get("job")
-    if entry and entry["job"].precise:
-        st.fragment(run_every=0.5)(run_status)(lang)
-        return
-    plan = tables.precision_plan(nums, replications, most=PRECISION_MAX)
-    if plan is None or plan["budget"] <= replications:
-        return
-    names = ", ".join(t(tables.SUMMARY_KEYS[i], lang) for i in plan["indicators"])
-    pct = number(100 * plan["precision"], 1 if plan["precision"] < 0.1 else 0, lang)
-    st.info(t("precision_note", lang, names=names, need=plan["need"], pct=pct))
-    errors = FormErrors()
-    c = st.columns([2, 3], vertical_alignment="bottom")
-    key = "precision-most-" + hashlib.sha256(f"{last['out']}|{plan['budget']}".encode()).hexdigest()[:10]
-    most = num_field(
-        c[0],
-        t("precision_most", lang),
-        plan["budget"],
-        lang,
-        key,
-        errors,
-        minimum=replications + 1,
-        maximum=PRECISION_MAX,
-        integer=True,
-    )
-    if errors:
-        st.error("\n".join(f"- {label}: {text!r} – {what}" for label, text, what in errors))
-    elif c[1].button(t("precision_button", lang), key="precision-run", disabled=entry is not None):
-        start_precision_run(last, {**plan, "budget": int(most)}, work_root)
-        st.rerun()  # the progress in place of the offer
-
-
-def start_precision_run(last: dict, plan: dict, work_root: str | None) -> None:
-    """The last comparison again, its scenario files as they were run, in precision mode (`jobpath compare` with
-    `--precision` and `--indicators`, simulation/app/precision.py): the same seed, years and workers."""
-    if work_root:
-        Path(work_root).mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="run-", dir=work_root))
-    shutil.copytree(Path(last["work"]) / "scenarios", work / "scenarios")
-    paths = [work / "scenarios" / f"{stem}.toml" for stem in [last["base"], *last["names"]]]
-    s = last["settings"]
-    job = V.start_comparison(
-        work,
-        paths,
-        plan["budget"],
-        s["years"],
-        s["seed"],
-        s["workers"],
-        precision=plan["precision"],
-        indicators=plan["indicators"],
-    )
-    keep = ("base", "base_content", "names", "downloads", "diffs")
-    st.session_state["job"] = {
-        **{k: last[k] for k in keep if k in last},
-        "job": job,
-        "settings": {**s, "precision": plan},
-    }
-
-
-def results(lang: str, work_root: str | None = None) -> bool:
-    """The last comparison: summary for decision, all variants side by side, downloads, figures. True if shown
-    (a precision run's progress then stands beside its button)."""
+def results(lang: str) -> None:
+    """The last comparison: summary for decision, all variants side by side, downloads, figures."""
     last = st.session_state.get("last")
     if not last or not Path(last["out"]).is_dir():
-        return False
+        return
     from simulation.report import figures as F
     from simulation.report import tables
-    from simulation.report.build import build, locale_config
+    from simulation.report.build import build
     from simulation.report.data import load_results
     from simulation.report.targets import targets_for
 
@@ -1007,19 +929,10 @@ def results(lang: str, work_root: str | None = None) -> bool:
     years = F.years(res)
     year = st.selectbox(t("summary_year", lang), years, index=len(years) - 1, key="summary-year") if years else None
     st.subheader(t("sec_summary", lang))
-    st.caption(t("summary_note", lang, when=tables.when([year] if year else [], lang)))
-    nums = tables.summary_numbers(res, year)
-    summary = tables.summary_frame(res, lang, year, nums)
-    st.table(summary.set_index(t("variant", lang)))
-    st.caption(tables.relevance_note(lang))
-    if t("cost_and_full", lang) in summary.columns:
-        st.caption(t("cost_definitions", lang))
+    st.caption(t("summary_note", lang, year=year))
+    st.table(tables.summary_frame(res, lang, year).set_index(t("variant", lang)))
     if len(years) > 1 and year == years[0]:
         st.caption(t("slow_effects", lang))
-    if last["settings"].get("precision"):
-        counts = ", ".join(f"{res.display_names().get(s, s)} {n}" for s, n in res.replications.items())
-        st.caption(t("precise_done", lang, counts=counts))
-    precision_offer(last, nums, min(res.replications.values(), default=0), lang, work_root)
     c = st.columns(4)
     c[0].download_button(
         t("download_excel", lang),
@@ -1119,16 +1032,15 @@ def results(lang: str, work_root: str | None = None) -> bool:
     figures = F.comparison_figures(res, lang)
     coming.empty()
     for fig in figures:
-        st.plotly_chart(fig, config=locale_config(lang))
+        st.plotly_chart(fig)
     st.subheader(t("sec_indicators", lang))
     coming = st.empty()
     coming.caption(t("preparing_figures", lang))
     figures = F.indicator_figures(res, lang, targets)
     coming.empty()
     for fig in figures:
-        st.plotly_chart(fig, config=locale_config(lang))
+        st.plotly_chart(fig)
     st.divider()
-    return True
 
 
 def main() -> None:
@@ -1137,7 +1049,6 @@ def main() -> None:
         t("language"), ["en", "de"], format_func=lambda x: t(f"lang_{x}", x), horizontal=True, key="lang"
     )
     uploader_texts(lang)
-    page_language(lang)
     st.title(t("app_title", lang))
     st.caption(t("app_intro", lang))
     opts = options()
@@ -1150,7 +1061,7 @@ def main() -> None:
                 st.warning(t("run_cancelled", lang))
             else:
                 st.error(f"**{t('run_failed', lang)}**: {error}")
-        shown = results(lang, opts.work)  # the last comparison first: what a planner came back for
+        results(lang)  # the last comparison first: what a planner came back for
         source = choose_source(lang, scenarios_dir)
         if source is not None:
             key, base_name, _, content = source
@@ -1175,8 +1086,8 @@ def main() -> None:
                 t("run_button", lang, n=len(items)), type="primary", disabled=running or not items, key="run"
             ):
                 start_run(source, items, settings, lang, opts.work)
-            if "job" in st.session_state and not (st.session_state["job"]["job"].precise and shown):
-                st.fragment(run_every=0.5)(run_status)(lang)  # a precision run shows beside its button
+            if "job" in st.session_state:
+                st.fragment(run_every=0.5)(run_status)(lang)
     except Exception as e:  # the page shows a message, never a stack trace
         st.error(f"**{t('run_failed', lang)}**: {type(e).__name__}: {e}")
 

@@ -346,8 +346,7 @@ class RunJob:
     work: Path
     base: str
     variants: list[str]
-    total: int  # replications to run (in precision mode: at most)
-    precise: bool = False  # precision mode: replications added until the intervals are narrow enough
+    total: int
     started: float = field(default_factory=time.monotonic)
     state: str = "running"
     error: str = ""
@@ -421,29 +420,15 @@ def write_scenarios(work: Path, base_name: str, base: dict, variants: list[tuple
 
 
 def start_comparison(
-    work: Path,
-    paths: list[Path],
-    replications: int,
-    years: float,
-    seed: int = 1,
-    workers: int = 1,
-    precision: float | None = None,
-    indicators: list[str] | None = None,
+    work: Path, paths: list[Path], replications: int, years: float, seed: int = 1, workers: int = 1
 ) -> RunJob:
-    """Run `jobpath compare base variants…` in the background; the job reports progress and end.
-
-    With `precision`, in precision mode (simulation/app/precision.py): per scenario, replications are added
-    until the 95 % interval of `indicators` is within `precision` of their mean, at most `replications`."""
+    """Run `jobpath compare base variants…` in the background; the job reports progress and end."""
     out = Path(work) / "results"
-    if precision is None:
-        command = ["simulation.cli", "compare"]
-    else:
-        command = ["simulation.app.precision", "--precision", repr(float(precision))]
-        command += ["--indicators", ",".join(indicators or ["iq", "lzb_stock"])]
     cmd = [
         sys.executable,
         "-m",
-        *command,
+        "simulation.cli",
+        "compare",
         *map(str, paths),
         "--replications",
         str(replications),
@@ -458,9 +443,7 @@ def start_comparison(
         "--overwrite",
         "--quiet",
     ]
-    job = RunJob(
-        Path(work), paths[0].stem, [p.stem for p in paths[1:]], replications * len(paths), precise=precision is not None
-    )
+    job = RunJob(Path(work), paths[0].stem, [p.stem for p in paths[1:]], replications * len(paths))
     root = Path(__file__).resolve().parents[2]
 
     def target() -> None:

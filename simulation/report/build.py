@@ -47,85 +47,6 @@ PLOTLY_CONFIG = {
     "responsive": True,
     "toImageButtonOptions": {"format": "png", "width": 1280, "scale": 2},
 }
-# plotly.js ships English only: its German texts (the toolbar's tooltips and messages, the axis' month and day
-# names, the number format) go with the figures' config (`locales`), so that no locale script is needed
-PLOTLY_DE = {
-    "dictionary": {
-        "Autoscale": "Automatisch skalieren",
-        "Box Select": "Rechteck auswählen",
-        "Click to enter Colorscale title": "Klicken, um den Titel der Farbskala einzugeben",
-        "Click to enter Plot title": "Klicken, um den Titel einzugeben",
-        "Click to enter Plot subtitle": "Klicken, um den Untertitel einzugeben",
-        "Click to enter X axis title": "Klicken, um den Titel der x-Achse einzugeben",
-        "Click to enter Y axis title": "Klicken, um den Titel der y-Achse einzugeben",
-        "Compare data on hover": "Beim Überfahren die Werte vergleichen",
-        "Double-click on legend to isolate one trace": "Doppelklick in der Legende zeigt nur diese Linie",
-        "Double-click to zoom back out": "Doppelklick zoomt zurück",
-        "Download plot as a PNG": "Abbildung als PNG herunterladen",
-        "Download plot as JSON": "Abbildung als JSON herunterladen",
-        "Download plot": "Abbildung herunterladen",
-        "Image download succeeded": "Bild heruntergeladen",
-        "Lasso Select": "Lasso-Auswahl",
-        "Pan": "Verschieben",
-        "Preparing image - this may take a few seconds": "Bild wird erstellt – das kann einige Sekunden dauern",
-        "Reset": "Zurücksetzen",
-        "Reset axes": "Achsen zurücksetzen",
-        "Reset view": "Ansicht zurücksetzen",
-        "Reset views": "Ansichten zurücksetzen",
-        "Share chart": "Abbildung teilen",
-        "Share chart...": "Abbildung teilen …",
-        "Share": "Teilen",
-        "Cancel": "Abbrechen",
-        "This chart will be sent to {serverUrl}.": "Die Abbildung wird an {serverUrl} gesendet.",
-        "Show closest data on hover": "Beim Überfahren den nächsten Wert zeigen",
-        "Sorry, there was a problem downloading your image!": "Das Bild konnte nicht heruntergeladen werden.",
-        "Toggle Spike Lines": "Hilfslinien ein/aus",
-        "Toggle show closest data on hover": "Nächsten Wert beim Überfahren ein/aus",
-        "Zoom": "Zoomen",
-        "Zoom in": "Vergrößern",
-        "Zoom out": "Verkleinern",
-        "source:": "Quelle:",
-        "target:": "Ziel:",
-        "incoming flow count:": "eingehende Flüsse:",
-        "outgoing flow count:": "ausgehende Flüsse:",
-        "trace": "Linie",
-    },
-    "format": {
-        "days": ["Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"],
-        "shortDays": ["So", "Mo", "Di", "Mi", "Do", "Fr", "Sa"],
-        "months": [
-            "Januar",
-            "Februar",
-            "März",
-            "April",
-            "Mai",
-            "Juni",
-            "Juli",
-            "August",
-            "September",
-            "Oktober",
-            "November",
-            "Dezember",
-        ],
-        "shortMonths": ["Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez"],
-        "date": "%d.%m.%Y",
-        "decimal": ",",
-        "thousands": ".",
-        "dayMonth": "%-d. %b",
-        "dayMonthYear": "%-d. %b %Y",
-        "month": "%b %Y",
-    },
-}
-
-
-def locale_config(lang: str) -> dict:
-    """The plotly config entries that put a figure's toolbar and axes in the language (English: none)."""
-    return {"locale": "de", "locales": {"de": PLOTLY_DE}} if lang == "de" else {}
-
-
-def plotly_config(lang: str) -> dict:
-    """The report's plotly config in the language."""
-    return {**PLOTLY_CONFIG, **locale_config(lang)}
 
 
 @dataclass
@@ -205,10 +126,9 @@ LOADER = """(async function () {
 })();"""
 
 
-def build(res: Results, lang: str = "en", targets: Targets | None = None, source: str | None = None) -> Report:
+def build(res: Results, lang: str = "en", targets: Targets | None = None) -> Report:
     """The report's HTML and figures for loaded results: the summary for decision and the comparison
-    first (when there is one), then indicators, programmes, pathways and the figures used. `source`, the
-    results folder as its reader knows it, is named in the header (the app's working folders are not)."""
+    first (when there is one), then indicators, programmes, pathways and the figures used."""
     page = _Page()
     if res.comparison is not None and not res.comparison.empty:
         _summary(page, res, lang)
@@ -217,7 +137,7 @@ def build(res: Results, lang: str = "en", targets: Targets | None = None, source
     _programmes(page, res, lang, targets)
     _pathways(page, res, lang)
     _targets(page, lang, targets)
-    return Report(_frame(page, res, lang, source), page.figures)
+    return Report(_frame(page, res, lang), page.figures)
 
 
 def _indicators(page: _Page, res: Results, lang: str, targets: Targets | None) -> None:
@@ -275,7 +195,8 @@ def _pathways(page: _Page, res: Results, lang: str) -> None:
 def _summary(page: _Page, res: Results, lang: str) -> None:
     """Per variant and year: integrations, IQ in percentage points, LZB and cost, with significance."""
     ys = F.years(res)
-    page.section("summary", t("sec_summary", lang), t("summary_note", lang, when=tables.when(ys, lang)))
+    span = ys[0] if len(ys) == 1 else f"{ys[0]}–{ys[-1]}"
+    page.section("summary", t("sec_summary", lang), t("summary_note", lang, year=span))
     import pandas as pd
 
     frames = [tables.summary_frame(res, lang, y) for y in ys]
@@ -289,9 +210,6 @@ def _summary(page: _Page, res: Results, lang: str) -> None:
             ),
         )
     page.raw(tables.to_html(df, "data summary"))
-    page.text(tables.relevance_note(lang))
-    if t("cost_and_full", lang) in df.columns:
-        page.text(t("cost_definitions", lang))
     if len(ys) > 1:
         page.text(t("slow_effects_report", lang))
 
@@ -320,16 +238,14 @@ def _targets(page: _Page, lang: str, targets: Targets | None) -> None:
     page.raw(tables.to_html(tables.targets_frame(targets, lang)))
 
 
-def _frame(page: _Page, res: Results, lang: str, source: str | None = None) -> str:
+def _frame(page: _Page, res: Results, lang: str) -> str:
     """The whole document: head with inline plotly.js and style, header, contents, sections."""
     n = max(res.replications.values()) if res.replications else 1
     what = t("report_of_run", lang) if res.kind == "run" else t("report_of_batch", lang, n=n)
-    names = ", ".join(res.display_names().get(s, s) for s in res.scenarios)
-    when = datetime.now().strftime("%d.%m.%Y %H:%M" if lang == "de" else "%Y-%m-%d %H:%M")
     meta = (
-        f"{html.escape(t('scenarios', lang))}: {html.escape(names)} · {html.escape(what)} · "
-        + (f"{html.escape(t('results_dir', lang))}: {html.escape(source)} · " if source else "")
-        + f"{html.escape(t('created', lang))}: {when}"
+        f"{html.escape(t('scenarios', lang))}: {html.escape(', '.join(res.scenarios))} · {html.escape(what)} · "
+        f"{html.escape(t('results_dir', lang))}: {html.escape(str(res.path))} · "
+        f"{html.escape(t('created', lang))}: {datetime.now().strftime('%Y-%m-%d %H:%M')}"
     )
     toc = "".join(f'<li><a href="#{a}">{html.escape(title)}</a></li>' for a, title in page.toc)
     return (
@@ -341,7 +257,7 @@ def _frame(page: _Page, res: Results, lang: str, source: str | None = None) -> s
         f"<nav><h3>{html.escape(t('contents', lang))}</h3><ul>{toc}</ul></nav>\n"
         + "\n".join(page.parts)
         + f'\n<script type="application/octet-stream" id="plotly-gz">{plotly_gzip_base64()}</script>\n'
-        + f"<script>{LOADER.replace('CONFIG', json.dumps(plotly_config(lang), ensure_ascii=False))}</script>\n"
+        + f"<script>{LOADER.replace('CONFIG', json.dumps(PLOTLY_CONFIG))}</script>\n"
         + f"<noscript>{html.escape(t('needs_js', lang))}</noscript>\n</body>\n</html>\n"
     )
 
@@ -370,7 +286,7 @@ def build_report(
     """Read a results directory, write the HTML report (and PNGs if asked); return paths and report."""
     res = load_results(results_dir)
     targets = targets_for(targets_file, res.programmes)
-    report = build(res, lang, targets, source=str(results_dir))
+    report = build(res, lang, targets)
     out_path = Path(out) if out else default_out(Path(results_dir), lang)
     write_atomic(report.html, out_path)
     pngs: list[Path] = []

@@ -305,10 +305,9 @@ def place_months(res: Results, scenario: str, programme: str, year: str, places,
 def full_occupancy_cost(res: Results, scenario: str, year: str, months: float) -> float:
     """The programmes' cost of full occupancy in a year: places × months × cost per place and month.
 
-    Programmes with unlimited places have no full occupancy: they count with their simulated cost (the year's
-    mean over replications), as in the variant's own cost, so that the two differ only by the places left
-    empty. Where a pool with `places` caps its members, the members count together as at most the pool's
-    places (at the highest cost per place of its members), never more than their own places added up.
+    Programmes with unlimited places count nothing. Where a pool with `places` caps its members, the members
+    count together as at most the pool's places (at the highest cost per place of its members), never more
+    than their own places added up.
     """
     plan = res.plan(scenario)
     if plan is None:
@@ -325,21 +324,9 @@ def full_occupancy_cost(res: Results, scenario: str, year: str, months: float) -
         cost = max(sc.programmes[p].cost_per_month for p in members)
         total += min(own, place_months(res, scenario, members[0], year, spec.places, months) * cost)
     for p in res.programmes:
-        if p in pooled:
-            continue
-        spec = _programme_spec(res, scenario, p)
-        if spec is not None and spec.places is None:
-            total += _simulated_cost(res, scenario, p, year)
-        else:
+        if p not in pooled:
             total += _occupancy_cost(res, scenario, p, year, months)
     return total
-
-
-def _simulated_cost(res: Results, scenario: str, programme: str, year: str) -> float:
-    """A programme's cost in a year as simulated (mean over replications; 0 if the results do not have it)."""
-    c = yearly_rows(res, f"programme.{programme}.cost")
-    c = c[(c["scenario"] == scenario) & (c["period"].astype(str) == year)]
-    return float(c["mean"].iloc[0]) if len(c) and pd.notna(c["mean"].iloc[0]) else 0.0
 
 
 def _occupancy_cost(res: Results, scenario: str, programme: str, year: str, months: float, limit: bool = True) -> float:

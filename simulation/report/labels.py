@@ -167,6 +167,7 @@ LABELS: dict[str, dict[str, str]] = {
     "ci": {"en": "95 % interval of the difference", "de": "95-%-Intervall der Differenz"},
     "significant": {"en": "Significant", "de": "Signifikant"},
     "significant_short": {"en": "significant", "de": "signifikant"},
+    "not_significant_short": {"en": "not significant", "de": "nicht signifikant"},
     "yes": {"en": "yes", "de": "ja"},
     "no": {"en": "no", "de": "nein"},
     "pp": {"en": "pp", "de": "Pp."},
@@ -183,80 +184,19 @@ LABELS: dict[str, dict[str, str]] = {
     "no_budgets_short": {"en": "no budgets in the scenario", "de": "keine Budgets im Szenario"},
     "sec_summary": {"en": "Summary for decision", "de": "Zusammenfassung für die Entscheidung"},
     "summary_note": {
-        "en": "Per variant, the difference to the base {when}: integrations, Integrationsquote "
-        "in percentage points, long-term benefit recipients (LZB, yearly mean) and programme cost, each "
-        "with its 95 % interval in brackets and what the interval says. Commitments / budgets: for "
-        "scenarios with budgets, the money the year's entries commit (cost per month × mean duration) "
-        "against the year's budgets.",
-        "de": "Je Variante die Differenz zur Basis {when}: Integrationen, Integrationsquote "
-        "in Prozentpunkten, Langzeitleistungsbeziehende (LZB, Jahresmittel) und Maßnahmekosten, jeweils "
-        "mit dem 95-%-Intervall in eckigen Klammern und dem, was das Intervall sagt. Mittelbindung / "
-        "Budgets: bei Szenarien mit Budgets die von den Eintritten des Jahres gebundenen Mittel (Kosten je "
-        "Monat × mittlere Dauer) gegenüber den Budgets des Jahres.",
-    },
-    "in_year": {"en": "in {year}", "de": "im Jahr {year}"},
-    "in_years": {"en": "in {first}–{last}", "de": "in den Jahren {first}–{last}"},
-    "relevance_note": {
-        "en": "In brackets: the 95 % interval of the paired difference. \u201csignificant\u201d: the "
-        "interval excludes 0, the replications show the difference clearly. \u201cno relevant effect\u201d: "
-        "the interval includes 0 but lies within the indifference zone (±{share} % of the base's value for people, "
-        "cases and money; ±{pp} percentage points for rates and shares), so the replications rule out an "
-        "effect that matters. \u201cinterval too wide\u201d: it includes 0 and reaches beyond the zone, so "
-        "the replications cannot tell yet: more replications are needed (precision mode).",
-        "de": "In eckigen Klammern: das 95-%-Intervall der gepaarten Differenz. \u201esignifikant\u201c: das "
-        "Intervall schließt die 0 aus, die Replikationen zeigen den Unterschied deutlich. \u201ekein "
-        "relevanter Effekt\u201c: das Intervall enthält die 0, liegt aber innerhalb der Indifferenzzone (±{share} % "
-        "des Basiswerts bei Personen, Fällen und Geld; ±{pp} Prozentpunkte bei Quoten und Anteilen), die "
-        "Replikationen schließen also einen Effekt aus, auf den es ankommt. \u201eIntervall zu breit\u201c: "
-        "es enthält die 0 und reicht über die Zone hinaus, die Replikationen entscheiden es noch nicht: es "
-        "sind mehr Replikationen nötig (Präzisionsmodus).",
-    },
-    "no_relevant_effect": {
-        "en": "not significant: no relevant effect ({zone})",
-        "de": "nicht signifikant: kein relevanter Effekt ({zone})",
-    },
-    "too_wide": {
-        "en": "not significant: interval too wide, more replications needed",
-        "de": "nicht signifikant: Intervall zu breit, mehr Replikationen nötig",
-    },
-    "cost_definitions": {
-        "en": "The variant's cost: the programme cost of the year as simulated, all programmes (participant-days "
-        "× cost per place and month ÷ 30.4375; mean over replications), the total whose difference is "
-        "shown as programme cost. Cost of all places filled: what the same year would cost with every place "
-        "taken (places × cost per place and month × months simulated; programmes sharing a pool with places "
-        "count as the pool's places). Programmes with unlimited places have no full occupancy: they count "
-        "with their simulated cost on both sides, so the two figures differ only by the places left empty.",
-        "de": "Kosten der Variante: die simulierten Maßnahmekosten des Jahres, alle Maßnahmen (Teilnahmetage "
-        "× Kosten je Platz und Monat ÷ 30,4375; Mittel über die Replikationen), die Summe, deren Differenz "
-        "als Maßnahmekosten gezeigt wird. Kosten bei Vollbelegung: was dasselbe Jahr kosten würde, wenn "
-        "jeder Platz belegt wäre (Plätze × Kosten je Platz und Monat × simulierte Monate; Maßnahmen in "
-        "einem Pool mit Plätzen zählen mit den Plätzen des Pools). Maßnahmen mit unbegrenzten Plätzen haben "
-        "keine Vollbelegung: sie zählen auf beiden Seiten mit ihren simulierten Kosten, die beiden Zahlen "
-        "unterscheiden sich also nur um die frei gebliebenen Plätze.",
-    },
-    "precision_button": {"en": "Run again in precision mode", "de": "Im Präzisionsmodus neu rechnen"},
-    "precision_most": {"en": "At most replications per scenario", "de": "Höchstens Replikationen je Szenario"},
-    "precision_note": {
-        "en": "Some intervals are too wide to tell ({names}): about {need} replications per scenario would "
-        "tell. Precision mode (as jobpath batch --precision) runs the comparison again and adds replications "
-        "scenario by scenario until the 95 % interval of {names} in the last year is within ±{pct} % of its "
-        "mean (the indifference zone), at most as many as given here; with the same seed, the replications "
-        "run so far come out the same again.",
-        "de": "Einige Intervalle sind zu breit für eine Aussage ({names}): etwa {need} Replikationen je "
-        "Szenario würden sie erlauben. Der Präzisionsmodus (wie jobpath batch --precision) rechnet den "
-        "Vergleich neu und fügt je Szenario Replikationen hinzu, bis das 95-%-Intervall von {names} im "
-        "letzten Jahr höchstens ±{pct} % des Mittelwerts breit ist (die Indifferenzzone), höchstens so viele "
-        "wie hier angegeben; mit demselben Startwert kommen die bisherigen Replikationen wieder gleich heraus.",
-    },
-    "running_precise": {
-        "en": "Precision mode: {done} replications done ({seconds} s; at most {total}, fewer once the "
-        "intervals are narrow enough) …",
-        "de": "Präzisionsmodus: {done} Replikationen fertig ({seconds} s; höchstens {total}, weniger, sobald "
-        "die Intervalle schmal genug sind) …",
-    },
-    "precise_done": {
-        "en": "Precision mode: replications per scenario {counts}.",
-        "de": "Präzisionsmodus: Replikationen je Szenario {counts}.",
+        "en": "Per variant, the difference to the base in {year}: integrations, Integrationsquote "
+        "in percentage points, long-term benefit recipients (LZB, yearly mean) and programme cost. "
+        "\u201csignificant\u201d: the 95 % interval of the difference excludes 0, the replications "
+        "show the difference clearly. Commitments / budgets: for scenarios with budgets, the "
+        "money the year's entries commit (cost per month × mean duration) against the year's budgets; "
+        "cost of all places filled: places × cost per place and month.",
+        "de": "Je Variante die Differenz zur Basis im Jahr {year}: Integrationen, Integrationsquote "
+        "in Prozentpunkten, Langzeitleistungsbeziehende (LZB, Jahresmittel) und Maßnahmekosten. "
+        "\u201esignifikant\u201c: das 95-%-Intervall der Differenz schließt die 0 aus, die "
+        "Replikationen zeigen den Unterschied deutlich. Mittelbindung / Budgets: bei Szenarien mit "
+        "Budgets die von den Eintritten des Jahres gebundenen Mittel (Kosten je Monat × mittlere "
+        "Dauer) gegenüber den Budgets des Jahres; Kosten bei Vollbelegung: Plätze × Kosten je Platz und "
+        "Monat.",
     },
     "sheet_summary": {"en": "Summary", "de": "Zusammenfassung"},
     "sheet_comparison": {"en": "Comparison", "de": "Vergleich"},
@@ -373,10 +313,9 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "side_note": {
         "en": "Base: the base scenario's mean. Each variant: its difference to the base (rates in "
-        "percentage points) with its 95 % interval in brackets and what the interval says, as in the summary.",
+        "percentage points) and whether it is significant.",
         "de": "Basis: Mittelwert des Basisszenarios. Je Variante: die Differenz zur Basis (Quoten in "
-        "Prozentpunkten) mit ihrem 95-%-Intervall in eckigen Klammern und dem, was das Intervall sagt, wie in "
-        "der Zusammenfassung.",
+        "Prozentpunkten) und ob sie signifikant ist.",
     },
     "slow_effects_report": {
         "en": "Slow levers (course places, waiting times) show in integrations from the second "

@@ -58,17 +58,17 @@ def _ratio(indicator: str) -> bool:
 
 
 def fmt_diff(x, indicator: str, lang: str) -> str:
-    """A difference of means: rates in percentage points (pp / Pp.) with two decimals, waiting times in
-    days with one decimal, people, cases and money whole, with a sign."""
+    """A difference of means: rates in percentage points (pp / Pp.) with two decimals, money in whole
+    euros, counts with one decimal (a mean over replications), with a sign."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
     if is_rate(indicator):
         return number(100 * x, 2, lang, sign=True) + " " + t("pp", lang)
-    if indicator.endswith("mean_wait_days"):
-        return number(x, 1, lang, sign=True)
     if _ratio(indicator):
         return number(x, 2, lang, sign=True)
-    return number(x, 0, lang, sign=True)
+    if "cost" in indicator:
+        return number(x, 0, lang, sign=True)
+    return number(x, 1, lang, sign=True)
 
 
 def significant(low, high) -> bool | None:
@@ -76,70 +76,6 @@ def significant(low, high) -> bool | None:
     if low is None or high is None or pd.isna(low) or pd.isna(high):
         return None
     return bool(low > 0 or high < 0)
-
-
-# What counts as a relevant effect (the indifference zone): a difference smaller than this either way is
-# too small to matter for a decision. Counts of people or cases and money: 1 % of the base's value;
-# rates and shares: 0.5 percentage points.
-RELEVANT_SHARE = 0.01
-RELEVANT_PP = 0.005
-
-
-def relevance_zone(indicator: str, base_value) -> float:
-    """The indifference zone of a difference: ± this much is no relevant effect (NaN without a base value)."""
-    if is_rate(indicator):
-        return RELEVANT_PP
-    if base_value is None or pd.isna(base_value):
-        return float("nan")
-    return RELEVANT_SHARE * abs(float(base_value))
-
-
-def verdict(low, high, zone: float) -> str | None:
-    """What the 95 % interval of a difference says: "significant" (it excludes 0); "no_relevant_effect" (it
-    includes 0 and lies within ± zone: the replications rule out a relevant effect); "too_wide" (it includes
-    0 and reaches beyond the zone: more replications are needed to tell). None without an interval."""
-    sig = significant(low, high)
-    if sig is None:
-        return None
-    if sig:
-        return "significant"
-    return "no_relevant_effect" if -zone <= low and high <= zone else "too_wide"
-
-
-def relevance_note(lang: str) -> str:
-    """What the summary's words mean, with the indifference zone's defaults in the language's numbers."""
-    return t("relevance_note", lang, share=number(100 * RELEVANT_SHARE, 0, lang), pp=number(100 * RELEVANT_PP, 1, lang))
-
-
-def fmt_zone(zone: float, indicator: str, lang: str) -> str:
-    """The indifference zone as the difference is written: ± 0,50 Pp., ± 12."""
-    if is_rate(indicator):
-        return "±" + number(100 * zone, 2, lang) + " " + t("pp", lang)
-    return "±" + number(zone, 0 if zone >= 1 else 1, lang)
-
-
-def difference_cell(diff, low, high, indicator: str, base_value, lang: str) -> str:
-    """A difference as the summary shows it: the mean, its 95 % interval in brackets, and what the interval
-    says ("+12 [+5 … +19] significant"; "0 [−3 … +4] not significant: no relevant effect (±8)";
-    "+0,40 Pp. [−0,35 … +1,15] not significant: interval too wide, more replications needed")."""
-    if diff is None or pd.isna(diff):
-        return "–"
-    text = fmt_diff(diff, indicator, lang)
-    zone = relevance_zone(indicator, base_value)
-    said = verdict(low, high, zone)
-    if said is None:
-        return text
-    bound = (
-        (lambda x: number(100 * x, 2, lang, sign=True))
-        if is_rate(indicator)
-        else (lambda x: fmt_diff(x, indicator, lang))
-    )
-    text += f" [{bound(low)} … {bound(high)}] "  # the bounds in the difference's unit, written once
-    if said == "significant":
-        return text + t("significant_short", lang)
-    if said == "no_relevant_effect":
-        return text + t("no_relevant_effect", lang, zone=fmt_zone(zone, indicator, lang))
-    return text + t("too_wide", lang)
 
 
 def yes_no(flag: bool | None, lang: str) -> str:
@@ -226,13 +162,12 @@ def kennzahlen_frame(res: Results, lang: str, indicators: list | None = None) ->
     y = res.summary[res.summary["period_type"] == "year"]
     periods = sorted(y["period"].astype(str).unique())
     cells = {(r.scenario, str(r.period), r.indicator): r for r in y.itertuples()}
-    names = res.display_names()
     rows = []
     for ind in indicators:
         if not any(k[2] == ind.name for k in cells):
             continue  # results from before the indicator existed
         for scen in res.scenarios:
-            row = {t("indicator", lang): ind.label(lang), t("scenario_col", lang): names.get(scen, scen)}
+            row = {t("indicator", lang): ind.label(lang), t("scenario", lang): scen}
             for p in periods:
                 r = cells.get((scen, p, ind.name))
                 v = "–" if r is None else fmt(r.mean, ind.name, lang)
@@ -268,7 +203,7 @@ def comparison_frame(res: Results, lang: str, programmes: bool = False) -> pd.Da
 
 def side_by_side_frame(res: Results, lang: str) -> pd.DataFrame:
     """All variants side by side: one row per indicator and year, the base's level, then per variant its
-    difference to the base with its 95 % interval and what the interval says (difference_cell)."""
+    difference to the base and whether it is significant."""
     rows = comparison_rows(res)
     if rows.empty:
         return pd.DataFrame()
@@ -282,8 +217,10 @@ def side_by_side_frame(res: Results, lang: str) -> pd.DataFrame:
             f"{t('base', lang)}: {names.get(base, base)}": fmt(g["base_mean"].iloc[0], ind, lang),
         }
         for r in g.itertuples():
-            row[names.get(r.variant, r.variant)] = difference_cell(
-                r.diff_mean, r.diff_ci_low, r.diff_ci_high, ind, r.base_mean, lang
+            sig = significant(r.diff_ci_low, r.diff_ci_high)
+            row[names.get(r.variant, r.variant)] = (
+                f"{fmt_diff(r.diff_mean, ind, lang)} "
+                f"({t('significant_short' if sig else 'not_significant_short', lang)})"
             )
         out.append(row)
     df = pd.DataFrame(out)
@@ -386,13 +323,11 @@ def has_budgets(res: Results) -> bool:
 
 
 SUMMARY_INDICATORS = ("integrations", "iq", "lzb_stock")
-SUMMARY_KEYS = {"integrations": "integrations", "iq": "iq", "lzb_stock": "lzb_stock", "cost": "total_cost"}
 
 
 def summary_numbers(res: Results, period: str | None = None) -> pd.DataFrame:
-    """Per variant, for one year (default the last): difference, its 95 % interval (`<ind>_low`, `<ind>_high`),
-    the base's value (`<ind>_base`) and significance of integrations, IQ, LZB and total cost; the variant's cost
-    and its cost of full occupancy (`budget`); commitments and budgets where the scenario has budgets."""
+    """Per variant, for one year (default the last): difference and significance of integrations, IQ,
+    LZB and total cost; the variant's cost and budget."""
     comp = comparison_rows(res)
     if comp.empty:
         return pd.DataFrame()
@@ -413,18 +348,12 @@ def summary_numbers(res: Results, period: str | None = None) -> pd.DataFrame:
             if len(r):
                 r = r.iloc[0]
                 row[ind] = r["diff_mean"]
-                row[f"{ind}_low"], row[f"{ind}_high"] = r["diff_ci_low"], r["diff_ci_high"]
-                row[f"{ind}_base"] = r["base_mean"]
                 row[f"{ind}_sig"] = significant(r["diff_ci_low"], r["diff_ci_high"])
         c = cost[(cost["scenario"] == v) & (cost["period"] == period)] if len(cost) else cost
         if len(c):
             c = c.iloc[0]
-            b = cost[(cost["scenario"] == res.scenarios[0]) & (cost["period"] == period)]
             row.update(
                 cost=c["diff_mean"],
-                cost_low=c["diff_ci_low"],
-                cost_high=c["diff_ci_high"],
-                cost_base=float(b["cost"].iloc[0]) if len(b) else float("nan"),
                 cost_sig=significant(c["diff_ci_low"], c["diff_ci_high"]),
                 cost_total=c["cost"],
                 budget=c["budget"],
@@ -435,57 +364,9 @@ def summary_numbers(res: Results, period: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def when(years: list[str], lang: str) -> str:
-    """The years a summary covers, as a sentence says them: "in 2024", "in den Jahren 2024–2025"."""
-    if not years:
-        return ""
-    if len(years) == 1:
-        return t("in_year", lang, year=years[0])
-    return t("in_years", lang, first=years[0], last=years[-1])
-
-
-def precision_plan(nums: pd.DataFrame, replications: int, most: int = 200) -> dict | None:
-    """What precision mode is to run when some of the summary's intervals are too wide to tell (None if none is).
-
-    `nums` is summary_numbers' table, `replications` the replications behind it. Per too-wide difference, the
-    replications that would tell: the half-width h of the interval shrinks as 1/sqrt(n), and the difference is
-    told once h is below |mean| (significant) or below zone - |mean| (no relevant effect), so n × (h / h*)² with
-    h* = max(|mean|, zone - |mean|). Returns the indicators precision mode watches (the unclear ones of
-    SUMMARY_INDICATORS; all of them if only the cost is unclear), that estimate (`need`), the replications it
-    may run per scenario (`budget`: 1.5 × the estimate, at least 5 more than now, at most `most`) and its
-    precision: the indifference zone relative to the base's value (1 % for counts; 0.5 percentage points over
-    the base's rate for rates), the smallest of the watched indicators'."""
-    unclear: list[str] = []
-    need = 0.0
-    for r in nums.to_dict("records"):
-        for ind in (*SUMMARY_INDICATORS, "cost"):
-            low, high = r.get(f"{ind}_low"), r.get(f"{ind}_high")
-            zone = relevance_zone(ind, r.get(f"{ind}_base"))
-            if verdict(low, high, zone) != "too_wide" or pd.isna(zone) or zone <= 0:
-                continue
-            if ind not in unclear:
-                unclear.append(ind)
-            mean, half = abs(float(r[ind])), (float(high) - float(low)) / 2
-            need = max(need, replications * (half / max(mean, zone - mean)) ** 2)
-    if not unclear:
-        return None
-    watched = [i for i in SUMMARY_INDICATORS if i in unclear] or list(SUMMARY_INDICATORS)
-    relative = []
-    for ind in watched:
-        if not is_rate(ind):
-            relative.append(RELEVANT_SHARE)
-            continue
-        bases = [abs(float(b)) for b in nums.get(f"{ind}_base", pd.Series(dtype=float)) if pd.notna(b) and b]
-        relative.append(RELEVANT_PP / max(bases) if bases else RELEVANT_SHARE)
-    need_n = min(most, math.ceil(need))
-    budget = min(most, max(replications + 5, math.ceil(1.5 * need)))
-    return {"indicators": watched, "need": need_n, "budget": budget, "precision": min(0.5, *relative)}
-
-
-def summary_frame(res: Results, lang: str, period: str | None = None, nums: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The executive summary as planners read it: one row per variant, differences to the base with their 95 %
-    intervals and what each interval says (`nums`: summary_numbers' table, if already made)."""
-    nums = summary_numbers(res, period) if nums is None else nums
+def summary_frame(res: Results, lang: str, period: str | None = None) -> pd.DataFrame:
+    """The executive summary as planners read it: one row per variant, differences to the base."""
+    nums = summary_numbers(res, period)
     names = res.display_names()
     rows = []
     for r in nums.to_dict("records"):
@@ -493,7 +374,10 @@ def summary_frame(res: Results, lang: str, period: str | None = None, nums: pd.D
         def cell(ind: str, key: str, r: dict = r) -> str:
             if key not in r or pd.isna(r.get(key)):
                 return "–"
-            return difference_cell(r[key], r.get(f"{key}_low"), r.get(f"{key}_high"), ind, r.get(f"{key}_base"), lang)
+            mark = r.get(f"{key}_sig")
+            return (
+                f"{fmt_diff(r[key], ind, lang)} ({t('significant_short' if mark else 'not_significant_short', lang)})"
+            )
 
         rows.append(
             {
@@ -509,7 +393,7 @@ def summary_frame(res: Results, lang: str, period: str | None = None, nums: pd.D
             share = r["committed"] / r["budgets"] if r["budgets"] > 0 else float("nan")
             rows[-1][t("commitments_budgets", lang)] = (
                 f"{fmt(r['committed'], 'cost', lang)} / {fmt(r['budgets'], 'cost', lang)} {t('euro', lang)}"
-                + ("" if pd.isna(share) else f" ({number(100 * share, 1, lang)} %)")
+                + ("" if pd.isna(share) else f" ({number(100 * share, 0, lang)} %)")
             )
         rows[-1][t("cost_and_full", lang)] = (
             f"{fmt(r.get('cost_total'), 'cost', lang)} / {fmt(r.get('budget'), 'cost', lang)} {t('euro', lang)}"
@@ -528,24 +412,20 @@ def _decimals(x: float) -> int:
 
 
 def targets_frame(targets: Targets, lang: str) -> pd.DataFrame:
-    """The observed and planned figures: label, value, band and source in the language (shares in %: 57,8 %)."""
     rows = []
     for tg in targets.items:
-
-        def show(x: float | None, share: bool = tg.is_share) -> str:
-            if x is None:
-                return ""
-            if share:
-                return number(100 * x, max(1, _decimals(round(100 * x, 3))), lang) + " %"
-            return number(x, _decimals(x), lang)
-
-        band = "" if tg.low is None and tg.high is None else f"{show(tg.low)} – {show(tg.high)}"
+        band = (
+            ""
+            if tg.low is None and tg.high is None
+            else f"{'' if tg.low is None else number(tg.low, _decimals(tg.low), lang)} – "
+            f"{'' if tg.high is None else number(tg.high, _decimals(tg.high), lang)}"
+        )
         rows.append(
             {
                 t("target", lang): tg.label_in(lang),
-                t("value", lang): show(tg.value),
+                t("value", lang): number(tg.value, _decimals(tg.value), lang),
                 t("band", lang): band,
-                t("source", lang): tg.source_in(lang),
+                t("source", lang): tg.source,
             }
         )
     return pd.DataFrame(rows)

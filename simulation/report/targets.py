@@ -21,8 +21,6 @@ MONTHLY_METRICS = {
     "lzb_share": ("lzb_share", 1.0),
 }
 
-SHARE_METRICS = {"iq", "outreach_contact", "outreach_left", "outreach_refused"}  # besides the `..._share` ones
-
 
 @dataclass
 class Target:
@@ -35,21 +33,10 @@ class Target:
     source: str = ""
     programmes: list[str] = field(default_factory=list)
     label_de: str = ""
-    source_de: str = ""
 
     def label_in(self, lang: str) -> str:
         """The label in the report's language (German: `label_de` if the file gives one)."""
         return (self.label_de if lang == "de" else "") or self.label
-
-    def source_in(self, lang: str) -> str:
-        """The source in the report's language (German: `source_de` if the file gives one)."""
-        return (self.source_de if lang == "de" else "") or self.source
-
-    @property
-    def is_share(self) -> bool:
-        """A share or quota (a fraction of 1, shown in %): a `..._share` metric, the Integrationsquote, or the
-        outreach's shares of visits."""
-        return self.metric.endswith("_share") or self.metric in SHARE_METRICS
 
 
 @dataclass
@@ -100,7 +87,6 @@ def read_targets(path: Path) -> Targets:
                 str(t.get("source", "")),
                 [str(p) for p in t.get("programmes", [])],
                 str(t.get("label_de", "")),
-                str(t.get("source_de", "")),
             )
         )
     year = data.get("year")
