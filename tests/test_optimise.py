@@ -176,3 +176,39 @@ def test_violation_is_zero_exactly_when_within_the_budget(i, j):
     cap = limits(spec, sc, 3)["eingliederung"][2025]
     v = violation(spec, sc, mix, 3)
     assert v == pytest.approx(max(0.0, spent - cap))
+
+
+def test_a_mix_evaluated_on_a_backend_is_the_same_in_this_process_and_in_workers(tmp_path):
+    """One mix, two replications: the objective equals the batch's own yearly figure for the same seeds
+    (the evaluation is the batch's replication with the places overridden), on the serial backend and in
+    two worker processes alike."""
+    from simulation.batch.backends import LocalProcesses, Serial
+    from simulation.batch.plan import replication_seed
+    from simulation.batch.runner import BatchSpec, long_values, run_batch
+    from simulation.optimise.evaluate import Evaluation, evaluate
+    from tests.conftest import merge, mmc_dict
+
+    data = mmc_dict(20, 3, 50, years=1)
+    path = tmp_path / "mmc.toml"
+    import tomli_w
+
+    path.write_bytes(tomli_w.dumps(merge(data, {"programmes": {"p": {"places": 55}}})).encode())
+    terms = (("programme.p.entries", "year", "2024", 1.0), ("programme.p.waiting", "year", "2024", -0.5))
+    jobs = [
+        Evaluation("m-55", str(path), data, k, replication_seed(3, k), 1.0, (("programmes.p.places", 55),), terms)
+        for k in (1, 2)
+    ]
+    serial, parallel = [], []
+    with Serial() as b:
+        b.map(jobs, "", serial.append, fn=evaluate)
+    with LocalProcesses(2) as b:
+        b.map(jobs, "", parallel.append, fn=evaluate)
+    key = lambda r: r["replication"]  # noqa: E731
+    assert [r["objective"] for r in sorted(serial, key=key)] == [r["objective"] for r in sorted(parallel, key=key)]
+    res = run_batch(BatchSpec([str(path)], replications=2, seed=3, out=str(tmp_path / "b"), workers=1), progress=False)
+    y = long_values(res.out, res.used)
+    y = y[(y["period_type"] == "year") & (y["period"] == "2024")].set_index(["indicator", "replication"])["value"]
+    for r in serial:
+        k = r["replication"]
+        assert r["terms"] == [y[("programme.p.entries", k)], y[("programme.p.waiting", k)]]
+        assert r["objective"] == y[("programme.p.entries", k)] - 0.5 * y[("programme.p.waiting", k)]

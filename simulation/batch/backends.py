@@ -1,6 +1,6 @@
 """Where replications run: in this process, in local worker processes, or on a Dask cluster.
 
-Every backend runs the same `run_job`, whose result depends only on the job, so results are
+Every backend runs the same `run_job` (or another job function given to `map`, e.g. the optimiser's), whose result depends only on the job, so results are
 identical bit for bit whatever the backend and the number of workers. A replication whose
 worker dies is run again; as it writes its files atomically, it is never lost or counted twice.
 """
@@ -34,9 +34,9 @@ class Serial:
     def __exit__(self, *exc):
         return False
 
-    def map(self, jobs: Iterable[Job], out: str, on_done: OnDone) -> None:
+    def map(self, jobs: Iterable[Job], out: str, on_done: OnDone, fn: Callable = run_job) -> None:
         for job in jobs:
-            on_done(run_job(job, out))
+            on_done(fn(job, out))
 
 
 def _worker_start(parent: int) -> None:
@@ -97,10 +97,10 @@ class LocalProcesses:
             self.pool.shutdown(wait=True, cancel_futures=True)
         return False
 
-    def map(self, jobs: Iterable[Job], out: str, on_done: OnDone) -> None:
+    def map(self, jobs: Iterable[Job], out: str, on_done: OnDone, fn: Callable = run_job) -> None:
         todo = list(jobs)
         for attempt in range(RETRIES + 1):
-            futures = {self.pool.submit(run_job, job, out): job for job in todo}
+            futures = {self.pool.submit(fn, job, out): job for job in todo}
             try:
                 pending = set(futures)
                 while pending:
@@ -150,13 +150,13 @@ class Dask:
             self.cluster.close()
         return False
 
-    def map(self, jobs: Iterable[Job], out: str, on_done: OnDone) -> None:
+    def map(self, jobs: Iterable[Job], out: str, on_done: OnDone, fn: Callable = run_job) -> None:
         from dask.distributed import as_completed
 
         jobs = list(jobs)
         token = uuid.uuid4().hex[:8]
         keys = [f"jobpath-{j.scenario}-{j.replication:05d}-{token}" for j in jobs]
-        futures = self.client.map(run_job, jobs, [out] * len(jobs), key=keys, pure=False, retries=RETRIES)
+        futures = self.client.map(fn, jobs, [out] * len(jobs), key=keys, pure=False, retries=RETRIES)
         for f in as_completed(futures, loop=self.client.loop):
             on_done(f.result())
 
